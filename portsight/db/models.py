@@ -1,0 +1,427 @@
+"""The records: SQLAlchemy 2.0 typed models. Logic that decides things lives in portsight.domain."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Named constraints so Alembic migrations are identical on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; BigInteger elsewhere for national volumes.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: DateTime(timezone=True), dict: JSON, list: JSON}
+
+
+class Port(Base):
+    """A port of entry (口岸), identified by its UN/LOCODE."""
+
+    __tablename__ = "ports"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(5), unique=True)
+    name_en: Mapped[str] = mapped_column(String(120))
+    name_zh: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(8))  # sea / air / land / rail
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    timezone: Mapped[str] = mapped_column(String(40), default="Asia/Shanghai")
+
+
+class Enterprise(Base):
+    __tablename__ = "enterprises"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uscc: Mapped[str] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    credit_tier: Mapped[str] = mapped_column(String(24), index=True)
+    under_investigation: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class EnterpriseCreditHistory(Base):
+    __tablename__ = "enterprise_credit_history"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    credit_tier: Mapped[str] = mapped_column(String(24))
+    valid_from: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    all_ports: Mapped[bool] = mapped_column(Boolean, default=False)
+    language: Mapped[str] = mapped_column(String(8), default="zh_CN")
+    expertise: Mapped[str | None] = mapped_column(String(120))  # experts: goods categories
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
+    ports: Mapped[list[Port]] = relationship(secondary="user_ports", lazy="selectin")
+
+
+class UserPort(Base):
+    """Port scope of a user who does not see all ports."""
+
+    __tablename__ = "user_ports"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    port_id: Mapped[int] = mapped_column(ForeignKey("ports.id"), primary_key=True)
+
+
+class DutyShift(Base):
+    """Roster: who is on duty at which port and when (for random dispatch of inspectors)."""
+
+    __tablename__ = "duty_shifts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    port_id: Mapped[int] = mapped_column(ForeignKey("ports.id"))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    __table_args__ = (Index("ix_duty_shifts_port_time", "port_id", "starts_at", "ends_at"),)
+
+
+class ConflictOfInterest(Base):
+    """A declared conflict: this inspector must not inspect or decide for this enterprise."""
+
+    __tablename__ = "conflicts_of_interest"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"))
+    reason: Mapped[str | None] = mapped_column(String(200))
+    declared_at: Mapped[datetime]
+    __table_args__ = (UniqueConstraint("user_id", "enterprise_id"),)
+
+
+class Declaration(Base):
+    """A declaration (报检单 / 报关单) as received from the backbone system."""
+
+    __tablename__ = "declarations"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    source_system_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    port_id: Mapped[int] = mapped_column(ForeignKey("ports.id"))
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    direction: Mapped[str] = mapped_column(String(8))  # import / export
+    transport_mode: Mapped[str] = mapped_column(String(8))  # sea / air / road / rail
+    origin_country: Mapped[str] = mapped_column(String(2))
+    declared_at: Mapped[datetime]
+    content_hash: Mapped[str | None] = mapped_column(String(64))  # idempotent re-import
+    goods: Mapped[list[GoodsLine]] = relationship(
+        back_populates="declaration", cascade="all, delete-orphan", order_by="GoodsLine.line_no"
+    )
+    containers: Mapped[list[Container]] = relationship(
+        back_populates="declaration", cascade="all, delete-orphan", order_by="Container.id"
+    )
+    __table_args__ = (Index("ix_declarations_port_declared", "port_id", "declared_at"),)
+
+
+class GoodsLine(Base):
+    __tablename__ = "goods_lines"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("declarations.id", ondelete="CASCADE"), index=True)
+    line_no: Mapped[int] = mapped_column(Integer)
+    hs_code: Mapped[str] = mapped_column(String(10), index=True)
+    description: Mapped[str] = mapped_column(String(300))
+    quantity: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(8))
+    gross_weight_kg: Mapped[float] = mapped_column(Float)
+    value: Mapped[float] = mapped_column(Numeric(16, 2))
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    declaration: Mapped[Declaration] = relationship(back_populates="goods")
+
+
+class Container(Base):
+    __tablename__ = "containers"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("declarations.id", ondelete="CASCADE"), index=True)
+    number: Mapped[str] = mapped_column(String(11), index=True)
+    size_type: Mapped[str] = mapped_column(String(4))  # ISO 6346 size/type code, e.g. 22G1, 45R1
+    declared_seal: Mapped[str | None] = mapped_column(String(32), index=True)
+    declaration: Mapped[Declaration] = relationship(back_populates="containers")
+
+
+class Selection(Base):
+    """A recorded draw: whether a declaration is inspected and why. Append-only."""
+
+    __tablename__ = "selections"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("declarations.id"), index=True)
+    outcome: Mapped[str] = mapped_column(String(16))  # inspect / document_check / release
+    reasons: Mapped[list] = mapped_column(JSON)
+    rate: Mapped[float] = mapped_column(Float)
+    seed: Mapped[str] = mapped_column(String(64))
+    inputs: Mapped[dict] = mapped_column(JSON)
+    code_version: Mapped[str] = mapped_column(String(40))
+    drawn_at: Mapped[datetime]
+
+
+class Inspection(Base):
+    __tablename__ = "inspections"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("declarations.id"), index=True)
+    port_id: Mapped[int] = mapped_column(ForeignKey("ports.id"))  # copied from the declaration for fast boards
+    selection_id: Mapped[int | None] = mapped_column(ForeignKey("selections.id"))
+    state: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    assigned_at: Mapped[datetime | None]
+    started_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
+    decision: Mapped[str | None] = mapped_column(String(16))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    current_step: Mapped[str | None] = mapped_column(String(64))
+    declaration: Mapped[Declaration] = relationship(lazy="joined")
+    __table_args__ = (
+        Index("ix_inspections_port_state", "port_id", "state"),
+        Index("ix_inspections_port_created", "port_id", "created_at"),
+        Index("ix_inspections_decided", "decided_at"),
+    )
+
+
+class InspectionTransition(Base):
+    """Each state change with its time and who made it: the inspection's timeline."""
+
+    __tablename__ = "inspection_transitions"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), index=True)
+    from_state: Mapped[str | None] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime]
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class InspectorAssignment(Base):
+    __tablename__ = "inspector_assignments"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    position: Mapped[str] = mapped_column(String(8), default="lead")  # lead / second
+    assigned_at: Mapped[datetime]
+    draw_seed: Mapped[str | None] = mapped_column(String(64))
+    draw_inputs: Mapped[dict | None] = mapped_column(JSON)
+    __table_args__ = (UniqueConstraint("inspection_id", "user_id"),)
+
+
+class StepResult(Base):
+    """The outcome of one checklist step (for one container when the step is per container)."""
+
+    __tablename__ = "step_results"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), index=True)
+    step_key: Mapped[str] = mapped_column(String(64))
+    container_id: Mapped[int | None] = mapped_column(ForeignKey("containers.id"))
+    outcome: Mapped[str] = mapped_column(String(16))  # conforming / non_conforming / not_applicable
+    values: Mapped[dict] = mapped_column(JSON, default=dict)
+    rules_applied: Mapped[list] = mapped_column(JSON, default=list)
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime]
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Evidence(Base):
+    """A photo or snapshot, stored content-addressed under data/media/ by its SHA-256."""
+
+    __tablename__ = "evidence"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), index=True)
+    step_key: Mapped[str | None] = mapped_column(String(64))
+    container_id: Mapped[int | None] = mapped_column(ForeignKey("containers.id"))
+    assist_session_id: Mapped[int | None] = mapped_column(ForeignKey("assist_sessions.id"))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    media_type: Mapped[str] = mapped_column(String(32))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    original_name: Mapped[str | None] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(16))  # camera / upload / snapshot
+    taken_at: Mapped[datetime]
+    taken_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+
+
+class Finding(Base):
+    """A non-conformity found during inspection, with the rule it breaks when there is one."""
+
+    __tablename__ = "findings"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), index=True)
+    step_key: Mapped[str | None] = mapped_column(String(64))
+    container_id: Mapped[int | None] = mapped_column(ForeignKey("containers.id"))
+    rule_id: Mapped[str | None] = mapped_column(String(64))
+    severity: Mapped[str] = mapped_column(String(8))  # low / medium / high
+    description: Mapped[str] = mapped_column(Text)
+    citation: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ReleaseReceipt(Base):
+    __tablename__ = "release_receipts"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), unique=True)
+    receipt_no: Mapped[str] = mapped_column(String(32), unique=True)
+    issued_at: Mapped[datetime]
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    signature: Mapped[str] = mapped_column(String(128))
+    used_at: Mapped[datetime | None]
+    used_gate: Mapped[str | None] = mapped_column(String(64))
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Alert(Base):
+    """An alert (预警), deduplicated by key: a condition that fires again raises the count."""
+
+    __tablename__ = "alerts"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    rule_id: Mapped[str | None] = mapped_column(String(64))
+    severity: Mapped[str] = mapped_column(String(8))
+    port_id: Mapped[int | None] = mapped_column(ForeignKey("ports.id"))
+    inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspections.id"))
+    declaration_id: Mapped[int | None] = mapped_column(ForeignKey("declarations.id"))
+    title: Mapped[str] = mapped_column(String(300))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    state: Mapped[str] = mapped_column(String(16), default="open")  # open / acknowledged / resolved
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    first_raised_at: Mapped[datetime]
+    last_raised_at: Mapped[datetime]
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolved_at: Mapped[datetime | None]
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    comment: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (Index("ix_alerts_port_state", "port_id", "state", "severity"),)
+
+
+class RuleSetting(Base):
+    """Rules themselves live in data/rules (versioned in git); the database keeps their switch."""
+
+    __tablename__ = "rule_settings"
+    rule_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    changed_at: Mapped[datetime]
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class AssistSession(Base):
+    """A remote assisted inspection (远程辅助查验): request, call and record."""
+
+    __tablename__ = "assist_sessions"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), index=True)
+    port_id: Mapped[int] = mapped_column(ForeignKey("ports.id"))
+    step_key: Mapped[str | None] = mapped_column(String(64))
+    question: Mapped[str] = mapped_column(Text)
+    expertise: Mapped[str | None] = mapped_column(String(120))
+    state: Mapped[str] = mapped_column(String(16))  # waiting / active / ended / missed / cancelled
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime]
+    expert_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    joined_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(Text)
+    conclusion: Mapped[str | None] = mapped_column(Text)
+    recording_path: Mapped[str | None] = mapped_column(String(300))
+    __table_args__ = (Index("ix_assist_sessions_port_state", "port_id", "state"),)
+
+
+class ChatMessage(Base):
+    __tablename__ = "chat_messages"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("assist_sessions.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    sent_at: Mapped[datetime]
+    text: Mapped[str] = mapped_column(Text)
+
+
+class AuditEntry(Base):
+    """Append-only audit log, also the activity feed: 'anything newer than entry N?'."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str | None] = mapped_column(String(64))
+    port_id: Mapped[int | None] = mapped_column(ForeignKey("ports.id"))
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
+
+
+class ImportBatch(Base):
+    """One batch of an import from the backbone: committed whole or not at all."""
+
+    __tablename__ = "import_batches"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(300))
+    file_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    batch_no: Mapped[int] = mapped_column(Integer)
+    rows_accepted: Mapped[int] = mapped_column(Integer, default=0)
+    rows_updated: Mapped[int] = mapped_column(Integer, default=0)
+    rows_unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    rows_rejected: Mapped[int] = mapped_column(Integer, default=0)
+    report: Mapped[list] = mapped_column(JSON, default=list)
+    imported_at: Mapped[datetime]
+    imported_by: Mapped[str] = mapped_column(String(64))
+    __table_args__ = (UniqueConstraint("file_sha256", "batch_no"),)
+
+
+class OutboxEntry(Base):
+    """Results waiting for the backbone: written in the same transaction as the result itself."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))  # decision / finding / receipt
+    inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspections.id"))
+    payload: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+
+
+class DailyRollup(Base):
+    """Counts per port, day, HS chapter and credit tier, kept up to date as data arrives."""
+
+    __tablename__ = "daily_rollups"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    port_id: Mapped[int] = mapped_column(ForeignKey("ports.id"), primary_key=True)
+    hs_chapter: Mapped[str] = mapped_column(String(2), primary_key=True)
+    credit_tier: Mapped[str] = mapped_column(String(24), primary_key=True)
+    declarations: Mapped[int] = mapped_column(Integer, default=0)
+    inspections: Mapped[int] = mapped_column(Integer, default=0)
+    non_conforming: Mapped[int] = mapped_column(Integer, default=0)
+    released: Mapped[int] = mapped_column(Integer, default=0)
+    held: Mapped[int] = mapped_column(Integer, default=0)
+    release_minutes_sum: Mapped[float] = mapped_column(Float, default=0.0)

@@ -1,0 +1,1 @@
+"""Use cases: each write is one verb_object function and one transaction."""

@@ -1,0 +1,72 @@
+"""Shared fixtures: one database fixture parametrised over SQLite and PostgreSQL.
+
+Locally a test that needs a missing component (PostgreSQL, Chromium) skips with the reason;
+with CI=true the same test fails instead, so CI cannot pass by skipping.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Connection, Engine, text
+
+from portsight.db.migrate import upgrade
+from portsight.db.session import make_engine
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def missing(component: str, reason: str) -> None:
+    """Skip locally, fail in CI: a component the test needs is not on this machine."""
+    message = f"{component} is not available: {reason}"
+    if IN_CI:
+        pytest.fail(message + " (CI=true turns this skip into a failure)")
+    pytest.skip(message)
+
+
+def postgres_url() -> str | None:
+    return os.environ.get("TEST_POSTGRES_URL") or None
+
+
+def reset_postgres(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def engine(request, tmp_path_factory) -> Iterator[Engine]:
+    """A migrated, empty database of each kind, shared by the session's tests."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'portsight.db'}"
+    else:
+        url = postgres_url()
+        if url is None:
+            missing("PostgreSQL", "set TEST_POSTGRES_URL=postgresql+psycopg://user@127.0.0.1:5432/db")
+        try:
+            reset_postgres(url)
+        except Exception as exc:  # noqa: BLE001 - any connection failure means "not available"
+            missing("PostgreSQL", f"{url}: {exc.__class__.__name__}: {exc}")
+    upgrade(url)
+    eng = make_engine(url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[Connection]:
+    """A connection inside a transaction that is rolled back after the test.
+
+    Services open their unit of work as a savepoint on it, so their commits stay invisible
+    to other tests.
+    """
+    with engine.connect() as conn:
+        outer = conn.begin()
+        try:
+            yield conn
+        finally:
+            outer.rollback()
