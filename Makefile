@@ -13,4 +13,4 @@ lint:  ## ruff
 	.venv/bin/ruff check .
 
 bench:  ## run every benchmark script; figures go to bench/results/
-	@for script in bench/*.py; do echo "== $$script"; .venv/bin/python $$script || exit 1; done
+	@for script in bench/*.py; do echo "== $$script"; PYTHONPATH=. .venv/bin/python $$script || exit 1; done
