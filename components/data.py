@@ -1,0 +1,141 @@
+"""Shared resources and cached readers.
+
+- get_settings() / get_engine(): one per server process (per distinct environment / URL).
+- database_problem(): why the database cannot be used, or None; the login page shows it.
+- load_<thing>(...): @st.cache_data readers with small hashable arguments (a port scope is
+  passed as a sorted tuple, None for every port). After a write, clear the readers it affects.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from portsight.config import Settings, load_settings
+from portsight.db.migrate import has_schema
+from portsight.db.session import make_engine
+from portsight.queries import home as home_queries
+from portsight.queries import ports_in_scope
+
+log = logging.getLogger(__name__)
+
+Scope = tuple[int, ...] | None
+
+UPGRADE_COMMAND = "python -m portsight db upgrade"
+RUN_COMMAND = "make run"
+
+
+def _env_key() -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((k, v) for k, v in os.environ.items() if k == "DATABASE_URL" or k.startswith("PORTSIGHT_")))
+
+
+@st.cache_resource(show_spinner=False)
+def _settings(env_key: tuple[tuple[str, str], ...]) -> Settings:
+    return load_settings()
+
+
+def get_settings() -> Settings:
+    """Settings from the environment, read once per distinct environment."""
+    return _settings(_env_key())
+
+
+@st.cache_resource(show_spinner=False)
+def _engine(url: str) -> Engine:
+    return make_engine(url, pool_pre_ping=True) if url.startswith("sqlite") else make_engine(url)
+
+
+def get_engine() -> Engine:
+    """The process-wide engine for DATABASE_URL (pool_pre_ping on)."""
+    return _engine(get_settings().database_url)
+
+
+def safe_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def database_problem() -> tuple[str, str] | None:
+    """None when the database is usable, else (kind, url without password).
+
+    kind is "missing_file" (embedded file absent: nothing is created), "no_schema" or
+    "unreachable". Not cached: after `python -m portsight db upgrade` the next run sees it.
+    """
+    url = get_settings().database_url
+    shown = safe_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        if not Path(parsed.database).exists():
+            return "missing_file", shown
+    try:
+        if not has_schema(get_engine()):
+            return "no_schema", shown
+    except SQLAlchemyError as exc:
+        log.warning("database %s unreachable: %s", shown, exc)
+        return "unreachable", shown
+    return None
+
+
+@st.cache_resource(show_spinner=False)
+def _simulator(url: str):
+    settings = get_settings()
+    if importlib.util.find_spec("portsight.simulator") is None:
+        log.warning("simulator is on but portsight.simulator is not installed")
+        return None
+    from portsight.simulator import start_simulator
+
+    return start_simulator(get_engine(), settings)
+
+
+def start_simulator_once() -> None:
+    """Start the demo simulator once per server process when settings.simulator is on."""
+    settings = get_settings()
+    if settings.simulator:
+        try:
+            _simulator(settings.database_url)
+        except Exception:  # noqa: BLE001 - the dashboards must still work without the simulator
+            log.exception("the simulator could not be started")
+
+
+# ---------------------------------------------------------------- cached readers
+
+
+def scope_key(scope: frozenset[int] | None) -> Scope:
+    """A port scope as a small hashable cache argument."""
+    return None if scope is None else tuple(sorted(scope))
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def load_ports(scope: Scope) -> list[dict]:
+    return ports_in_scope(get_engine(), scope)
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def load_inspection_states_today(scope: Scope) -> pd.DataFrame:
+    return home_queries.inspection_states_today(get_engine(), scope)
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def load_open_alerts_by_severity(scope: Scope) -> pd.DataFrame:
+    return home_queries.open_alerts_by_severity(get_engine(), scope)
+
+
+@st.cache_data(ttl=15, show_spinner=False)
+def load_my_assigned_inspections(user_id: int) -> pd.DataFrame:
+    return home_queries.my_assigned_inspections(get_engine(), user_id)
+
+
+@st.cache_data(ttl=10, show_spinner=False)
+def load_waiting_assist_requests(scope: Scope) -> pd.DataFrame:
+    return home_queries.waiting_assist_requests(get_engine(), scope)
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def load_receipts_today(scope: Scope) -> dict[str, int]:
+    return home_queries.receipts_today(get_engine(), scope)
