@@ -425,3 +425,16 @@ class DailyRollup(Base):
     released: Mapped[int] = mapped_column(Integer, default=0)
     held: Mapped[int] = mapped_column(Integer, default=0)
     release_minutes_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    # Added by migration 0002 (statistics): declarations of the day with an inspection (cohort),
+    # and the summed completed - started minutes of the day's inspections. See portsight.domain.stats.
+    inspected: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    inspection_minutes_sum: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    __table_args__ = (Index("ix_daily_rollups_port_day", "port_id", "day"),)
+
+
+# Statistics (migration 0002): one week of source rows is read by time range, never whole tables.
+Index("ix_inspections_completed", Inspection.completed_at)
+Index("ix_inspection_transitions_state_at", InspectionTransition.to_state, InspectionTransition.at)
+Index("ix_alerts_first_raised", Alert.first_raised_at)
+Index("ix_alerts_resolved", Alert.resolved_at)
+Index("ix_assist_sessions_requested", AssistSession.requested_at)

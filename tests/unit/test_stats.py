@@ -138,8 +138,13 @@ def test_percentiles_interpolate_like_percentile_cont():
 
 def test_week_totals_derive_rates_and_means():
     totals = WeekTotals(
-        declarations=40, inspected=10, inspections=8, non_conforming=2, released=5,
-        release_minutes_sum=500.0, inspection_minutes_sum=240.0,
+        declarations=40,
+        inspected=10,
+        inspections=8,
+        non_conforming=2,
+        released=5,
+        release_minutes_sum=500.0,
+        inspection_minutes_sum=240.0,
     )
     assert totals.inspection_rate == pytest.approx(0.25)
     assert totals.detection_rate == pytest.approx(0.25)
