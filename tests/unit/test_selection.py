@@ -157,3 +157,21 @@ def test_realised_rates_over_many_draws_meet_the_targets():
     for tier in TIERS:
         inspected = sum(decide(tier, derive_seed("rates", tier, i)).outcome is Outcome.INSPECT for i in range(n))
         assert inspected / n == pytest.approx(DEFAULT_POLICY.target(tier), abs=0.02), tier
+
+
+def test_bench_simulation_of_ten_thousand_declarations_meets_every_target_within_two_points(tmp_path, monkeypatch):
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "bench" / "selection_rates.py"
+    spec = importlib.util.spec_from_file_location("bench_selection_rates", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    monkeypatch.setattr(bench, "RESULTS", tmp_path / "selection_rates.json")
+    assert bench.main([]) == 0
+    table = json.loads((tmp_path / "selection_rates.json").read_text())
+    assert set(table) == set(TIERS) and sum(row["n"] for row in table.values()) == 10_000
+    for tier, row in table.items():
+        assert abs(row["realised"] - row["target"]) <= 0.02, tier
+        assert row["target"] == DEFAULT_POLICY.target(tier)
