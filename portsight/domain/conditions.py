@@ -1,0 +1,197 @@
+"""The small declarative vocabulary rules are written in: bilingual text, step specs, conditions.
+
+A condition is data, never code: ``{field: impurity_pct, op: "<=", limit: impurity_max_pct}``.
+The right-hand side is one of
+
+- ``value``: a literal (number, text, list for ``in`` / ``not_in``);
+- ``limit``: the name of one of the rule's (dated) parameters;
+- ``ref``: another field (an entered value or a declared one), optionally ``times`` a parameter
+  and ``plus`` a parameter: ``dose_rate <= background + 0.25`` is
+  ``{field: dose_rate_ugy_h, op: "<=", ref: background_ugy_h, plus: above_background}``.
+
+``within`` (|field - ref| <= limit) and ``within_pct`` (|field - ref| <= |ref| * limit / 100)
+express tolerances; ``is_true``, ``same_seal`` and ``iso6346_valid`` cover the checks that are not
+arithmetic. ``only_if`` names a yes/no field: when it is not true the condition does not apply.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from portsight.domain import iso6346
+from portsight.domain.seal import seal_matches
+
+COMPARISONS = {"<=", "<", ">=", ">", "==", "!="}
+OPS = COMPARISONS | {"within", "within_pct", "in", "not_in", "is_true", "same_seal", "iso6346_valid"}
+# Ops whose right-hand side is a required ref; ops that take no right-hand side at all.
+NEEDS_REF = {"within", "within_pct", "same_seal"}
+NO_RHS = {"is_true", "iso6346_valid"}
+INPUT_TYPES = {"number", "text", "bool", "choice"}
+_EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class Text:
+    zh: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        return self.zh if lang.lower().startswith("zh") else self.en
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """One value the inspector enters at a step."""
+
+    name: str
+    type: str  # number / text / bool / choice
+    title: Text
+    unit: str | None = None
+    choices: tuple[str, ...] = ()
+    required: bool = True
+    min: float | None = None
+    max: float | None = None
+    default_from: str | None = None  # a declared field that supplies the value when it is known
+
+
+@dataclass(frozen=True)
+class PhotoSpec:
+    count: int
+    what: Text
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """A checklist step's definition (base steps in checklist.py, others added by rules)."""
+
+    key: str
+    title: Text
+    inputs: tuple[InputSpec, ...]
+    photos: PhotoSpec
+    per_container: bool = False
+    after: str | None = None  # for rule-added steps: the step they follow
+
+    def input(self, name: str) -> InputSpec | None:
+        return next((i for i in self.inputs if i.name == name), None)
+
+
+@dataclass(frozen=True)
+class Condition:
+    field: str
+    op: str
+    value: Any = None
+    limit: str | None = None
+    ref: str | None = None
+    plus: str | None = None
+    times: str | None = None
+    only_if: str | None = None
+
+    def parameter_names(self) -> tuple[str, ...]:
+        return tuple(p for p in (self.limit, self.plus, self.times) if p)
+
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(f for f in (self.field, self.ref, self.only_if) if f)
+
+
+class Missing(Exception):
+    """A value the condition needs is not there; carries the field name."""
+
+    def __init__(self, name: str):
+        super().__init__(name)
+        self.name = name
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    holds: bool
+    value: Any = None
+    target: Any = None  # the bound compared against, for the finding's detail
+    extra: dict = field(default_factory=dict)
+
+
+def _number(value: Any, name: str) -> float:
+    if isinstance(value, bool) or value is None:
+        raise Missing(name)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise Missing(name) from None
+    if not math.isfinite(number):
+        raise Missing(name)
+    return number
+
+
+def evaluate(cond: Condition, lookup: Callable[[str], Any], param: Callable[[str], float]) -> Evaluation:
+    """Evaluate one condition. lookup(name) returns a value or None; param(name) a number.
+
+    Raises Missing when a value the condition needs is absent.
+    """
+    if cond.only_if:
+        gate = lookup(cond.only_if)
+        if gate is None:
+            raise Missing(cond.only_if)
+        if gate is not True:
+            return Evaluation(True)
+    raw = lookup(cond.field)
+    if raw is None or raw == "":
+        raise Missing(cond.field)
+    op = cond.op
+    if op == "is_true":
+        return Evaluation(raw is True, raw, True)
+    if op == "iso6346_valid":
+        problem = iso6346.explain(str(raw))
+        return Evaluation(problem is None, iso6346.normalize(str(raw)), None, {"problem": problem})
+    if op == "same_seal":
+        declared = lookup(cond.ref)
+        if declared is None or declared == "":
+            raise Missing(cond.ref)
+        return Evaluation(seal_matches(declared, raw), raw, declared)
+    if op in {"in", "not_in"}:
+        members = cond.value if isinstance(cond.value, list | tuple) else [cond.value]
+        inside = raw in members or str(raw) in {str(m) for m in members}
+        return Evaluation(inside if op == "in" else not inside, raw, list(members))
+    x = _number(raw, cond.field)
+    if op in {"within", "within_pct"}:
+        centre = _number(lookup(cond.ref), cond.ref)
+        tol = param(cond.limit)
+        allowed = abs(centre) * tol / 100 if op == "within_pct" else tol
+        return Evaluation(abs(x - centre) <= allowed + _EPS, x, (centre - allowed, centre + allowed))
+    if cond.limit:
+        target = param(cond.limit)
+    elif cond.ref:
+        target = _number(lookup(cond.ref), cond.ref)
+        if cond.times:
+            target *= param(cond.times)
+        if cond.plus:
+            target += param(cond.plus)
+    else:
+        if isinstance(cond.value, int | float) and not isinstance(cond.value, bool):
+            target = float(cond.value)
+        elif op in {"==", "!="}:
+            return Evaluation((raw == cond.value) == (op == "=="), raw, cond.value)
+        else:
+            raise ValueError(f"condition on {cond.field}: {op} needs a number")
+    holds = {
+        "<=": x <= target + _EPS,
+        "<": x < target - _EPS,
+        ">=": x >= target - _EPS,
+        ">": x > target + _EPS,
+        "==": abs(x - target) <= _EPS,
+        "!=": abs(x - target) > _EPS,
+    }[op]
+    return Evaluation(holds, x, target)
+
+
+def chained_lookup(*sources: Mapping[str, Any] | None) -> Callable[[str], Any]:
+    """Look a name up in each mapping in turn; empty strings and None count as absent."""
+
+    def lookup(name: str) -> Any:
+        for src in sources:
+            if src is not None and name in src and src[name] is not None and src[name] != "":
+                return src[name]
+        return None
+
+    return lookup
