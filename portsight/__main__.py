@@ -17,6 +17,40 @@ def _cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_seed(args: argparse.Namespace) -> int:
+    import time
+    from datetime import UTC, datetime
+
+    from portsight.db.migrate import upgrade
+    from portsight.db.session import make_engine
+    from portsight.services.errors import Conflict
+    from portsight.services.seeding import database_is_empty, seed_demo
+
+    settings = load_settings()
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        if args.if_empty and not database_is_empty(engine):
+            print(f"Database already has data; nothing seeded: {_safe_url(settings.database_url)}")
+            return 0
+        now = datetime.fromisoformat(args.now).astimezone(UTC) if args.now else None
+        started = time.perf_counter()
+        try:
+            counts = seed_demo(engine, weeks=args.weeks, seed=args.seed, now=now, force=args.force)
+        except Conflict as exc:
+            print(f"{exc} {_safe_url(settings.database_url)}", file=sys.stderr)
+            return 1
+        elapsed = time.perf_counter() - started
+    finally:
+        engine.dispose()
+    print(
+        f"Seeded {args.weeks} weeks (seed {args.seed}) in {elapsed:.1f} s: {counts['declarations']} declarations, "
+        f"{counts['inspections']} inspections, {sum(counts.values())} rows. Demo accounts: admin, supervisor, "
+        f"supervisor.sgh, expert, inspector, gate (password 'demo')."
+    )
+    return 0
+
+
 def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -31,6 +65,15 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="migrate the database named by DATABASE_URL (or the embedded default)")
     db.set_defaults(handler=_cmd_db_upgrade)
+
+    seed = sub.add_parser("seed", help="fill the database with demo data (ports, users, weeks of inspections)")
+    seed.add_argument("--weeks", type=int, default=26, help="weeks of history (default 26)")
+    seed.add_argument("--seed", type=int, default=7, help="random seed: the same seed and --now give the same data")
+    seed.add_argument("--now", help="anchor time, ISO 8601 (default: the current hour)")
+    group = seed.add_mutually_exclusive_group()
+    group.add_argument("--if-empty", action="store_true", help="seed only when the database has no ports; exit 0")
+    group.add_argument("--force", action="store_true", help="delete all existing data first")
+    seed.set_defaults(handler=_cmd_seed)
     return parser
 
 
