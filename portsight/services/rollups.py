@@ -1,0 +1,392 @@
+"""Daily rollups (daily_rollups): counts per port, local day, HS chapter and credit tier.
+
+Kept up to date as data arrives: after a change, the service that made it calls one of the
+refresh functions *in the same session* (so a rollup never disagrees with committed data):
+
+- refresh_rollups_for_declaration(session, declaration_id)   after registering a declaration
+- refresh_rollups_for_inspection(session, inspection_id)     after opening, completing or
+  deciding an inspection, and after recording a finding
+- refresh_rollups(db, port_id, day) / refresh_rollups_at(db, port_id, *instants)  one slice
+- rebuild_rollups(db)                                          everything from the source rows
+
+A refresh recomputes the (port, day) slice from the source rows with the definitions of
+portsight.domain.stats, deletes the slice and inserts it again: idempotent, and cheap because
+one port-day is a few hundred rows read through indexes. On PostgreSQL, a transaction-scoped
+advisory lock per slice keeps two concurrent refreshes of one slice from colliding.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    Connection,
+    Date,
+    and_,
+    case,
+    cast,
+    delete,
+    exists,
+    extract,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.orm import Session
+
+from portsight.db.models import (
+    DailyRollup,
+    Declaration,
+    Enterprise,
+    Finding,
+    GoodsLine,
+    Inspection,
+    InspectionTransition,
+    Port,
+)
+from portsight.db.session import Database, unit_of_work
+from portsight.domain.stats import (
+    HELD_STATE,
+    NO_CHAPTER,
+    RELEASE_DECISION,
+    as_utc,
+    local_day,
+    local_day_bounds,
+)
+
+COUNTS = (
+    "declarations",
+    "inspected",
+    "inspections",
+    "non_conforming",
+    "released",
+    "held",
+    "release_minutes_sum",
+    "inspection_minutes_sum",
+)
+_LOCK_BASE = 8_000_000_000_000  # advisory-lock key space of the rollups: base + port * 1e6 + day
+_INSERT_BATCH = 5000
+
+Key = tuple[date, str, str]  # (day, hs_chapter, credit_tier)
+
+
+# ---------------------------------------------------------------------------------------------
+# SQL building blocks shared with portsight.queries.statistics
+
+
+def minutes_between(dialect: str, start, end):
+    """SQL for (end - start) in minutes, on SQLite (julianday) and PostgreSQL (epoch)."""
+    if dialect == "sqlite":
+        return (func.julianday(end) - func.julianday(start)) * 1440.0
+    return extract("epoch", end - start) / 60.0
+
+
+def chapter_expr():
+    return func.coalesce(func.substr(GoodsLine.hs_code, 1, 2), NO_CHAPTER)
+
+
+def first_line_join():
+    """ON clause of the outer join to the goods line that gives a declaration its chapter."""
+    return and_(GoodsLine.declaration_id == Declaration.id, GoodsLine.line_no == 1)
+
+
+def has_finding():
+    return exists().where(Finding.inspection_id == Inspection.id)
+
+
+def fixed_offset_minutes(tz: str, start: datetime, end: datetime) -> int | None:
+    """The zone's UTC offset in minutes when it is the same over [start, end], else None."""
+    zone = ZoneInfo(tz)
+    offsets = set()
+    probe = as_utc(start)
+    while probe <= as_utc(end) + timedelta(days=31):
+        for month in (1, 4, 7, 10):
+            offset = datetime(probe.year, month, 1, tzinfo=UTC).astimezone(zone).utcoffset()
+            offsets.add(offset)
+        probe += timedelta(days=365)
+    if len(offsets) != 1:
+        return None
+    return int(offsets.pop().total_seconds() // 60)
+
+
+def local_date_expr(dialect: str, column, tz: str, span: tuple[datetime, datetime] | None = None):
+    """SQL for the port-local calendar date of a timestamp column (rebuilds group by it).
+
+    PostgreSQL converts with the zone itself (DST-safe). SQLite has no zones: a zone with one
+    offset over the data's span (all of China) shifts by that offset; otherwise a Python
+    function registered on the connection (ps_local_date) converts each row.
+    """
+    if dialect == "postgresql":
+        return cast(func.timezone(tz, column), Date)
+    if span is not None:
+        offset = fixed_offset_minutes(tz, *span)
+        if offset is not None:
+            return func.date(column, f"{offset:+d} minutes")
+    return func.ps_local_date(column, tz)
+
+
+def _sqlite_local_date(value: str | None, tz: str) -> str | None:
+    if value is None:
+        return None
+    return local_day(datetime.fromisoformat(value), tz).isoformat()
+
+
+# ---------------------------------------------------------------------------------------------
+# Transactions: a Session (the caller's unit of work), a Connection or an Engine
+
+
+@contextmanager
+def _connection(db: Database | Session) -> Iterator[Connection]:
+    if isinstance(db, Session):
+        yield db.connection()
+        return
+    with unit_of_work(db) as session:
+        yield session.connection()
+
+
+def _dialect(conn: Connection) -> str:
+    return conn.dialect.name
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+# ---------------------------------------------------------------------------------------------
+# Aggregation of one port over a time range, grouped by local day (or one known day)
+
+
+def aggregate(
+    conn: Connection,
+    port_id: int,
+    tz: str,
+    start: datetime,
+    end: datetime,
+    day: date | None = None,
+) -> dict[Key, dict[str, float]]:
+    """Rollup counts of one port for events in [start, end), by (day, chapter, tier).
+
+    With day given, every event in the range belongs to that day (a refresh of one slice);
+    otherwise each event is grouped by its own local date (a rebuild).
+    """
+    dialect = _dialect(conn)
+    if dialect == "sqlite" and day is None:
+        conn.connection.driver_connection.create_function("ps_local_date", 2, _sqlite_local_date, deterministic=True)
+
+    chapter = chapter_expr().label("chapter")
+    tier = Enterprise.credit_tier.label("tier")
+    out: dict[Key, dict[str, float]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
+
+    def run(stmt, names: tuple[str, ...]) -> None:
+        for row in conn.execute(stmt):
+            if day is None:
+                key, values = (_as_date(row[0]), row[1] or NO_CHAPTER, row[2]), row[3:]
+            else:
+                key, values = (day, row[0] or NO_CHAPTER, row[1]), row[2:]
+            for name, value in zip(names, values, strict=True):
+                out[key][name] += value or 0
+
+    def grouped(day_col, *measures):
+        """select (day,) chapter, tier, measures; with the GROUP BY keys. A known day is not selected."""
+        if day is not None:
+            return select(chapter, tier, *measures), (chapter, tier)
+        d = local_date_expr(dialect, day_col, tz, (start, end)).label("day")
+        return select(d, chapter, tier, *measures), (d, chapter, tier)
+
+    # Declarations declared that day, and how many of them have an inspection (cohort).
+    inspected = case((exists().where(Inspection.declaration_id == Declaration.id), 1), else_=0)
+    stmt, keys = grouped(Declaration.declared_at, func.count(Declaration.id), func.sum(inspected))
+    stmt = (
+        stmt.select_from(Declaration)
+        .join(Enterprise, Enterprise.id == Declaration.enterprise_id)
+        .outerjoin(GoodsLine, first_line_join())
+        .where(Declaration.port_id == port_id, Declaration.declared_at >= start, Declaration.declared_at < end)
+        .group_by(*keys)
+    )
+    run(stmt, ("declarations", "inspected"))
+
+    def from_inspections(stmt):
+        return (
+            stmt.select_from(Inspection)
+            .join(Declaration, Declaration.id == Inspection.declaration_id)
+            .join(Enterprise, Enterprise.id == Declaration.enterprise_id)
+            .outerjoin(GoodsLine, first_line_join())
+        )
+
+    # Inspections completed that day, detections among them, and their minutes.
+    stmt, keys = grouped(
+        Inspection.completed_at,
+        func.count(Inspection.id),
+        func.sum(case((has_finding(), 1), else_=0)),
+        func.sum(minutes_between(dialect, Inspection.started_at, Inspection.completed_at)),
+    )
+    stmt = (
+        from_inspections(stmt)
+        .where(Inspection.port_id == port_id, Inspection.completed_at >= start, Inspection.completed_at < end)
+        .group_by(*keys)
+    )
+    run(stmt, ("inspections", "non_conforming", "inspection_minutes_sum"))
+
+    # Releases decided that day and their time from declaration.
+    stmt, keys = grouped(
+        Inspection.decided_at,
+        func.count(Inspection.id),
+        func.sum(minutes_between(dialect, Declaration.declared_at, Inspection.decided_at)),
+    )
+    stmt = (
+        from_inspections(stmt)
+        .where(
+            Inspection.port_id == port_id,
+            Inspection.decision == RELEASE_DECISION,
+            Inspection.decided_at >= start,
+            Inspection.decided_at < end,
+        )
+        .group_by(*keys)
+    )
+    run(stmt, ("released", "release_minutes_sum"))
+
+    # Holds made that day (transitions into "held"), even when cleared later.
+    stmt, keys = grouped(InspectionTransition.at, func.count(InspectionTransition.id))
+    stmt = (
+        from_inspections(stmt)
+        .join(InspectionTransition, InspectionTransition.inspection_id == Inspection.id)
+        .where(
+            Inspection.port_id == port_id,
+            InspectionTransition.to_state == HELD_STATE,
+            InspectionTransition.at >= start,
+            InspectionTransition.at < end,
+        )
+        .group_by(*keys)
+    )
+    run(stmt, ("held",))
+    return dict(out)
+
+
+def _rows(port_id: int, counts: dict[Key, dict[str, float]]) -> list[dict]:
+    rows = []
+    for (day, chapter, tier), values in counts.items():
+        row = {"day": day, "port_id": port_id, "hs_chapter": chapter, "credit_tier": tier}
+        for name in COUNTS:
+            value = values.get(name, 0) or 0
+            row[name] = float(value) if name.endswith("_sum") else int(value)
+        rows.append(row)
+    return rows
+
+
+def _insert(conn: Connection, rows: list[dict]) -> None:
+    for i in range(0, len(rows), _INSERT_BATCH):
+        conn.execute(insert(DailyRollup), rows[i : i + _INSERT_BATCH])
+
+
+def _port_timezone(conn: Connection, port_id: int) -> str:
+    tz = conn.scalar(select(Port.timezone).where(Port.id == port_id))
+    if tz is None:
+        raise ValueError(f"Port {port_id} does not exist.")
+    return tz
+
+
+# ---------------------------------------------------------------------------------------------
+# Public API
+
+
+def refresh_slice(conn: Connection, port_id: int, day: date, tz: str | None = None) -> int:
+    """Recompute one (port, local day) slice on an open connection; returns the rows written."""
+    tz = tz or _port_timezone(conn, port_id)
+    if _dialect(conn) == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(_LOCK_BASE + port_id * 1_000_000 + day.toordinal())))
+    start, end = local_day_bounds(day, tz)
+    rows = _rows(port_id, aggregate(conn, port_id, tz, start, end, day=day))
+    conn.execute(delete(DailyRollup).where(DailyRollup.port_id == port_id, DailyRollup.day == day))
+    _insert(conn, rows)
+    return len(rows)
+
+
+def refresh_rollups(db: Database | Session, port_id: int, day: date) -> int:
+    """Recompute the rollups of one port and local day from the source rows."""
+    with _connection(db) as conn:
+        return refresh_slice(conn, port_id, day)
+
+
+def refresh_rollups_at(db: Database | Session, port_id: int, *instants: datetime | None) -> list[date]:
+    """Refresh the local days (in the port's zone) that contain the given instants."""
+    with _connection(db) as conn:
+        tz = _port_timezone(conn, port_id)
+        days = sorted({local_day(i, tz) for i in instants if i is not None})
+        for day in days:
+            refresh_slice(conn, port_id, day, tz)
+        return days
+
+
+def refresh_rollups_for_declaration(db: Database | Session, declaration_id: int) -> list[date]:
+    """After a declaration was registered (or re-imported with changes)."""
+    with _connection(db) as conn:
+        row = conn.execute(
+            select(Declaration.port_id, Declaration.declared_at).where(Declaration.id == declaration_id)
+        ).first()
+        if row is None:
+            return []
+        return refresh_rollups_at(conn, row.port_id, row.declared_at)
+
+
+def refresh_rollups_for_inspection(db: Database | Session, inspection_id: int) -> list[date]:
+    """After an inspection was opened, completed or decided, or a finding was recorded.
+
+    Refreshes every day the inspection counts in: its declaration's day (cohort), the day it
+    was completed, decided, and put on hold.
+    """
+    with _connection(db) as conn:
+        row = conn.execute(
+            select(Inspection.port_id, Declaration.declared_at, Inspection.completed_at, Inspection.decided_at)
+            .join(Declaration, Declaration.id == Inspection.declaration_id)
+            .where(Inspection.id == inspection_id)
+        ).first()
+        if row is None:
+            return []
+        holds = conn.scalars(
+            select(InspectionTransition.at).where(
+                InspectionTransition.inspection_id == inspection_id, InspectionTransition.to_state == HELD_STATE
+            )
+        ).all()
+        return refresh_rollups_at(conn, row.port_id, row.declared_at, row.completed_at, row.decided_at, *holds)
+
+
+def _source_span(conn: Connection, port_id: int) -> tuple[datetime, datetime] | None:
+    lo, hi = conn.execute(
+        select(func.min(Declaration.declared_at), func.max(Declaration.declared_at)).where(
+            Declaration.port_id == port_id
+        )
+    ).one()
+    lo2, hi2 = conn.execute(
+        select(
+            func.min(Inspection.created_at), func.max(func.coalesce(Inspection.decided_at, Inspection.created_at))
+        ).where(Inspection.port_id == port_id)
+    ).one()
+    values = [as_utc(v) if isinstance(v, datetime) else None for v in (lo, hi, lo2, hi2)]
+    values = [v for v in values if v is not None]
+    if not values:
+        return None
+    # A margin of a day either side: inspections are completed and decided after their declaration.
+    return min(values) - timedelta(days=1), max(values) + timedelta(days=60)
+
+
+def rebuild_rollups(db: Database | Session, port_ids: Iterable[int] | None = None) -> int:
+    """Recompute all rollups (of the given ports) from the source rows; returns the rows written."""
+    written = 0
+    with _connection(db) as conn:
+        ports = conn.execute(select(Port.id, Port.timezone).order_by(Port.id)).all()
+        wanted = None if port_ids is None else set(port_ids)
+        for port_id, tz in ports:
+            if wanted is not None and port_id not in wanted:
+                continue
+            conn.execute(delete(DailyRollup).where(DailyRollup.port_id == port_id))
+            span = _source_span(conn, port_id)
+            if span is None:
+                continue
+            rows = _rows(port_id, aggregate(conn, port_id, tz, span[0], span[1]))
+            _insert(conn, rows)
+            written += len(rows)
+    return written
