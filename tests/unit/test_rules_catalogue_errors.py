@@ -1,0 +1,95 @@
+"""A malformed rule file stops start-up with RuleCatalogueError naming file, rule and field."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from portsight.domain.rules import RULES_DIR, RuleCatalogueError, load_catalogue
+
+GOOD = """
+rules:
+  - id: demo_limit
+    kind: validation
+    title: {zh: 示例, en: Demo}
+    scope: {hs: ["4707"]}
+    basis:
+      document: {zh: 示例文件, en: Demo document}
+    adds_step:
+      key: demo
+      title: {zh: 示例, en: Demo}
+      inputs:
+        - {name: x, type: number, unit: "%", title: {zh: x, en: x}}
+      photos: {count: 0, what: {zh: 无, en: none}}
+    parameters:
+      x_max: {unit: "%", values: [{value: 1.5}, {from: 2018-03-01, value: 0.5}]}
+    severity: high
+    finding: {zh: 超限, en: Over the limit}
+    require:
+      - {field: x, op: "<=", limit: x_max}
+    note: article to be confirmed
+    scenarios:
+      - {name: ok, date: 2019-01-01, values: {x: 0.1}, expect: conforming}
+"""
+
+
+def _write(tmp_path: Path, body: str) -> Path:
+    folder = tmp_path / "data" / "rules"
+    folder.mkdir(parents=True)
+    (folder / "demo.yaml").write_text(textwrap.dedent(body), encoding="utf-8")
+    return folder
+
+
+def test_well_formed_file_loads(tmp_path):
+    catalogue = load_catalogue(_write(tmp_path, GOOD))
+    assert catalogue.ids == ("demo_limit",)
+
+
+def test_shipped_catalogue_loads():
+    assert len(load_catalogue(RULES_DIR).rules) >= 11
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ("severity: high", "severity: extreme", "severity"),
+        ('op: "<=", limit: x_max', 'op: "=~", limit: x_max', "require[0].op"),
+        ("limit: x_max}", "limit: y_max}", "require[0]"),
+        ("{from: 2018-03-01, value: 0.5}", "{from: someday, value: 0.5}", "parameters.x_max.values[1].from"),
+        ("{from: 2018-03-01, value: 0.5}", "{from: 2018-03-01, value: half}", "parameters.x_max.values[1].value"),
+        ("      document: {zh: 示例文件, en: Demo document}", "      document: {zh: 示例文件}", "basis.document.en"),
+        ("    kind: validation", "    kind: validation\n    colour: red", "colour"),
+        ('{field: x, op: "<="', '{field: y, op: "<="', "require[0].field"),
+        ("type: number", "type: float", "adds_step.inputs[0].type"),
+    ],
+)
+def test_malformed_rule_names_file_rule_and_field(tmp_path, old, new, field):
+    assert old in GOOD
+    folder = _write(tmp_path, GOOD.replace(old, new))
+    with pytest.raises(RuleCatalogueError) as caught:
+        load_catalogue(folder)
+    err = caught.value
+    assert err.file.endswith("demo.yaml") and err.rule_id == "demo_limit" and err.field == field
+    message = str(err)
+    assert "demo.yaml" in message and "'demo_limit'" in message and f"'{field}'" in message
+    assert "Traceback" not in message
+
+
+def test_missing_basis_is_refused(tmp_path):
+    body = GOOD.replace("    basis:\n      document: {zh: 示例文件, en: Demo document}\n", "")
+    with pytest.raises(RuleCatalogueError, match=r"rule 'demo_limit', field 'basis'"):
+        load_catalogue(_write(tmp_path, body))
+
+
+def test_duplicate_rule_id_names_both_files(tmp_path):
+    folder = _write(tmp_path, GOOD)
+    (folder / "other.yaml").write_text(textwrap.dedent(GOOD), encoding="utf-8")
+    with pytest.raises(RuleCatalogueError, match="duplicate id, also defined in .*demo.yaml"):
+        load_catalogue(folder)
+
+
+def test_broken_yaml_names_the_file_and_line(tmp_path):
+    with pytest.raises(RuleCatalogueError, match=r"demo.yaml.*not valid YAML at line"):
+        load_catalogue(_write(tmp_path, "rules:\n  - id: [unclosed\n"))
