@@ -39,7 +39,7 @@ PORT_VOLUME = {
     "CNSJQ": (60, 3), "CNWXS": (60, 3),
 }  # fmt: skip
 
-CREDIT_RATE = {"advanced_certified": 0.015, "general": 0.07, "dishonest": 0.85}
+CREDIT_RATE = {"advanced_certified": 0.015, "general": 0.06, "dishonest": 0.85}
 TIER_WEIGHTS = (("advanced_certified", 0.14), ("general", 0.80), ("dishonest", 0.06))
 
 
@@ -296,7 +296,7 @@ class _Seeder:
             eid = self.add(
                 m.Enterprise,
                 {"uscc": self._uscc(home, used_codes), "name": name, "credit_tier": tier,
-                 "under_investigation": rng.random() < 0.015},
+                 "under_investigation": tier != "advanced_certified" and rng.random() < 0.015},
             )  # fmt: skip
             since = self.start.date() - timedelta(days=rng.randint(30, 1500))
             self.add(m.EnterpriseCreditHistory, {"enterprise_id": eid, "credit_tier": tier if tier != "dishonest"
@@ -307,7 +307,7 @@ class _Seeder:
                          "reason": "serious violation of customs regulations"})  # fmt: skip
             # Trade volume is very uneven: a few enterprises declare most of it.
             self.ent[eid] = {"home": self.port_ids[home], "cat": cat, "tier": tier,
-                             "weight": rng.paretovariate(1.3),
+                             "weight": min(rng.paretovariate(1.3), 25.0),
                              "origins": rng.sample(cat.origins, k=min(len(cat.origins), rng.randint(1, 3))),
                              "under_investigation": self.rows[m.Enterprise][-1]["under_investigation"]}  # fmt: skip
         # Per port: the enterprises that declare there (home port mostly, some from elsewhere).
