@@ -12,9 +12,8 @@ import streamlit as st
 from components import state
 from components.data import database_problem, start_simulator_once
 from components.login import render_login
-from components.navigation import build_pages
+from components.navigation import build_pages, signed_out_pages
 from components.sidebar import render_sidebar
-from components.state import tr
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -23,8 +22,7 @@ state.init()
 
 signed_in = st.session_state[state.SIGNED_IN]
 if signed_in is None:
-    page = st.navigation([st.Page(render_login, title=tr("login.title"), url_path="login", default=True)],
-                         position="hidden")
+    page = st.navigation(signed_out_pages(render_login), position="hidden")
 else:
     if database_problem() is None:
         start_simulator_once()

@@ -56,6 +56,21 @@ def _refusal(page_key: str):
     return refuse
 
 
+def signed_out_pages(login_view) -> list[st.Page]:
+    """The login view at /login (default) and, hidden, at every page URL.
+
+    A visitor who follows a link to /alerts, or who signs out on any page, sees the sign-in form
+    instead of Streamlit's "page not found"; after signing in the same URL opens the page (or
+    its refusal).
+    """
+    pages = [st.Page(login_view, title=tr("login.title"), url_path="login", default=True)]
+    pages += [
+        st.Page(login_view, title=tr("login.title"), url_path=key, visibility="hidden")
+        for key in PAGE_ROLES
+    ]
+    return pages
+
+
 def build_pages(role: Role | str) -> list[st.Page]:
     pages = [
         st.Page(

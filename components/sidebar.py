@@ -54,6 +54,8 @@ def render_sidebar(signed_in: SignedIn) -> None:
         else:
             by_id = {p["id"]: p for p in ports}
             options = ([ALL_PORTS] if len(ports) > 1 else []) + list(by_id)
+            # labels computed now: format_func may be called later, outside this run (AppTest does)
+            labels = {ALL_PORTS: tr("common.all_ports")} | {pid: port_label(p) for pid, p in by_id.items()}
             if st.session_state.get(state.PORT) not in by_id:
                 st.session_state[state.PORT] = None if len(ports) > 1 else ports[0]["id"]
             current = st.session_state[state.PORT]
@@ -61,7 +63,7 @@ def render_sidebar(signed_in: SignedIn) -> None:
             st.selectbox(
                 tr("common.port"),
                 options,
-                format_func=lambda pid: tr("common.all_ports") if pid == ALL_PORTS else port_label(by_id[pid]),
+                format_func=labels.get,
                 key=state.SIDEBAR_PORT,
                 on_change=_on_port,
             )
