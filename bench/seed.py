@@ -1,0 +1,50 @@
+"""Time the default demo seed (26 weeks) on a fresh temporary SQLite file and print the figures.
+
+.venv/bin/python bench/seed.py [--weeks 26] [--seed 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from portsight.db.migrate import upgrade  # noqa: E402
+from portsight.db.session import make_engine  # noqa: E402
+from portsight.services.seeding import seed_demo  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--weeks", type=int, default=26)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        t0 = time.perf_counter()
+        upgrade(url)
+        t1 = time.perf_counter()
+        engine = make_engine(url)
+        counts = seed_demo(engine, weeks=args.weeks, seed=args.seed)
+        t2 = time.perf_counter()
+        engine.dispose()
+        size = (Path(tmp) / "bench.db").stat().st_size
+    rows = sum(counts.values())
+    seconds = t2 - t1
+    print(
+        f"seed {args.weeks} weeks (seed {args.seed}) on SQLite: {seconds:.1f} s, {rows} rows, "
+        f"{rows / seconds:,.0f} rows/s; migrate {t1 - t0:.1f} s; file {size / 1e6:.0f} MB"
+    )
+    print(
+        f"  declarations {counts['declarations']}, inspections {counts['inspections']}, "
+        f"step results {counts['step_results']}, alerts {counts['alerts']}"
+    )
+    return 0 if seconds < 30 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
