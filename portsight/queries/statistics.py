@@ -1,0 +1,476 @@
+"""Read side of the weekly statistics review: KPI cards, trends, breakdowns, heat map.
+
+Definitions come from portsight.domain.stats. Volumes, rates and trends are summed from the
+daily rollups (portsight.services.rollups); what rollups cannot hold (percentiles, origin,
+inspectors, hours, alerts, remote assists) is aggregated in SQL from one week of source rows
+read through time indexes. Nothing here scans the history.
+
+port_ids: the ports the reader may see (a collection of ids, or None for every port); the
+page passes the actor's scope cut down to the chosen port.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import pandas as pd
+from sqlalchemy import and_, case, false, func, or_, select
+
+from portsight import reference
+from portsight.db.models import (
+    Alert,
+    AssistSession,
+    DailyRollup,
+    Declaration,
+    Inspection,
+    InspectorAssignment,
+    Port,
+    User,
+)
+from portsight.db.session import Database
+from portsight.domain import stats
+from portsight.domain.stats import DEFAULT_TIER_TARGETS, IsoWeek, WeekTotals
+from portsight.queries import connection
+from portsight.services.rollups import has_finding, minutes_between
+
+ROLLUP_SUMS = (
+    "declarations",
+    "inspected",
+    "inspections",
+    "non_conforming",
+    "released",
+    "held",
+    "release_minutes_sum",
+    "inspection_minutes_sum",
+)
+TIER_ORDER = ("advanced_certified", "general", "dishonest")
+
+
+@dataclass(frozen=True)
+class PortInfo:
+    id: int
+    code: str
+    name_en: str
+    name_zh: str
+    timezone: str
+
+
+def scope_ports(db: Database, port_ids: Iterable[int] | None) -> list[PortInfo]:
+    """The ports of the scope (every port for None), ordered by code."""
+    stmt = select(Port.id, Port.code, Port.name_en, Port.name_zh, Port.timezone).order_by(Port.code)
+    if port_ids is not None:
+        stmt = stmt.where(Port.id.in_(sorted(port_ids)))
+    with connection(db) as conn:
+        return [PortInfo(*row) for row in conn.execute(stmt)]
+
+
+def _zones(ports: list[PortInfo]) -> dict[str, list[int]]:
+    zones: dict[str, list[int]] = defaultdict(list)
+    for p in ports:
+        zones[p.timezone].append(p.id)
+    return dict(zones)
+
+
+def in_week(port_col, time_col, ports: list[PortInfo], week: IsoWeek):
+    """WHERE clause: time_col within the week in each port's own zone, port_col in the scope.
+
+    Ports sharing a zone share one range, so the clause is a short OR of index ranges.
+    """
+    clauses = []
+    for tz, ids in sorted(_zones(ports).items()):
+        start, end = week.bounds(tz)
+        clauses.append(and_(port_col.in_(ids), time_col >= start, time_col < end))
+    return or_(*clauses) if clauses else false()
+
+
+def _rollup_days(ports: list[PortInfo], first: date, last: date):
+    return and_(
+        DailyRollup.port_id.in_([p.id for p in ports]),
+        DailyRollup.day >= first,
+        DailyRollup.day <= last,
+    )
+
+
+def _sums():
+    return [func.coalesce(func.sum(getattr(DailyRollup, name)), 0).label(name) for name in ROLLUP_SUMS]
+
+
+def _totals(row) -> WeekTotals:
+    values = {name: (row[name] or 0) for name in ROLLUP_SUMS}
+    return WeekTotals(
+        **{k: (float(v) if k.endswith("_sum") else int(v)) for k, v in values.items()},
+    )
+
+
+def weekly_totals(db: Database, ports: list[PortInfo], weeks: Iterable[IsoWeek]) -> dict[IsoWeek, WeekTotals]:
+    """Rollup totals per ISO week (local days of each port), summed over the scope."""
+    weeks = sorted(set(weeks))
+    out = {w: WeekTotals() for w in weeks}
+    if not weeks or not ports:
+        return out
+    ranges = [(w.monday, w.sunday) for w in weeks]
+    day_clause = or_(*[and_(DailyRollup.day >= a, DailyRollup.day <= b) for a, b in _merge(ranges)])
+    stmt = (
+        select(DailyRollup.day, *_sums())
+        .where(DailyRollup.port_id.in_([p.id for p in ports]), day_clause)
+        .group_by(DailyRollup.day)
+    )
+    acc: dict[IsoWeek, dict[str, float]] = {w: dict.fromkeys(ROLLUP_SUMS, 0) for w in weeks}
+    with connection(db) as conn:
+        for row in conn.execute(stmt).mappings():
+            day = row["day"] if isinstance(row["day"], date) else date.fromisoformat(str(row["day"]))
+            week = IsoWeek.of(day)
+            if week in acc:
+                for name in ROLLUP_SUMS:
+                    acc[week][name] += row[name] or 0
+    for w in weeks:
+        out[w] = _totals(acc[w])
+    return out
+
+
+def _merge(ranges: list[tuple[date, date]]) -> list[tuple[date, date]]:
+    merged: list[tuple[date, date]] = []
+    for a, b in sorted(ranges):
+        if merged and (a - merged[-1][1]).days <= 1:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def release_minutes(db: Database, ports: list[PortInfo], week: IsoWeek) -> list[float]:
+    """Time to release (minutes) of every release decided in the week (one week of rows)."""
+    with connection(db) as conn:
+        minutes = minutes_between(conn.dialect.name, Declaration.declared_at, Inspection.decided_at)
+        stmt = (
+            select(minutes)
+            .select_from(Inspection)
+            .join(Declaration, Declaration.id == Inspection.declaration_id)
+            .where(Inspection.decision == stats.RELEASE_DECISION)
+            .where(in_week(Inspection.port_id, Inspection.decided_at, ports, week))
+        )
+        return [float(v) for v in conn.scalars(stmt) if v is not None]
+
+
+def activity_counts(db: Database, ports: list[PortInfo], week: IsoWeek) -> dict[str, int]:
+    """Alerts raised and resolved, remote-assist requests, in the week (alerts of the scope's ports)."""
+    with connection(db) as conn:
+        raised = conn.scalar(
+            select(func.count(Alert.id)).where(in_week(Alert.port_id, Alert.first_raised_at, ports, week))
+        )
+        resolved = conn.scalar(
+            select(func.count(Alert.id)).where(in_week(Alert.port_id, Alert.resolved_at, ports, week))
+        )
+        assists = conn.scalar(
+            select(func.count(AssistSession.id)).where(
+                in_week(AssistSession.port_id, AssistSession.requested_at, ports, week)
+            )
+        )
+    return {
+        "alerts_raised": int(raised or 0),
+        "alerts_resolved": int(resolved or 0),
+        "remote_assists": int(assists or 0),
+    }
+
+
+def _kpi_values(totals: WeekTotals, minutes: list[float], activity: dict[str, int]) -> dict[str, float | None]:
+    return {
+        "declarations": totals.declarations,
+        "inspections": totals.inspections,
+        "inspection_rate": totals.inspection_rate,
+        "detection_rate": totals.detection_rate,
+        "release_median_min": stats.median(minutes),
+        "release_p90_min": stats.percentile(minutes, 0.9),
+        "holds": totals.held,
+        **activity,
+    }
+
+
+def kpi_cards(db: Database, port_ids: Iterable[int] | None, week: IsoWeek) -> pd.DataFrame:
+    """One row per KPI: value this week, previous week, same week last year and both changes.
+
+    Columns: kpi, kind ("relative" or "points"), good_when_up, value, previous, last_year,
+    change_wow, change_yoy.
+    """
+    ports = scope_ports(db, port_ids)
+    periods = {"value": week, "previous": week.previous(), "last_year": week.same_week_last_year()}
+    totals = weekly_totals(db, ports, periods.values())
+    values = {
+        name: _kpi_values(totals[w], release_minutes(db, ports, w), activity_counts(db, ports, w))
+        for name, w in periods.items()
+    }
+    rows = []
+    for key, kind, good_when_up in stats.KPIS:
+        now, before, last_year = (values[p][key] for p in ("value", "previous", "last_year"))
+        rows.append(
+            {
+                "kpi": key,
+                "kind": kind,
+                "good_when_up": good_when_up,
+                "value": now,
+                "previous": before,
+                "last_year": last_year,
+                "change_wow": stats.kpi_change(kind, now, before),
+                "change_yoy": stats.kpi_change(kind, now, last_year),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def weekly_trend(db: Database, port_ids: Iterable[int] | None, week: IsoWeek, weeks: int = 12) -> pd.DataFrame:
+    """The last `weeks` weeks ending with week, from rollups only. One row per week, oldest first."""
+    ports = scope_ports(db, port_ids)
+    span = stats.last_weeks(week, weeks)
+    totals = weekly_totals(db, ports, span)
+    rows = []
+    for w in span:
+        t = totals[w]
+        rows.append(
+            {
+                "week": str(w),
+                "week_start": w.monday,
+                "declarations": t.declarations,
+                "inspected": t.inspected,
+                "inspections": t.inspections,
+                "non_conforming": t.non_conforming,
+                "released": t.released,
+                "held": t.held,
+                "inspection_rate": t.inspection_rate,
+                "detection_rate": t.detection_rate,
+                "release_mean_min": t.release_mean_min,
+                "inspection_mean_min": t.inspection_mean_min,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _rollup_breakdown(db: Database, ports: list[PortInfo], week: IsoWeek, column) -> pd.DataFrame:
+    stmt = (
+        select(column.label("key"), *_sums())
+        .where(_rollup_days(ports, week.monday, week.sunday))
+        .group_by(column)
+        .order_by(column)
+    )
+    with connection(db) as conn:
+        df = pd.DataFrame(conn.execute(stmt).mappings().all(), columns=["key", *ROLLUP_SUMS])
+    return _with_rates(df)
+
+
+def _with_rates(df: pd.DataFrame) -> pd.DataFrame:
+    df = df.copy()
+    for name in ROLLUP_SUMS:
+        if name in df:
+            df[name] = df[name].astype(float if name.endswith("_sum") else int)
+
+    def rate(num, den):
+        return [stats.ratio(a, b) for a, b in zip(df[num], df[den], strict=True)] if len(df) else []
+
+    if "inspected" in df:
+        df["inspection_rate"] = rate("inspected", "declarations")
+    if "non_conforming" in df:
+        df["detection_rate"] = rate("non_conforming", "inspections")
+    if "release_minutes_sum" in df:
+        df["release_mean_min"] = rate("release_minutes_sum", "released")
+    return df
+
+
+def port_breakdown(db: Database, port_ids: Iterable[int] | None, week: IsoWeek) -> pd.DataFrame:
+    """Per port: volumes, rates, holds, mean time to release. Names in both languages."""
+    ports = scope_ports(db, port_ids)
+    df = _rollup_breakdown(db, ports, week, DailyRollup.port_id)
+    info = {p.id: p for p in ports}
+    df.insert(0, "port", [info[k].code for k in df["key"]])
+    df.insert(1, "name_en", [info[k].name_en for k in df["key"]])
+    df.insert(2, "name_zh", [info[k].name_zh for k in df["key"]])
+    return df.drop(columns=["key"]).sort_values("declarations", ascending=False).reset_index(drop=True)
+
+
+def hs_breakdown(db: Database, port_ids: Iterable[int] | None, week: IsoWeek, level: str = "chapter") -> pd.DataFrame:
+    """Per HS chapter (or section, level="section") of the declarations' first goods line."""
+    ports = scope_ports(db, port_ids)
+    df = _rollup_breakdown(db, ports, week, DailyRollup.hs_chapter)
+    chapters = reference.hs_chapters()
+    df["chapter"] = df["key"]
+    df["section"] = [chapters[c].section if c in chapters else "" for c in df["key"]]
+    if level == "section":
+        df = df.groupby("section", as_index=False)[list(ROLLUP_SUMS)].sum()
+        df = _with_rates(df)
+        sections = reference.hs_sections()
+        df["description"] = [sections.get(s, {}).get("name", "") for s in df["section"]]
+        order = {s: int(v["section_number"]) for s, v in sections.items()}
+        df = df.sort_values("section", key=lambda s: s.map(lambda v: order.get(v, 99)))
+        return df[["section", "description", *_breakdown_columns(df)]].reset_index(drop=True)
+    df["description"] = [chapters[c].description if c in chapters else "" for c in df["key"]]
+    return df[["chapter", "section", "description", *_breakdown_columns(df)]].reset_index(drop=True)
+
+
+def _breakdown_columns(df: pd.DataFrame) -> list[str]:
+    wanted = [
+        "declarations",
+        "inspected",
+        "inspection_rate",
+        "inspections",
+        "non_conforming",
+        "detection_rate",
+        "released",
+        "held",
+        "release_mean_min",
+    ]
+    return [c for c in wanted if c in df]
+
+
+def credit_tier_breakdown(
+    db: Database, port_ids: Iterable[int] | None, week: IsoWeek, targets: dict[str, float] | None = None
+) -> pd.DataFrame:
+    """Per credit tier: realised inspection rate against the target. Columns tier, declarations,
+    inspected, realised_rate, target_rate, gap (points), inspections, non_conforming, detection_rate."""
+    ports = scope_ports(db, port_ids)
+    targets = {**DEFAULT_TIER_TARGETS, **(targets or {})}
+    df = _rollup_breakdown(db, ports, week, DailyRollup.credit_tier)
+    df["tier"] = df["key"]
+    df["realised_rate"] = df["inspection_rate"] if len(df) else []
+    df["target_rate"] = [targets.get(t) for t in df["tier"]]
+    df["gap"] = [stats.point_change(r, t) for r, t in zip(df["realised_rate"], df["target_rate"], strict=True)]
+    order = {t: i for i, t in enumerate(TIER_ORDER)}
+    df = df.sort_values("tier", key=lambda s: s.map(lambda v: order.get(v, 99)))
+    cols = ["tier", "declarations", "inspected", "realised_rate", "target_rate", "gap"]
+    return df[[*cols, "inspections", "non_conforming", "detection_rate"]].reset_index(drop=True)
+
+
+def origin_breakdown(db: Database, port_ids: Iterable[int] | None, week: IsoWeek) -> pd.DataFrame:
+    """Per origin country: declarations and inspection rate (cohort of the week's declarations),
+    inspections completed and detection rate. Names in English and Chinese."""
+    ports = scope_ports(db, port_ids)
+    inspected = case((select(Inspection.id).where(Inspection.declaration_id == Declaration.id).exists(), 1), else_=0)
+    decl_stmt = (
+        select(
+            Declaration.origin_country.label("country"),
+            func.count(Declaration.id).label("declarations"),
+            func.sum(inspected).label("inspected"),
+        )
+        .where(in_week(Declaration.port_id, Declaration.declared_at, ports, week))
+        .group_by(Declaration.origin_country)
+    )
+    insp_stmt = (
+        select(
+            Declaration.origin_country.label("country"),
+            func.count(Inspection.id).label("inspections"),
+            func.sum(case((has_finding(), 1), else_=0)).label("non_conforming"),
+        )
+        .select_from(Inspection)
+        .join(Declaration, Declaration.id == Inspection.declaration_id)
+        .where(in_week(Inspection.port_id, Inspection.completed_at, ports, week))
+        .group_by(Declaration.origin_country)
+    )
+    with connection(db) as conn:
+        a = pd.DataFrame(conn.execute(decl_stmt).mappings().all(), columns=["country", "declarations", "inspected"])
+        b = pd.DataFrame(conn.execute(insp_stmt).mappings().all(), columns=["country", "inspections", "non_conforming"])
+    df = a.merge(b, on="country", how="outer").fillna(0)
+    df = _with_rates(df)
+    df.insert(1, "name_en", [reference.country_name(c, "en") for c in df["country"]])
+    df.insert(2, "name_zh", [reference.country_name(c, "zh_CN") for c in df["country"]])
+    cols = ["country", "name_en", "name_zh", "declarations", "inspected", "inspection_rate"]
+    df = df[[*cols, "inspections", "non_conforming", "detection_rate"]]
+    return df.sort_values(["declarations", "country"], ascending=[False, True]).reset_index(drop=True)
+
+
+def inspector_breakdown(db: Database, port_ids: Iterable[int] | None, week: IsoWeek) -> pd.DataFrame:
+    """Per inspector assigned to inspections completed in the week: workload, detection rate,
+    mean inspection duration (minutes)."""
+    ports = scope_ports(db, port_ids)
+    with connection(db) as conn:
+        minutes = minutes_between(conn.dialect.name, Inspection.started_at, Inspection.completed_at)
+        stmt = (
+            select(
+                User.id.label("user_id"),
+                User.display_name.label("inspector"),
+                func.count(Inspection.id).label("inspections"),
+                func.sum(case((InspectorAssignment.position == "lead", 1), else_=0)).label("as_lead"),
+                func.sum(case((has_finding(), 1), else_=0)).label("non_conforming"),
+                func.avg(minutes).label("mean_duration_min"),
+            )
+            .select_from(Inspection)
+            .join(InspectorAssignment, InspectorAssignment.inspection_id == Inspection.id)
+            .join(User, User.id == InspectorAssignment.user_id)
+            .where(in_week(Inspection.port_id, Inspection.completed_at, ports, week))
+            .group_by(User.id, User.display_name)
+        )
+        cols = ["user_id", "inspector", "inspections", "as_lead", "non_conforming", "mean_duration_min"]
+        df = pd.DataFrame(conn.execute(stmt).mappings().all(), columns=cols)
+    df = _with_rates(df)
+    df["mean_duration_min"] = df["mean_duration_min"].astype(float)
+    cols = ["user_id", "inspector", "inspections", "as_lead", "non_conforming", "detection_rate", "mean_duration_min"]
+    return df[cols].sort_values(["inspections", "inspector"], ascending=[False, True]).reset_index(drop=True)
+
+
+def heatmap(db: Database, port_ids: Iterable[int] | None, week: IsoWeek) -> pd.DataFrame:
+    """Inspections completed in the week by local weekday (0 = Monday) x hour of their start.
+    Always the full 7 x 24 grid; columns weekday, hour, inspections."""
+    ports = scope_ports(db, port_ids)
+    tz = {p.id: p.timezone for p in ports}
+    grid = {(d, h): 0 for d in range(7) for h in range(24)}
+    stmt = select(Inspection.port_id, Inspection.started_at).where(
+        Inspection.started_at.is_not(None), in_week(Inspection.port_id, Inspection.completed_at, ports, week)
+    )
+    with connection(db) as conn:
+        for port_id, started_at in conn.execute(stmt):
+            grid[stats.heat_cell(started_at, tz[port_id])] += 1
+    return pd.DataFrame([{"weekday": d, "hour": h, "inspections": n} for (d, h), n in sorted(grid.items())])
+
+
+@dataclass
+class WeekReview:
+    """Everything the page and the report show for one week and scope."""
+
+    week: IsoWeek
+    ports: list[PortInfo]
+    kpis: pd.DataFrame
+    trend: pd.DataFrame
+    by_port: pd.DataFrame
+    by_chapter: pd.DataFrame
+    by_section: pd.DataFrame
+    by_origin: pd.DataFrame
+    by_tier: pd.DataFrame
+    by_inspector: pd.DataFrame
+    heat: pd.DataFrame
+    generated_at: datetime | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def week_review(
+    db: Database,
+    port_ids: Iterable[int] | None,
+    week: IsoWeek,
+    trend_weeks: int = 12,
+    targets: dict[str, float] | None = None,
+) -> WeekReview:
+    """The whole review of one week (what bench/statistics.py times)."""
+    port_ids = None if port_ids is None else frozenset(port_ids)
+    return WeekReview(
+        week=week,
+        ports=scope_ports(db, port_ids),
+        kpis=kpi_cards(db, port_ids, week),
+        trend=weekly_trend(db, port_ids, week, trend_weeks),
+        by_port=port_breakdown(db, port_ids, week),
+        by_chapter=hs_breakdown(db, port_ids, week, "chapter"),
+        by_section=hs_breakdown(db, port_ids, week, "section"),
+        by_origin=origin_breakdown(db, port_ids, week),
+        by_tier=credit_tier_breakdown(db, port_ids, week, targets),
+        by_inspector=inspector_breakdown(db, port_ids, week),
+        heat=heatmap(db, port_ids, week),
+    )
+
+
+def latest_week(db: Database, port_ids: Iterable[int] | None) -> IsoWeek | None:
+    """The most recent ISO week with rollup data in the scope (the page's default)."""
+    stmt = select(func.max(DailyRollup.day))
+    if port_ids is not None:
+        stmt = stmt.where(DailyRollup.port_id.in_(sorted(port_ids)))
+    with connection(db) as conn:
+        value = conn.scalar(stmt)
+    if value is None:
+        return None
+    return IsoWeek.of(value if isinstance(value, date) else date.fromisoformat(str(value)))
