@@ -30,7 +30,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date
 from enum import StrEnum
 
 from portsight.domain.enterprise import CreditTier
@@ -45,11 +46,10 @@ class Outcome(StrEnum):
 
 
 # --- parameters: the one place ----------------------------------------------------------------------
-# Rule ids of the catalogue (data/rules/*.yaml, issue 3) the numbers stand for.
-RULE_DISHONEST = "selection.credit.dishonest"  # dishonest tier: rate >= 80%
-RULE_ADVANCED = "selection.credit.advanced_certified"  # advanced certified: < 20% of general average
-RULE_GENERAL = "selection.credit.general"  # general tier: configured base rate
-RULE_MINIMUM = "selection.minimum_random_rate"  # everyone: minimum random rate
+# Rule ids of the catalogue (data/rules/credit.yaml, issue 3) whose bounds policy_from_catalogue reads.
+RULE_DISHONEST = "credit_dishonest_inspection_rate"  # dishonest tier: rate >= 80%
+RULE_ADVANCED = "credit_advanced_inspection_rate"  # advanced certified: < 20% of the general average
+# The general base rate and the minimum random rate are configured here, not set by a rule.
 
 GENERAL_BASE_RATE = 0.10
 DISHONEST_FLOOR = 0.80
@@ -120,19 +120,19 @@ def make_policy(
     dishonest_rate: float = DISHONEST_RATE,
     advanced_share_of_general: float = ADVANCED_SHARE_OF_GENERAL,
     minimum_random_rate: float = MINIMUM_RANDOM_RATE,
+    dishonest_floor: float = DISHONEST_FLOOR,
+    advanced_ceiling: float = ADVANCED_SHARE_OF_GENERAL_CEILING,
 ) -> SelectionPolicy:
     """A policy that respects the legal bounds, or ValueError saying which bound is broken."""
-    if dishonest_rate < DISHONEST_FLOOR:
-        raise ValueError(f"Dishonest-tier rate {dishonest_rate:.0%} is below the legal floor of {DISHONEST_FLOOR:.0%}.")
-    if advanced_share_of_general >= ADVANCED_SHARE_OF_GENERAL_CEILING:
-        raise ValueError(
-            f"Advanced-certified rate must stay below {ADVANCED_SHARE_OF_GENERAL_CEILING:.0%} of the general rate."
-        )
+    if dishonest_rate < dishonest_floor:
+        raise ValueError(f"Dishonest-tier rate {dishonest_rate:.0%} is below the legal floor of {dishonest_floor:.0%}.")
+    if advanced_share_of_general >= advanced_ceiling:
+        raise ValueError(f"Advanced-certified rate must stay below {advanced_ceiling:.0%} of the general rate.")
     advanced = max(minimum_random_rate, general_rate * advanced_share_of_general)
-    if advanced >= general_rate * ADVANCED_SHARE_OF_GENERAL_CEILING:
+    if advanced >= general_rate * advanced_ceiling:
         raise ValueError(
             f"The minimum random rate {minimum_random_rate:.1%} leaves the advanced-certified rate at or above "
-            f"{ADVANCED_SHARE_OF_GENERAL_CEILING:.0%} of the general rate {general_rate:.1%}; lower it."
+            f"{advanced_ceiling:.0%} of the general rate {general_rate:.1%}; lower it."
         )
     return SelectionPolicy(
         targets={
@@ -141,15 +141,63 @@ def make_policy(
             CreditTier.DISHONEST.value: dishonest_rate,
         },
         minimum_random_rate=minimum_random_rate,
-        sources={
-            CreditTier.ADVANCED_CERTIFIED.value: RULE_ADVANCED,
-            CreditTier.GENERAL.value: RULE_GENERAL,
-            CreditTier.DISHONEST.value: RULE_DISHONEST,
-        },
+        sources={CreditTier.ADVANCED_CERTIFIED.value: RULE_ADVANCED, CreditTier.DISHONEST.value: RULE_DISHONEST},
     )
 
 
 DEFAULT_POLICY = make_policy()
+
+
+def _fraction(value: float, unit: str) -> float:
+    return value / 100.0 if unit.strip() in {"%", "pct", "percent"} or value > 1.0 else value
+
+
+def policy_from_catalogue(on_date: date | None = None, catalogue=None) -> SelectionPolicy:
+    """The policy whose bounds come from the catalogue's selection rules in force on on_date.
+
+    Reads, among rules of kind `selection` scoped to a credit tier, a condition on
+    inspection_rate_pct: `>=` / `>` with a limit (dishonest floor) and `<` / `<=` against
+    general_average_rate_pct with a `times` parameter (advanced-certified share of the general
+    average). Targets keep a margin inside those bounds (DISHONEST_RATE - DISHONEST_FLOOR above the
+    floor; ADVANCED_SHARE_OF_GENERAL / ADVANCED_SHARE_OF_GENERAL_CEILING of the ceiling). Whatever the
+    catalogue does not define keeps the defaults above; without the catalogue, DEFAULT_POLICY.
+    """
+    try:
+        from portsight.domain import rules as rules_domain
+    except ImportError:
+        return DEFAULT_POLICY
+    catalogue = catalogue if catalogue is not None else rules_domain.default_catalogue()
+    on_date = on_date or date.today()
+    floor, ceiling = DISHONEST_FLOOR, ADVANCED_SHARE_OF_GENERAL_CEILING
+    sources: dict[str, str] = {}
+    for rule in catalogue.rules:
+        if rule.kind != "selection" or not rule.in_force(on_date):
+            continue
+        tiers = set(rule.scope.credit_tiers)
+        for cond in rule.require:
+            if cond.field != "inspection_rate_pct":
+                continue
+            if CreditTier.DISHONEST.value in tiers and cond.op in {">=", ">"} and cond.limit:
+                unit = rule.parameters[cond.limit].unit
+                floor = _fraction(rule.param(cond.limit, on_date), unit)
+                sources[CreditTier.DISHONEST.value] = rule.id
+            elif (
+                CreditTier.ADVANCED_CERTIFIED.value in tiers
+                and cond.op in {"<", "<="}
+                and cond.ref == "general_average_rate_pct"
+                and cond.times
+            ):
+                unit = rule.parameters[cond.times].unit
+                ceiling = _fraction(rule.param(cond.times, on_date), unit)
+                sources[CreditTier.ADVANCED_CERTIFIED.value] = rule.id
+    if not sources:
+        return DEFAULT_POLICY
+    dishonest = min(1.0, floor + (DISHONEST_RATE - DISHONEST_FLOOR))
+    share = ceiling * ADVANCED_SHARE_OF_GENERAL / ADVANCED_SHARE_OF_GENERAL_CEILING
+    base = make_policy(
+        dishonest_rate=dishonest, advanced_share_of_general=share, dishonest_floor=floor, advanced_ceiling=ceiling
+    )
+    return replace(base, sources={**base.sources, **sources})
 
 
 # --- the draw -------------------------------------------------------------------------------------------

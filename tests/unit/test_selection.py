@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -48,7 +50,7 @@ def test_draw_below_the_rate_is_inspected_with_the_draw_as_reason():
     assert decision.outcome is Outcome.INSPECT
     assert decision.reasons[0]["code"] == "random_draw"
     assert decision.reasons[0]["draw"] == round(uniform(drawn[0]), 6)
-    assert decision.reasons[0]["rule_id"] == "selection.credit.general"
+    assert decision.reasons[0]["rule_id"] is None  # the general base rate is configured, not a rule
 
 
 def test_rule_hit_forces_inspection_whatever_the_draw():
@@ -175,3 +177,32 @@ def test_bench_simulation_of_ten_thousand_declarations_meets_every_target_within
     for tier, row in table.items():
         assert abs(row["realised"] - row["target"]) <= 0.02, tier
         assert row["target"] == DEFAULT_POLICY.target(tier)
+
+
+def test_policy_takes_its_bounds_from_the_rule_catalogue(tmp_path):
+    rules = pytest.importorskip("portsight.domain.rules")
+    from portsight.domain.selection import policy_from_catalogue
+
+    policy = policy_from_catalogue(date(2025, 1, 1), rules.default_catalogue())
+    assert policy.sources == {
+        "dishonest": "credit_dishonest_inspection_rate",
+        "advanced_certified": "credit_advanced_inspection_rate",
+    }
+    assert policy.target("dishonest") == pytest.approx(0.85)
+    assert policy.target("advanced_certified") == pytest.approx(0.015)
+
+    # A stricter edition of the catalogue moves the targets with it.
+    source = (rules.RULES_DIR / "credit.yaml").read_text(encoding="utf-8")
+    stricter = source.replace("value: 80}", "value: 90}").replace("value: 0.2}", "value: 0.16}")
+    assert stricter != source
+    (tmp_path / "credit.yaml").write_text(stricter, encoding="utf-8")
+    policy = policy_from_catalogue(date(2025, 1, 1), rules.load_catalogue(tmp_path))
+    assert policy.target("dishonest") == pytest.approx(0.95)
+    assert policy.target("advanced_certified") == pytest.approx(0.1 * 0.16 * 0.75)
+
+
+def test_before_the_rules_take_effect_the_defaults_apply():
+    rules = pytest.importorskip("portsight.domain.rules")
+    from portsight.domain.selection import policy_from_catalogue
+
+    assert policy_from_catalogue(date(2020, 1, 1), rules.default_catalogue()) == DEFAULT_POLICY
