@@ -791,3 +791,15 @@ def scenario_outcome(rule: Rule, scenario: Mapping[str, Any], catalogue: RuleCat
         step = ChecklistStep(spec.key, spec.title, spec.inputs, spec.photos, spec.per_container, (rule.id,))
         context = dict(scenario.get("context") or {})
     return judge(step, values, context, on_date, catalogue).outcome
+
+
+def prohibited_hs_prefixes(on_date: date | None = None, catalogue: RuleCatalogue | None = None) -> dict[str, str]:
+    """HS prefixes whose declaration raises an alert by scope alone (prohibited goods): {prefix: reason}."""
+    catalogue = catalogue or default_catalogue()
+    on_date = on_date or date.today()
+    found: dict[str, str] = {}
+    for rule in catalogue.rules:
+        if rule.kind == "alert" and not rule.when and rule.in_force(on_date):
+            for prefix in rule.scope.hs:
+                found.setdefault(prefix, f"{rule.id}: {rule.title.en}")
+    return found
