@@ -129,7 +129,7 @@ def _forced_share(session: Session, tier: str, now: datetime) -> float:
     total, forced = session.execute(
         select(
             func.count(),
-            func.coalesce(func.sum(case((Selection.rate >= 1.0, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((Selection.inputs["forced"].as_boolean(), 1), else_=0)), 0),
         ).where(_tier_expr() == tier, Selection.drawn_at >= since, Selection.drawn_at < now)
     ).one()
     if total < FORCED_SHARE_MIN_SAMPLE:

@@ -178,6 +178,20 @@ def test_a_stored_selection_cannot_be_changed_or_deleted(world):
     assert world.scalar(select(Selection.outcome).where(Selection.id == record.selection_id)) == "release"
 
 
+def test_the_tiers_forced_share_in_history_lowers_its_random_rate(world, monkeypatch):
+    import portsight.services.selection as service
+
+    monkeypatch.setattr(service, "FORCED_SHARE_MIN_SAMPLE", 4)
+    for i in range(3):  # three forced (under investigation), one random, all general tier
+        select_declaration(world, SUP, declare(world, f"F-{i}", 4), now=T0 + timedelta(minutes=i))
+    select_declaration(world, SUP, declare(world, "F-3", 1), seed=seed_where(lambda u: u > 0.5), now=T0)
+    record = select_declaration(world, SUP, declare(world, "F-4", 1), now=T0 + timedelta(hours=1))
+    inputs = world.scalar(select(Selection.inputs).where(Selection.id == record.selection_id))
+    assert inputs["forced_share"] == 0.75
+    assert record.rate == 0.01  # (10% - 75%) / 25% is below zero: the minimum random rate applies
+    assert replay_selection(world, record.selection_id).matches
+
+
 def test_selection_outside_the_supervisors_port_is_refused(world):
     d = declare(world, "D-7", 1)
     with pytest.raises(AccessDenied):
