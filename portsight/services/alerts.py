@@ -1,0 +1,186 @@
+"""An alert's life after it is raised: acknowledge, assign, resolve (with a comment), re-open.
+
+Raising (and re-opening when the same condition fires again) is portsight.services.alerts_store
+.raise_alert. Here a person acts on an alert: each function checks the role and the port scope,
+changes the alert in one unit of work and writes the audit log in the same transaction.
+
+States: open -> acknowledged -> resolved; an open alert may also be resolved directly; a
+resolved alert is re-opened by raise_alert when its condition fires again, or by hand with
+reopen_alert.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portsight.clock import utcnow
+from portsight.db.models import Alert, User
+from portsight.db.session import Database, unit_of_work
+from portsight.domain.access import AccessDenied, Actor, Role, require_port, require_role
+from portsight.services.audit import record_audit
+from portsight.services.errors import Conflict, InvalidInput, NotFound
+
+OPEN = "open"
+ACKNOWLEDGED = "acknowledged"
+RESOLVED = "resolved"
+STATES = (OPEN, ACKNOWLEDGED, RESOLVED)
+UNRESOLVED = (OPEN, ACKNOWLEDGED)
+
+# Roles that act on alerts, and the roles an alert may be assigned to.
+ALERT_ROLES = (Role.SUPERVISOR, Role.ADMIN)
+MAX_COMMENT = 2000
+
+
+def _snapshot(alert: Alert) -> dict:
+    return {
+        "state": alert.state,
+        "count": alert.count,
+        "assigned_to_id": alert.assigned_to_id,
+        "comment": alert.comment,
+    }
+
+
+def _load_for_update(session: Session, actor: Actor, alert_id: int) -> Alert:
+    require_role(actor, *ALERT_ROLES)
+    alert = session.scalar(select(Alert).where(Alert.id == int(alert_id)).with_for_update())
+    if alert is None:
+        raise NotFound(f"Alert {alert_id} does not exist; refresh the list.")
+    require_port(actor, alert.port_id)
+    return alert
+
+
+def _clean_comment(comment: str | None, *, required: bool, what: str) -> str | None:
+    text = (comment or "").strip()
+    if required and not text:
+        raise InvalidInput(f"Write a comment saying why the alert is {what}; it goes into the audit log.")
+    if len(text) > MAX_COMMENT:
+        raise InvalidInput(f"The comment is {len(text)} characters long; keep it under {MAX_COMMENT}.")
+    return text or None
+
+
+def _result(alert: Alert) -> dict:
+    return {
+        "id": alert.id,
+        "state": alert.state,
+        "count": alert.count,
+        "assigned_to_id": alert.assigned_to_id,
+        "acknowledged_at": alert.acknowledged_at,
+        "resolved_at": alert.resolved_at,
+        "comment": alert.comment,
+    }
+
+
+def acknowledge_alert(
+    db: Database, actor: Actor, alert_id: int, comment: str | None = None, *, now: datetime | None = None
+) -> dict:
+    """Someone has seen the alert and is on it (open -> acknowledged). The comment is optional."""
+    now = now or utcnow()
+    text = _clean_comment(comment, required=False, what="acknowledged")
+    with unit_of_work(db) as session:
+        alert = _load_for_update(session, actor, alert_id)
+        if alert.state != OPEN:
+            raise Conflict(f"Alert {alert.id} is already {alert.state}; only an open alert can be acknowledged.")
+        before = _snapshot(alert)
+        alert.state = ACKNOWLEDGED
+        alert.acknowledged_at = now
+        alert.acknowledged_by_id = actor.user_id
+        if text:
+            alert.comment = text
+        record_audit(
+            session, actor, "acknowledge", "alert", alert.id,
+            before=before, after={**_snapshot(alert), "comment": text}, port_id=alert.port_id,
+        )
+        return _result(alert)
+
+
+def resolve_alert(db: Database, actor: Actor, alert_id: int, comment: str, *, now: datetime | None = None) -> dict:
+    """Close the alert with a required comment saying what was done (open/acknowledged -> resolved)."""
+    now = now or utcnow()
+    text = _clean_comment(comment, required=True, what="resolved")
+    with unit_of_work(db) as session:
+        alert = _load_for_update(session, actor, alert_id)
+        if alert.state == RESOLVED:
+            raise Conflict(f"Alert {alert.id} is already resolved.")
+        before = _snapshot(alert)
+        if alert.acknowledged_at is None:
+            # Resolving implies having seen it: keep the lifecycle's timestamps complete.
+            alert.acknowledged_at = now
+            alert.acknowledged_by_id = actor.user_id
+        alert.state = RESOLVED
+        alert.resolved_at = now
+        alert.resolved_by_id = actor.user_id
+        alert.comment = text
+        record_audit(
+            session, actor, "resolve", "alert", alert.id,
+            before=before, after=_snapshot(alert), port_id=alert.port_id,
+        )
+        return _result(alert)
+
+
+def assign_alert(
+    db: Database, actor: Actor, alert_id: int, assignee_id: int | None, *, now: datetime | None = None
+) -> dict:
+    """Give the alert to a supervisor or administrator who sees its port (None takes it back)."""
+    with unit_of_work(db) as session:
+        alert = _load_for_update(session, actor, alert_id)
+        if alert.state == RESOLVED:
+            raise Conflict(f"Alert {alert.id} is resolved; re-open it before assigning it.")
+        if assignee_id is not None:
+            assignee = session.get(User, int(assignee_id))
+            if assignee is None or not assignee.active:
+                raise InvalidInput(f"User {assignee_id} does not exist or is deactivated; pick another person.")
+            if assignee.role not in {r.value for r in ALERT_ROLES}:
+                raise InvalidInput(
+                    f"{assignee.username} is a {assignee.role}; alerts go to a supervisor or an administrator."
+                )
+            sees = assignee.all_ports or any(p.id == alert.port_id for p in assignee.ports)
+            if not sees:
+                raise InvalidInput(f"{assignee.username} does not cover this alert's port; pick someone who does.")
+        before = _snapshot(alert)
+        alert.assigned_to_id = None if assignee_id is None else int(assignee_id)
+        record_audit(
+            session, actor, "assign", "alert", alert.id,
+            before=before, after=_snapshot(alert), port_id=alert.port_id,
+        )
+        return _result(alert)
+
+
+def reopen_alert(db: Database, actor: Actor, alert_id: int, comment: str, *, now: datetime | None = None) -> dict:
+    """Re-open a resolved alert by hand (resolved too early); the comment says why.
+
+    When the condition itself fires again, raise_alert re-opens the alert and raises its count.
+    """
+    text = _clean_comment(comment, required=True, what="re-opened")
+    with unit_of_work(db) as session:
+        alert = _load_for_update(session, actor, alert_id)
+        if alert.state != RESOLVED:
+            raise Conflict(f"Alert {alert.id} is {alert.state}, not resolved; nothing to re-open.")
+        before = _snapshot(alert)
+        alert.state = OPEN
+        alert.acknowledged_at = None
+        alert.acknowledged_by_id = None
+        alert.resolved_at = None
+        alert.resolved_by_id = None
+        alert.comment = text
+        record_audit(
+            session, actor, "reopen", "alert", alert.id,
+            before=before, after=_snapshot(alert), port_id=alert.port_id,
+        )
+        return _result(alert)
+
+
+__all__ = [
+    "ACKNOWLEDGED",
+    "OPEN",
+    "RESOLVED",
+    "STATES",
+    "UNRESOLVED",
+    "AccessDenied",
+    "acknowledge_alert",
+    "assign_alert",
+    "reopen_alert",
+    "resolve_alert",
+]
