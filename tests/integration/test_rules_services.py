@@ -319,3 +319,16 @@ def test_backtest_respects_port_scope_and_checks_its_inputs(db, world):
         backtest_rule(db, inspector, "solid_waste_import_ban", date(2021, 1, 1), date(2021, 2, 1))
     early = backtest_rule(db, ADMIN, "solid_waste_import_ban", date(2019, 1, 1), date(2019, 12, 31))
     assert early.by_port == () and not early.in_force
+
+
+def test_rules_page_rows_show_switch_and_history(db):
+    from portsight.queries.rules import rule_catalogue_rows, rule_switch_history
+
+    set_rule_enabled(db, ADMIN, "quick_close_without_photo", False)
+    rows = {r["id"]: r for r in rule_catalogue_rows(db, date(2019, 6, 1))}
+    assert set(rows) == set(default_catalogue().ids)
+    assert rows["quick_close_without_photo"]["enabled"] is False
+    assert rows["recovered_paper_impurity"]["parameters"] == "impurity_max_pct = 0.5 %"
+    assert rows["solid_waste_import_ban"]["in_force"] is False
+    (entry,) = rule_switch_history(db, "quick_close_without_photo")
+    assert entry["before"] == {"enabled": True} and entry["after"] == {"enabled": False}

@@ -1,0 +1,80 @@
+"""Read side for the rules page: the catalogue with each rule's switch, and the switch history."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from portsight.db.models import AuditEntry, RuleSetting, User
+from portsight.db.session import Database
+from portsight.domain.rules import Rule, RuleCatalogue, default_catalogue
+from portsight.queries import connection
+
+
+def _parameters_text(rule: Rule, on_date: date) -> str:
+    return "; ".join(f"{name} = {p.at(on_date):g} {p.unit}" for name, p in rule.parameters.items())
+
+
+def rule_catalogue_rows(
+    db: Database, on_date: date | None = None, catalogue: RuleCatalogue | None = None
+) -> list[dict]:
+    """One dict per rule: id, kind, titles, severity, scope, basis, dates, parameters on the date,
+    in_force, enabled (switch), who changed the switch and when, note, source file."""
+    catalogue = catalogue or default_catalogue()
+    on_date = on_date or date.today()
+    stmt = (
+        select(RuleSetting.rule_id, RuleSetting.enabled, RuleSetting.changed_at, User.username)
+        .select_from(RuleSetting)
+        .outerjoin(User, User.id == RuleSetting.changed_by_id)
+    )
+    with connection(db) as conn:
+        switches = {row.rule_id: row for row in conn.execute(stmt)}
+    rows = []
+    for rule in catalogue.rules:
+        sw = switches.get(rule.id)
+        citation = rule.basis.citation()
+        rows.append(
+            {
+                "id": rule.id,
+                "kind": rule.kind,
+                "title_zh": rule.title.zh,
+                "title_en": rule.title.en,
+                "severity": rule.severity,
+                "step": rule.step_key,
+                "scope": {k: list(v) for k, v in vars(rule.scope).items() if v},
+                "citation_zh": citation.zh,
+                "citation_en": citation.en,
+                "url": rule.basis.url,
+                "effective_from": rule.effective_from,
+                "effective_to": rule.effective_to,
+                "parameters": _parameters_text(rule, on_date),
+                "in_force": rule.in_force(on_date),
+                "enabled": True if sw is None else bool(sw.enabled),
+                "changed_at": None if sw is None else sw.changed_at,
+                "changed_by": None if sw is None else sw.username,
+                "finding_zh": rule.finding.zh,
+                "finding_en": rule.finding.en,
+                "note": rule.note,
+                "source": rule.source,
+                "scenarios": len(rule.scenarios),
+            }
+        )
+    return rows
+
+
+def rule_switch_history(db: Database, rule_id: str | None = None, limit: int = 50) -> list[dict]:
+    """The latest switch changes from the audit log, newest first: at, actor, rule_id, before, after."""
+    stmt = (
+        select(AuditEntry.at, AuditEntry.actor, AuditEntry.entity_id, AuditEntry.before, AuditEntry.after)
+        .where(AuditEntry.entity == "rule")
+        .order_by(AuditEntry.id.desc())
+        .limit(limit)
+    )
+    if rule_id is not None:
+        stmt = stmt.where(AuditEntry.entity_id == rule_id)
+    with connection(db) as conn:
+        return [
+            {"at": r.at, "actor": r.actor, "rule_id": r.entity_id, "before": r.before, "after": r.after}
+            for r in conn.execute(stmt)
+        ]
