@@ -1,0 +1,101 @@
+"""Browser tests: `streamlit run app.py` on a free loopback port against a prepared database, and Chromium.
+
+Fixtures: app_server (base URL), browser (Debian Chromium), page (a fresh context per test).
+Helpers for tests: tests/e2e/helpers.py (login, expect_signed_in, by_key, nav_links).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import missing
+from tests.e2e.helpers import CHROMIUM, CHROMIUM_ARGS
+from tests.pages.appdb import app_env, prepare_app_database
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)  # polling the server, not waiting in a test
+    raise TimeoutError(f"{url} not healthy after {timeout}s")
+
+
+def start_streamlit(data_dir: Path, url: str, extra_env: dict[str, str] | None = None) -> tuple[str, subprocess.Popen]:
+    port = free_port()
+    env = {**os.environ, **app_env(data_dir, url), "PYTHONPATH": str(ROOT), **(extra_env or {})}
+    log = open(data_dir / "streamlit.log", "w")  # noqa: SIM115 - closed with the process
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(base, proc)
+    except Exception:
+        proc.terminate()
+        raise
+    return base, proc
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory) -> Iterator[str]:
+    """Base URL of a running app over a migrated database with one user per role (password 'demo')."""
+    data_dir = tmp_path_factory.mktemp("e2e")
+    url = prepare_app_database(data_dir)
+    base, proc = start_streamlit(data_dir, url)
+    yield base
+    stop(proc)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        missing("Chromium", f"{CHROMIUM} not found (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-US")
+    pg = context.new_page()
+    yield pg
+    context.close()
