@@ -380,3 +380,21 @@ def set_recording_path(db: Database, actor: Actor, session_id: int, path: str) -
             after={"recording_path": path},
             port_id=record.port_id,
         )
+
+
+def record_side_left(db: Database, actor: Actor, session_id: int) -> str | None:
+    """A side's tab closed or its connection dropped: close the request accordingly.
+
+    Called from the WebRTC room watchdog thread. A waiting request whose inspector left is
+    cancelled; a call in progress is ended. Returns the new state, or None when nothing changed.
+    """
+    with unit_of_work(db) as session:
+        record = _load(session, session_id)
+        state, requester = record.state, _is_requester(actor, record)
+    if state == WAITING and requester:
+        cancel_assist(db, actor, session_id)
+        return CANCELLED
+    if state == ACTIVE and (requester or _is_expert(actor, record)):
+        end_assist(db, actor, session_id)
+        return ENDED
+    return None
