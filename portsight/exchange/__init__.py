@@ -1,0 +1,47 @@
+"""Two-way data exchange with the backbone (issue 9): import declarations, export results.
+
+Import:  import_file / import_bytes -> ImportResult (per-row report; exit_code 0/1), UnreadableFile.
+Export:  export_since (outbox, cursor) / export_period (decided inspections in a period).
+Outbox:  add_to_outbox(session, kind, inspection_id, payload), called in the result's own transaction.
+Format:  portsight.exchange.schema (docs/exchange-format.md, data/exchange/schema.json).
+"""
+
+from portsight.exchange.exporter import (
+    EXPORT_COLUMNS,
+    ExportResult,
+    export_period,
+    export_since,
+    last_export_cursor,
+    parse_cursor,
+)
+from portsight.exchange.importer import (
+    DEFAULT_BATCH_SIZE,
+    ImportResult,
+    ReportEntry,
+    import_bytes,
+    import_file,
+    past_report_entries,
+    report_csv_bytes,
+    write_report_csv,
+)
+from portsight.exchange.outbox import add_to_outbox
+from portsight.exchange.readers import UnreadableFile
+
+__all__ = [
+    "DEFAULT_BATCH_SIZE",
+    "EXPORT_COLUMNS",
+    "ExportResult",
+    "ImportResult",
+    "ReportEntry",
+    "UnreadableFile",
+    "add_to_outbox",
+    "export_period",
+    "export_since",
+    "import_bytes",
+    "import_file",
+    "last_export_cursor",
+    "parse_cursor",
+    "past_report_entries",
+    "report_csv_bytes",
+    "write_report_csv",
+]

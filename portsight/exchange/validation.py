@@ -1,0 +1,475 @@
+"""Validation of every imported declaration with pydantic, and its content hash.
+
+`validate_record(record, now)` turns a RawRecord into a ValidDeclaration, or into Issues that name
+the row, the column (as written in the file) and the reason. What needs the database (is the port
+served, does the enterprise exist, is the number taken) is checked by the importer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from functools import cache, lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pycountry
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+
+from portsight import reference
+from portsight.domain import iso6346
+from portsight.domain.enterprise import is_valid_uscc, normalize_uscc
+from portsight.exchange.readers import Cell, Issue, RawRecord
+from portsight.exchange.schema import DIRECTIONS, TRANSPORT_MODES
+
+CHINA_TZ = ZoneInfo("Asia/Shanghai")
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+MAX_AMOUNT = 1e13
+_SIZE_TYPE = re.compile(r"^[0-9A-Z]{2}[A-Z0-9][0-9A-Z]$")
+_THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
+_ZH_DATE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?\s*(\d{1,2}:\d{2}(:\d{2})?)?$")
+
+
+@lru_cache(maxsize=65536)
+def _uscc_ok(code: str) -> bool:
+    return is_valid_uscc(code)  # the same few enterprises fill a file: check each once
+
+
+@lru_cache(maxsize=65536)
+def _hs_digits(v: Any) -> str:
+    if isinstance(v, int | float) and not isinstance(v, bool):
+        digits = str(int(v))
+        if len(digits) % 2:  # Excel dropped the leading zero of chapters 01-09
+            digits = "0" + digits
+    else:
+        raw = _text(v)
+        digits = raw.replace(".", "").replace(" ", "")
+        if not digits.isascii() or not digits.isdigit():
+            raise ValueError(f"'{raw}' is not an HS code (digits only, e.g. 8471300000)")
+    if len(digits) not in (4, 6, 8, 10):
+        raise ValueError(f"'{digits}' is not an HS code: it needs 4, 6, 8 or 10 digits")
+    if not reference.hs_heading_exists(digits):
+        raise ValueError(f"HS heading {digits[:4]} does not exist in the nomenclature")
+    return digits
+
+
+@cache
+def _countries() -> frozenset[str]:
+    return frozenset(c.alpha_2 for c in pycountry.countries)
+
+
+@cache
+def _currencies() -> frozenset[str]:
+    return frozenset(c.alpha_3 for c in pycountry.currencies)
+
+
+def _text(value: Any) -> str:
+    if type(value) is str:
+        return value.strip()
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or isinstance(value, dict | list):
+        raise ValueError(f"expected text, got {type(value).__name__}")
+    return str(value).strip()
+
+
+def _number(value: Any, what: str) -> float:
+    if isinstance(value, bool):
+        raise ValueError(f"{what} must be a number, not true/false")
+    if isinstance(value, int | float):
+        number = float(value)
+    else:
+        text = _text(value).replace(" ", "")
+        if _THOUSANDS.match(text):
+            text = text.replace(",", "")
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError(f"{what} must be a number, not '{_text(value)}'") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{what} must be a finite number")
+    if number < 0:
+        raise ValueError(f"{what} cannot be negative ({number:g})")
+    if number > MAX_AMOUNT:
+        raise ValueError(f"{what} is implausibly large ({number:g})")
+    return number
+
+
+def parse_when(value: Any) -> datetime:
+    """A date or date-time as written in a file -> aware UTC datetime (no offset = China time)."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
+    else:
+        text = _text(value)
+        m = _ZH_DATE.match(text)
+        if m:
+            text = f"{int(m[1]):04d}-{int(m[2]):02d}-{int(m[3]):02d}" + (f"T{m[4]}" if m[4] else "")
+        text = text.replace("/", "-").replace("Z", "+00:00")
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"'{_text(value)}' is not a date like 2026-03-02 or 2026-03-02T09:30:00+08:00") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=CHINA_TZ)
+    return moment.astimezone(UTC)
+
+
+class ContainerIn(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    number: str
+    size_type: str
+    declared_seal: str | None = Field(default=None, max_length=32)
+
+    @field_validator("number", mode="before")
+    @classmethod
+    def _number(cls, v: Any) -> str:
+        number = iso6346.normalize(_text(v))
+        problem = iso6346.explain(number)
+        if problem is not None:
+            raise ValueError(f"'{_text(v)}' is not an ISO 6346 container number: {problem.en}")
+        return number
+
+    @field_validator("size_type", mode="before")
+    @classmethod
+    def _size_type(cls, v: Any) -> str:
+        text = _text(v).upper()
+        if not _SIZE_TYPE.match(text):
+            raise ValueError(f"'{_text(v)}' is not an ISO 6346 size/type code like 22G1 or 45R1")
+        return text
+
+    @field_validator("declared_seal", mode="before")
+    @classmethod
+    def _seal(cls, v: Any) -> str | None:
+        text = "".join(_text(v).split()).upper() if v is not None else ""
+        return text or None
+
+
+class GoodsLineIn(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    line_no: int = Field(ge=1, le=9999)
+    hs_code: str
+    description: str = Field(max_length=300)
+    quantity: float
+    unit: str = Field(max_length=8)
+    gross_weight_kg: float
+    value: Decimal
+    currency: str
+
+    @field_validator("line_no", mode="before")
+    @classmethod
+    def _line_no(cls, v: Any) -> int:
+        text = _text(v)
+        if not text.isdigit():
+            raise ValueError(f"line number must be a whole number, not '{text}'")
+        return int(text)
+
+    @field_validator("hs_code", mode="before")
+    @classmethod
+    def _hs(cls, v: Any) -> str:
+        if isinstance(v, dict | list):
+            raise ValueError(f"expected an HS code, got {type(v).__name__}")
+        return _hs_digits(v)
+
+    @field_validator("quantity", "gross_weight_kg", mode="before")
+    @classmethod
+    def _amount(cls, v: Any, info: ValidationInfo) -> float:
+        return _number(v, info.field_name.replace("_", " "))
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _value(cls, v: Any) -> Decimal:
+        number = _number(v, "value")
+        try:
+            return Decimal(repr(number)).quantize(Decimal("0.01"))
+        except InvalidOperation:
+            raise ValueError("value must be a number with at most 2 decimals") from None
+
+    @field_validator("unit", "description", mode="before")
+    @classmethod
+    def _plain_text(cls, v: Any) -> str:
+        return _text(v)
+
+    @field_validator("currency", mode="before")
+    @classmethod
+    def _currency(cls, v: Any) -> str:
+        code = _text(v).upper()
+        if code not in _currencies():
+            raise ValueError(f"'{_text(v)}' is not an ISO 4217 currency code such as USD or CNY")
+        return code
+
+
+class DeclarationIn(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    declaration_id: str = Field(min_length=1, max_length=64)
+    declaration_number: str = Field(min_length=1, max_length=32)
+    port_code: str
+    enterprise_uscc: str
+    enterprise_name: str | None = Field(default=None, max_length=200)
+    direction: str
+    transport_mode: str
+    origin_country: str
+    declared_at: datetime
+    goods: list[GoodsLineIn] = Field(min_length=1, max_length=999)
+    containers: list[ContainerIn] = Field(default_factory=list, max_length=999)
+
+    @field_validator("declaration_id", "declaration_number", "enterprise_name", mode="before")
+    @classmethod
+    def _plain_text(cls, v: Any) -> str | None:
+        return None if v is None else _text(v)
+
+    @field_validator("port_code", mode="before")
+    @classmethod
+    def _port(cls, v: Any) -> str:
+        code = reference.normalize_port_code(_text(v))
+        if not reference.is_known_port_code(code):
+            raise ValueError(f"'{_text(v)}' is not a known UN/LOCODE port, airport or crossing of China")
+        return code
+
+    @field_validator("enterprise_uscc", mode="before")
+    @classmethod
+    def _uscc(cls, v: Any) -> str:
+        code = normalize_uscc(_text(v))
+        if not _uscc_ok(code):
+            raise ValueError(
+                f"'{_text(v)}' is not a valid unified social credit code (18 characters, last one a check)"
+            )
+        return code
+
+    @field_validator("direction", mode="before")
+    @classmethod
+    def _direction(cls, v: Any) -> str:
+        value = DIRECTIONS.get(_text(v).lower())
+        if value is None:
+            raise ValueError(f"'{_text(v)}' is not a direction: use import or export (进口 / 出口)")
+        return value
+
+    @field_validator("transport_mode", mode="before")
+    @classmethod
+    def _mode(cls, v: Any) -> str:
+        value = TRANSPORT_MODES.get(_text(v).lower())
+        if value is None:
+            raise ValueError(f"'{_text(v)}' is not a transport mode: use sea, air, road or rail")
+        return value
+
+    @field_validator("origin_country", mode="before")
+    @classmethod
+    def _country(cls, v: Any) -> str:
+        code = _text(v).upper()
+        if code not in _countries():
+            raise ValueError(f"'{_text(v)}' is not an ISO 3166 two-letter country code such as DE or CN")
+        return code
+
+    @field_validator("declared_at", mode="before")
+    @classmethod
+    def _when(cls, v: Any, info: ValidationInfo) -> datetime:
+        moment = parse_when(v)
+        now = (info.context or {}).get("now") or datetime.now(UTC)
+        if moment < EARLIEST:
+            raise ValueError(f"{moment:%Y-%m-%d} is before {EARLIEST:%Y}: check the year")
+        if moment > now + timedelta(days=1):
+            raise ValueError(f"{moment:%Y-%m-%d %H:%M} UTC is in the future")
+        return moment
+
+
+@dataclass(frozen=True)
+class ValidDeclaration:
+    data: DeclarationIn
+    port_code: str  # canonical, after old-code aliases
+    port_note: str | None  # what an alias was mapped to, for the report
+    content_hash: str
+    rows: tuple[int, ...]
+    first_row: int
+    cells: dict[str, Cell]  # declaration-level cells, to point at a column in later checks
+
+    def column(self, name: str) -> str:
+        cell = self.cells.get(name)
+        return cell.column if cell else name
+
+
+def canonical_content(data: DeclarationIn, port_code: str) -> dict:
+    """What the backbone said about the declaration, normalised: the basis of the content hash."""
+    return {
+        "declaration_id": data.declaration_id,
+        "number": data.declaration_number,
+        "port_code": port_code,
+        "enterprise_uscc": data.enterprise_uscc,
+        "direction": data.direction,
+        "transport_mode": data.transport_mode,
+        "origin_country": data.origin_country,
+        "declared_at": data.declared_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "goods": [
+            {
+                "line_no": g.line_no,
+                "hs_code": g.hs_code,
+                "description": g.description,
+                "quantity": g.quantity,
+                "unit": g.unit,
+                "gross_weight_kg": g.gross_weight_kg,
+                "value": f"{g.value:.2f}",
+                "currency": g.currency,
+            }
+            for g in sorted(data.goods, key=lambda g: g.line_no)
+        ],
+        "containers": [
+            {"number": c.number, "size_type": c.size_type, "declared_seal": c.declared_seal}
+            for c in sorted(data.containers, key=lambda c: c.number)
+        ],
+    }
+
+
+def content_hash(content: dict) -> str:
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _container_dicts(record: RawRecord, issues: list[Issue]) -> tuple[list[dict], list[Cell]]:
+    """Parse the containers column ('NUM:TYPE:SEAL; ...') or nested objects; merge repeats."""
+    out: list[dict] = []
+    cells: list[Cell] = []
+    by_number: dict[str, int] = {}
+    for cell in record.containers:
+        entries: list[dict] = []
+        if isinstance(cell.value, dict):
+            entries.append(cell.value)
+        elif isinstance(cell.value, str | int | float) and not isinstance(cell.value, bool):
+            for part in str(cell.value).replace("；", ";").replace("，", ";").split(";"):
+                if not part.strip():
+                    continue
+                bits = [b.strip() for b in part.replace("：", ":").split(":")]
+                if len(bits) not in (2, 3):
+                    issues.append(
+                        Issue(
+                            cell.row, cell.column, f"'{part.strip()}' is not NUMBER:SIZE_TYPE or NUMBER:SIZE_TYPE:SEAL"
+                        )
+                    )
+                    continue
+                entries.append(
+                    {"number": bits[0], "size_type": bits[1], "declared_seal": bits[2] if len(bits) == 3 else None}
+                )
+        else:
+            issues.append(Issue(cell.row, cell.column, "containers must be text like CSQU3054383:22G1:SEAL"))
+        for entry in entries:
+            key = iso6346.normalize(str(entry.get("number") or ""))
+            if key in by_number:
+                previous = out[by_number[key]]
+                same = all(_norm(previous.get(k)) == _norm(entry.get(k)) for k in ("size_type", "declared_seal"))
+                if not same:
+                    issues.append(
+                        Issue(cell.row, cell.column, f"container {key} is listed twice with different type or seal")
+                    )
+                continue
+            if key:
+                by_number[key] = len(out)
+            out.append(entry)
+            cells.append(cell)
+    return out, cells
+
+
+def _norm(v: Any) -> str:
+    return "".join(str(v or "").split()).upper()
+
+
+def _message(error: dict) -> str:
+    kind = error.get("type", "")
+    if kind == "missing":
+        return "required, but empty or missing"
+    msg = str(error.get("msg", "invalid"))
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if msg.startswith(prefix):
+            msg = msg[len(prefix) :]
+    if kind == "string_too_long":
+        return f"too long ({error.get('ctx', {}).get('max_length')} characters at most)"
+    return msg
+
+
+def validate_record(record: RawRecord, now: datetime | None = None) -> ValidDeclaration | list[Issue]:
+    """Validate one declaration as read; on failure return every issue found (row, column, reason)."""
+    issues = list(record.issues)
+    fields = {name: cell.value for name, cell in record.fields.items() if cell.value is not None}
+    goods: list[dict] = []
+    seen_line_nos: dict[int, int] = {}
+    for index, (cells, row) in enumerate(zip(record.goods, record.goods_rows, strict=True), start=1):
+        line = {name: cell.value for name, cell in cells.items() if cell.value is not None}
+        line.setdefault("line_no", index)
+        line.setdefault("unit", "kg")
+        line.setdefault("currency", "USD")
+        hs = line.get("hs_code")
+        if "description" not in line and hs is not None:
+            heading = reference.hs_heading("".join(ch for ch in str(hs) if ch.isdigit()))
+            line["description"] = heading.description[:300] if heading else ""
+        ln = str(line["line_no"]).strip()
+        if ln.isdigit():
+            if int(ln) in seen_line_nos:
+                cell = cells.get("line_no")
+                issues.append(
+                    Issue(
+                        row,
+                        cell.column if cell else "line_no",
+                        f"line number {ln} repeats row {seen_line_nos[int(ln)]}",
+                    )
+                )
+            seen_line_nos[int(ln)] = row
+        goods.append(line)
+    containers, container_cells = _container_dicts(record, issues)
+    data = {**fields, "goods": goods, "containers": containers}
+    model: DeclarationIn | None = None
+    try:
+        model = DeclarationIn.model_validate(data, context={"now": now})
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False):
+            issues.append(_locate(record, container_cells, error))
+    if model is not None and not issues:
+        port_code, note = reference.resolve_port_code(model.port_code, model.transport_mode)
+        if port_code is None:  # an old code whose meaning for air cargo is an airport not listed
+            cell = record.fields.get("port_code")
+            issues.append(
+                Issue(record.first_row, cell.column if cell else "port_code", f"'{model.port_code}' is not a port")
+            )
+        else:
+            if note is not None:
+                note = f"port {model.port_code} read as {port_code}: {note}"
+            return ValidDeclaration(
+                data=model,
+                port_code=port_code,
+                port_note=note,
+                content_hash=content_hash(canonical_content(model, port_code)),
+                rows=tuple(record.rows),
+                first_row=record.first_row,
+                cells=dict(record.fields),
+            )
+    return issues or [Issue(record.first_row, "", "the declaration could not be validated")]
+
+
+def _locate(record: RawRecord, container_cells: list[Cell], error: dict) -> Issue:
+    loc = error.get("loc", ())
+    reason = _message(error)
+    if not loc:
+        return Issue(record.first_row, "", reason)
+    head = loc[0]
+    if head == "goods" and len(loc) >= 2 and isinstance(loc[1], int):
+        index = loc[1]
+        row = record.goods_rows[index] if index < len(record.goods_rows) else record.first_row
+        if len(loc) >= 3:
+            name = str(loc[2])
+            cell = record.goods[index].get(name) if index < len(record.goods) else None
+            return Issue(row, cell.column if cell else name, reason)
+        return Issue(row, "goods", reason)
+    if head == "goods":
+        return Issue(record.first_row, "hs_code", "a declaration needs at least one goods line")
+    if head == "containers" and len(loc) >= 2 and isinstance(loc[1], int):
+        index = loc[1]
+        cell = container_cells[index] if index < len(container_cells) else None
+        return Issue(cell.row if cell else record.first_row, cell.column if cell else "containers", reason)
+    name = str(head)
+    cell = record.fields.get(name)
+    return Issue(cell.row if cell else record.first_row, cell.column if cell else name, reason)
