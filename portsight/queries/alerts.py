@@ -1,0 +1,143 @@
+"""Alerts: the filtered list, one alert with its history, open counts for the sidebar badge,
+and the new high alerts the toast announces. Scope is applied in SQL (None = every port)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import aliased
+
+from portsight.clock import as_utc
+from portsight.db.models import Alert, AuditEntry, Port, User, UserPort
+from portsight.db.session import Database
+from portsight.domain.access import AccessDenied
+from portsight.queries import connection, frame, in_scope
+from portsight.services.errors import NotFound
+
+SEVERITIES = ("high", "medium", "low")
+STATES = ("open", "acknowledged", "resolved")
+UNRESOLVED = ("open", "acknowledged")
+
+_severity_rank = case({"high": 0, "medium": 1, "low": 2}, value=Alert.severity, else_=3)
+
+
+def _localise(df: pd.DataFrame, *cols: str) -> pd.DataFrame:
+    for col in cols:
+        if col in df.columns and not df.empty:
+            df[col] = df[col].map(lambda v: None if v is None or pd.isna(v) else as_utc(v))
+    return df
+
+
+def list_alerts(
+    db: Database,
+    port_ids: Iterable[int] | None,
+    *,
+    states: Iterable[str] = UNRESOLVED,
+    severities: Iterable[str] | None = None,
+    kinds: Iterable[str] | None = None,
+    assigned_to_id: int | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> pd.DataFrame:
+    """Alerts, most severe then most recently raised first."""
+    assignee = aliased(User)
+    stmt = (
+        select(
+            Alert.id, Alert.severity, Alert.state, Alert.kind, Alert.title, Alert.count,
+            Port.code.label("port"), Alert.first_raised_at, Alert.last_raised_at,
+            assignee.username.label("assigned_to"), Alert.inspection_id, Alert.declaration_id,
+            Alert.rule_id, Alert.comment, Alert.detail,
+        )
+        .outerjoin(Port, Port.id == Alert.port_id)
+        .outerjoin(assignee, assignee.id == Alert.assigned_to_id)
+        .where(in_scope(Alert.port_id, port_ids))
+    )
+    states = list(states or ())
+    if states:
+        stmt = stmt.where(Alert.state.in_(states))
+    if severities:
+        stmt = stmt.where(Alert.severity.in_(list(severities)))
+    if kinds:
+        stmt = stmt.where(Alert.kind.in_(list(kinds)))
+    if assigned_to_id is not None:
+        stmt = stmt.where(Alert.assigned_to_id == int(assigned_to_id))
+    stmt = stmt.order_by(_severity_rank, Alert.last_raised_at.desc(), Alert.id.desc()).limit(limit).offset(offset)
+    return _localise(frame(db, stmt), "first_raised_at", "last_raised_at")
+
+
+def open_alert_counts(db: Database, port_ids: Iterable[int] | None) -> dict[str, int]:
+    """Unresolved alerts by severity plus 'total': what the sidebar badge shows."""
+    stmt = (
+        select(Alert.severity, func.count())
+        .where(Alert.state.in_(UNRESOLVED), in_scope(Alert.port_id, port_ids))
+        .group_by(Alert.severity)
+    )
+    counts = dict.fromkeys(SEVERITIES, 0)
+    with connection(db) as conn:
+        for severity, n in conn.execute(stmt):
+            counts[severity] = counts.get(severity, 0) + int(n)
+    counts["total"] = sum(counts[s] for s in counts)
+    return counts
+
+
+def alert_detail(db: Database, port_ids: Iterable[int] | None, alert_id: int) -> dict:
+    """One alert with who acknowledged / resolved it and its audit history (oldest first)."""
+    ack, res, assignee = aliased(User), aliased(User), aliased(User)
+    stmt = (
+        select(
+            Alert.__table__, Port.code.label("port"), ack.username.label("acknowledged_by"),
+            res.username.label("resolved_by"), assignee.username.label("assigned_to"),
+        )
+        .outerjoin(Port, Port.id == Alert.port_id)
+        .outerjoin(ack, ack.id == Alert.acknowledged_by_id)
+        .outerjoin(res, res.id == Alert.resolved_by_id)
+        .outerjoin(assignee, assignee.id == Alert.assigned_to_id)
+        .where(Alert.id == int(alert_id))
+    )
+    with connection(db) as conn:
+        row = conn.execute(stmt).mappings().first()
+        if row is None:
+            raise NotFound(f"Alert {alert_id} does not exist; refresh the list.")
+        scope = None if port_ids is None else frozenset(port_ids)
+        if scope is not None and row["port_id"] not in scope:
+            raise AccessDenied("This alert belongs to a port outside your scope.")
+        history = [
+            dict(r._mapping)
+            for r in conn.execute(
+                select(AuditEntry.id, AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.before,
+                       AuditEntry.after)
+                .where(AuditEntry.entity == "alert", AuditEntry.entity_id == str(alert_id))
+                .order_by(AuditEntry.id)
+            )
+        ]
+    return {**dict(row), "history": history}
+
+
+def high_alerts_raised_since(db: Database, port_ids: Iterable[int] | None, since: datetime) -> pd.DataFrame:
+    """Open high alerts raised (first time or again) after `since`: what the toast announces."""
+    stmt = (
+        select(Alert.id, Alert.title, Alert.kind, Port.code.label("port"), Alert.count, Alert.last_raised_at)
+        .outerjoin(Port, Port.id == Alert.port_id)
+        .where(Alert.severity == "high", Alert.state == "open", Alert.last_raised_at > since)
+        .where(in_scope(Alert.port_id, port_ids))
+        .order_by(Alert.last_raised_at.desc())
+        .limit(20)
+    )
+    return _localise(frame(db, stmt), "last_raised_at")
+
+
+def alert_assignees(db: Database, port_id: int | None) -> list[dict]:
+    """Active supervisors and administrators who cover the port: [{'id', 'username', 'display_name'}]."""
+    covers = User.all_ports.is_(True)
+    if port_id is not None:
+        covers = or_(covers, User.id.in_(select(UserPort.user_id).where(UserPort.port_id == int(port_id))))
+    stmt = (
+        select(User.id, User.username, User.display_name)
+        .where(User.active.is_(True), User.role.in_(["supervisor", "admin"]), covers)
+        .order_by(User.username)
+    )
+    with connection(db) as conn:
+        return [dict(r._mapping) for r in conn.execute(stmt)]
