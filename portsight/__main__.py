@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from portsight.config import load_settings
+from portsight.exchange import cli as exchange_cli
 
 
 def _cmd_db_upgrade(args: argparse.Namespace) -> int:
@@ -74,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--if-empty", action="store_true", help="seed only when the database has no ports; exit 0")
     group.add_argument("--force", action="store_true", help="delete all existing data first")
     seed.set_defaults(handler=_cmd_seed)
+
+    exchange_cli.add_subcommands(sub)  # import, export (portsight/exchange/cli.py)
     return parser
 
 
