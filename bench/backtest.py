@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -19,6 +18,8 @@ from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# bench/ holds a statistics.py of its own: keep the script's folder off the path.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, select  # noqa: E402
@@ -81,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
             result = backtest_rule(engine, SYSTEM, rule_id, start, end)
             timings.append((time.perf_counter() - t0) * 1000)
         timings.sort()
-        p50 = statistics.median(timings)
+        mid = len(timings) // 2
+        p50 = timings[mid] if len(timings) % 2 else (timings[mid - 1] + timings[mid]) / 2
         p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
         report["rules"][rule_id] = {
             "unit": result.unit,
