@@ -1,0 +1,435 @@
+"""Read side of double random selection and the duty roster.
+
+Port scope is a frozenset of port ids or None (every port). Times come back UTC-aware.
+The published list (公开) and its CSV / PDF exports carry no confidential detail: no declaration
+numbers, goods, values, rule hits, seeds or inspector names.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from sqlalchemy import and_, case, func, select, true
+
+from portsight.clock import utcnow
+from portsight.db.models import (
+    ConflictOfInterest,
+    Declaration,
+    DutyShift,
+    Enterprise,
+    Finding,
+    Inspection,
+    InspectorAssignment,
+    Port,
+    Selection,
+    User,
+    UserPort,
+)
+from portsight.db.session import Database
+from portsight.domain.access import Role
+from portsight.domain.enterprise import CreditTier
+from portsight.domain.selection import DEFAULT_POLICY, Outcome, SelectionPolicy
+from portsight.i18n import t
+from portsight.queries import LOCAL_TZ, connection, day_bounds, frame, in_scope
+
+TIERS = tuple(t.value for t in CreditTier)
+
+
+def _utc(df: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    for col in columns:
+        if col in df and len(df):
+            df[col] = pd.to_datetime(df[col], utc=True)
+    return df
+
+
+def _tier():
+    return Selection.inputs["tier"].as_string()
+
+
+def pool_summary(db: Database, port_ids: Iterable[int] | None, now: datetime | None = None) -> pd.DataFrame:
+    """Today's pool per port: declarations received, drawn so far and by outcome, not yet drawn.
+
+    Columns port, port_id, declarations, drawn, inspect, document_check, release, waiting.
+    """
+    start, end = day_bounds(now or utcnow())
+    drawn = func.count(Selection.id)
+    stmt = (
+        select(
+            Port.code.label("port"),
+            Port.id.label("port_id"),
+            func.count(Declaration.id).label("declarations"),
+            drawn.label("drawn"),
+            *[
+                func.coalesce(func.sum(case((Selection.outcome == o.value, 1), else_=0)), 0).label(o.value)
+                for o in Outcome
+            ],
+            (func.count(Declaration.id) - drawn).label("waiting"),
+        )
+        .join(Port, Port.id == Declaration.port_id)
+        .outerjoin(Selection, Selection.declaration_id == Declaration.id)
+        .where(in_scope(Declaration.port_id, port_ids), Declaration.declared_at >= start, Declaration.declared_at < end)
+        .group_by(Port.code, Port.id)
+        .order_by(Port.code)
+    )
+    return frame(db, stmt)
+
+
+def draws_today(
+    db: Database, port_ids: Iterable[int] | None, now: datetime | None = None, limit: int = 200
+) -> pd.DataFrame:
+    """Today's draws, newest first: what was drawn and why (for supervisors; not for publication).
+
+    Columns selection_id, drawn_at, port, declaration, enterprise, tier, outcome, rate, forced, reasons,
+    seed, inspection_id.
+    """
+    start, end = day_bounds(now or utcnow())
+    stmt = (
+        select(
+            Selection.id.label("selection_id"),
+            Selection.drawn_at.label("drawn_at"),
+            Port.code.label("port"),
+            Declaration.number.label("declaration"),
+            Enterprise.name.label("enterprise"),
+            _tier().label("tier"),
+            Selection.outcome.label("outcome"),
+            Selection.rate.label("rate"),
+            Selection.inputs["forced"].as_boolean().label("forced"),
+            Selection.reasons.label("reasons"),
+            Selection.seed.label("seed"),
+            Inspection.id.label("inspection_id"),
+        )
+        .join(Declaration, Declaration.id == Selection.declaration_id)
+        .join(Port, Port.id == Declaration.port_id)
+        .join(Enterprise, Enterprise.id == Declaration.enterprise_id)
+        .outerjoin(Inspection, Inspection.selection_id == Selection.id)
+        .where(in_scope(Declaration.port_id, port_ids), Selection.drawn_at >= start, Selection.drawn_at < end)
+        .order_by(Selection.drawn_at.desc(), Selection.id.desc())
+        .limit(limit)
+    )
+    df = _utc(frame(db, stmt), "drawn_at")
+    if len(df):
+        df["forced"] = df["forced"].fillna(False).astype(bool)
+    return df
+
+
+def undrawn_declarations(db: Database, port_ids: Iterable[int] | None, limit: int = 200) -> pd.DataFrame:
+    """Declarations without a draw yet, oldest first. Columns declaration_id, port, declaration, enterprise,
+    tier, declared_at."""
+    stmt = (
+        select(
+            Declaration.id.label("declaration_id"),
+            Port.code.label("port"),
+            Declaration.number.label("declaration"),
+            Enterprise.name.label("enterprise"),
+            Enterprise.credit_tier.label("tier"),
+            Declaration.declared_at.label("declared_at"),
+        )
+        .join(Port, Port.id == Declaration.port_id)
+        .join(Enterprise, Enterprise.id == Declaration.enterprise_id)
+        .outerjoin(Selection, Selection.declaration_id == Declaration.id)
+        .where(in_scope(Declaration.port_id, port_ids), Selection.id.is_(None))
+        .order_by(Declaration.declared_at, Declaration.id)
+        .limit(limit)
+    )
+    return _utc(frame(db, stmt), "declared_at")
+
+
+def dispatched_today(
+    db: Database, port_ids: Iterable[int] | None, now: datetime | None = None, limit: int = 200
+) -> pd.DataFrame:
+    """Inspectors dispatched today by a recorded draw. Columns inspection_id, port, declaration, inspector,
+    position, assigned_at, state."""
+    start, end = day_bounds(now or utcnow())
+    stmt = (
+        select(
+            Inspection.id.label("inspection_id"),
+            Port.code.label("port"),
+            Declaration.number.label("declaration"),
+            User.display_name.label("inspector"),
+            InspectorAssignment.position.label("position"),
+            InspectorAssignment.assigned_at.label("assigned_at"),
+            Inspection.state.label("state"),
+        )
+        .join(Inspection, Inspection.id == InspectorAssignment.inspection_id)
+        .join(Declaration, Declaration.id == Inspection.declaration_id)
+        .join(Port, Port.id == Inspection.port_id)
+        .join(User, User.id == InspectorAssignment.user_id)
+        .where(
+            in_scope(Inspection.port_id, port_ids),
+            InspectorAssignment.draw_seed.is_not(None),
+            InspectorAssignment.assigned_at >= start,
+            InspectorAssignment.assigned_at < end,
+        )
+        .order_by(InspectorAssignment.assigned_at.desc(), Inspection.id.desc(), InspectorAssignment.id)
+        .limit(limit)
+    )
+    return _utc(frame(db, stmt), "assigned_at")
+
+
+def awaiting_dispatch(db: Database, port_ids: Iterable[int] | None, limit: int = 200) -> pd.DataFrame:
+    """Inspections opened by a draw that nobody has been dispatched to. Columns inspection_id, port,
+    declaration, enterprise, priority, created_at."""
+    stmt = (
+        select(
+            Inspection.id.label("inspection_id"),
+            Port.code.label("port"),
+            Declaration.number.label("declaration"),
+            Enterprise.name.label("enterprise"),
+            Inspection.priority.label("priority"),
+            Inspection.created_at.label("created_at"),
+        )
+        .join(Declaration, Declaration.id == Inspection.declaration_id)
+        .join(Enterprise, Enterprise.id == Declaration.enterprise_id)
+        .join(Port, Port.id == Inspection.port_id)
+        .where(in_scope(Inspection.port_id, port_ids), Inspection.state == "pending")
+        .order_by(Inspection.priority.desc(), Inspection.created_at, Inspection.id)
+        .limit(limit)
+    )
+    return _utc(frame(db, stmt), "created_at")
+
+
+def realised_rates(
+    db: Database,
+    port_ids: Iterable[int] | None,
+    start: datetime,
+    end: datetime,
+    policy: SelectionPolicy = DEFAULT_POLICY,
+) -> pd.DataFrame:
+    """Realised physical-inspection rate by credit tier (the tier recorded with each draw) against target.
+
+    Every tier appears, with n = 0 when it had no draws. Columns tier, n, inspected, forced, realised
+    (NaN when n = 0), target.
+    """
+    tier = _tier().label("tier")
+    stmt = (
+        select(
+            tier,
+            func.count(Selection.id).label("n"),
+            func.coalesce(func.sum(case((Selection.outcome == Outcome.INSPECT.value, 1), else_=0)), 0).label(
+                "inspected"
+            ),
+            func.coalesce(func.sum(case((Selection.inputs["forced"].as_boolean(), 1), else_=0)), 0).label("forced"),
+        )
+        .join(Declaration, Declaration.id == Selection.declaration_id)
+        .where(in_scope(Declaration.port_id, port_ids), Selection.drawn_at >= start, Selection.drawn_at < end)
+        .group_by(tier)
+    )
+    got = {row["tier"]: row for row in frame(db, stmt).to_dict("records")}
+    rows = []
+    for tier in TIERS:
+        row = got.get(tier, {"n": 0, "inspected": 0, "forced": 0})
+        n = int(row["n"])
+        rows.append(
+            {
+                "tier": tier,
+                "n": n,
+                "inspected": int(row["inspected"]),
+                "forced": int(row["forced"]),
+                "realised": int(row["inspected"]) / n if n else None,
+                "target": policy.target(tier),
+            }
+        )
+    return pd.DataFrame(rows, columns=["tier", "n", "inspected", "forced", "realised", "target"])
+
+
+# --------------------------------------------------------------------------- published list (公开)
+PUBLISHED_COLUMNS = ["date", "port", "enterprise", "uscc", "check", "result"]
+
+
+def published_list(
+    db: Database, port_ids: Iterable[int] | None, start: datetime, end: datetime, tz: str = LOCAL_TZ
+) -> pd.DataFrame:
+    """Which enterprises were checked (physical or document check) in the period and the outcome.
+
+    Columns date (local), port, enterprise, uscc, check (inspect / document_check), result
+    (in_progress / no_problem_found / problem_found / documents_checked). Nothing confidential.
+    """
+    findings = select(func.count(Finding.id)).where(Finding.inspection_id == Inspection.id).scalar_subquery()
+    stmt = (
+        select(
+            Selection.drawn_at.label("drawn_at"),
+            Port.code.label("port"),
+            Enterprise.name.label("enterprise"),
+            Enterprise.uscc.label("uscc"),
+            Selection.outcome.label("check"),
+            Inspection.decided_at.label("decided_at"),
+            findings.label("findings"),
+        )
+        .join(Declaration, Declaration.id == Selection.declaration_id)
+        .join(Port, Port.id == Declaration.port_id)
+        .join(Enterprise, Enterprise.id == Declaration.enterprise_id)
+        .outerjoin(Inspection, and_(Inspection.selection_id == Selection.id))
+        .where(
+            in_scope(Declaration.port_id, port_ids),
+            Selection.drawn_at >= start,
+            Selection.drawn_at < end,
+            Selection.outcome.in_([Outcome.INSPECT.value, Outcome.DOCUMENT_CHECK.value]),
+        )
+        .order_by(Selection.drawn_at, Port.code, Enterprise.name)
+    )
+    df = _utc(frame(db, stmt), "drawn_at")
+    if not len(df):
+        return pd.DataFrame(columns=PUBLISHED_COLUMNS)
+    zone = ZoneInfo(tz)
+
+    def result(row) -> str:
+        if row["check"] == Outcome.DOCUMENT_CHECK.value:
+            return "documents_checked"
+        if pd.isna(row["decided_at"]):
+            return "in_progress"
+        return "problem_found" if (row["findings"] or 0) > 0 else "no_problem_found"
+
+    df["date"] = df["drawn_at"].map(lambda v: v.astimezone(zone).date())
+    df["result"] = df.apply(result, axis=1)
+    return df[PUBLISHED_COLUMNS].reset_index(drop=True)
+
+
+def _published_rows(df: pd.DataFrame, lang: str) -> tuple[list[str], list[list[str]]]:
+    header = [t(lang, f"selection.pub_{c}") for c in PUBLISHED_COLUMNS]
+    rows = [
+        [
+            str(r["date"]),
+            str(r["port"]),
+            str(r["enterprise"]),
+            str(r["uscc"]),
+            t(lang, f"selection.check_{r['check']}"),
+            t(lang, f"selection.result_{r['result']}"),
+        ]
+        for r in df.to_dict("records")
+    ]
+    return header, rows
+
+
+def published_list_csv(df: pd.DataFrame, lang: str) -> bytes:
+    """The published list as CSV, UTF-8 with a byte-order mark so spreadsheet programs read Chinese."""
+    header, rows = _published_rows(df, lang)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def published_list_pdf(df: pd.DataFrame, lang: str, title: str, subtitle: str = "") -> bytes:
+    """The published list as an A4 PDF; Chinese text through reportlab's CID font STSong-Light."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    font = "STSong-Light"
+    if font not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(font))
+    header, rows = _published_rows(df, lang)
+    cell = ParagraphStyle("cell", fontName=font, fontSize=8, leading=10)
+    story = [
+        Paragraph(title, ParagraphStyle("title", fontName=font, fontSize=14, leading=18)),
+        Paragraph(subtitle, ParagraphStyle("sub", fontName=font, fontSize=9, leading=12)),
+        Spacer(1, 4 * mm),
+    ]
+    data = [[Paragraph(h, cell) for h in header]] + [[Paragraph(v, cell) for v in row] for row in rows]
+    if not rows:
+        data.append([Paragraph(t(lang, "selection.published_empty"), cell)] + [""] * (len(header) - 1))
+    table = Table(data, repeatRows=1, colWidths=[24 * mm, 18 * mm, 80 * mm, 42 * mm, 34 * mm, 40 * mm])
+    table.setStyle(
+        TableStyle(
+            [
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e3e8ef")),
+                ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    story.append(table)
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer, pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm, topMargin=12 * mm,
+        bottomMargin=12 * mm, title=title,
+    )  # fmt: skip
+    doc.build(story)
+    return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------- roster
+def port_inspectors(db: Database, port_id: int) -> pd.DataFrame:
+    """Active inspectors who work at the port. Columns user_id, username, display_name."""
+    stmt = (
+        select(User.id.label("user_id"), User.username.label("username"), User.display_name.label("display_name"))
+        .where(
+            User.role == Role.INSPECTOR.value,
+            User.active.is_(True),
+            (User.all_ports.is_(True)) | User.id.in_(select(UserPort.user_id).where(UserPort.port_id == port_id)),
+        )
+        .order_by(User.display_name)
+    )
+    return frame(db, stmt)
+
+
+def roster(db: Database, port_ids: Iterable[int] | None, start: datetime, end: datetime) -> pd.DataFrame:
+    """Shifts that overlap [start, end). Columns shift_id, port, port_id, user_id, inspector, starts_at, ends_at."""
+    stmt = (
+        select(
+            DutyShift.id.label("shift_id"),
+            Port.code.label("port"),
+            Port.id.label("port_id"),
+            User.id.label("user_id"),
+            User.display_name.label("inspector"),
+            DutyShift.starts_at.label("starts_at"),
+            DutyShift.ends_at.label("ends_at"),
+        )
+        .join(Port, Port.id == DutyShift.port_id)
+        .join(User, User.id == DutyShift.user_id)
+        .where(in_scope(DutyShift.port_id, port_ids), DutyShift.starts_at < end, DutyShift.ends_at > start)
+        .order_by(DutyShift.starts_at, Port.code, User.display_name)
+    )
+    return _utc(frame(db, stmt), "starts_at", "ends_at")
+
+
+def on_duty_now(db: Database, port_ids: Iterable[int] | None, now: datetime | None = None) -> pd.DataFrame:
+    now = now or utcnow()
+    return roster(db, port_ids, now, now + pd.Timedelta(microseconds=1))
+
+
+def conflicts(db: Database, port_ids: Iterable[int] | None) -> pd.DataFrame:
+    """Declared conflicts of inspectors who work in the scope. Columns conflict_id, inspector, enterprise,
+    reason, declared_at."""
+    users_in_scope = select(UserPort.user_id).where(in_scope(UserPort.port_id, port_ids))
+    stmt = (
+        select(
+            ConflictOfInterest.id.label("conflict_id"),
+            User.display_name.label("inspector"),
+            Enterprise.name.label("enterprise"),
+            ConflictOfInterest.reason.label("reason"),
+            ConflictOfInterest.declared_at.label("declared_at"),
+        )
+        .join(User, User.id == ConflictOfInterest.user_id)
+        .join(Enterprise, Enterprise.id == ConflictOfInterest.enterprise_id)
+        .where(true() if port_ids is None else (User.all_ports.is_(True)) | User.id.in_(users_in_scope))
+        .order_by(ConflictOfInterest.declared_at.desc())
+        .limit(500)
+    )
+    return _utc(frame(db, stmt), "declared_at")
+
+
+def find_enterprises(db: Database, text: str, limit: int = 20) -> list[dict]:
+    """Enterprises whose name or credit code contains text: [{'id', 'name', 'uscc'}]."""
+    text = (text or "").strip()
+    if not text:
+        return []
+    pattern = f"%{text}%"
+    stmt = (
+        select(Enterprise.id, Enterprise.name, Enterprise.uscc)
+        .where(Enterprise.name.ilike(pattern) | Enterprise.uscc.ilike(pattern))
+        .order_by(Enterprise.name)
+        .limit(limit)
+    )
+    with connection(db) as conn:
+        return [dict(r._mapping) for r in conn.execute(stmt)]
