@@ -189,13 +189,15 @@ def _kpi_values(totals: WeekTotals, minutes: list[float], activity: dict[str, in
     }
 
 
-def kpi_cards(db: Database, port_ids: Iterable[int] | None, week: IsoWeek) -> pd.DataFrame:
+def kpi_cards(
+    db: Database, port_ids: Iterable[int] | None, week: IsoWeek, *, ports: list[PortInfo] | None = None
+) -> pd.DataFrame:
     """One row per KPI: value this week, previous week, same week last year and both changes.
 
     Columns: kpi, kind ("relative" or "points"), good_when_up, value, previous, last_year,
     change_wow, change_yoy.
     """
-    ports = scope_ports(db, port_ids)
+    ports = scope_ports(db, port_ids) if ports is None else ports
     periods = {"value": week, "previous": week.previous(), "last_year": week.same_week_last_year()}
     totals = weekly_totals(db, ports, periods.values())
     values = {
@@ -220,9 +222,11 @@ def kpi_cards(db: Database, port_ids: Iterable[int] | None, week: IsoWeek) -> pd
     return pd.DataFrame(rows)
 
 
-def weekly_trend(db: Database, port_ids: Iterable[int] | None, week: IsoWeek, weeks: int = 12) -> pd.DataFrame:
+def weekly_trend(
+    db: Database, port_ids: Iterable[int] | None, week: IsoWeek, weeks: int = 12, *, ports: list[PortInfo] | None = None
+) -> pd.DataFrame:
     """The last `weeks` weeks ending with week, from rollups only. One row per week, oldest first."""
-    ports = scope_ports(db, port_ids)
+    ports = scope_ports(db, port_ids) if ports is None else ports
     span = stats.last_weeks(week, weeks)
     totals = weekly_totals(db, ports, span)
     rows = []
@@ -277,9 +281,11 @@ def _with_rates(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def port_breakdown(db: Database, port_ids: Iterable[int] | None, week: IsoWeek) -> pd.DataFrame:
+def port_breakdown(
+    db: Database, port_ids: Iterable[int] | None, week: IsoWeek, *, ports: list[PortInfo] | None = None
+) -> pd.DataFrame:
     """Per port: volumes, rates, holds, mean time to release. Names in both languages."""
-    ports = scope_ports(db, port_ids)
+    ports = scope_ports(db, port_ids) if ports is None else ports
     df = _rollup_breakdown(db, ports, week, DailyRollup.port_id)
     info = {p.id: p for p in ports}
     df.insert(0, "port", [info[k].code for k in df["key"]])
@@ -288,9 +294,16 @@ def port_breakdown(db: Database, port_ids: Iterable[int] | None, week: IsoWeek) 
     return df.drop(columns=["key"]).sort_values("declarations", ascending=False).reset_index(drop=True)
 
 
-def hs_breakdown(db: Database, port_ids: Iterable[int] | None, week: IsoWeek, level: str = "chapter") -> pd.DataFrame:
+def hs_breakdown(
+    db: Database,
+    port_ids: Iterable[int] | None,
+    week: IsoWeek,
+    level: str = "chapter",
+    *,
+    ports: list[PortInfo] | None = None,
+) -> pd.DataFrame:
     """Per HS chapter (or section, level="section") of the declarations' first goods line."""
-    ports = scope_ports(db, port_ids)
+    ports = scope_ports(db, port_ids) if ports is None else ports
     df = _rollup_breakdown(db, ports, week, DailyRollup.hs_chapter)
     chapters = reference.hs_chapters()
     df["chapter"] = df["key"]
@@ -323,11 +336,16 @@ def _breakdown_columns(df: pd.DataFrame) -> list[str]:
 
 
 def credit_tier_breakdown(
-    db: Database, port_ids: Iterable[int] | None, week: IsoWeek, targets: dict[str, float] | None = None
+    db: Database,
+    port_ids: Iterable[int] | None,
+    week: IsoWeek,
+    targets: dict[str, float] | None = None,
+    *,
+    ports: list[PortInfo] | None = None,
 ) -> pd.DataFrame:
     """Per credit tier: realised inspection rate against the target. Columns tier, declarations,
     inspected, realised_rate, target_rate, gap (points), inspections, non_conforming, detection_rate."""
-    ports = scope_ports(db, port_ids)
+    ports = scope_ports(db, port_ids) if ports is None else ports
     targets = {**DEFAULT_TIER_TARGETS, **(targets or {})}
     df = _rollup_breakdown(db, ports, week, DailyRollup.credit_tier)
     df["tier"] = df["key"]
@@ -340,10 +358,12 @@ def credit_tier_breakdown(
     return df[[*cols, "inspections", "non_conforming", "detection_rate"]].reset_index(drop=True)
 
 
-def origin_breakdown(db: Database, port_ids: Iterable[int] | None, week: IsoWeek) -> pd.DataFrame:
+def origin_breakdown(
+    db: Database, port_ids: Iterable[int] | None, week: IsoWeek, *, ports: list[PortInfo] | None = None
+) -> pd.DataFrame:
     """Per origin country: declarations and inspection rate (cohort of the week's declarations),
     inspections completed and detection rate. Names in English and Chinese."""
-    ports = scope_ports(db, port_ids)
+    ports = scope_ports(db, port_ids) if ports is None else ports
     inspected = case((select(Inspection.id).where(Inspection.declaration_id == Declaration.id).exists(), 1), else_=0)
     decl_stmt = (
         select(
@@ -377,10 +397,12 @@ def origin_breakdown(db: Database, port_ids: Iterable[int] | None, week: IsoWeek
     return df.sort_values(["declarations", "country"], ascending=[False, True]).reset_index(drop=True)
 
 
-def inspector_breakdown(db: Database, port_ids: Iterable[int] | None, week: IsoWeek) -> pd.DataFrame:
+def inspector_breakdown(
+    db: Database, port_ids: Iterable[int] | None, week: IsoWeek, *, ports: list[PortInfo] | None = None
+) -> pd.DataFrame:
     """Per inspector assigned to inspections completed in the week: workload, detection rate,
     mean inspection duration (minutes)."""
-    ports = scope_ports(db, port_ids)
+    ports = scope_ports(db, port_ids) if ports is None else ports
     with connection(db) as conn:
         minutes = minutes_between(conn.dialect.name, Inspection.started_at, Inspection.completed_at)
         stmt = (
@@ -406,10 +428,12 @@ def inspector_breakdown(db: Database, port_ids: Iterable[int] | None, week: IsoW
     return df[cols].sort_values(["inspections", "inspector"], ascending=[False, True]).reset_index(drop=True)
 
 
-def heatmap(db: Database, port_ids: Iterable[int] | None, week: IsoWeek) -> pd.DataFrame:
+def heatmap(
+    db: Database, port_ids: Iterable[int] | None, week: IsoWeek, *, ports: list[PortInfo] | None = None
+) -> pd.DataFrame:
     """Inspections completed in the week by local weekday (0 = Monday) x hour of their start.
     Always the full 7 x 24 grid; columns weekday, hour, inspections."""
-    ports = scope_ports(db, port_ids)
+    ports = scope_ports(db, port_ids) if ports is None else ports
     tz = {p.id: p.timezone for p in ports}
     grid = {(d, h): 0 for d in range(7) for h in range(24)}
     stmt = select(Inspection.port_id, Inspection.started_at).where(
@@ -449,19 +473,22 @@ def week_review(
 ) -> WeekReview:
     """The whole review of one week (what bench/statistics.py times)."""
     port_ids = None if port_ids is None else frozenset(port_ids)
-    return WeekReview(
-        week=week,
-        ports=scope_ports(db, port_ids),
-        kpis=kpi_cards(db, port_ids, week),
-        trend=weekly_trend(db, port_ids, week, trend_weeks),
-        by_port=port_breakdown(db, port_ids, week),
-        by_chapter=hs_breakdown(db, port_ids, week, "chapter"),
-        by_section=hs_breakdown(db, port_ids, week, "section"),
-        by_origin=origin_breakdown(db, port_ids, week),
-        by_tier=credit_tier_breakdown(db, port_ids, week, targets),
-        by_inspector=inspector_breakdown(db, port_ids, week),
-        heat=heatmap(db, port_ids, week),
-    )
+    with connection(db) as conn:  # one connection and one scope lookup for the whole review
+        ports = scope_ports(conn, port_ids)
+        scoped = {"ports": ports}
+        return WeekReview(
+            week=week,
+            ports=ports,
+            kpis=kpi_cards(conn, port_ids, week, **scoped),
+            trend=weekly_trend(conn, port_ids, week, trend_weeks, **scoped),
+            by_port=port_breakdown(conn, port_ids, week, **scoped),
+            by_chapter=hs_breakdown(conn, port_ids, week, "chapter", **scoped),
+            by_section=hs_breakdown(conn, port_ids, week, "section", **scoped),
+            by_origin=origin_breakdown(conn, port_ids, week, **scoped),
+            by_tier=credit_tier_breakdown(conn, port_ids, week, targets, **scoped),
+            by_inspector=inspector_breakdown(conn, port_ids, week, **scoped),
+            heat=heatmap(conn, port_ids, week, **scoped),
+        )
 
 
 def latest_week(db: Database, port_ids: Iterable[int] | None) -> IsoWeek | None:
