@@ -142,3 +142,36 @@ def _xlsx_value(name: str, value: object) -> object:
     if name in {"quantity", "gross_weight_kg", "value", "line_no"}:
         return float(value) if name != "line_no" else int(value)
     return str(value)
+
+
+def sample_rows() -> list[dict]:
+    """The documented samples: 9 declarations at the demo sea ports, one with an old port code
+    (CNSHA, read as CNSGH), one by air without containers, Chinese values for direction/mode."""
+    rows = declaration_rows(14, seed=9, enterprises=4, prefix="BBS")
+    for r in rows:
+        if r["declaration_id"].endswith("000000002"):
+            r["port_code"] = "CNSHA"  # old city code, reported as mapped
+        if r["declaration_id"].endswith("000000003"):
+            r.update(port_code="CNPVG", transport_mode="航空运输", containers="")  # air cargo at Pudong
+        if r["declaration_id"].endswith("000000004"):
+            r["direction"] = "进口"
+    return rows
+
+
+def write_samples(folder: str) -> None:
+    """data/exchange/sample_declarations.{csv,xlsx,json}: the same declarations in each format
+    (CSV with English headers, Excel with Chinese headers, nested JSON)."""
+    from pathlib import Path
+
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = sample_rows()
+    (out / "sample_declarations.csv").write_bytes(rows_to_csv(rows))
+    (out / "sample_declarations.xlsx").write_bytes(rows_to_xlsx(rows, zh=True))
+    (out / "sample_declarations.json").write_bytes(rows_to_nested_json(rows))
+
+
+if __name__ == "__main__":  # python -m portsight.exchange.synthetic data/exchange
+    import sys
+
+    write_samples(sys.argv[1] if len(sys.argv) > 1 else "data/exchange")
