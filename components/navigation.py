@@ -33,6 +33,9 @@ class PageSpec:
 
 PAGES: dict[str, PageSpec] = {
     "home": PageSpec("pages/home.py", "nav.home", ":material/home:"),
+    "remote_assist": PageSpec("pages/remote_assist.py", "nav.remote_assist", ":material/support_agent:"),
+    "selection": PageSpec("pages/selection.py", "nav.selection", ":material/casino:"),
+    "roster": PageSpec("pages/roster.py", "nav.roster", ":material/calendar_month:"),
 }
 
 DEFAULT_PAGE = "home"

@@ -724,6 +724,11 @@ def streamer(
     """Render one side's webrtc_streamer wired to the room; returns the streamlit-webrtc context."""
     from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
+    if not webrtc_available():
+        from components.state import tr
+
+        st.info(tr("assist.video_unavailable"))
+        return None
     install_run_count_patch()
     session_key = _session_id()
     ep = room.endpoint(f"{session_key}:{role}", role, actor)
@@ -761,6 +766,13 @@ def streamer(
     if worker is not None:
         ep.worker = weakref.ref(worker)
     return ctx
+
+
+def webrtc_available() -> bool:
+    """False under AppTest and bare scripts: no server runtime, no WebRTC (the page still works)."""
+    from streamlit.runtime import Runtime
+
+    return Runtime.exists() and hasattr(Runtime.instance(), "_session_mgr")
 
 
 def _session_id() -> str:
