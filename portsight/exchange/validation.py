@@ -70,6 +70,8 @@ def _currencies() -> frozenset[str]:
 
 def _text(value: Any) -> str:
     if type(value) is str:
+        if "\x00" in value:  # PostgreSQL cannot store it in text; say so instead of failing the batch
+            raise ValueError("contains a NUL character (\\0); remove it")
         return value.strip()
     if isinstance(value, float) and value.is_integer():
         value = int(value)

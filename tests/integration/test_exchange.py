@@ -29,7 +29,7 @@ from portsight.db.models import (
 from portsight.db.session import unit_of_work
 from portsight.domain.access import SYSTEM, Actor, Role
 from portsight.exchange import add_to_outbox, export_period, export_since, import_bytes
-from portsight.exchange.synthetic import declaration_rows, rows_to_csv, sample_rows
+from portsight.exchange.synthetic import declaration_rows, rows_to_csv, rows_to_nested_json, sample_rows
 from portsight.services.inspections import (
     assign_inspectors,
     complete_inspection,
@@ -367,3 +367,14 @@ def test_outbox_entries_are_exported_once_in_order_and_only_when_committed(peopl
     assert list(csv.reader(io.StringIO(again.getvalue())))[0][0] == "cursor"
     assert export_since(db, SYSTEM, "last", "jsonl", io.StringIO()).cursor_from == first.next_cursor
     assert db.scalar(select(Inspection.decision).where(Inspection.id == insp)) == "release"
+
+
+def test_a_nul_character_in_a_json_value_is_rejected_not_a_database_error(served):
+    rows = declaration_rows(1, seed=37, prefix="NUL")
+    doc = json.loads(rows_to_nested_json(rows))
+    doc["declarations"][0]["declaration_number"] = "2201\u00000001"
+    doc["declarations"][0]["goods"][0]["description"] = "bad\u0000text"
+    result = import_bytes(served, SYSTEM, "nul.json", json.dumps(doc).encode(), now=NOW)
+    columns = {e.column for e in result.entries if e.status == "rejected"}
+    assert columns == {"declaration_number", "goods[1].description"}
+    assert all("NUL" in e.reason for e in result.entries)
