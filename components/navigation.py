@@ -33,9 +33,13 @@ class PageSpec:
 
 PAGES: dict[str, PageSpec] = {
     "home": PageSpec("pages/home.py", "nav.home", ":material/home:"),
+    "overview": PageSpec("pages/overview.py", "nav.overview", ":material/monitoring:"),
+    "inspections": PageSpec("pages/inspections.py", "nav.inspections", ":material/manage_search:"),
+    "alerts": PageSpec("pages/alerts.py", "nav.alerts", ":material/notifications:"),
     "remote_assist": PageSpec("pages/remote_assist.py", "nav.remote_assist", ":material/support_agent:"),
     "selection": PageSpec("pages/selection.py", "nav.selection", ":material/casino:"),
     "roster": PageSpec("pages/roster.py", "nav.roster", ":material/calendar_month:"),
+    "statistics": PageSpec("pages/statistics.py", "nav.statistics", ":material/query_stats:"),
 }
 
 DEFAULT_PAGE = "home"

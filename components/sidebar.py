@@ -10,6 +10,7 @@ from components import state
 from components.data import get_engine, load_ports, scope_key
 from components.login import language_switch
 from components.state import lang, tr
+from components.widgets_alerts import render_alert_badge
 from portsight.services.accounts import SignedIn, sign_out
 
 log = logging.getLogger(__name__)
@@ -68,5 +69,6 @@ def render_sidebar(signed_in: SignedIn) -> None:
                 on_change=_on_port,
             )
 
+        render_alert_badge(actor)
         language_switch(state.SIDEBAR_LANG, _on_language)
         st.button(tr("common.logout"), key=state.SIDEBAR_LOGOUT, on_click=_on_logout, icon=":material/logout:")

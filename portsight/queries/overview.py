@@ -70,6 +70,17 @@ def latest_event_id(db: Database, port_ids: Iterable[int] | None) -> int:
         return int(conn.scalar(stmt) or 0)
 
 
+def change_token(db: Database, port_ids: Iterable[int] | None) -> tuple[int, str]:
+    """What the live panel compares between refreshes: (newest port event id, newest alert raise).
+
+    Every write through a service leaves an audit entry; alerts raised again only move their
+    last_raised_at, so both are asked, in two index-backed one-row queries.
+    """
+    with connection(db) as conn:
+        last_raise = conn.scalar(select(func.max(Alert.last_raised_at)).where(in_scope(Alert.port_id, port_ids)))
+        return latest_event_id(conn, port_ids), "" if last_raise is None else as_utc(last_raise).isoformat()
+
+
 def latest_events(db: Database, port_ids: Iterable[int] | None, limit: int = 15, after_id: int = 0) -> pd.DataFrame:
     """The activity feed: newest port events first. Columns id, at, actor, action, entity, entity_id, port."""
     stmt = (

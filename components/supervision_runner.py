@@ -1,0 +1,88 @@
+"""One background thread per server process that runs the supervision checks periodically.
+
+`start_supervision_once()` is idempotent (an @st.cache_resource object per database URL); the
+sidebar's alert badge calls it, so the checks run as soon as anyone is signed in. Switch it off
+with PORTSIGHT_SUPERVISION=off; the period is PORTSIGHT_SUPERVISION_SECONDS (default 30).
+Without Streamlit (a worker, cron), call portsight.services.supervision.run_supervision_checks.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from datetime import datetime, timedelta
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from portsight.clock import utcnow
+from portsight.services.supervision import SupervisionLimits, run_supervision_checks
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PERIOD = 30.0
+OVERLAP = timedelta(minutes=2)  # each run looks a little before the last one: a trigger is never counted twice
+
+
+class SupervisionRunner:
+    def __init__(self, engine: Engine, limits: SupervisionLimits, period: float = DEFAULT_PERIOD):
+        self.engine = engine
+        self.limits = limits
+        self.period = period
+        self.last_run: datetime | None = None
+        self.last_result: dict[str, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="portsight-supervision", daemon=True)
+
+    def start(self) -> SupervisionRunner:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def run_once(self) -> dict[str, int]:
+        now = utcnow()
+        since = None if self.last_run is None else self.last_run - OVERLAP
+        self.last_result = run_supervision_checks(self.engine, now, since=since, limits=self.limits)
+        self.last_run = now
+        if any(self.last_result.values()):
+            log.info("supervision checks raised %s", self.last_result)
+        return self.last_result
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+            except Exception:  # noqa: BLE001 - the next period tries again; the app keeps working
+                log.exception("supervision checks failed")
+            self._stop.wait(self.period)
+
+
+def _enabled() -> bool:
+    return os.environ.get("PORTSIGHT_SUPERVISION", "on").strip().lower() not in {"0", "off", "false", "no"}
+
+
+@st.cache_resource(show_spinner=False)
+def _runner(url: str) -> SupervisionRunner:
+    from components.data import get_engine, get_settings
+
+    period = float(os.environ.get("PORTSIGHT_SUPERVISION_SECONDS", DEFAULT_PERIOD))
+    limits = SupervisionLimits.from_settings(get_settings())
+    return SupervisionRunner(get_engine(), limits, period).start()
+
+
+def start_supervision_once() -> SupervisionRunner | None:
+    """Start the periodic checks once per process (no-op when switched off or already running)."""
+    if not _enabled():
+        return None
+    from components.data import database_problem, get_settings
+
+    if database_problem() is not None:
+        return None
+    try:
+        return _runner(get_settings().database_url)
+    except Exception:  # noqa: BLE001 - the pages must work without the background checks
+        log.exception("the supervision checks could not be started")
+        return None
