@@ -25,6 +25,7 @@ PAGE_ROLES: dict[str, frozenset[Role]] = {
     "field_inspection": frozenset({Role.INSPECTOR}),
     "remote_assist": frozenset({Role.EXPERT, Role.INSPECTOR, Role.SUPERVISOR}),
     "selection": frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    "roster": frozenset({Role.SUPERVISOR, Role.ADMIN}),
     "rules": frozenset({Role.ADMIN, Role.SUPERVISOR}),
     "data_exchange": frozenset({Role.ADMIN}),
     "admin": frozenset({Role.ADMIN}),

@@ -133,6 +133,7 @@ def undrawn_declarations(db: Database, port_ids: Iterable[int] | None, limit: in
         .join(Enterprise, Enterprise.id == Declaration.enterprise_id)
         .outerjoin(Selection, Selection.declaration_id == Declaration.id)
         .where(in_scope(Declaration.port_id, port_ids), Selection.id.is_(None))
+        .where(~Declaration.id.in_(select(Inspection.declaration_id)))
         .order_by(Declaration.declared_at, Declaration.id)
         .limit(limit)
     )

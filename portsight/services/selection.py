@@ -39,6 +39,7 @@ from portsight.db.session import Database, unit_of_work
 from portsight.domain import selection as domain
 from portsight.domain.access import Actor, Role, require_port, require_role
 from portsight.domain.enterprise import CreditTier
+from portsight.domain.inspection import OPEN_STATES
 from portsight.services.audit import record_audit
 from portsight.services.errors import AccessDenied, Conflict, InvalidInput, NotFound, PortSightError
 
@@ -149,7 +150,7 @@ def select_declaration(
 ) -> SelectionRecord:
     """Draw a declaration: record the decision append-only; open the inspection when it is drawn."""
     require_role(actor, Role.SUPERVISOR, Role.ADMIN)
-    now = now or utcnow()
+    now = as_utc(now or utcnow())  # SQLite keeps wall-clock time: store UTC only
     seed = seed or new_seed()
     if len(seed) > 64:
         raise InvalidInput("A seed is at most 64 characters.")
@@ -165,6 +166,16 @@ def select_declaration(
             raise Conflict(
                 f"Declaration {declaration.number} was already drawn (selection {earlier.id}); "
                 "a recorded draw is never repeated or changed."
+            )
+        open_inspection_id = session.scalar(
+            select(Inspection.id).where(
+                Inspection.declaration_id == declaration_id, Inspection.state.in_(sorted(OPEN_STATES))
+            )
+        )
+        if open_inspection_id is not None:
+            raise Conflict(
+                f"Declaration {declaration.number} is already under inspection ({open_inspection_id}); "
+                "there is nothing to draw."
             )
         enterprise = session.get(Enterprise, declaration.enterprise_id)
         port = session.get(Port, declaration.port_id)
@@ -230,6 +241,7 @@ def select_pending(db: Database, actor: Actor, port_id: int, *, now: datetime | 
                 select(Declaration.id)
                 .outerjoin(Selection, Selection.declaration_id == Declaration.id)
                 .where(Declaration.port_id == port_id, Selection.id.is_(None))
+                .where(~Declaration.id.in_(select(Inspection.declaration_id)))
                 .order_by(Declaration.declared_at, Declaration.id)
                 .limit(limit)
             )
@@ -354,7 +366,7 @@ def dispatch_inspectors(
     Refuses with Conflict when fewer eligible inspectors are on duty than needed.
     """
     require_role(actor, Role.SUPERVISOR, Role.ADMIN)
-    now = now or utcnow()
+    now = as_utc(now or utcnow())  # SQLite keeps wall-clock time: store UTC only
     seed = seed or new_seed()
     with unit_of_work(db) as session:
         inspection = session.get(Inspection, inspection_id)
@@ -441,6 +453,7 @@ def set_duty_shift(
         raise InvalidInput("Give shift times with their time zone.")
     if ends_at <= starts_at:
         raise InvalidInput("A shift must end after it starts.")
+    starts_at, ends_at = as_utc(starts_at), as_utc(ends_at)  # SQLite keeps wall-clock time: store UTC only
     if ends_at - starts_at > timedelta(hours=MAX_SHIFT_HOURS):
         raise InvalidInput(f"A shift lasts at most {MAX_SHIFT_HOURS} hours; split longer duty into shifts.")
     with unit_of_work(db) as session:
@@ -500,7 +513,7 @@ def declare_conflict(
             raise AccessDenied("An inspector declares only their own conflicts of interest.")
     else:
         require_role(actor, Role.SUPERVISOR, Role.ADMIN, Role.INSPECTOR)
-    now = now or utcnow()
+    now = as_utc(now or utcnow())  # SQLite keeps wall-clock time: store UTC only
     reason = (reason or "").strip() or None
     if reason and len(reason) > 200:
         raise InvalidInput("Keep the reason under 200 characters.")

@@ -248,9 +248,11 @@ def test_a_dishonest_enterprise_gets_two_inspectors_or_a_clear_refusal(world):
     on_duty(world, 13)
     result = dispatch_inspectors(world, SUP, inspection_id, now=T0)
     assert sorted(result.user_ids) == [10, 13]
-    positions = world.execute(
-        select(InspectorAssignment.position).where(InspectorAssignment.inspection_id == inspection_id)
-    ).scalars().all()
+    positions = (
+        world.execute(select(InspectorAssignment.position).where(InspectorAssignment.inspection_id == inspection_id))
+        .scalars()
+        .all()
+    )
     assert sorted(positions) == ["lead", "second"]
 
 
@@ -293,3 +295,18 @@ def test_inspectors_declare_only_their_own_conflicts_and_only_once(world):
     with pytest.raises(AccessDenied):
         declare_conflict(world, me, 11, 2, now=T0)
     assert world.scalar(select(func.count()).select_from(ConflictOfInterest)) == 1
+
+
+def test_drawing_the_waiting_declarations_skips_those_already_under_inspection(world):
+    from portsight.services.inspections import open_inspection
+    from portsight.services.selection import select_pending
+
+    manual = declare(world, "M-1", 1)
+    open_inspection(world, SUP, manual, now=T0)
+    with pytest.raises(Conflict, match="already under inspection"):
+        select_declaration(world, SUP, manual, now=T0)
+    waiting = [declare(world, f"M-{i}", 1 + i % 3) for i in range(2, 6)]
+    assert select_pending(world, SUP, 1, now=T0) == 4
+    drawn = set(world.scalars(select(Selection.declaration_id)))
+    assert drawn == set(waiting)
+    assert select_pending(world, SUP, 1, now=T0) == 0
