@@ -1,0 +1,604 @@
+"""Read side of field inspection: my tasks, the checklist of one inspection and its state, hints from history.
+
+The checklist is made by the rules (portsight.domain.checklist / rules) from the declaration's
+facts; a per-container step is one *slot* per container it covers ("seal@CSQU3054383"), a
+step without containers is one slot ("goods"). The services in portsight.services.field judge
+and save a slot at a time; `checklist_state` says which slots are done, their photos, and where
+to resume.
+
+Hints are a few grouped queries (counts in the database, a handful of rows back), cheap enough
+for a phone page to ask on every open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from sqlalchemy import Connection, and_, case, exists, false, func, or_, select
+
+from portsight.clock import as_utc, utcnow
+from portsight.db.models import (
+    Container,
+    Declaration,
+    Enterprise,
+    Evidence,
+    Finding,
+    GoodsLine,
+    Inspection,
+    InspectorAssignment,
+    Port,
+    ReleaseReceipt,
+    RuleSetting,
+    StepResult,
+    User,
+    UserPort,
+)
+from portsight.db.session import Database
+from portsight.domain.checklist import (
+    ChecklistStep,
+    ContainerFacts,
+    DeclarationFacts,
+    GoodsLineFacts,
+    generate_checklist,
+)
+from portsight.domain.rules import RuleCatalogue, default_catalogue
+from portsight.queries import LOCAL_TZ, connection, frame, in_scope
+
+TASK_STATES = ("assigned", "in_progress", "completed")
+HINT_WINDOW_DAYS = 365
+
+
+# --------------------------------------------------------------------------- slots (pure)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One unit of work on the checklist: a step, for one container when the step is per container."""
+
+    step: ChecklistStep
+    container_number: str | None = None
+    container_id: int | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.step.key}@{self.container_number}" if self.container_number else self.step.key
+
+    @property
+    def photos_required(self) -> int:
+        return int(self.step.photos.count)
+
+
+def checklist_slots(steps: Iterable[ChecklistStep], container_ids: dict[str, int] | None = None) -> list[Slot]:
+    """The slots of a checklist in working order (a per-container step once per container it covers)."""
+    ids = container_ids or {}
+    out: list[Slot] = []
+    for step in steps:
+        if step.per_container:
+            out += [Slot(step, number, ids.get(number)) for number in step.container_numbers]
+        else:
+            out.append(Slot(step))
+    return out
+
+
+def split_slot_id(slot_id: str) -> tuple[str, str | None]:
+    """'seal@CSQU3054383' -> ('seal', 'CSQU3054383'); 'goods' -> ('goods', None)."""
+    key, _, number = slot_id.partition("@")
+    return key, number or None
+
+
+def local_date(value: datetime) -> date:
+    return as_utc(value).astimezone(ZoneInfo(LOCAL_TZ)).date()
+
+
+# --------------------------------------------------------------------------- one inspection's checklist
+
+
+@dataclass(frozen=True)
+class InspectionChecklist:
+    inspection_id: int
+    port_id: int
+    state: str
+    current_step: str | None
+    declaration: dict[str, Any]
+    facts: DeclarationFacts
+    goods: list[dict[str, Any]]
+    containers: dict[str, dict[str, Any]]  # number -> {id, size_type, declared_seal}
+    steps: list[ChecklistStep]
+    slots: list[Slot]
+    catalogue: RuleCatalogue = field(repr=False, default=None)  # type: ignore[assignment]
+
+    @property
+    def on_date(self) -> date:
+        """The rules in force on the declaration's (local) date apply."""
+        return self.facts.declared_on
+
+    def slot(self, slot_id: str) -> Slot | None:
+        return next((s for s in self.slots if s.id == slot_id), None)
+
+    def slot_for(self, step_key: str, container_id: int | None) -> Slot | None:
+        return next((s for s in self.slots if s.step.key == step_key and s.container_id == container_id), None)
+
+
+def enabled_catalogue(conn: Connection) -> RuleCatalogue:
+    """The catalogue without the rules an administrator switched off."""
+    off = set(conn.scalars(select(RuleSetting.rule_id).where(RuleSetting.enabled.is_(False))))
+    catalogue = default_catalogue()
+    return RuleCatalogue(tuple(r for r in catalogue.rules if r.id not in off)) if off else catalogue
+
+
+def load_checklist(db: Database, inspection_id: int) -> InspectionChecklist | None:
+    """The inspection, its declaration's facts and the checklist the rules make of them (None if absent)."""
+    with connection(db) as conn:
+        head = conn.execute(
+            select(
+                Inspection.id,
+                Inspection.port_id,
+                Inspection.state,
+                Inspection.current_step,
+                Declaration.id.label("declaration_id"),
+                Declaration.number,
+                Declaration.transport_mode,
+                Declaration.origin_country,
+                Declaration.declared_at,
+                Declaration.direction,
+                Port.kind.label("port_kind"),
+                Port.code.label("port_code"),
+                Enterprise.id.label("enterprise_id"),
+                Enterprise.name.label("enterprise"),
+                Enterprise.credit_tier,
+            )
+            .join(Declaration, Declaration.id == Inspection.declaration_id)
+            .join(Port, Port.id == Inspection.port_id)
+            .join(Enterprise, Enterprise.id == Declaration.enterprise_id)
+            .where(Inspection.id == inspection_id)
+        ).one_or_none()
+        if head is None:
+            return None
+        goods = [
+            dict(r._mapping)
+            for r in conn.execute(
+                select(
+                    GoodsLine.line_no,
+                    GoodsLine.hs_code,
+                    GoodsLine.description,
+                    GoodsLine.quantity,
+                    GoodsLine.unit,
+                    GoodsLine.gross_weight_kg,
+                )
+                .where(GoodsLine.declaration_id == head.declaration_id)
+                .order_by(GoodsLine.line_no)
+            )
+        ]
+        boxes = conn.execute(
+            select(Container.id, Container.number, Container.size_type, Container.declared_seal)
+            .where(Container.declaration_id == head.declaration_id)
+            .order_by(Container.id)
+        ).all()
+        catalogue = enabled_catalogue(conn)
+    facts = DeclarationFacts(
+        transport_mode=head.transport_mode,
+        port_kind=head.port_kind,
+        origin_country=head.origin_country,
+        credit_tier=head.credit_tier,
+        goods=tuple(
+            GoodsLineFacts(g["hs_code"], g["description"], g["quantity"], g["unit"], g["gross_weight_kg"]) for g in goods
+        ),
+        containers=tuple(ContainerFacts(b.number, b.size_type, b.declared_seal) for b in boxes),
+        declared_on=local_date(head.declared_at),
+        number=head.number,
+    )
+    steps = generate_checklist(facts, facts.declared_on, catalogue)
+    containers = {b.number: {"id": b.id, "size_type": b.size_type, "declared_seal": b.declared_seal} for b in boxes}
+    declaration = {
+        k: getattr(head, k)
+        for k in (
+            "declaration_id",
+            "number",
+            "transport_mode",
+            "origin_country",
+            "declared_at",
+            "direction",
+            "port_code",
+            "enterprise_id",
+            "enterprise",
+            "credit_tier",
+        )
+    }
+    return InspectionChecklist(
+        inspection_id=head.id,
+        port_id=head.port_id,
+        state=head.state,
+        current_step=head.current_step,
+        declaration=declaration,
+        facts=facts,
+        goods=goods,
+        containers=containers,
+        steps=steps,
+        slots=checklist_slots(steps, {n: c["id"] for n, c in containers.items()}),
+        catalogue=catalogue,
+    )
+
+
+def _slot_id(step_key: str, container_number: str | None) -> str:
+    return f"{step_key}@{container_number}" if container_number else step_key
+
+
+def slot_progress(db: Database, checklist: InspectionChecklist) -> dict[str, dict[str, Any]]:
+    """Per slot id: outcome (None if not recorded), values, note, photos taken and required."""
+    numbers = {c["id"]: n for n, c in checklist.containers.items()}
+    with connection(db) as conn:
+        results = conn.execute(
+            select(StepResult.step_key, StepResult.container_id, StepResult.outcome, StepResult.values, StepResult.note)
+            .where(StepResult.inspection_id == checklist.inspection_id)
+            .order_by(StepResult.id)
+        ).all()
+        photos = conn.execute(
+            select(Evidence.step_key, Evidence.container_id, func.count(Evidence.id))
+            .where(Evidence.inspection_id == checklist.inspection_id)
+            .group_by(Evidence.step_key, Evidence.container_id)
+        ).all()
+    out = {
+        s.id: {"outcome": None, "values": {}, "note": None, "photos": 0, "photos_required": s.photos_required}
+        for s in checklist.slots
+    }
+    for key, cid, outcome, values, note in results:
+        sid = _slot_id(key, numbers.get(cid))
+        if sid in out:
+            out[sid].update(outcome=outcome, values=values or {}, note=note)
+    for key, cid, count in photos:
+        sid = _slot_id(key or "", numbers.get(cid))
+        if sid in out:
+            out[sid]["photos"] += int(count)
+    return out
+
+
+def next_open_slot(checklist: InspectionChecklist, progress: dict[str, dict[str, Any]]) -> str | None:
+    """The first slot without a recorded result, None when every slot is recorded."""
+    return next((s.id for s in checklist.slots if progress[s.id]["outcome"] is None), None)
+
+
+def missing_work(checklist: InspectionChecklist, progress: dict[str, dict[str, Any]]) -> dict[str, list]:
+    """What stops completion: slots without a result, and slots with fewer photos than required."""
+    unrecorded = [s.id for s in checklist.slots if progress[s.id]["outcome"] is None]
+    photos = [
+        (s.id, progress[s.id]["photos"], s.photos_required)
+        for s in checklist.slots
+        if progress[s.id]["photos"] < s.photos_required
+    ]
+    return {"unrecorded": unrecorded, "photos": photos}
+
+
+def checklist_state(db: Database, inspection_id: int, port_ids: Iterable[int] | None = None) -> dict | None:
+    """Everything the checklist page shows for one inspection (None when absent or out of scope)."""
+    checklist = load_checklist(db, inspection_id)
+    if checklist is None or (port_ids is not None and checklist.port_id not in set(port_ids)):
+        return None
+    progress = slot_progress(db, checklist)
+    resume = checklist.current_step if checklist.slot(checklist.current_step or "") else None
+    return {
+        "checklist": checklist,
+        "progress": progress,
+        "resume": resume or next_open_slot(checklist, progress) or (checklist.slots[-1].id if checklist.slots else None),
+        "missing": missing_work(checklist, progress),
+        "done": sum(1 for p in progress.values() if p["outcome"] is not None),
+        "total": len(checklist.slots),
+    }
+
+
+# --------------------------------------------------------------------------- lists for the page
+
+
+def my_tasks(db: Database, user_id: int, port_ids: Iterable[int] | None, now: datetime | None = None) -> pd.DataFrame:
+    """Inspections assigned to me at my ports, not yet decided: highest priority, then longest waiting, first."""
+    now = now or utcnow()
+    lines = (
+        select(
+            GoodsLine.declaration_id,
+            func.count(GoodsLine.id).label("goods_lines"),
+            func.min(GoodsLine.hs_code).label("hs_code"),
+            func.min(GoodsLine.description).label("goods"),
+        )
+        .group_by(GoodsLine.declaration_id)
+        .subquery("lines")
+    )
+    boxes = (
+        select(Container.declaration_id, func.count(Container.id).label("containers"))
+        .group_by(Container.declaration_id)
+        .subquery("boxes")
+    )
+    stmt = (
+        select(
+            Inspection.id.label("inspection_id"),
+            Declaration.number.label("declaration"),
+            Port.code.label("port"),
+            Inspection.state,
+            Inspection.priority,
+            Inspection.created_at,
+            Inspection.current_step,
+            InspectorAssignment.position,
+            Enterprise.name.label("enterprise"),
+            Enterprise.credit_tier,
+            Declaration.origin_country.label("origin"),
+            lines.c.hs_code,
+            lines.c.goods,
+            func.coalesce(lines.c.goods_lines, 0).label("goods_lines"),
+            func.coalesce(boxes.c.containers, 0).label("containers"),
+        )
+        .join(InspectorAssignment, InspectorAssignment.inspection_id == Inspection.id)
+        .join(Declaration, Declaration.id == Inspection.declaration_id)
+        .join(Enterprise, Enterprise.id == Declaration.enterprise_id)
+        .join(Port, Port.id == Inspection.port_id)
+        .outerjoin(lines, lines.c.declaration_id == Declaration.id)
+        .outerjoin(boxes, boxes.c.declaration_id == Declaration.id)
+        .where(InspectorAssignment.user_id == user_id)
+        .where(Inspection.state.in_(TASK_STATES))
+        .where(in_scope(Inspection.port_id, port_ids))
+        .order_by(Inspection.priority.desc(), Inspection.created_at, Inspection.id)
+        .limit(100)
+    )
+    df = frame(db, stmt)
+    df["waiting_minutes"] = (
+        df["created_at"].map(lambda v: round((now - as_utc(v)).total_seconds() / 60.0))
+        if len(df)
+        else pd.Series(dtype=float)
+    )
+    return df
+
+
+def findings_of(db: Database, inspection_id: int) -> pd.DataFrame:
+    """The inspection's findings, newest last, with the container number when there is one."""
+    stmt = (
+        select(
+            Finding.id,
+            Finding.step_key,
+            Container.number.label("container"),
+            Finding.rule_id,
+            Finding.severity,
+            Finding.description,
+            Finding.citation,
+            Finding.created_at,
+        )
+        .outerjoin(Container, Container.id == Finding.container_id)
+        .where(Finding.inspection_id == inspection_id)
+        .order_by(Finding.id)
+    )
+    return frame(db, stmt)
+
+
+def gallery(db: Database, inspection_id: int) -> pd.DataFrame:
+    """Photos of the inspection sorted by step, then container, then time ("photo classification")."""
+    stmt = (
+        select(
+            Evidence.id,
+            Evidence.step_key,
+            Container.number.label("container"),
+            Evidence.sha256,
+            Evidence.media_type,
+            Evidence.source,
+            Evidence.taken_at,
+            User.display_name.label("taken_by"),
+            Evidence.lat,
+            Evidence.lon,
+        )
+        .outerjoin(Container, Container.id == Evidence.container_id)
+        .outerjoin(User, User.id == Evidence.taken_by_id)
+        .where(Evidence.inspection_id == inspection_id)
+        .order_by(Evidence.step_key, Container.number, Evidence.taken_at, Evidence.id)
+    )
+    return frame(db, stmt)
+
+
+def receipt_of(db: Database, inspection_id: int) -> dict | None:
+    with connection(db) as conn:
+        row = conn.execute(
+            select(ReleaseReceipt.receipt_no, ReleaseReceipt.issued_at, ReleaseReceipt.used_at).where(
+                ReleaseReceipt.inspection_id == inspection_id
+            )
+        ).one_or_none()
+    return None if row is None else dict(row._mapping)
+
+
+def second_inspector_options(db: Database, inspection_id: int, me: int) -> list[dict]:
+    """Active inspectors who may be recorded as the second inspector: the assigned second first, then
+    the others at the inspection's port (not me)."""
+    with connection(db) as conn:
+        port_id = conn.scalar(select(Inspection.port_id).where(Inspection.id == inspection_id))
+        if port_id is None:
+            return []
+        assigned = exists().where(
+            InspectorAssignment.inspection_id == inspection_id, InspectorAssignment.user_id == User.id
+        )
+        stmt = (
+            select(User.id, User.display_name, User.username, case((assigned, 0), else_=1).label("rank"))
+            .where(User.role == "inspector", User.active.is_(True), User.id != me)
+            .where(
+                or_(
+                    User.all_ports.is_(True),
+                    exists().where(UserPort.user_id == User.id, UserPort.port_id == port_id),
+                )
+            )
+            .order_by("rank", User.display_name)
+            .limit(50)
+        )
+        return [dict(r._mapping) for r in conn.execute(stmt)]
+
+
+# --------------------------------------------------------------------------- hints from history
+
+
+def _heading(code: str) -> str:
+    return "".join(ch for ch in str(code) if ch.isdigit())[:4]
+
+
+def _nc_inspection():
+    """Whether the inspection had a non-conformity: a finding or a non-conforming step."""
+    return or_(
+        exists().where(Finding.inspection_id == Inspection.id),
+        exists().where(StepResult.inspection_id == Inspection.id, StepResult.outcome == "non_conforming"),
+    )
+
+
+def hints(db: Database, inspection_id: int, now: datetime | None = None) -> dict | None:
+    """What history says about this inspection, for the inspector at the container.
+
+    - enterprise: name, credit tier, findings in the last 12 months (count and the latest five);
+    - rates: per HS heading of the goods, with this origin: completed inspections in the last 12
+      months (other than this one) and how many had a non-conformity;
+    - common: the findings most often recorded on goods of these headings, and at which step;
+    - repeat: earlier findings on an inspection that had this container number or declared seal.
+    """
+    now = now or utcnow()
+    since = now - timedelta(days=HINT_WINDOW_DAYS)
+    with connection(db) as conn:
+        head = conn.execute(
+            select(
+                Declaration.id, Declaration.origin_country, Enterprise.id, Enterprise.name, Enterprise.credit_tier
+            )
+            .join(Inspection, Inspection.declaration_id == Declaration.id)
+            .join(Enterprise, Enterprise.id == Declaration.enterprise_id)
+            .where(Inspection.id == inspection_id)
+        ).one_or_none()
+        if head is None:
+            return None
+        declaration_id, origin, enterprise_id, enterprise_name, tier = head
+        headings = sorted(
+            {_heading(h) for h in conn.scalars(select(GoodsLine.hs_code).where(GoodsLine.declaration_id == declaration_id))}
+            - {""}
+        )
+        boxes = conn.execute(
+            select(Container.number, Container.declared_seal).where(Container.declaration_id == declaration_id)
+        ).all()
+        numbers = sorted({b.number for b in boxes})
+        seals = sorted({b.declared_seal for b in boxes if b.declared_seal})
+
+        # The enterprise: count and latest findings in the window.
+        ent_where = and_(
+            Declaration.enterprise_id == enterprise_id,
+            Finding.created_at >= since,
+            Finding.inspection_id != inspection_id,
+        )
+        ent_from = (
+            select(func.count(Finding.id))
+            .join(Inspection, Inspection.id == Finding.inspection_id)
+            .join(Declaration, Declaration.id == Inspection.declaration_id)
+            .where(ent_where)
+        )
+        ent_count = int(conn.scalar(ent_from) or 0)
+        ent_latest = [
+            dict(r._mapping)
+            for r in conn.execute(
+                select(
+                    Finding.created_at,
+                    Declaration.number.label("declaration"),
+                    Finding.step_key,
+                    Finding.severity,
+                    Finding.description,
+                )
+                .join(Inspection, Inspection.id == Finding.inspection_id)
+                .join(Declaration, Declaration.id == Inspection.declaration_id)
+                .where(ent_where)
+                .order_by(Finding.created_at.desc(), Finding.id.desc())
+                .limit(5)
+            )
+        ]
+
+        # Non-conformity rate per heading with this origin.
+        rates = []
+        for heading in headings:
+            has_heading = exists().where(
+                GoodsLine.declaration_id == Declaration.id, func.substr(GoodsLine.hs_code, 1, 4) == heading
+            )
+            row = conn.execute(
+                select(
+                    func.count(Inspection.id).label("inspections"),
+                    func.coalesce(func.sum(case((_nc_inspection(), 1), else_=0)), 0).label("non_conforming"),
+                )
+                .join(Declaration, Declaration.id == Inspection.declaration_id)
+                .where(
+                    Declaration.origin_country == origin,
+                    has_heading,
+                    Inspection.completed_at.is_not(None),
+                    Inspection.completed_at >= since,
+                    Inspection.id != inspection_id,
+                )
+            ).one()
+            n, bad = int(row.inspections), int(row.non_conforming)
+            rates.append(
+                {
+                    "heading": heading,
+                    "origin": origin,
+                    "inspections": n,
+                    "non_conforming": bad,
+                    "rate": (bad / n) if n else None,
+                }
+            )
+
+        # Findings most often recorded on goods of these headings (any origin), by step.
+        common: list[dict] = []
+        if headings:
+            similar = exists().where(
+                GoodsLine.declaration_id == Inspection.declaration_id,
+                func.substr(GoodsLine.hs_code, 1, 4).in_(headings),
+            )
+            common = [
+                dict(r._mapping)
+                for r in conn.execute(
+                    select(
+                        Finding.step_key,
+                        Finding.description,
+                        func.count(Finding.id).label("count"),
+                    )
+                    .join(Inspection, Inspection.id == Finding.inspection_id)
+                    .where(similar, Finding.created_at >= since, Finding.inspection_id != inspection_id)
+                    .group_by(Finding.step_key, Finding.description)
+                    .order_by(func.count(Finding.id).desc(), Finding.step_key)
+                    .limit(5)
+                )
+            ]
+
+        # This container or seal in an earlier finding.
+        repeat: list[dict] = []
+        if numbers or seals:
+            match = or_(
+                Container.number.in_(numbers) if numbers else false(),
+                Container.declared_seal.in_(seals) if seals else false(),
+            )
+            repeat = [
+                dict(r._mapping)
+                for r in conn.execute(
+                    select(
+                        Finding.created_at,
+                        Declaration.number.label("declaration"),
+                        Container.number.label("container"),
+                        Container.declared_seal.label("seal"),
+                        Finding.step_key,
+                        Finding.severity,
+                        Finding.description,
+                    )
+                    .join(Inspection, Inspection.id == Finding.inspection_id)
+                    .join(Declaration, Declaration.id == Inspection.declaration_id)
+                    .join(Container, Container.declaration_id == Declaration.id)
+                    .where(match, Finding.inspection_id != inspection_id)
+                    .where(or_(Finding.container_id.is_(None), Finding.container_id == Container.id))
+                    .order_by(Finding.created_at.desc(), Finding.id.desc())
+                    .limit(5)
+                )
+            ]
+    return {
+        "enterprise": {
+            "id": enterprise_id,
+            "name": enterprise_name,
+            "credit_tier": tier,
+            "findings_12m": ent_count,
+            "latest": ent_latest,
+        },
+        "rates": rates,
+        "common": common,
+        "repeat": repeat,
+        "since": since.astimezone(UTC),
+    }
