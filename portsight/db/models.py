@@ -438,3 +438,11 @@ Index("ix_inspection_transitions_state_at", InspectionTransition.to_state, Inspe
 Index("ix_alerts_first_raised", Alert.first_raised_at)
 Index("ix_alerts_resolved", Alert.resolved_at)
 Index("ix_assist_sessions_requested", AssistSession.requested_at)
+
+# Live overview (migration 0003): grouped counts, change detection and the feed read index ranges.
+Index("ix_inspections_state_port_created", Inspection.state, Inspection.port_id, Inspection.created_at)
+Index("ix_declarations_declared", Declaration.declared_at)
+Index("ix_inspections_created", Inspection.created_at)
+Index("ix_alerts_state_port", Alert.state, Alert.port_id, Alert.severity)
+Index("ix_alerts_last_raised", Alert.last_raised_at)
+Index("ix_audit_log_port_id", AuditEntry.port_id, AuditEntry.id)
