@@ -24,9 +24,11 @@ def _cmd_seed(args: argparse.Namespace) -> int:
 
     from portsight.db.migrate import upgrade
     from portsight.db.session import make_engine
+    from portsight.domain.rules import default_catalogue
     from portsight.services.errors import Conflict
     from portsight.services.seeding import database_is_empty, seed_demo
 
+    default_catalogue()  # seeding and the simulator judge by the rules: a malformed file stops here
     settings = load_settings()
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
@@ -49,6 +51,15 @@ def _cmd_seed(args: argparse.Namespace) -> int:
         f"{counts['inspections']} inspections, {sum(counts.values())} rows. Demo accounts: admin, supervisor, "
         f"supervisor.sgh, expert, inspector, gate (password 'demo')."
     )
+    return 0
+
+
+def _cmd_rules_check(args: argparse.Namespace) -> int:
+    from portsight.config import rules_dir
+    from portsight.domain.rules import default_catalogue
+
+    catalogue = default_catalogue()
+    print(f"{len(catalogue.rules)} rules load without error from {rules_dir()}")
     return 0
 
 
@@ -76,13 +87,26 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--force", action="store_true", help="delete all existing data first")
     seed.set_defaults(handler=_cmd_seed)
 
+    rules = sub.add_parser("rules", help="the rule catalogue (data/rules or PORTSIGHT_RULES_DIR)")
+    rules_sub = rules.add_subparsers(dest="rules_command", required=True)
+    rules_sub.add_parser(
+        "check", help="load and check every rule file; exit 3 naming the file, rule and field of a fault"
+    )
+    rules.set_defaults(handler=_cmd_rules_check)
+
     exchange_cli.add_subcommands(sub)  # import, export (portsight/exchange/cli.py)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    from portsight.domain.rules import RuleCatalogueError
+
     args = build_parser().parse_args(argv)
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except RuleCatalogueError as exc:  # a malformed rule file: say where, no stack trace
+        print(f"{exc}\nFix the rule file, then run the command again.", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

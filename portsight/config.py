@@ -12,6 +12,15 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
 
 
+RULES_DIR_ENV = "PORTSIGHT_RULES_DIR"
+
+
+def rules_dir(env: dict[str, str] | None = None) -> Path:
+    """The rule catalogue's directory: PORTSIGHT_RULES_DIR, else data/rules (versioned in git)."""
+    value = (os.environ if env is None else env).get(RULES_DIR_ENV)
+    return Path(value) if value else DATA_DIR / "rules"
+
+
 def _flag(value: str | None, default: bool) -> bool:
     if value is None or value == "":
         return default

@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from portsight.config import rules_dir
 from portsight.domain.checklist import (
     BASE_STEPS,
     DECLARED_FIELDS,
@@ -515,10 +516,17 @@ def load_catalogue(directory: str | Path = RULES_DIR) -> RuleCatalogue:
     return catalogue
 
 
-@lru_cache(maxsize=1)
 def default_catalogue() -> RuleCatalogue:
-    """The catalogue in data/rules, read once per process."""
-    return load_catalogue(RULES_DIR)
+    """The catalogue in data/rules (or PORTSIGHT_RULES_DIR), read once per process and directory.
+
+    A malformed catalogue is not cached: it raises RuleCatalogueError every time until it is fixed.
+    """
+    return _catalogue_in(str(rules_dir()))
+
+
+@lru_cache(maxsize=4)
+def _catalogue_in(directory: str) -> RuleCatalogue:
+    return load_catalogue(directory)
 
 
 # --------------------------------------------------------------------------- judging
