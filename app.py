@@ -13,12 +13,14 @@ from components import state
 from components.data import database_problem, start_simulator_once
 from components.login import render_login
 from components.navigation import build_pages, signed_out_pages
+from components.readers_rules import ensure_rule_catalogue
 from components.sidebar import render_sidebar
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 st.set_page_config(page_title="PortSight", page_icon=":material/directions_boat:", layout="wide")
 state.init()
+ensure_rule_catalogue()  # a malformed rule file stops start-up, naming file, rule and field
 
 signed_in = st.session_state[state.SIGNED_IN]
 if signed_in is None:

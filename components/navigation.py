@@ -39,6 +39,7 @@ PAGES: dict[str, PageSpec] = {
     "remote_assist": PageSpec("pages/remote_assist.py", "nav.remote_assist", ":material/support_agent:"),
     "selection": PageSpec("pages/selection.py", "nav.selection", ":material/casino:"),
     "roster": PageSpec("pages/roster.py", "nav.roster", ":material/calendar_month:"),
+    "rules": PageSpec("pages/rules.py", "nav.rules", ":material/gavel:"),
     "statistics": PageSpec("pages/statistics.py", "nav.statistics", ":material/query_stats:"),
 }
 

@@ -19,9 +19,11 @@
 from __future__ import annotations
 
 import csv
+import gc
 import hashlib
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -147,7 +149,27 @@ def import_bytes(
     require_role(actor, Role.ADMIN)
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
-    now = now or utcnow()
+    with _gc_paused():
+        return _import(db, actor, name, data, batch_size, progress, now or utcnow())
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """A 100k-row file makes millions of small acyclic objects; the cyclic collector would walk the
+    growing heap again and again (measured: reading alone 2-3x slower). Reference counting still
+    frees everything; the collector resumes afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _import(
+    db: Database, actor: Actor, name: str, data: bytes, batch_size: int, progress: Progress | None, now: datetime
+) -> ImportResult:
     sha = file_sha256(data)
     parsed = read_file(name, data)
     result = ImportResult(file_name=name, file_sha256=sha, format=parsed.format, unknown_headers=parsed.unknown_headers)

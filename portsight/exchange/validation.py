@@ -8,7 +8,6 @@ served, does the enterprise exist, is the number taken) is checked by the import
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import re
 from dataclasses import dataclass
@@ -330,8 +329,15 @@ def canonical_content(data: DeclarationIn, port_code: str) -> dict:
 
 
 def content_hash(content: dict) -> str:
-    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """SHA-256 of the canonical content. repr() of plain str/int/float/None is stable across runs and
+    versions and, unlike json.dumps(sort_keys=True), cheap enough for 100k rows; key order is fixed
+    by canonical_content."""
+    flat = (
+        tuple(v for k, v in content.items() if k not in ("goods", "containers")),
+        tuple(tuple(g.values()) for g in content["goods"]),
+        tuple(tuple(c.values()) for c in content["containers"]),
+    )
+    return hashlib.sha256(repr(flat).encode("utf-8")).hexdigest()
 
 
 def _container_dicts(record: RawRecord, issues: list[Issue]) -> tuple[list[dict], list[Cell]]:

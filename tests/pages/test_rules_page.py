@@ -1,0 +1,192 @@
+"""The rules page under AppTest: browse and read a rule, admin switches (audited), supervisors cannot,
+back-test counts by port; and a malformed rule file stops the app naming file, rule and field."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from portsight.clock import utcnow
+from portsight.db.models import AuditEntry, Declaration, Enterprise, GoodsLine, Port, RuleSetting
+from portsight.db.session import make_engine, unit_of_work
+from portsight.domain.access import AccessDenied
+from portsight.domain.rules import KINDS, RULES_DIR, SCOPE_KEYS
+from portsight.i18n import LANGUAGES, catalogue
+from portsight.services.rules import set_rule_enabled
+from tests.pages.conftest import errors, login
+
+RULES = "pages/rules.py"
+
+
+def open_page(new_app, username):
+    at = login(new_app().run(), username)
+    at.switch_page(RULES).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def pick(at, rule_id):
+    at.selectbox(key="rules.pick").select(rule_id).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def picks(at) -> set[str]:
+    """Rule ids the picker offers (its options read "<id> — <title>")."""
+    return {o.split(" — ")[0] for o in at.selectbox(key="rules.pick").options}
+
+
+def tables_text(at) -> str:
+    return "\n".join(t.value.to_string() for t in at.table)
+
+
+def rows_of(url: str, stmt) -> list:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    engine.dispose()
+    return rows
+
+
+def test_supervisor_reads_a_rule_with_its_legal_basis_and_dated_parameters(new_app):
+    at = open_page(new_app, "supervisor")
+    assert at.title[0].value == "Rules"
+    assert not errors(at)
+    pick(at, "recovered_paper_impurity")
+    text = tables_text(at)
+    assert "impurity_max_pct" in text and "1.5 %" in text and "0.5 %" in text, text  # the 2018 tightening
+    assert "01 Mar 2018" in text
+    markdown = "\n".join(m.value for m in at.markdown)
+    assert "HS: 4707" in markdown
+
+
+def test_filters_narrow_the_catalogue_by_kind_and_scope(new_app):
+    at = open_page(new_app, "admin")
+    at.multiselect(key="rules.kinds").set_value(["selection"]).run()
+    assert picks(at) == {"credit_dishonest_inspection_rate", "credit_advanced_inspection_rate"}
+    at.multiselect(key="rules.kinds").set_value(list(KINDS)).run()
+    at.selectbox(key="rules.scope").select("container_types").run()
+    assert picks(at) == {"reefer_temperature_record", "reefer_temperature_tolerance"}
+    at.selectbox(key="rules.scope").select("any").run()
+    at.text_input(key="rules.search").input("470790").run()
+    assert picks(at) == {"recovered_paper_impurity", "radiation_surface_dose_rate", "solid_waste_import_ban"}
+
+
+def test_admin_switches_a_rule_off_recorded_as_setting_and_audit_entry(new_app, app_db):
+    url = app_db[1]
+    at = open_page(new_app, "admin")
+    pick(at, "wood_packaging_ispm15")
+    switch = at.toggle(key="rules.switch")
+    assert switch.value is True and not switch.disabled
+    switch.set_value(False).run()
+    assert not at.exception and not errors(at), errors(at)
+    assert "Rule wood_packaging_ispm15 switched off; recorded in the audit log." in [s.value for s in at.success]
+    assert at.toggle(key="rules.switch").value is False
+    settings = rows_of(url, select(RuleSetting.enabled).where(RuleSetting.rule_id == "wood_packaging_ispm15"))
+    assert settings == [(False,)]
+    audit = rows_of(url, select(AuditEntry.actor, AuditEntry.action, AuditEntry.before, AuditEntry.after)
+                    .where(AuditEntry.entity == "rule", AuditEntry.entity_id == "wood_packaging_ispm15"))  # fmt: skip
+    assert audit == [("admin", "rule.disable", {"enabled": True}, {"enabled": False})]
+    history = next(t.value for t in at.table if "Change" in t.value.columns)
+    assert list(history["Who"]) == ["admin"] and list(history["Change"]) == ["on → off"]
+
+    at.toggle(key="rules.switch").set_value(True).run()
+    assert rows_of(url, select(RuleSetting.enabled).where(RuleSetting.rule_id == "wood_packaging_ispm15")) == [(True,)]
+    history = next(t.value for t in at.table if "Change" in t.value.columns)
+    assert list(history["Change"]) == ["off → on", "on → off"]
+
+
+def test_supervisor_sees_the_switch_disabled_and_the_service_refuses_anyway(new_app, app_db):
+    url = app_db[1]
+    at = open_page(new_app, "supervisor")
+    pick(at, "goods_description_matches")
+    switch = at.toggle(key="rules.switch")
+    assert switch.disabled and switch.value is True
+    assert any("only an administrator can switch rules" in c.value for c in at.caption)
+    # A browser cannot change a disabled widget; a forged request would still reach a service that refuses.
+    supervisor = at.session_state["app.signed_in"].actor
+    engine = make_engine(url)
+    with pytest.raises(AccessDenied, match="needs the role admin"):
+        set_rule_enabled(engine, supervisor, "goods_description_matches", False)
+    engine.dispose()
+    assert rows_of(url, select(RuleSetting).where(RuleSetting.rule_id == "goods_description_matches")) == []
+    assert rows_of(url, select(AuditEntry).where(AuditEntry.entity_id == "goods_description_matches")) == []
+
+
+def add_recovered_paper_declaration(url: str) -> None:
+    engine = make_engine(url)
+    with unit_of_work(engine) as s:
+        port = s.scalar(select(Port).where(Port.code == "CNSGH"))
+        ent = Enterprise(uscc="91310000MA1RULES9X", name="Paper Recycling Co.", credit_tier="general")
+        s.add(ent)
+        s.flush()
+        dec = Declaration(number="DEC-RULES-PAPER", port_id=port.id, enterprise_id=ent.id, direction="import",
+                          transport_mode="sea", origin_country="US",
+                          declared_at=utcnow() - timedelta(days=2))  # fmt: skip
+        s.add(dec)
+        s.flush()
+        s.add(GoodsLine(declaration_id=dec.id, line_no=1, hs_code="470790", description="Recovered paper",
+                        quantity=20, unit="t", gross_weight_kg=20000, value=3000))  # fmt: skip
+    engine.dispose()
+
+
+def test_backtest_shows_hits_by_port_as_table_and_chart(new_app, app_db):
+    add_recovered_paper_declaration(app_db[1])
+    at = open_page(new_app, "supervisor")
+    pick(at, "solid_waste_import_ban")
+    at.button(key="rules.backtest_run").click().run()
+    assert not at.exception and not errors(at), errors(at)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Would have hit"] == "1"
+    assert metrics["Declarations examined"] == "5"  # 4 of the app database + the paper one
+    by_port = next(t.value for t in at.table if "Port" in t.value.columns)
+    assert dict(zip(by_port["Port"], by_port["Would have hit"], strict=True)) == {"CNNGB": 0, "CNSGH": 1}
+    assert at.get("plotly_chart"), "the by-port bar chart is shown"
+
+
+def test_backtest_with_a_changed_parameter_says_so(new_app):
+    at = open_page(new_app, "admin")
+    pick(at, "gross_weight_tolerance")
+    at.number_input(key="rules.param.gross_weight_tolerance.tolerance_pct").set_value(1.0).run()
+    at.button(key="rules.backtest_run").click().run()
+    assert not at.exception and not errors(at), errors(at)
+    assert any("with changed parameters: tolerance_pct = 1." in c.value for c in at.caption)
+
+
+def test_backtest_outside_the_rules_effective_dates_says_so(new_app):
+    at = open_page(new_app, "admin")
+    pick(at, "solid_waste_import_ban")  # in force from 2021-01-01
+    at.date_input(key="rules.backtest_start").set_value(date(2020, 1, 1)).run()
+    at.date_input(key="rules.backtest_end").set_value(date(2020, 6, 30)).run()
+    at.button(key="rules.backtest_run").click().run()
+    assert any("not in force on any day of this period" in w.value for w in at.warning)
+
+
+def test_malformed_rule_file_stops_the_app_naming_file_rule_and_field(new_app, tmp_path, monkeypatch):
+    broken = tmp_path / "data" / "rules"
+    shutil.copytree(RULES_DIR, broken)
+    waste = broken / "waste.yaml"
+    text = waste.read_text(encoding="utf-8")
+    assert "severity: high" in text
+    waste.write_text(text.replace("severity: high", "severity: extreme", 1), encoding="utf-8")
+    monkeypatch.setenv("PORTSIGHT_RULES_DIR", str(broken))
+    at = new_app().run()
+    assert not at.exception, "a message, not a stack trace"
+    assert len(at.error) == 1
+    message = at.error[0].value
+    assert "data/rules/waste.yaml" in message and "rule 'recovered_paper_impurity'" in message
+    assert "field 'severity'" in message
+    with pytest.raises(KeyError):
+        at.text_input(key="login.username")  # nothing after the message: start-up stopped
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_labels_built_at_run_time_exist(lang):
+    keys = [f"rules.kind_{k}" for k in KINDS]
+    keys += [f"rules.hit_meaning_{k}" for k in KINDS]
+    keys += [f"rules.scope_{k}" for k in ("any", "universal", *SCOPE_KEYS)]
+    keys += [f"rules.unit_{u}" for u in ("declarations", "step_results", "inspections")]
+    assert not [k for k in keys if k not in catalogue(lang)]
