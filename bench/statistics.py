@@ -59,6 +59,7 @@ TIER_SHARE = [0.25, 0.70, 0.05]
 TIER_RATE = {"advanced_certified": 0.01, "general": 0.06, "dishonest": 0.80}
 COUNTRIES = ["US", "DE", "JP", "KR", "VN", "AU", "BR", "TH", "MY", "ID", "RU", "GB", "FR", "IT", "NL", "CA", "IN", "CL"]
 CHAPTERS = [c for c in reference.hs_chapters() if c not in {"77"}]
+DATASET_VERSION = 2  # bump when the generator changes: a dataset of another version is rebuilt
 END = datetime(2026, 11, 16, 0, 0, tzinfo=UTC)  # a Monday: the last complete week ends before it
 
 
@@ -115,7 +116,8 @@ def generate(n: int, seed: int = 10) -> dict[str, pd.DataFrame]:
     # Busy in the daytime (China time): hours drawn around 10:00 local = 02:00 UTC.
     day = rng.integers(0, YEARS * 365, n)
     sec = (rng.normal(10.5, 3.0, n).clip(0, 23.99) * 3600 - 8 * 3600).astype(np.int64)
-    declared = start + (day * 86400 + sec).clip(0, span_s - 1).astype("timedelta64[s]")
+    # Sorted: declarations arrive in time order, so ids (and table pages) follow time as in production.
+    declared = np.sort(start + (day * 86400 + sec).clip(0, span_s - 1).astype("timedelta64[s]"))
     port_id = rng.choice(len(ports), size=n, p=port_weight) + 1
     ent = rng.integers(1, N_ENTERPRISES + 1, n)
     chapter_weight = 1.0 / np.arange(1, len(CHAPTERS) + 1) ** 1.2
@@ -124,7 +126,7 @@ def generate(n: int, seed: int = 10) -> dict[str, pd.DataFrame]:
     decl = pd.DataFrame(
         {
             "id": ids,
-            "number": [f"B{i:010d}" for i in ids],
+            "number": [f"B{DATASET_VERSION}-{i:010d}" for i in ids],
             "port_id": port_id,
             "enterprise_id": ent,
             "direction": "import",
@@ -299,7 +301,10 @@ def load_postgres(engine: Engine, tables: dict[str, pd.DataFrame]) -> None:
 def _bench_count(engine: Engine) -> int:
     with engine.connect() as conn:
         try:
-            return conn.scalar(select(func.count(Declaration.id)).where(Declaration.number.like("B%"))) or 0
+            return (
+                conn.scalar(select(func.count(Declaration.id)).where(Declaration.number.like(f"B{DATASET_VERSION}-%")))
+                or 0
+            )
         except Exception:  # noqa: BLE001 - no schema yet
             return -1
 
@@ -308,7 +313,7 @@ def dataset(n: int, database: str) -> tuple[Engine, str]:
     """An engine on a dataset of n bench declarations with rollups, built when missing."""
     if database == "sqlite":
         DATASETS.mkdir(parents=True, exist_ok=True)
-        path = DATASETS / f"statistics_{n}.db"
+        path = DATASETS / f"statistics_v{DATASET_VERSION}_{n}.db"
         url = f"sqlite:///{path}"
         if path.exists():
             engine = make_engine(url)
