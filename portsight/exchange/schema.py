@@ -68,7 +68,7 @@ COLUMNS: tuple[Column, ...] = (
         True,
         "string",
         "Unified Social Credit Code of the consignee/consignor (18 characters with check character).",
-        "91310000MA1FL8X8XD",
+        "91310000MA1FL8X8X7",
         ("uscc",),
     ),
     Column(
