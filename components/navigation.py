@@ -41,6 +41,7 @@ PAGES: dict[str, PageSpec] = {
     "roster": PageSpec("pages/roster.py", "nav.roster", ":material/calendar_month:"),
     "rules": PageSpec("pages/rules.py", "nav.rules", ":material/gavel:"),
     "statistics": PageSpec("pages/statistics.py", "nav.statistics", ":material/query_stats:"),
+    "data_exchange": PageSpec("pages/data_exchange.py", "nav.data_exchange", ":material/sync_alt:"),
 }
 
 DEFAULT_PAGE = "home"

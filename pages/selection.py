@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from components.charts_selection import realised_vs_target_chart
-from components.data import get_engine, load_ports, scope_key
+from components.data import get_engine, scope_key
 from components.state import current_scope, lang, require_page, tr
 from components.widgets import guarded, localise_times, render_empty, state_label
 from portsight.domain.enterprise import CreditTier
@@ -20,7 +20,6 @@ from portsight.services import selection as services
 
 # Widget keys of this page
 FLASH = "selection.flash"  # a success message shown after the rerun that follows a write
-PORT = "selection.port"
 DRAW = "selection.draw"
 DISPATCH_PICK = "selection.dispatch_pick"
 DISPATCH = "selection.dispatch"
@@ -120,6 +119,11 @@ def render_pool() -> None:
     if pool.empty:
         render_empty("selection.no_pool")
     else:
+        metrics = [("declarations", "selection.col_declarations"), ("drawn", "selection.col_drawn"),
+                   ("inspect", "selection.outcome_inspect"), ("document_check", "selection.outcome_document_check"),
+                   ("release", "selection.outcome_release"), ("waiting", "selection.waiting")]  # fmt: skip
+        for col, (name, label) in zip(st.columns(len(metrics)), metrics, strict=True):
+            col.metric(tr(label), int(pool[name].sum()))
         st.dataframe(
             pool.drop(columns=["port_id"]),
             hide_index=True,
@@ -134,14 +138,8 @@ def render_pool() -> None:
                 "waiting": tr("selection.col_waiting"),
             },
         )
-    ports = load_ports(scope)
-    if not ports:
-        return
-    left, right = st.columns([2, 1], vertical_alignment="bottom")
-    names = {p["id"]: f"{p['code']} {p['name_zh'] if lang() == 'zh_CN' else p['name_en']}" for p in ports}
-    port_id = left.selectbox(tr("selection.port"), list(names), format_func=names.get, key=PORT)
-    if right.button(tr("selection.draw_waiting"), key=DRAW, type="primary"):
-        drawn = guarded(lambda: services.select_pending(get_engine(), actor, port_id))
+    if st.button(tr("selection.draw_waiting"), key=DRAW, type="primary"):
+        drawn = guarded(lambda: services.select_pending(get_engine(), actor, current_scope()))
         if drawn is not None:
             _clear_readers()
             flash(tr("selection.drawn_n", n=drawn) if drawn else tr("selection.nothing_waiting"))

@@ -52,7 +52,8 @@ def _tier():
 
 
 def pool_summary(db: Database, port_ids: Iterable[int] | None, now: datetime | None = None) -> pd.DataFrame:
-    """Today's pool per port: declarations received, drawn so far and by outcome, not yet drawn.
+    """Today's pool per port: declarations received, drawn so far and by outcome, waiting to be drawn
+    (not drawn and not already under an inspection opened by hand).
 
     Columns port, port_id, declarations, drawn, inspect, document_check, release, waiting.
     """
@@ -68,7 +69,13 @@ def pool_summary(db: Database, port_ids: Iterable[int] | None, now: datetime | N
                 func.coalesce(func.sum(case((Selection.outcome == o.value, 1), else_=0)), 0).label(o.value)
                 for o in Outcome
             ],
-            (func.count(Declaration.id) - drawn).label("waiting"),
+            func.coalesce(
+                func.sum(
+                    case((and_(Selection.id.is_(None), ~Declaration.id.in_(select(Inspection.declaration_id))), 1),
+                         else_=0)
+                ),
+                0,
+            ).label("waiting"),  # fmt: skip
         )
         .join(Port, Port.id == Declaration.port_id)
         .outerjoin(Selection, Selection.declaration_id == Declaration.id)

@@ -14,10 +14,11 @@ listeners at the end), and a declaration is never drawn twice.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, case, event, func, or_, select
+from sqlalchemy import and_, case, event, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from portsight import __version__
@@ -231,17 +232,27 @@ def select_declaration(
         )
 
 
-def select_pending(db: Database, actor: Actor, port_id: int, *, now: datetime | None = None, limit: int = 500) -> int:
-    """Draw every declaration of the port that has none yet (oldest first); returns how many were drawn."""
+def select_pending(
+    db: Database,
+    actor: Actor,
+    port_ids: Iterable[int] | None = None,
+    *,
+    now: datetime | None = None,
+    limit: int = 500,
+) -> int:
+    """Draw every declaration of the ports (default: the actor's scope) that has no draw and no inspection
+    yet, oldest first; returns how many were drawn. Each draw is its own transaction."""
     require_role(actor, Role.SUPERVISOR, Role.ADMIN)
-    require_port(actor, port_id)
+    for port_id in port_ids or ():
+        require_port(actor, port_id)
+    ports = actor.scope(port_ids)
     with unit_of_work(db) as session:
         ids = list(
             session.scalars(
                 select(Declaration.id)
                 .outerjoin(Selection, Selection.declaration_id == Declaration.id)
-                .where(Declaration.port_id == port_id, Selection.id.is_(None))
-                .where(~Declaration.id.in_(select(Inspection.declaration_id)))
+                .where(Selection.id.is_(None), ~Declaration.id.in_(select(Inspection.declaration_id)))
+                .where(Declaration.port_id.in_(sorted(ports)) if ports is not None else true())
                 .order_by(Declaration.declared_at, Declaration.id)
                 .limit(limit)
             )

@@ -306,7 +306,10 @@ def test_drawing_the_waiting_declarations_skips_those_already_under_inspection(w
     with pytest.raises(Conflict, match="already under inspection"):
         select_declaration(world, SUP, manual, now=T0)
     waiting = [declare(world, f"M-{i}", 1 + i % 3) for i in range(2, 6)]
-    assert select_pending(world, SUP, 1, now=T0) == 4
+    assert select_pending(world, SUP_NBO, now=T0) == 0  # Ningbo's scope: nothing there
+    assert select_pending(world, SUP, [1], now=T0) == 4
     drawn = set(world.scalars(select(Selection.declaration_id)))
     assert drawn == set(waiting)
-    assert select_pending(world, SUP, 1, now=T0) == 0
+    assert select_pending(world, SUP, now=T0) == 0
+    with pytest.raises(AccessDenied):
+        select_pending(world, SUP_NBO, [1], now=T0)
