@@ -42,6 +42,8 @@ PAGES: dict[str, PageSpec] = {
     "rules": PageSpec("pages/rules.py", "nav.rules", ":material/gavel:"),
     "statistics": PageSpec("pages/statistics.py", "nav.statistics", ":material/query_stats:"),
     "data_exchange": PageSpec("pages/data_exchange.py", "nav.data_exchange", ":material/sync_alt:"),
+    "field_inspection": PageSpec("pages/field_inspection.py", "nav.field_inspection", ":material/fact_check:"),
+    "gate": PageSpec("pages/gate.py", "nav.gate", ":material/qr_code_scanner:"),
 }
 
 DEFAULT_PAGE = "home"

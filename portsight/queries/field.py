@@ -186,7 +186,8 @@ def load_checklist(db: Database, inspection_id: int) -> InspectionChecklist | No
         origin_country=head.origin_country,
         credit_tier=head.credit_tier,
         goods=tuple(
-            GoodsLineFacts(g["hs_code"], g["description"], g["quantity"], g["unit"], g["gross_weight_kg"]) for g in goods
+            GoodsLineFacts(g["hs_code"], g["description"], g["quantity"], g["unit"], g["gross_weight_kg"])
+            for g in goods
         ),
         containers=tuple(ContainerFacts(b.number, b.size_type, b.declared_seal) for b in boxes),
         declared_on=local_date(head.declared_at),
@@ -283,7 +284,9 @@ def checklist_state(db: Database, inspection_id: int, port_ids: Iterable[int] | 
     return {
         "checklist": checklist,
         "progress": progress,
-        "resume": resume or next_open_slot(checklist, progress) or (checklist.slots[-1].id if checklist.slots else None),
+        "resume": resume
+        or next_open_slot(checklist, progress)
+        or (checklist.slots[-1].id if checklist.slots else None),
         "missing": missing_work(checklist, progress),
         "done": sum(1 for p in progress.values() if p["outcome"] is not None),
         "total": len(checklist.slots),
@@ -456,9 +459,7 @@ def hints(db: Database, inspection_id: int, now: datetime | None = None) -> dict
     since = now - timedelta(days=HINT_WINDOW_DAYS)
     with connection(db) as conn:
         head = conn.execute(
-            select(
-                Declaration.id, Declaration.origin_country, Enterprise.id, Enterprise.name, Enterprise.credit_tier
-            )
+            select(Declaration.id, Declaration.origin_country, Enterprise.id, Enterprise.name, Enterprise.credit_tier)
             .join(Inspection, Inspection.declaration_id == Declaration.id)
             .join(Enterprise, Enterprise.id == Declaration.enterprise_id)
             .where(Inspection.id == inspection_id)
@@ -467,7 +468,10 @@ def hints(db: Database, inspection_id: int, now: datetime | None = None) -> dict
             return None
         declaration_id, origin, enterprise_id, enterprise_name, tier = head
         headings = sorted(
-            {_heading(h) for h in conn.scalars(select(GoodsLine.hs_code).where(GoodsLine.declaration_id == declaration_id))}
+            {
+                _heading(h)
+                for h in conn.scalars(select(GoodsLine.hs_code).where(GoodsLine.declaration_id == declaration_id))
+            }
             - {""}
         )
         boxes = conn.execute(

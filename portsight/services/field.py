@@ -45,7 +45,7 @@ from portsight.domain.access import Actor, Role, require_port, require_role
 from portsight.domain.checklist import ContainerFacts, step_context
 from portsight.domain.conditions import Text
 from portsight.domain.inspection import Decision, InspectionState
-from portsight.domain.rules import INVALID, NON_CONFORMING, judge
+from portsight.domain.rules import INVALID, judge
 from portsight.queries.field import (
     InspectionChecklist,
     load_checklist,
@@ -217,7 +217,11 @@ def _resolve_slot(checklist: InspectionChecklist, step_key: str, container_id: i
         if len(candidates) == 1:
             slot = candidates[0]
     if slot is None:
-        where = "" if container_id is None else f" for container {_container_number(checklist, container_id) or container_id}"
+        where = (
+            ""
+            if container_id is None
+            else f" for container {_container_number(checklist, container_id) or container_id}"
+        )
         raise InvalidInput(f"Step '{step_key}'{where} is not on this inspection's checklist.")
     return slot
 
@@ -586,9 +590,7 @@ def take_decision(
         second_id = None
         with unit_of_work(conn) as session:
             inspection = _require_my_inspection(session, actor, inspection_id, InspectionState.COMPLETED.value)
-            severities = list(
-                session.scalars(select(Finding.severity).where(Finding.inspection_id == inspection_id))
-            )
+            severities = list(session.scalars(select(Finding.severity).where(Finding.inspection_id == inspection_id)))
             blockers = release_blockers(severities)
             if decision == Decision.RELEASE.value and blockers:
                 raise Conflict(
@@ -622,9 +624,7 @@ def take_decision(
         return result
 
 
-def _second_inspector(
-    session: Session, actor: Actor, inspection: Inspection, wanted: int | None, now: datetime
-) -> int:
+def _second_inspector(session: Session, actor: Actor, inspection: Inspection, wanted: int | None, now: datetime) -> int:
     assigned = dict(
         session.execute(
             select(InspectorAssignment.user_id, InspectorAssignment.position).where(
@@ -635,9 +635,7 @@ def _second_inspector(
     if wanted is None:
         others = [uid for uid, pos in assigned.items() if uid != actor.user_id]
         if not others:
-            raise InvalidInput(
-                "This decision needs a second inspector; choose the colleague who checked it with you."
-            )
+            raise InvalidInput("This decision needs a second inspector; choose the colleague who checked it with you.")
         return others[0]
     wanted = int(wanted)
     if wanted == actor.user_id:
@@ -647,9 +645,13 @@ def _second_inspector(
     user = session.get(User, wanted)
     if user is None or user.role != Role.INSPECTOR.value or not user.active:
         raise InvalidInput("The second inspector must be an active inspector.")
-    if not user.all_ports and session.scalar(
-        select(UserPort.user_id).where(UserPort.user_id == wanted, UserPort.port_id == inspection.port_id)
-    ) is None:
+    if (
+        not user.all_ports
+        and session.scalar(
+            select(UserPort.user_id).where(UserPort.user_id == wanted, UserPort.port_id == inspection.port_id)
+        )
+        is None
+    ):
         raise InvalidInput(f"{user.display_name} does not work at this port.")
     enterprise_id = session.scalar(select(Declaration.enterprise_id).where(Declaration.id == inspection.declaration_id))
     if session.scalar(

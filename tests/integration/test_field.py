@@ -176,7 +176,9 @@ def test_the_checklist_follows_the_rules_for_recovered_paper(world):
 
 def test_a_conforming_step_is_saved_and_the_resume_point_moves_on(world):
     insp = started_inspection(world)
-    outcome = svc.record_step_result(world, LEAD, insp, "container_number", {"number": "csqu 305438-3"}, container_id(world))
+    outcome = svc.record_step_result(
+        world, LEAD, insp, "container_number", {"number": "csqu 305438-3"}, container_id(world)
+    )
     assert outcome.outcome == "conforming" and outcome.saved and outcome.next_slot == f"seal@{BOX}"
     state = q.checklist_state(world, insp, frozenset({1}))
     assert state["resume"] == f"seal@{BOX}" and state["done"] == 1 and state["total"] == 7
@@ -386,7 +388,9 @@ def test_hints_for_a_seeded_enterprise_list_its_findings_and_the_rate_equals_a_f
     headings: dict[int, set[str]] = {}
     for did, hs in db.execute(select(m.GoodsLine.declaration_id, m.GoodsLine.hs_code)):
         headings.setdefault(did, set()).add(hs[:4])
-    bad_steps = {r for (r,) in db.execute(select(m.StepResult.inspection_id).where(m.StepResult.outcome == "non_conforming"))}
+    bad_steps = {
+        r for (r,) in db.execute(select(m.StepResult.inspection_id).where(m.StepResult.outcome == "non_conforming"))
+    }
     with_findings = {f.inspection_id for f in findings}
     completed = db.execute(select(m.Inspection.id, m.Inspection.declaration_id, m.Inspection.completed_at)).all()
     origin = origin_of[decl_of[insp_id]]
@@ -404,7 +408,9 @@ def test_hints_for_a_seeded_enterprise_list_its_findings_and_the_rate_equals_a_f
 
 def test_hints_point_at_a_container_seen_in_an_earlier_finding(world, tmp_path):
     first = started_inspection(world)
-    svc.record_step_result(world, LEAD, first, "seal", {"seal_number": "CN7654321", "seal_class": "H"}, container_id(world))
+    svc.record_step_result(
+        world, LEAD, first, "seal", {"seal_number": "CN7654321", "seal_class": "H"}, container_id(world)
+    )
     data = paper_declaration("D-PAPER-3")
     data["containers"][0]["declared_seal"] = "CN9999999"
     second = started_inspection(world, data)

@@ -1,0 +1,110 @@
+"""Release receipts on SQLite and PostgreSQL: signed token, gate check once, tampering refused, bilingual PDF."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from portsight.db.models import AuditEntry, ReleaseReceipt
+from portsight.services import field as svc
+from portsight.services import receipts
+from portsight.services.errors import AccessDenied, Conflict
+from tests.integration.test_field import (
+    BOX,
+    GATE,
+    LEAD,
+    NOW,
+    OTHER,
+    SEAL,
+    SECRET,
+    make_world,
+    record_all,
+    started_inspection,
+)
+
+
+@pytest.fixture
+def released(db, tmp_path):
+    make_world(db)
+    insp = started_inspection(db)
+    record_all(db, insp, tmp_path)
+    svc.complete_checklist(db, LEAD, insp, now=NOW + timedelta(hours=1))
+    result = svc.take_decision(db, LEAD, insp, "release", confirmed=True, secret=SECRET, now=NOW + timedelta(hours=2))
+    return db, insp, result
+
+
+def test_the_token_is_signed_and_not_the_database_id(released):
+    db, insp, result = released
+    row = db.execute(select(ReleaseReceipt.__table__).where(ReleaseReceipt.inspection_id == insp)).one()
+    assert result["token"] == receipts.make_token(row.receipt_no, row.signature)
+    assert len(row.signature) == 64 and row.signature[:24] == result["token"].rsplit(".", 1)[1]
+    # Issuing again returns the same receipt.
+    assert receipts.issue_receipt(db, LEAD, insp, secret=SECRET)["receipt_no"] == result["receipt_no"]
+
+
+def test_the_gate_accepts_a_genuine_receipt_once_then_says_when_and_where_it_was_used(released):
+    db, insp, result = released
+    first = receipts.verify_receipt(db, GATE, result["token"], "Gate 3", secret=SECRET, now=NOW + timedelta(hours=3))
+    assert first.status == receipts.GENUINE and first.declaration == "D-PAPER-1" and first.containers == (BOX,)
+    again = receipts.verify_receipt(db, GATE, result["token"], "Gate 5", secret=SECRET, now=NOW + timedelta(hours=4))
+    assert again.status == receipts.USED and again.used_gate == "Gate 3"
+    assert again.used_at.replace(tzinfo=None) == (NOW + timedelta(hours=3)).replace(tzinfo=None)
+    row = db.execute(select(ReleaseReceipt.used_gate, ReleaseReceipt.used_by_id)).one()
+    assert tuple(row) == ("Gate 3", GATE.user_id)
+    assert "receipt.use" in set(db.scalars(select(AuditEntry.action)))
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda t: t[:-1] + ("0" if t[-1] != "0" else "1"),  # one character of the signature
+        lambda t: t.replace("RR-CNSGH-", "RR-CNNGB-"),  # another receipt number
+        lambda t: t.split(".")[0],  # the receipt number alone
+        lambda t: "1",  # a database id
+        lambda t: "",
+    ],
+    ids=["signature", "number", "number-only", "db-id", "empty"],
+)
+def test_a_tampered_or_made_up_code_is_refused_and_the_receipt_stays_unused(released, tamper):
+    db, _insp, result = released
+    check = receipts.verify_receipt(db, GATE, tamper(result["token"]), "Gate 3", secret=SECRET)
+    assert check.status == receipts.FORGED
+    assert db.scalar(select(ReleaseReceipt.used_at)) is None
+    assert "receipt.refused" in set(db.scalars(select(AuditEntry.action)))
+
+
+def test_another_secret_cannot_verify_and_only_the_gate_role_checks(released):
+    db, _insp, result = released
+    assert receipts.verify_receipt(db, GATE, result["token"], "G", secret="other").status == receipts.FORGED
+    with pytest.raises(AccessDenied):
+        receipts.verify_receipt(db, OTHER, result["token"], "G", secret=SECRET)
+
+
+def test_no_receipt_without_a_release(db, tmp_path):
+    make_world(db)
+    insp = started_inspection(db)
+    with pytest.raises(Conflict):
+        receipts.issue_receipt(db, LEAD, insp, secret=SECRET)
+
+
+def test_the_pdf_holds_chinese_and_english_labels_the_containers_seals_and_the_code(released):
+    db, insp, result = released
+    name, pdf = receipts.receipt_pdf(db, LEAD, insp)
+    assert name == f"{result['receipt_no']}.pdf" and pdf.startswith(b"%PDF")
+    text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    for label in ("放行回执", "Release receipt", "集装箱号", "Container", "封识号", "Seal", "放行时间", "Released at",
+                  "查验员", "Inspector", "报检单号", "Declaration"):  # fmt: skip
+        assert label in text, label
+    assert BOX in text and SEAL in text and result["receipt_no"] in text and result["token"] in text
+    assert "D-PAPER-1" in text
+
+
+def test_the_qr_code_carries_the_token_and_the_gate_camera_reads_it(released):
+    db, _insp, result = released
+    png = receipts._qr_png(result["token"])
+    assert receipts.decode_qr_image(png) == result["token"]
+    assert receipts.decode_qr_image(b"not an image") is None

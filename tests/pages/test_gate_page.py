@@ -1,0 +1,77 @@
+"""The gate page under AppTest, by widget key: a genuine code once, then 'already used'; a tampered code refused."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from portsight.config import load_settings
+from portsight.db.models import Enterprise, User
+from portsight.db.session import make_engine, unit_of_work
+from portsight.domain.access import SYSTEM, Actor, Role
+from portsight.services import field as svc
+from portsight.services.declarations import register_declaration
+from portsight.services.inspections import assign_inspectors, open_inspection
+from tests.pages.conftest import errors, login
+
+PAGE = "pages/gate.py"
+
+
+@pytest.fixture(scope="module")
+def token(app_db) -> str:
+    """A released air shipment (goods and packaging steps only) with its receipt, signed with the app's secret."""
+    data_dir, url = app_db
+    engine = make_engine(url)
+    with unit_of_work(engine) as s:
+        enterprise = s.scalar(select(Enterprise.id).limit(1))
+        inspector = s.execute(select(User.id, User.username).where(User.username == "inspector")).one()
+    decl = register_declaration(engine, SYSTEM, {
+        "number": "DEC-AIR-GATE", "port_code": "CNSGH", "enterprise_id": enterprise, "direction": "import",
+        "transport_mode": "air", "origin_country": "DE", "declared_at": datetime(2025, 3, 3, 1, tzinfo=UTC),
+        "goods": [{"hs_code": "8471300000", "description": "Laptops", "quantity": 10, "unit": "pcs",
+                   "gross_weight_kg": 30, "value": 9000}],
+    })  # fmt: skip
+    insp = open_inspection(engine, SYSTEM, decl)
+    assign_inspectors(engine, SYSTEM, insp, [inspector.id])
+    actor = Actor(inspector.id, inspector.username, Role.INSPECTOR, None)
+    svc.accept_task(engine, actor, insp)
+    media = data_dir / "media"
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+    svc.record_step_result(engine, actor, insp, "goods", {"description_matches": True, "quantity": 10,
+                                                          "gross_weight_kg": 30})  # fmt: skip
+    svc.record_step_result(engine, actor, insp, "packaging", {"packaging_intact": True, "wood_packaging": False})
+    for step, n in (("goods", 2), ("packaging", 1)):
+        for i in range(n):
+            svc.attach_photo(engine, actor, insp, step, png + bytes([i, len(step)]), f"{step}{i}.png", "image/png",
+                             media_dir=media, max_bytes=10_000)  # fmt: skip
+    svc.complete_checklist(engine, actor, insp)
+    secret = load_settings({"PORTSIGHT_DATA_DIR": str(data_dir), "DATABASE_URL": url}).secret
+    result = svc.take_decision(engine, actor, insp, "release", confirmed=True, secret=secret)
+    engine.dispose()
+    return result["token"]
+
+
+def check(at, code: str):
+    at.text_input(key="gate.code").input(code)
+    at.button(key="gate.check").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_genuine_code_passes_once_then_is_refused_as_used(new_app, token):
+    at = login(new_app().run(), "gate")
+    at.switch_page(PAGE).run()
+    at.text_input(key="gate.gate").input("Gate 7")
+    check(at, token)
+    assert len(at.success) == 1 and "Gate 7" in at.success[0].value and "DEC-AIR-GATE" in at.success[0].value
+    check(at, token)
+    assert not at.success and len(at.warning) == 1 and "Gate 7" in at.warning[0].value
+
+
+def test_a_tampered_code_is_refused(new_app, token):
+    at = login(new_app().run(), "gate")
+    at.switch_page(PAGE).run()
+    check(at, token[:-2] + ("00" if not token.endswith("00") else "11"))
+    assert len(errors(at)) == 1 and not at.success
