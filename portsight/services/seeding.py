@@ -1,36 +1,74 @@
 """Demo data: ports, enterprises, users, roster and weeks of realistic inspection history.
 
-`seed_demo(db, weeks=26, seed=7, now=...)` writes everything in one transaction with Core bulk
+`seed_demo(db, weeks=26, seed=7, now=...)` writes everything in one transaction with bulk
 inserts and ids assigned here, so it is fast (26 weeks in seconds on SQLite) and reproducible:
-the same seed and the same `now` give identical rows. Only random.Random(seed) is used.
+the same seed and the same `now` give identical rows. Only random.Random(seed) and seeds derived
+from it are used.
 
 The shape follows real port work: office-hour and weekday rhythm, big and small ports, airports
 without containers, goods mix by HS chapter with matching origins, inspection rate by
 enterprise credit tier, non-conformity by goods and origin, release times with a long tail,
 holds, returns and destructions, and open work in the last hours.
+
+What is recorded is what the product itself would record, from the same pure domain code:
+
+- selections: portsight.domain.selection.decide with the tier policy of the rule catalogue, the
+  catalogue's forced hits and the tier's forced share, a recorded seed and the same inputs as
+  services.selection.select_declaration, so replay_selection reproduces every seeded draw;
+- dispatch: domain.selection.dispatch among the inspectors on the seeded duty roster (conflicts
+  excluded, least loaded first), with seed and inputs on the assignments (replay_dispatch);
+- step results: the checklist from domain.checklist.generate_checklist (step keys, input names,
+  rules per step, per container), the values an inspector enters, and outcome, rules_applied and
+  findings (rule id, severity, citation) from domain.rules.judge, as services.field stores them;
+- alerts: the dedupe keys, kinds and trigger times of services.supervision (overdue, seal
+  mismatch, quick close without photo, prohibited goods, repeated non-conformity) and of the
+  field service (high-severity findings), so the live checks carry on without raising them twice;
+- daily rollups rebuilt from the seeded rows at the end.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 import random
+from collections import deque
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from itertools import accumulate
 
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import Connection, delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from portsight import reference
 from portsight.clock import utcnow
 from portsight.db import models as m
 from portsight.db.session import Database, unit_of_work
+from portsight.domain import selection as draw
+from portsight.domain.checklist import (
+    DECLARED_FIELDS,
+    ChecklistStep,
+    ContainerFacts,
+    DeclarationFacts,
+    GoodsLineFacts,
+    generate_checklist,
+)
+from portsight.domain.conditions import Text
+from portsight.domain.rules import NON_CONFORMING, Judgement, RuleCatalogue, alert_fires, default_catalogue, judge
 from portsight.services.errors import Conflict
+from portsight.services.selection import (
+    CODE_VERSION,
+    FORCED_SHARE_MIN_SAMPLE,
+    FORCED_SHARE_WINDOW_DAYS,
+    UNDER_INVESTIGATION,
+    WORKLOAD_WINDOW_DAYS,
+)
+from portsight.services.supervision import RULE_KINDS, SupervisionLimits
 
-CODE_VERSION = "selection-demo-1"
 DEMO_PASSWORD = "demo"
 LOCAL = timedelta(hours=8)  # Asia/Shanghai, no daylight saving
 BATCH = 5000
+ROSTER_DAYS_AHEAD = 7  # shifts beyond `now`, so dispatch finds inspectors on duty while the demo runs
 
 # Relative declaration volume per week and inspectors on the roster, by port.
 PORT_VOLUME = {
@@ -39,8 +77,16 @@ PORT_VOLUME = {
     "CNSJQ": (60, 3), "CNWXS": (60, 3),
 }  # fmt: skip
 
-CREDIT_RATE = {"advanced_certified": 0.015, "general": 0.06, "dishonest": 0.85}
 TIER_WEIGHTS = (("advanced_certified", 0.14), ("general", 0.80), ("dishonest", 0.06))
+
+# What goes wrong with these goods when an inspection finds something, by relative weight. Each fault
+# is a way of entering values at one checklist step that the rules judge non-conforming; a fault whose
+# step is not on the declaration's checklist (no reefer, no radiation step) is not drawn.
+#   seal: another seal on the door            goods_desc: goods differ from the description
+#   goods_weight: weight off the tolerance    packaging: wood packaging without the IPPC mark
+#   body: one of the seven points abnormal    reefer: temperature off the set point
+#   radiation / impurity: above the limit     number: container marking with a wrong check digit
+COMMON_FAULTS = (("seal", 0.4), ("body", 0.6), ("number", 0.1))
 
 
 @dataclass(frozen=True)
@@ -54,7 +100,8 @@ class Category:
     unit: str
     kg_per_unit: float
     usd_per_kg: float
-    rule_steps: tuple[str, ...]  # checklist items that regulations add for these goods
+    faults: tuple[tuple[str, float], ...]  # what inspectors find in these goods (see above)
+    wood: float = 0.15  # share of lots packed on or in wood
     air: bool = False  # also flown
     export: bool = False  # also exported
     until_year: int | None = None  # import banned from this year on
@@ -62,36 +109,47 @@ class Category:
 
 CATEGORIES = (
     Category("machinery", ("8471", "8443", "8479", "8413", "8481", "8504", "8536"),
-             ("DE", "JP", "KR", "US", "IT", "CH"),
-             0.17, 0.04, ("22G1", "42G1", "45G1"), "set", 180, 22, ("chinese_label",), air=False, export=True),
+             ("DE", "JP", "KR", "US", "IT", "CH"), 0.17, 0.04, ("22G1", "42G1", "45G1"), "set", 180, 22,
+             (("packaging", 4), ("goods_weight", 2), ("goods_desc", 1)), wood=0.7, export=True),
     Category("electronics", ("8517", "8528", "8542", "9018"), ("KR", "JP", "US", "MY", "VN", "DE"),
-             0.10, 0.05, ("22G1", "45G1"), "pcs", 2.5, 120, ("chinese_label",), air=True, export=True),
+             0.10, 0.05, ("22G1", "45G1"), "pcs", 2.5, 120, (("goods_desc", 3), ("goods_weight", 2), ("packaging", 1)),
+             wood=0.3, air=True, export=True),
     Category("plastics", ("3901", "3902", "3907", "3920", "3926"), ("SA", "KR", "JP", "US", "TH", "SG"),
-             0.10, 0.05, ("22G1", "42G1"), "kg", 1, 1.4, ()),
+             0.10, 0.05, ("22G1", "42G1"), "kg", 1, 1.4, (("goods_desc", 2), ("goods_weight", 3))),
     Category("textiles", ("6104", "6109", "6110", "6203", "6204", "6205"), ("VN", "BD", "IT", "TR", "KH", "IN"),
-             0.09, 0.07, ("42G1", "45G1"), "pcs", 0.4, 18, ("chinese_label",), export=True),
+             0.09, 0.07, ("42G1", "45G1"), "pcs", 0.4, 18, (("goods_desc", 4), ("goods_weight", 2)), wood=0.05,
+             export=True),
     Category("furniture", ("9401", "9403", "9405"), ("IT", "DE", "VN", "MY", "ID"),
-             0.07, 0.06, ("42G1", "45G1"), "pcs", 25, 9, ("pests",), export=True),
+             0.07, 0.06, ("42G1", "45G1"), "pcs", 25, 9, (("packaging", 5), ("goods_weight", 1), ("goods_desc", 1)),
+             wood=0.6, export=True),
     Category("meat", ("0202", "0203", "0207"), ("BR", "AR", "AU", "NZ", "US", "ES", "UY"),
-             0.07, 0.09, ("45R1", "42R1"), "kg", 1, 4.5, ("temperature", "chinese_label")),
+             0.07, 0.09, ("45R1", "42R1"), "kg", 1, 4.5, (("reefer", 5), ("goods_weight", 1), ("goods_desc", 1)),
+             wood=0.1),
     Category("seafood", ("0303", "0304", "0306"), ("NO", "RU", "EC", "VN", "IN", "CL", "CA"),
-             0.05, 0.10, ("45R1", "22R1"), "kg", 1, 7, ("temperature", "chinese_label"), air=True),
+             0.05, 0.10, ("45R1", "22R1"), "kg", 1, 7, (("reefer", 5), ("goods_desc", 2), ("goods_weight", 1)),
+             wood=0.1, air=True),
     Category("dairy", ("0402", "0406"), ("NZ", "AU", "FR", "NL", "DE"),
-             0.04, 0.06, ("22R1", "45R1", "22G1"), "kg", 1, 5, ("temperature", "chinese_label")),
+             0.04, 0.06, ("22R1", "45R1", "22G1"), "kg", 1, 5, (("reefer", 4), ("goods_desc", 1), ("goods_weight", 1)),
+             wood=0.4),
     Category("fruit", ("0803", "0805", "0806", "0810"), ("TH", "VN", "CL", "PH", "NZ", "PE", "ZA"),
-             0.06, 0.12, ("45R1",), "kg", 1, 2.2, ("pests", "temperature"), air=True),
+             0.06, 0.12, ("45R1",), "kg", 1, 2.2, (("reefer", 4), ("packaging", 2), ("goods_desc", 1)),
+             wood=0.5, air=True),
     Category("copper_scrap", ("7404",), ("JP", "US", "AU", "MY", "DE", "ES", "BE"),
-             0.04, 0.22, ("22G1",), "kg", 1, 6.5, ("radiation", "impurity")),
+             0.02, 0.22, ("22G1",), "kg", 1, 6.5, (("impurity", 5), ("radiation", 2), ("goods_weight", 1)), wood=0.0),
     Category("recovered_paper", ("4707",), ("US", "JP", "GB", "NL", "AU"),
-             0.03, 0.25, ("42G1", "45G1"), "kg", 1, 0.2, ("radiation", "impurity"), until_year=2021),
+             0.03, 0.25, ("42G1", "45G1"), "kg", 1, 0.2, (("impurity", 5), ("radiation", 1)), wood=0.0,
+             until_year=2021),
     Category("chemicals", ("2901", "2902", "3824"), ("US", "DE", "JP", "KR", "SA"),
-             0.04, 0.07, ("22T1",), "kg", 1, 1.8, ("chinese_label",)),
+             0.04, 0.07, ("22T1",), "kg", 1, 1.8, (("goods_desc", 3), ("goods_weight", 2)), wood=0.0),
     Category("cosmetics_wine", ("3304", "2204"), ("FR", "KR", "JP", "AU", "IT", "CL"),
-             0.04, 0.09, ("22G1",), "pcs", 1.2, 14, ("chinese_label",), air=True),
+             0.04, 0.09, ("22G1",), "pcs", 1.2, 14, (("goods_desc", 3), ("goods_weight", 2), ("packaging", 1)),
+             wood=0.3, air=True),
     Category("vehicles_parts", ("8708", "8703"), ("DE", "JP", "US", "GB", "KR"),
-             0.05, 0.04, ("45G1", "42G1"), "set", 40, 28, ()),
+             0.05, 0.04, ("45G1", "42G1"), "set", 40, 28, (("packaging", 2), ("goods_desc", 2), ("goods_weight", 2)),
+             wood=0.6),
     Category("wood_grain", ("4403", "4407", "1201"), ("RU", "NZ", "BR", "US", "CA"),
-             0.05, 0.11, ("42G1", "45G1"), "kg", 1, 0.5, ("pests",)),
+             0.05, 0.11, ("42G1", "45G1"), "kg", 1, 0.5, (("packaging", 3), ("goods_weight", 2), ("goods_desc", 2)),
+             wood=0.5),
 )  # fmt: skip
 
 # Non-conformity is also a matter of origin: a few trades are riskier than others.
@@ -130,21 +188,6 @@ OWNERS = (("MSKU", "ML"), ("MSCU", "MSC"), ("CMAU", "CMA"), ("COSU", "CS"), ("OO
 EXPERTS = (("expert.food", "food, meat, seafood, dairy, fruit"), ("expert.waste", "recovered materials, radiation"),
            ("expert.mech", "machinery, electronics, vehicles"), ("expert.chem", "chemicals, cosmetics, plastics"),
            ("expert.plant", "wood, grain, plant quarantine"))  # fmt: skip
-
-# What inspectors find, by checklist step.
-FINDINGS = {
-    "container_number": ("medium", "Container number on the box differs from the declaration"),
-    "seal": ("high", "Seal number differs from the declared seal / seal broken"),
-    "goods": ("medium", "Goods differ from the declaration (description, quantity or weight)"),
-    "packaging": ("low", "Packaging damaged or wood packaging without IPPC mark"),
-    "container_body": ("low", "Container body damaged or not clean inside"),
-    "radiation": ("high", "Radiation dose rate above the limit"),
-    "impurity": ("high", "Impurity content above the limit for recycled raw material"),
-    "temperature": ("medium", "Cold chain temperature out of range"),
-    "pests": ("high", "Live quarantine pests found"),
-    "chinese_label": ("low", "Chinese label missing or non-compliant"),
-}
-CONTAINER_STEPS = ("container_number", "seal", "container_body")
 
 
 def container_check_digit(prefix: str) -> int:
@@ -239,6 +282,8 @@ class _Seeder:
         self.password_hash = password_hash
         self.rows: dict[type, list[dict]] = {}
         self.next_id: dict[type, int] = {}
+        self._fault_kind: str | None = None
+        self._closed_at = now
 
     def add(self, model: type, row: dict) -> int:
         if "id" in m.Base.metadata.tables[model.__tablename__].c and "id" not in row:
@@ -320,7 +365,7 @@ class _Seeder:
                 w = e["weight"] * (1.0 if e["home"] == pid else 0.04)
                 ids.append(eid)
                 weights.append(w)
-            self.port_ents[pid] = (ids, weights)
+            self.port_ents[pid] = (ids, list(accumulate(weights)))
 
     def _person(self) -> str:
         return self.rng.choice(SURNAMES) + "".join(self.rng.choice(GIVEN) for _ in range(self.rng.randint(1, 2)))
@@ -367,10 +412,11 @@ class _Seeder:
     def roster(self) -> None:
         """Day shifts 08:00-17:00 and late shifts 12:00-20:00 local; weekends a skeleton crew."""
         rng = self.rng
+        self.shifts: dict[tuple[int, date], list[tuple[int, datetime, datetime]]] = {}
         first = (self.start + LOCAL).date() - timedelta(days=1)
         days = (self.now + LOCAL).date() - first
         for pid, inspectors in self.port_inspectors.items():
-            for d in range(days.days + 3):
+            for d in range(days.days + 1 + ROSTER_DAYS_AHEAD):
                 day = first + timedelta(days=d)
                 weekend = day.weekday() >= 5
                 for i, uid in enumerate(inspectors):
@@ -380,8 +426,9 @@ class _Seeder:
                         continue
                     late = (i + d) % 4 == 0
                     begin = datetime(day.year, day.month, day.day, 12 if late else 8, tzinfo=UTC) - LOCAL
-                    self.add(m.DutyShift, {"user_id": uid, "port_id": pid, "starts_at": begin,
-                                           "ends_at": begin + timedelta(hours=8 if late else 9)})  # fmt: skip
+                    end = begin + timedelta(hours=8 if late else 9)
+                    self.add(m.DutyShift, {"user_id": uid, "port_id": pid, "starts_at": begin, "ends_at": end})
+                    self.shifts.setdefault((pid, day), []).append((uid, begin, end))
         self.conflicts: set[tuple[int, int]] = set()
         ent_ids = list(self.ent)
         all_inspectors = [u for us in self.port_inspectors.values() for u in us]
@@ -395,14 +442,82 @@ class _Seeder:
                                            "shareholding of a family member"]),
                      "declared_at": self.start - timedelta(days=rng.randint(5, 400))})  # fmt: skip
 
+    # -- rules and policy, cached per day and per declaration shape ------------------------------------------------
+
+    def _day(self, day: date) -> tuple[tuple, draw.SelectionPolicy]:
+        """The catalogue's state on a day (rules in force, parameter values) and the selection policy."""
+        info = self._days.get(day)
+        if info is None:
+            sig = tuple(
+                (r.id, tuple((n, p.at(day)) for n, p in sorted(r.parameters.items())))
+                for r in self.catalogue.rules
+                if r.in_force(day)
+            )
+            policy = self._policies.get(sig)
+            if policy is None:
+                policy = self._policies[sig] = draw.policy_from_catalogue(day, self.catalogue)
+            info = self._days[day] = (sig, policy)
+        return info
+
+    def _facts(self, shape: tuple, day: date, numbers: tuple[str, ...] = ()) -> DeclarationFacts:
+        headings, origin, tier, mode, kind, size_type, n_boxes = shape
+        boxes = tuple(ContainerFacts(numbers[i] if numbers else str(i), size_type) for i in range(n_boxes))
+        return DeclarationFacts(mode, kind, origin, tier, tuple(GoodsLineFacts(h) for h in headings), boxes, day)
+
+    def _hits(self, shape: tuple, day: date, sig: tuple) -> list:
+        """Alert rules the declaration hits by scope alone (prohibited goods): they force inspection."""
+        key = (shape, sig)
+        hits = self._hit_cache.get(key)
+        if hits is None:
+            hits = self._hit_cache[key] = [
+                r for r in self.catalogue.rules if r.kind == "alert" and not r.when and r.applies_to(
+                    self._facts(shape, day), day)
+            ]  # fmt: skip
+        return hits
+
+    def _checklist(self, shape: tuple, day: date, sig: tuple) -> list[ChecklistStep]:
+        """The checklist of a declaration shape; per-container steps name containers by index ("0", "1")."""
+        key = (shape, sig)
+        steps = self._checklists.get(key)
+        if steps is None:
+            steps = self._checklists[key] = generate_checklist(self._facts(shape, day), day, self.catalogue)
+        return steps
+
+    def _judge(self, step: ChecklistStep, values: dict, context: dict, day: date, sig: tuple) -> Judgement:
+        """domain.rules.judge, remembered for identical inputs (seven-point checks repeat a lot)."""
+        fields = self._ctx_fields.get(step.key, step.rule_ids)
+        if fields is None:
+            names = {i.default_from for i in step.inputs if i.default_from}
+            for rid in step.rule_ids:
+                for cond in self.catalogue.get(rid).require:
+                    names.update(f for f in cond.field_names() if f in DECLARED_FIELDS)
+            fields = self._ctx_fields[step.key, step.rule_ids] = tuple(sorted(n for n in names if n))
+        key = (step.key, step.rule_ids, tuple(values.items()), tuple(context.get(f) for f in fields), sig)
+        result = self._judged.get(key)
+        if result is None:
+            result = self._judged[key] = judge(step, values, context, day, self.catalogue)
+        return result
+
     # -- history --------------------------------------------------------------------------------------------------
 
     def history(self) -> None:
         rng = self.rng
+        self.catalogue: RuleCatalogue = default_catalogue()
+        self._days: dict = {}
+        self._policies: dict = {}
+        self._hit_cache: dict = {}
+        self._checklists: dict = {}
+        self._ctx_fields: dict = {}
+        self._judged: dict = {}
+        self._descriptions: dict[str, str] = {}
+        self._forced: dict[str, deque] = {}
+        self._forced_counts: dict[str, list[int]] = {}
         self.container_serial = rng.randint(100000, 400000)
-        self.origin_factor = dict(ORIGIN_FACTOR)
-        self.inspection_load: dict[int, int] = {}
-        self.nc_by_enterprise: dict[int, int] = {}
+        self.assigned_times: dict[int, list[datetime]] = {}
+        self.last_team: dict[int, tuple[int, ...]] = {}
+        self.non_conformities: list[tuple[datetime, int, int, int, str, tuple[str, ...]]] = []
+        self.limits = SupervisionLimits()
+        self.quick_close = [r for r in self.catalogue.rules if r.kind == "alert" and r.id in RULE_KINDS and r.when]
         hours = int((self.now - self.start).total_seconds() // 3600)
         weekly = {pid: PORT_VOLUME[code][0] for code, pid in self.port_ids.items()}
         norm = sum(_hour_factor(h % 24, h // 24) for h in range(24 * 7))
@@ -417,10 +532,16 @@ class _Seeder:
                     declared = hour + timedelta(seconds=rng.randrange(3600))
                     self.declaration(pid, declared, seq)
 
+    def _description(self, heading: str) -> str:
+        text = self._descriptions.get(heading)
+        if text is None:
+            text = self._descriptions[heading] = reference.hs_heading(heading).description[:300]
+        return text
+
     def declaration(self, pid: int, declared: datetime, seq: int) -> None:
         rng = self.rng
-        ids, weights = self.port_ents[pid]
-        eid = rng.choices(ids, weights=weights)[0]
+        ids, cum = self.port_ents[pid]
+        eid = rng.choices(ids, cum_weights=cum)[0]
         ent = self.ent[eid]
         cat: Category = ent["cat"]
         kind = self.port_kind[pid]
@@ -440,14 +561,17 @@ class _Seeder:
         n_boxes = 0 if mode == "air" else 1 + min(int(rng.expovariate(0.9)), 11)
         total_kg = (rng.lognormvariate(math.log(800), 0.9) if mode == "air" else
                     n_boxes * rng.uniform(6000, 22000))  # fmt: skip
+        quantity = weight = 0.0
         for line_no, heading in enumerate(headings, start=1):
             kg = round(total_kg / n_lines * rng.uniform(0.6, 1.4), 1)
+            qty = round(kg / cat.kg_per_unit) if cat.unit != "kg" else kg
+            quantity += qty
+            weight += kg
+            value = Decimal(str(round(kg * cat.usd_per_kg * rng.uniform(0.7, 1.4), 2)))
             self.add(m.GoodsLine, {
                 "declaration_id": did, "line_no": line_no, "hs_code": heading,
-                "description": reference.hs_heading(heading).description[:300],
-                "quantity": round(kg / cat.kg_per_unit) if cat.unit != "kg" else kg, "unit": cat.unit,
-                "gross_weight_kg": kg, "value": Decimal(str(round(kg * cat.usd_per_kg * rng.uniform(0.7, 1.4), 2))),
-                "currency": "USD"})  # fmt: skip
+                "description": self._description(heading), "quantity": qty, "unit": cat.unit,
+                "gross_weight_kg": kg, "value": value, "currency": "USD"})  # fmt: skip
         boxes = []
         owner, seal_prefix = rng.choice(OWNERS)
         size_type = rng.choice(cat.boxes)
@@ -459,62 +583,146 @@ class _Seeder:
             cid = self.add(m.Container, {"declaration_id": did, "number": number_box, "size_type": size_type,
                                          "declared_seal": seal})  # fmt: skip
             boxes.append((cid, number_box, seal))
-        self.selection(did, eid, ent, cat, pid, origin, headings, declared, boxes, direction)
+        decl = {
+            "id": did,
+            "number": number,
+            "eid": eid,
+            "ent": ent,
+            "cat": cat,
+            "pid": pid,
+            "origin": origin,
+            "headings": headings,
+            "declared": declared,
+            "boxes": boxes,
+            "quantity": quantity,
+            "weight": weight,
+            "day": local.date(),
+            "shape": (tuple(headings), origin, ent["tier"], mode, kind, size_type if n_boxes else "", n_boxes),
+        }
+        self.selection(decl)
 
-    def selection(self, did, eid, ent, cat, pid, origin, headings, declared, boxes, direction) -> None:
+    def _forced_share(self, tier: str, at: datetime, forced: bool) -> float:
+        """As services.selection: the tier's share of forced draws over the last 90 days (0 below 200 draws)."""
+        window = self._forced.setdefault(tier, deque())
+        counts = self._forced_counts.setdefault(tier, [0, 0])
+        since = at - timedelta(days=FORCED_SHARE_WINDOW_DAYS)
+        while window and window[0][0] < since:
+            _, was_forced = window.popleft()
+            counts[0] -= 1
+            counts[1] -= was_forced
+        share = 0.0 if counts[0] < FORCED_SHARE_MIN_SAMPLE else round(counts[1] / counts[0], 4)
+        window.append((at, forced))
+        counts[0] += 1
+        counts[1] += forced
+        return share
+
+    def selection(self, decl: dict) -> None:
+        """The draw as services.selection.select_declaration records it, with a seed derived from the seed."""
         rng = self.rng
-        tier = ent["tier"]
-        rate = CREDIT_RATE[tier]
-        reasons = [f"credit tier {tier}: rate {rate:.3f}"]
-        forced = False
-        if cat.key in ("copper_scrap", "recovered_paper") and direction == "import":
-            rate = max(rate, 0.5)
-            reasons.append("rule waste_raw_material: imported recycled raw material, rate 0.50")
+        ent, did = decl["ent"], decl["id"]
+        sig, policy = self._day(decl["day"])
+        rules = self._hits(decl["shape"], decl["day"], sig)
+        hits = [r.id for r in rules]
         if ent["under_investigation"]:
-            forced = True
-            reasons.append("enterprise under investigation: inspection forced")
-        draw = rng.random()
-        inspect = forced or draw < rate
-        if not forced:
-            reasons.append(f"random draw {draw:.4f} {'<' if inspect else '>='} {rate:.3f}")
-        outcome = "inspect" if inspect else ("document_check" if rng.random() < 0.05 else "release")
-        drawn = declared + timedelta(seconds=rng.randint(20, 600))
+            hits.append(UNDER_INVESTIGATION)
+        tier = ent["tier"]
+        drawn = decl["declared"] + timedelta(seconds=rng.randint(20, 600))
+        forced_share = self._forced_share(tier, drawn, bool(hits))
+        seed = draw.derive_seed(f"demo-{self.seed}", "select", did)
+        decision = draw.decide(tier, seed, hits, policy, forced_share)
+        inputs = draw.selection_inputs(
+            tier, hits, policy, forced_share, declaration_id=did, declaration_number=decl["number"],
+            enterprise_id=decl["eid"], port_id=decl["pid"], enterprise_credit_tier=tier,
+            inspectors_needed=decision.inspectors_needed,
+        )  # fmt: skip
         sid = self.add(m.Selection, {
-            "declaration_id": did, "outcome": outcome, "reasons": reasons, "rate": rate,
-            "seed": f"{self.seed}:{did}", "inputs": {"credit_tier": tier, "hs_headings": headings,
-                                                      "origin": origin, "draw": round(draw, 6)},
-            "code_version": CODE_VERSION, "drawn_at": drawn})  # fmt: skip
-        if inspect and drawn < self.now:
-            self.inspection(did, sid, eid, ent, cat, pid, origin, drawn, boxes)
+            "declaration_id": did, "outcome": decision.outcome.value, "reasons": [dict(r) for r in decision.reasons],
+            "rate": decision.rate, "seed": seed, "inputs": inputs, "code_version": CODE_VERSION,
+            "drawn_at": drawn})  # fmt: skip
+        for rule in rules:  # services.supervision raises these for every declaration that arrives
+            hs = [h for h in decl["headings"] if rule.scope.hs_matches(h)]
+            kind = RULE_KINDS.get(rule.id, "rule")
+            key = f"{kind}:declaration:{did}" if rule.id in RULE_KINDS else f"rule:{rule.id}:declaration:{did}"
+            title = f"{rule.title.en}: declaration {decl['number']}, HS {', '.join(hs) or '-'}"
+            detail = {"declaration": decl["number"], "hs_codes": hs, **_rule_detail(rule)}
+            self.alert(
+                key,
+                kind,
+                rule.severity,
+                decl["pid"],
+                None,
+                did,
+                title,
+                decl["declared"],
+                rule_id=rule.id,
+                detail=detail,
+            )
+        if decision.outcome is draw.Outcome.INSPECT and drawn < self.now:
+            self.inspection(decl, sid, drawn, decision)
 
-    def inspection(self, did, sid, eid, ent, cat, pid, origin, drawn, boxes) -> None:
+    # -- one inspection -------------------------------------------------------------------------------------------
+
+    def _on_duty(self, pid: int, at: datetime) -> set[int]:
+        day = (at + LOCAL).date()
+        return {uid for uid, begin, end in self.shifts.get((pid, day), ()) if begin <= at < end}
+
+    def _workload(self, uid: int, at: datetime) -> int:
+        times = self.assigned_times.get(uid, [])
+        return bisect.bisect_right(times, at) - bisect.bisect_left(times, at - timedelta(days=WORKLOAD_WINDOW_DAYS))
+
+    def _dispatch(self, decl: dict, iid: int, needed: int, at: datetime) -> tuple[datetime, tuple[int, ...], dict]:
+        """domain.selection.dispatch among the inspectors on duty; later (next hour) when too few are on duty."""
+        pid, eid = decl["pid"], decl["eid"]
+        seed = draw.derive_seed(f"demo-{self.seed}", "dispatch", iid)
+        previous = set(self.last_team.get(eid, ()))
+        for _ in range(96):
+            if at > self.now:
+                break
+            on_duty = self._on_duty(pid, at)
+            if len(on_duty) >= needed:
+                candidates = [
+                    draw.Candidate(uid, uid in on_duty, self._workload(uid, at), (uid, eid) in self.conflicts,
+                                   uid in previous)
+                    for uid in self.port_inspectors[pid]
+                ]  # fmt: skip
+                result = draw.dispatch(candidates, needed, seed)
+                if not result.shortfall:
+                    inputs = draw.dispatch_inputs(candidates, needed, inspection_id=iid, enterprise_id=eid,
+                                                  at=at.isoformat())  # fmt: skip
+                    return at, result.user_ids, {"seed": seed, "inputs": inputs}
+            at = _next_work_time(at.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1))
+            at += timedelta(minutes=self.rng.randint(1, 20))
+        return at, (), {}
+
+    def inspection(self, decl: dict, sid: int, drawn: datetime, decision: draw.SelectionDecision) -> None:
         rng, now = self.rng, self.now
-        created = drawn + timedelta(seconds=rng.randint(30, 300))
+        did, pid, eid, ent, cat = decl["id"], decl["pid"], decl["eid"], decl["ent"], decl["cat"]
+        created = drawn
         iid = self.add(m.Inspection, {
             "declaration_id": did, "port_id": pid, "selection_id": sid, "state": "pending",
-            "priority": 1 if cat.key in ("meat", "seafood", "fruit", "dairy") else 0, "created_at": created,
-            "assigned_at": None, "started_at": None, "completed_at": None, "decided_at": None, "decision": None,
-            "decided_by_id": None, "current_step": None})  # fmt: skip
+            "priority": 1 if decision.forced else 0, "created_at": created, "assigned_at": None, "started_at": None,
+            "completed_at": None, "decided_at": None, "decision": None, "decided_by_id": None,
+            "current_step": None})  # fmt: skip
         row = self.rows[m.Inspection][-1]
         trans = [(None, "pending", created, None)]
+        self._closed_at = now  # until decided, the inspection stays open (overdue alerts)
 
         def finish() -> None:
             for frm, to, at, user in trans:
                 self.add(m.InspectionTransition, {"inspection_id": iid, "from_state": frm, "to_state": to, "at": at,
                                                   "user_id": user})  # fmt: skip
+            self._overdue(iid, pid, did, decl["number"], row["state"], created, self._closed_at)
 
-        # Assignment: double random among the port's inspectors, lead + second, no conflicts.
-        assigned = _next_work_time(created) + timedelta(minutes=rng.lognormvariate(math.log(15), 0.7))
-        if assigned > now:
+        wanted = _next_work_time(created) + timedelta(minutes=rng.lognormvariate(math.log(15), 0.7))
+        assigned, team, record = self._dispatch(decl, iid, decision.inspectors_needed, wanted)
+        if not team:
             return finish()
-        pool = [u for u in self.port_inspectors[pid] if (u, eid) not in self.conflicts]
-        pool.sort(key=lambda u: self.inspection_load.get(u, 0))
-        team = rng.sample(pool[: max(2, len(pool) // 2 + 1)], k=min(2, len(pool)))
         for pos, uid in enumerate(team):
-            self.inspection_load[uid] = self.inspection_load.get(uid, 0) + 1
+            bisect.insort(self.assigned_times.setdefault(uid, []), assigned)
             self.add(m.InspectorAssignment, {"inspection_id": iid, "user_id": uid,
                      "position": "lead" if pos == 0 else "second", "assigned_at": assigned,
-                     "draw_seed": f"{self.seed}:{iid}", "draw_inputs": {"on_duty": len(pool)}})  # fmt: skip
+                     "draw_seed": record["seed"], "draw_inputs": record["inputs"]})  # fmt: skip
+        self.last_team[eid] = team
         lead = team[0]
         row.update(state="assigned", assigned_at=assigned)
         trans.append(("pending", "assigned", assigned, None))
@@ -525,65 +733,95 @@ class _Seeder:
         row.update(state="in_progress", started_at=started)
         trans.append(("assigned", "in_progress", started, lead))
 
-        # Checklist: per container steps, then the goods, then the items regulations add.
-        steps: list[tuple[str, tuple | None]] = []
-        for box in boxes:
-            steps += [("container_number", box), ("seal", box)]
-        steps += [("goods", None), ("packaging", None)]
-        steps += [("container_body", box) for box in boxes]
-        steps += [(key, None) for key in cat.rule_steps]
+        # The checklist the product makes of this declaration, one slot per step and container.
+        day = decl["day"]
+        sig, _ = self._day(day)
+        boxes = decl["boxes"]
+        steps = self._checklist(decl["shape"], day, sig)
+        slots = [(step, boxes[int(i)] if step.per_container else None) for step in steps
+                 for i in (step.container_numbers if step.per_container else ("-",))]  # fmt: skip
         tier_factor = {"advanced_certified": 0.5, "general": 1.0, "dishonest": 2.2}[ent["tier"]]
-        p_nc = min(0.9, cat.nc_rate * self.origin_factor.get(origin, 1.0) * tier_factor)
-        non_conforming = rng.random() < p_nc
-        bad_steps: set[int] = set()
-        if non_conforming:
-            candidates = [i for i, (k, _) in enumerate(steps) if k not in ("container_number",)]
-            rule_idx = [i for i, (k, _) in enumerate(steps) if k in cat.rule_steps]
-            pick = rng.choice(rule_idx) if rule_idx and rng.random() < 0.6 else rng.choice(candidates)
-            bad_steps.add(pick)
-        duration = rng.lognormvariate(math.log(25 + 12 * len(steps)), 0.45)
-        for i, (key, box) in enumerate(steps):
-            at = started + timedelta(minutes=duration * (i + 1) / (len(steps) + 1))
+        p_nc = min(0.9, cat.nc_rate * ORIGIN_FACTOR.get(decl["origin"], 1.0) * tier_factor)
+        fault = None
+        if rng.random() < p_nc:
+            fault = self._fault(cat, slots)
+        if rng.random() < 0.006:  # someone closes an inspection in minutes (supervision should notice)
+            duration = rng.uniform(3, 9)
+        else:
+            duration = rng.lognormvariate(math.log(25 + 10 * len(slots)), 0.45)
+        findings: list[tuple[str, str]] = []
+        nc_at = None
+        for i, (step, box) in enumerate(slots):
+            at = started + timedelta(minutes=duration * (i + 1) / (len(slots) + 1))
+            slot_id = f"{step.key}@{box[1]}" if box else step.key
             if at > now:
-                row["current_step"] = key
+                row["current_step"] = slot_id
                 return finish()
-            bad = i in bad_steps
-            values = self._values(key, box, bad, cat)
+            values = self._values(step.key, box, decl, fault == (step.key, box))
+            context = {"declared_gross_weight_kg": decl["weight"], "declared_quantity": decl["quantity"]}
+            if box is not None:
+                context.update(declared_number=box[1], declared_seal=box[2], declared_seal_class=None)
+            judgement = self._judge(step, values, context, day, sig)
             self.add(m.StepResult, {
-                "inspection_id": iid, "step_key": key, "container_id": box[0] if box else None,
-                "outcome": "non_conforming" if bad else "conforming", "values": values,
-                "rules_applied": [], "note": None, "recorded_at": at, "recorded_by_id": lead})  # fmt: skip
-            if bad:
-                severity, description = FINDINGS[key]
-                self.add(m.Finding, {"inspection_id": iid, "step_key": key, "container_id": box[0] if box else None,
-                         "rule_id": None, "severity": severity, "description": description, "citation": None,
+                "inspection_id": iid, "step_key": step.key, "container_id": box[0] if box else None,
+                "outcome": judgement.outcome, "values": dict(judgement.values), "rules_applied": list(step.rule_ids),
+                "note": None, "recorded_at": at, "recorded_by_id": lead})  # fmt: skip
+            if judgement.outcome == NON_CONFORMING:
+                nc_at = at
+            for f in judgement.findings:
+                findings.append((f.severity, f.rule_id))
+                self.add(m.Finding, {"inspection_id": iid, "step_key": step.key,
+                         "container_id": box[0] if box else None, "rule_id": f.rule_id, "severity": f.severity,
+                         "description": _bilingual(f.text, f.detail), "citation": _bilingual(f.citation),
                          "created_at": at, "created_by_id": lead})  # fmt: skip
-                self.nc_by_enterprise[eid] = self.nc_by_enterprise.get(eid, 0) + 1
-                if severity == "high":
-                    self.alert(f"finding:{iid}:{key}", "finding", severity, pid, iid, did,
-                               f"{description} ({key})", at)
-        if rng.random() < 0.025:
-            self.assist(iid, pid, steps, cat, lead, started, duration)
+                if f.severity == "high":  # services.field raises these as it records the step
+                    self.alert(f"finding:{iid}:{slot_id}:{f.rule_id}", "finding", "high", pid, iid, did,
+                               f"{f.text.en} ({slot_id})", at, rule_id=f.rule_id,
+                               detail={"rule_id": f.rule_id, "step": slot_id, "citation": f.citation.en})  # fmt: skip
+            if step.key == "seal" and box is not None and judgement.outcome == NON_CONFORMING:
+                observed = judgement.values.get("seal_number")
+                self.alert(f"seal_mismatch:inspection:{iid}:container:{box[0]}", "seal_mismatch", "high", pid, iid,
+                           did, f"Seal on {box[1]} of {decl['number']}: declared {box[2]}, found {observed}", at,
+                           detail={"declaration": decl["number"], "container": box[1], "declared_seal": box[2],
+                                   "observed_seal": observed})  # fmt: skip
+        if nc_at is not None:
+            hs4 = tuple(sorted({h[:4] for h in decl["headings"]}))
+            self.non_conformities.append((nc_at, iid, eid, pid, decl["origin"], hs4))
+        if rng.random() < 0.025 and slots:
+            self.assist(iid, pid, [(s.key, None) for s, _ in slots], cat, lead, started, duration)
         completed = started + timedelta(minutes=duration)
         if completed > now:
             return finish()
         row.update(state="completed", completed_at=completed, current_step=None)
         trans.append(("in_progress", "completed", completed, lead))
+        self._quick_close(iid, pid, did, decl["number"], started, completed, len(slots))
 
-        if non_conforming:
+        high = any(sev == "high" for sev, _ in findings)
+        if findings:
             food = cat.key in ("meat", "seafood", "dairy", "fruit")
-            decision = rng.choices(["release", "hold", "return", "destroy"],
-                                   weights=[40, 33, 18, 9 if food else 3])[0]  # fmt: skip
+            # services.field refuses release while a high-severity finding stands.
+            weights = [0 if high else 40, 33, 18, 9 if food else 3]
+            decision_taken = rng.choices(["release", "hold", "return", "destroy"], weights=weights)[0]
             delay = rng.lognormvariate(math.log(90), 1.0)
         else:
-            decision = "release"
+            decision_taken = "release"
             delay = rng.lognormvariate(math.log(12), 0.9)
         decided = completed + timedelta(minutes=delay)
         if decided > now:
             return finish()
-        state = {"release": "released", "hold": "held", "return": "returned", "destroy": "destroyed"}[decision]
-        row.update(state=state, decided_at=decided, decision=decision, decided_by_id=lead)
+        if decision_taken in ("return", "destroy") and len(team) < 2:
+            # services.field records a second inspector for a return or destruction.
+            others = [u for u in self.port_inspectors[pid] if u != lead and (u, eid) not in self.conflicts]
+            if others:
+                self.add(m.InspectorAssignment, {
+                    "inspection_id": iid, "user_id": rng.choice(others), "position": "second",
+                    "assigned_at": decided, "draw_seed": None, "draw_inputs": None})  # fmt: skip
+            else:
+                decision_taken = "hold"
+        state = {"release": "released", "hold": "held", "return": "returned", "destroy": "destroyed"}[decision_taken]
+        row.update(state=state, decided_at=decided, decision=decision_taken, decided_by_id=lead)
         trans.append(("completed", state, decided, lead))
+        self._closed_at = decided
         if state == "held" and rng.random() < 0.6:
             cleared = decided + timedelta(hours=rng.lognormvariate(math.log(48), 0.6))
             if cleared <= now:
@@ -592,34 +830,77 @@ class _Seeder:
                 supervisor = self.user_ids["supervisor"]
                 row.update(state=final_state, decided_at=cleared, decision=final, decided_by_id=supervisor)
                 trans.append(("held", final_state, cleared, supervisor))
-        if (now - decided) < timedelta(days=2) and completed - started < timedelta(minutes=12):
-            self.alert(f"quick_close:{iid}", "suspicious_pattern", "medium", pid, iid, did,
-                       "Inspection closed in minutes with no photo", decided)
         finish()
 
-    def _values(self, key: str, box, bad: bool, cat: Category) -> dict:
+    def _fault(self, cat: Category, slots: list) -> tuple[str, tuple | None] | None:
+        """Which slot goes wrong, by what is typical of the goods (only faults whose step is on the checklist)."""
         rng = self.rng
+        keys = {"seal": "seal", "body": "container_body", "number": "container_number", "goods_desc": "goods",
+                "goods_weight": "goods", "packaging": "packaging", "reefer": "reefer_temperature",
+                "radiation": "radiation", "impurity": "impurity"}  # fmt: skip
+        present = {step.key for step, _ in slots}
+        options = [(f, w) for f, w in cat.faults + COMMON_FAULTS if keys[f] in present]
+        if not options:
+            return None
+        fault = rng.choices([f for f, _ in options], weights=[w for _, w in options])[0]
+        boxes = [box for step, box in slots if step.key == keys[fault]]
+        self._fault_kind = fault
+        return keys[fault], rng.choice(boxes)
+
+    def _values(self, key: str, box, decl: dict, bad: bool) -> dict:
+        """What the inspector enters at a step, by the checklist's input names (bad: the fault drawn)."""
+        rng, cat = self.rng, decl["cat"]
+        fault = self._fault_kind if bad else None
         if key == "container_number":
-            return {"read": box[1], "check_digit_ok": True}
+            number = box[1]
+            if bad:
+                number = number[:10] + str((int(number[10]) + rng.randint(1, 9)) % 10)
+            return {"number": number}
         if key == "seal":
-            read = box[2] if not bad else box[2][:-3] + f"{rng.randint(0, 999):03d}"
-            return {"read": read, "declared": box[2], "matches_declared": not bad, "iso17712_class": "H"}
+            seal = box[2] if not bad else box[2][:-3] + f"{(int(box[2][-3:]) + rng.randint(1, 998)) % 1000:03d}"
+            return {"seal_number": seal, "seal_class": "H"}  # bolt seals, ISO 17712 class H
+        if key == "reefer_temperature":
+            if cat.key in ("meat", "seafood"):
+                set_point = rng.choice((-18.0, -18.0, -20.0, -25.0))
+            elif cat.key == "fruit":
+                set_point = rng.choice((0.5, 2.0, 7.0, 13.0))
+            else:
+                set_point = rng.choice((2.0, 4.0, -18.0))
+            delta = rng.uniform(3.0, 9.0) if bad else rng.uniform(-1.5, 1.5)
+            return {"set_point_c": set_point, "measured_c": round(set_point + delta, 1)}
         if key == "radiation":
-            return {"dose_rate_usv_h": round(rng.uniform(0.5, 2.5) if bad else rng.uniform(0.05, 0.2), 3)}
+            background = round(rng.uniform(0.06, 0.16), 3)
+            dose = background + (rng.uniform(0.35, 2.5) if bad else rng.uniform(0.0, 0.15))
+            return {"dose_rate_ugy_h": round(dose, 3), "background_ugy_h": background}
         if key == "impurity":
-            return {"percent": round(rng.uniform(1.2, 6.0) if bad else rng.uniform(0.05, 0.9), 2)}
-        if key == "temperature":
-            frozen = cat.key in ("meat", "seafood")
-            target = -18.0 if frozen else 4.0
-            delta = rng.uniform(4, 10) if bad else rng.uniform(-1.5, 1.5)
-            return {"celsius": round(target + delta, 1)}
+            return {"impurity_pct": round(rng.uniform(1.6, 6.0) if bad else rng.uniform(0.05, 0.45), 2)}
         if key == "goods":
-            return {"quantity_matches": not bad}
+            weight = decl["weight"] * (1 + rng.uniform(-0.03, 0.03))
+            if fault == "goods_weight":
+                weight = decl["weight"] * (1 + rng.choice((-1, 1)) * rng.uniform(0.08, 0.3))
+            return {"description_matches": fault != "goods_desc", "quantity": decl["quantity"],
+                    "gross_weight_kg": round(weight, 1)}  # fmt: skip
+        if key == "packaging":
+            wood = bad or rng.random() < cat.wood
+            values = {"packaging_intact": rng.random() > 0.03, "wood_packaging": wood}
+            if wood:
+                values["ispm15_mark"] = not bad
+            return values
+        if key == "container_body":
+            values = dict.fromkeys(SEVEN_POINTS, True)
+            if bad:
+                values[rng.choice(SEVEN_POINTS)] = False
+            return values
         return {}
 
-    def alert(self, key, kind, severity, pid, iid, did, title, at) -> None:
+    # -- alerts as services.supervision and services.field raise them ------------------------------------------------
+
+    def alert(self, key, kind, severity, pid, iid, did, title, first_at, *, last_at=None, count=1, rule_id=None,
+              detail=None) -> None:  # fmt: skip
+        """One alert row; its state (open, acknowledged, resolved) follows the age of its last trigger."""
         rng = self.rng
-        age = self.now - at
+        last_at = last_at or first_at
+        age = self.now - last_at
         if age > timedelta(days=3):
             state = "resolved" if rng.random() < 0.92 else "acknowledged"
         elif age > timedelta(hours=6):
@@ -627,19 +908,80 @@ class _Seeder:
         else:
             state = "open"
         sup = self.user_ids["supervisor"]
-        ack = at + timedelta(minutes=rng.randint(5, 240)) if state != "open" else None
+        ack = last_at + timedelta(minutes=rng.randint(5, 240)) if state != "open" else None
         res = ack + timedelta(hours=rng.uniform(1, 48)) if state == "resolved" else None
         if res is not None and res > self.now:
             state, res = "acknowledged", None
         if ack is not None and ack > self.now:
             state, ack = "open", None
         self.add(m.Alert, {
-            "dedupe_key": key, "kind": kind, "rule_id": None, "severity": severity, "port_id": pid,
-            "inspection_id": iid, "declaration_id": did, "title": title, "detail": {}, "state": state, "count": 1,
-            "first_raised_at": at, "last_raised_at": at, "assigned_to_id": None,
+            "dedupe_key": key[:200], "kind": kind, "rule_id": rule_id, "severity": severity, "port_id": pid,
+            "inspection_id": iid, "declaration_id": did, "title": title[:300],
+            "detail": {**(detail or {}), "trigger_at": last_at.isoformat()}, "state": state, "count": count,
+            "first_raised_at": first_at, "last_raised_at": last_at, "assigned_to_id": None,
             "acknowledged_at": ack, "acknowledged_by_id": sup if ack else None,
             "resolved_at": res, "resolved_by_id": sup if res else None,
             "comment": "Checked with the port; handled." if res else None})  # fmt: skip
+
+    def _overdue(self, iid, pid, did, number, state, created, closed_at) -> None:
+        """services.supervision: raised once per service time an inspection stays open (high from the second)."""
+        period = timedelta(minutes=self.limits.overdue_minutes)
+        k = int((min(closed_at, self.now) - created) / period)
+        if k < 1:
+            return
+        minutes = int((min(closed_at, self.now) - created).total_seconds() // 60)
+        self.alert(f"overdue:inspection:{iid}", "overdue", "high" if k >= 2 else "medium", pid, iid, None,
+                   f"Inspection of {number} is overdue ({state}, open {minutes} min)", created + period,
+                   last_at=created + k * period, count=k,
+                   detail={"declaration": number, "state": state, "open_minutes": minutes,
+                           "overdue_minutes": self.limits.overdue_minutes, "periods": k})  # fmt: skip
+
+    def _quick_close(self, iid, pid, did, number, started, completed, steps) -> None:
+        """services.supervision: the catalogue's alert rule on closing fast without a photo (seeded: none)."""
+        took = (completed - started).total_seconds() / 60
+        values = {"minutes_to_close": took, "photo_count": 0, "step_count": steps}
+        for rule in self.quick_close:
+            if alert_fires(rule, values, (completed + LOCAL).date()):
+                kind = RULE_KINDS[rule.id]
+                self.alert(f"{kind}:inspection:{iid}", kind, rule.severity, pid, iid, did,
+                           f"{rule.title.en}: {number}, {took:.0f} min, 0 photos", completed, rule_id=rule.id,
+                           detail={"declaration": number, "minutes": round(took, 1), "photos": 0,
+                                   **_rule_detail(rule)})  # fmt: skip
+
+    def repeated_non_conformity(self) -> None:
+        """services.supervision: every further non-conforming inspection within 30 days, from the third,
+        raises the enterprise's (and the origin + HS heading's) alert at the port again."""
+        window = timedelta(days=self.limits.repeat_window_days)
+        threshold = self.limits.repeat_threshold
+        groups: dict[tuple, list[datetime]] = {}
+        for at, _iid, eid, pid, origin, hs4s in sorted(self.non_conformities):
+            groups.setdefault(("enterprise", eid, pid), []).append(at)
+            for hs4 in hs4s:
+                groups.setdefault(("origin_hs", origin, hs4, pid), []).append(at)
+        names = {r["id"]: r["name"] for r in self.rows[m.Enterprise]}
+        for key, times in sorted(groups.items(), key=lambda kv: str(kv[0])):
+            raised: list[tuple[datetime, int]] = []
+            for i, at in enumerate(times):
+                n = i + 1 - bisect.bisect_left(times, at - window, 0, i + 1)
+                if n >= threshold:
+                    raised.append((at, n))
+            if not raised:
+                continue
+            (first, _), (last, n) = raised[0], raised[-1]
+            severity = "high" if n >= 2 * threshold else "medium"
+            days = self.limits.repeat_window_days
+            if key[0] == "enterprise":
+                _, eid, pid = key
+                self.alert(f"repeat_nc:enterprise:{eid}:port:{pid}", "repeat_nc_enterprise", severity, pid, None,
+                           None, f"{names[eid]}: {n} non-conforming inspections in {days} days", first, last_at=last,
+                           count=len(raised), detail={"enterprise_id": eid, "enterprise": names[eid], "inspections": n,
+                                                      "window_days": days})  # fmt: skip
+            else:
+                _, origin, hs4, pid = key
+                self.alert(f"repeat_nc:origin_hs:{origin}:{hs4}:port:{pid}", "repeat_nc_origin_hs", severity, pid,
+                           None, None, f"Origin {origin}, HS {hs4}: {n} non-conforming inspections in {days} days",
+                           first, last_at=last, count=len(raised),
+                           detail={"origin": origin, "hs4": hs4, "inspections": n, "window_days": days})  # fmt: skip
 
     def assist(self, iid, pid, steps, cat, lead, started, duration) -> None:
         rng = self.rng
@@ -666,21 +1008,6 @@ class _Seeder:
             self.add(m.ChatMessage, {"session_id": sid, "user_id": expert, "sent_at": joined + timedelta(minutes=1),
                                      "text": "Move closer to the label, please."})  # fmt: skip
 
-    def supervision_alerts(self) -> None:
-        """Overdue open inspections and enterprises with repeated non-conformity."""
-        limit = timedelta(minutes=240)
-        for row in self.rows.get(m.Inspection, []):
-            if row["state"] in ("pending", "assigned", "in_progress", "completed") and self.now - row[
-                "created_at"
-            ] > limit:
-                self.alert(f"overdue:{row['id']}", "overdue", "medium", row["port_id"], row["id"],
-                           row["declaration_id"], "Inspection open for more than 4 hours", row["created_at"] + limit)
-        for eid, n in self.nc_by_enterprise.items():
-            if n >= 3:
-                self.alert(f"repeated_nc:{eid}", "repeated_non_conformity", "high", self.ent[eid]["home"], None, None,
-                           f"Enterprise {eid}: {n} non-conformities in {self.weeks} weeks", self.now - timedelta(
-                               hours=self.rng.randint(1, 24 * 7 * self.weeks)))
-
     # -- write ----------------------------------------------------------------------------------------------------
 
     ORDER = (m.Port, m.Enterprise, m.EnterpriseCreditHistory, m.User, m.UserPort, m.DutyShift, m.ConflictOfInterest,
@@ -689,12 +1016,65 @@ class _Seeder:
 
     def write(self, session: Session) -> dict[str, int]:
         counts = {}
+        conn = session.connection()
         for model in self.ORDER:
             rows = self.rows.get(model, [])
-            for i in range(0, len(rows), BATCH):
-                session.execute(insert(model.__table__), rows[i : i + BATCH])
+            _bulk_insert(conn, model.__table__, rows)
             counts[model.__tablename__] = len(rows)
         return counts
+
+
+SEVEN_POINTS = ("front_wall", "left_side", "right_side", "floor", "ceiling_roof", "doors", "undercarriage")
+
+
+def _bilingual(text: Text, detail: Text | None = None) -> str:
+    """Stored text in both languages, Chinese line first (the format of services.field.bilingual)."""
+    zh, en = text.zh, text.en
+    if detail is not None:
+        zh, en = f"{zh}（{detail.zh}）", f"{en} ({detail.en})"
+    return f"{zh}\n{en}"
+
+
+def _rule_detail(rule) -> dict:
+    """The rule's text in an alert's detail, as services.supervision writes it."""
+    citation = rule.basis.citation()
+    return {
+        "rule_title": {"zh": rule.title.zh, "en": rule.title.en},
+        "finding": {"zh": rule.finding.zh, "en": rule.finding.en},
+        "citation": {"zh": citation.zh, "en": citation.en},
+    }
+
+
+def _bulk_insert(conn: Connection, table, rows: list[dict]) -> None:
+    """executemany straight to the driver with SQLAlchemy's own bind processors (types stay exact).
+
+    The ORM-free Core insert spends most of its time building parameters row by row; this does the
+    same conversion once per column and hands the driver plain tuples (SQLite) or dicts (psycopg).
+    """
+    if not rows:
+        return
+    cols = list(rows[0])
+    first = rows[0].keys()
+    if not all(r.keys() == first for r in rows):
+        for i in range(0, len(rows), BATCH):
+            conn.execute(insert(table), rows[i : i + BATCH])
+        return
+    dialect = conn.dialect
+    compiled = insert(table).compile(dialect=dialect, column_keys=cols)
+    processors = [(c, table.c[c].type._cached_bind_processor(dialect)) for c in cols]
+    escaped = getattr(compiled, "escaped_bind_names", None) or {}
+
+    def convert(row: dict) -> dict:
+        return {escaped.get(c, c): (proc(row[c]) if proc else row[c]) for c, proc in processors}
+
+    positional = compiled.positional
+    order = [escaped.get(n, n) for n in (compiled.positiontup or [])] if positional else None
+    sql = str(compiled)
+    for i in range(0, len(rows), BATCH):
+        params = [convert(r) for r in rows[i : i + BATCH]]
+        if positional:
+            params = [tuple(p[n] for n in order) for p in params]
+        conn.exec_driver_sql(sql, params)
 
 
 def seed_demo(
@@ -710,8 +1090,10 @@ def seed_demo(
 
     Refuses (Conflict) when the database already holds ports unless force=True, which first
     deletes all data. `now` anchors the history (default: the current hour); the same seed and
-    now give identical rows.
+    now give identical rows. Ends with the daily rollups rebuilt from the seeded rows.
     """
+    from portsight.services.rollups import rebuild_rollups
+
     if now is None:
         now = utcnow().replace(minute=0, second=0, microsecond=0)
     now = now if now.tzinfo else now.replace(tzinfo=UTC)
@@ -731,7 +1113,8 @@ def seed_demo(
         seeder.users()
         seeder.roster()
         seeder.history()
-        seeder.supervision_alerts()
+        seeder.repeated_non_conformity()
         counts = seeder.write(session)
         _reset_sequences(session)
+        counts["daily_rollups"] = rebuild_rollups(session)
     return counts
