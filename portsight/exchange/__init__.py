@@ -24,7 +24,7 @@ from portsight.exchange.importer import (
     report_csv_bytes,
     write_report_csv,
 )
-from portsight.exchange.outbox import add_to_outbox
+from portsight.exchange.outbox import add_decision_to_outbox, add_to_outbox
 from portsight.exchange.readers import UnreadableFile
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "ImportResult",
     "ReportEntry",
     "UnreadableFile",
+    "add_decision_to_outbox",
     "add_to_outbox",
     "export_period",
     "export_since",

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from portsight.clock import utcnow
-from portsight.db.models import OutboxEntry
+from portsight.db.models import Finding, Inspection, OutboxEntry, User
 from portsight.services.audit import _plain
 
 KINDS = ("decision", "finding", "receipt")
@@ -45,3 +45,42 @@ def add_to_outbox(
         .values(kind=kind, inspection_id=inspection_id, payload=_plain(payload), created_at=now or utcnow())
         .returning(table.c.id)
     ).scalar_one()
+
+
+def add_decision_to_outbox(session: Session, inspection_id: int, *, now: datetime | None = None) -> list[int]:
+    """Queue a decision and the inspection's findings as they stand at that moment; returns the ids.
+
+    Call it in decide_inspection's unit of work, after the decision is set on the inspection.
+    Findings go out with the decision, not one by one as they are recorded: rule findings of a step
+    are replaced when the step is recorded again, and only the decided set is a result.
+    """
+    inspection = session.get(Inspection, inspection_id)
+    if inspection is None or inspection.decision is None:
+        raise ValueError(f"inspection {inspection_id} has no decision to send")
+    decided_by = session.scalar(select(User.username).where(User.id == inspection.decided_by_id))
+    ids = [
+        add_to_outbox(
+            session,
+            "decision",
+            inspection_id,
+            {"decision": inspection.decision, "decided_at": inspection.decided_at, "decided_by": decided_by},
+            now=now,
+        )
+    ]
+    for f in session.scalars(select(Finding).where(Finding.inspection_id == inspection_id).order_by(Finding.id)):
+        ids.append(
+            add_to_outbox(
+                session,
+                "finding",
+                inspection_id,
+                {
+                    "finding_id": f.id,
+                    "severity": f.severity,
+                    "rule_id": f.rule_id,
+                    "description": f.description,
+                    "citation": f.citation,
+                },
+                now=now,
+            )
+        )
+    return ids

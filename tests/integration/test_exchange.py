@@ -18,6 +18,7 @@ from portsight.db.models import (
     Container,
     Declaration,
     Enterprise,
+    Finding,
     GoodsLine,
     ImportBatch,
     Inspection,
@@ -28,7 +29,7 @@ from portsight.db.models import (
 )
 from portsight.db.session import unit_of_work
 from portsight.domain.access import SYSTEM, Actor, Role
-from portsight.exchange import add_to_outbox, export_period, export_since, import_bytes
+from portsight.exchange import add_decision_to_outbox, add_to_outbox, export_period, export_since, import_bytes
 from portsight.exchange.synthetic import declaration_rows, rows_to_csv, rows_to_nested_json, sample_rows
 from portsight.services.inspections import (
     assign_inspectors,
@@ -378,3 +379,30 @@ def test_a_nul_character_in_a_json_value_is_rejected_not_a_database_error(served
     columns = {e.column for e in result.entries if e.status == "rejected"}
     assert columns == {"declaration_number", "goods[1].description"}
     assert all("NUL" in e.reason for e in result.entries)
+
+
+def test_a_decision_goes_to_the_outbox_with_the_findings_as_decided(people, served):
+    db = served
+    import_bytes(db, SYSTEM, "s.csv", (SAMPLES / "sample_declarations.csv").read_bytes(), now=NOW)
+    insp = _inspect(db, people, _sgh_ids(db)[0], "hold", NOW + timedelta(days=3))
+    db.execute(
+        insert(Finding),
+        [
+            {
+                "inspection_id": insp,
+                "severity": "high",
+                "description": "seal broken",
+                "rule_id": "seal_intact",
+                "created_at": NOW + timedelta(days=3),
+            }
+        ],
+    )
+    start = str(db.scalar(select(func.coalesce(func.max(OutboxEntry.id), 0))))
+    with unit_of_work(db) as session:
+        add_decision_to_outbox(session, insp)
+    out = io.StringIO()
+    export_since(db, SYSTEM, start, "jsonl", out)
+    records = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [(r["kind"], r["decision"]) for r in records] == [("decision", "hold"), ("finding", "hold")]
+    assert records[0]["decided_by"] == "ex.insp"
+    assert records[1]["severity"] == "high" and records[1]["rule_id"] == "seal_intact"
