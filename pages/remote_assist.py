@@ -55,6 +55,11 @@ registry = webrtc.get_registry(settings.database_url, recording_dir)
 st.title(tr("nav.remote_assist"))
 
 
+def succeeded(action) -> bool:
+    """guarded() for services that return nothing (cancel, join, end): True unless an error was shown."""
+    return guarded(lambda: (action(), True)[1]) is not None
+
+
 def _rerun_when_state_changes(session_id: int | None, state: str | None) -> None:
     """The live panels run as fragments; the call itself follows the state through a full rerun."""
     key = (session_id, state)
@@ -161,11 +166,11 @@ def render_call(session_id: int, role: str, record: dict) -> None:
         render_live_panel(session_id)
         if role == webrtc.INSPECTOR:
             if record["state"] == "waiting" and st.button(tr("assist.cancel"), key=K_CANCEL):
-                if guarded(lambda: services.cancel_assist(engine, actor, session_id)) is not None:
+                if succeeded(lambda: services.cancel_assist(engine, actor, session_id)):
                     registry.close(session_id)
                     st.rerun()
             if record["state"] == "active" and st.button(tr("assist.end_call"), key=K_END, type="primary"):
-                if guarded(lambda: services.end_assist(engine, actor, session_id)) is not None:
+                if succeeded(lambda: services.end_assist(engine, actor, session_id)):
                     registry.close(session_id)
                     st.rerun()
         if role == webrtc.EXPERT:
@@ -173,8 +178,8 @@ def render_call(session_id: int, role: str, record: dict) -> None:
                 note = st.text_area(tr("assist.note"), key=K_NOTE)
                 conclusion = st.text_area(tr("assist.conclusion"), key=K_CONCLUSION)
                 if st.form_submit_button(tr("assist.end_call"), type="primary"):
-                    ended = guarded(lambda: services.end_assist(engine, actor, session_id, note, conclusion))
-                    if ended is not None or _state(session_id) == "ended":
+                    ended = succeeded(lambda: services.end_assist(engine, actor, session_id, note, conclusion))
+                    if ended or _state(session_id) == "ended":
                         registry.close(session_id)
                         st.rerun()
 
@@ -279,7 +284,7 @@ def render_conclusion_form(record: dict) -> None:
             tr("assist.conclusion"), value=record["conclusion"] or "", key=f"{K_CONCLUSION}.after"
         )
         if st.form_submit_button(tr("assist.save_conclusion")):
-            if guarded(lambda: services.end_assist(engine, actor, record["id"], note, conclusion)) is not None:
+            if succeeded(lambda: services.end_assist(engine, actor, record["id"], note, conclusion)):
                 st.rerun()
 
 
@@ -319,7 +324,7 @@ def render_queue() -> None:
         return
     for row in queue.itertuples():
         if st.button(tr("assist.join", id=row.id, question=row.question[:40]), key=f"assist.join.{row.id}"):
-            if guarded(lambda sid=row.id: services.join_assist(engine, actor, sid)) is not None:
+            if succeeded(lambda sid=row.id: services.join_assist(engine, actor, sid)):
                 st.rerun(scope="app")
 
 
