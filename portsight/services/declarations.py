@@ -17,6 +17,7 @@ from portsight.domain.access import Actor, Role, require_port, require_role
 from portsight.domain.enterprise import is_valid_uscc, normalize_uscc
 from portsight.services.audit import record_audit
 from portsight.services.errors import Conflict, InvalidInput, NotFound
+from portsight.services.rollups import refresh_rollups_for_declaration
 
 DIRECTIONS = frozenset({"import", "export"})
 TRANSPORT_MODES = frozenset({"sea", "air", "road", "rail"})
@@ -166,4 +167,5 @@ def register_declaration(db: Database, actor: Actor, data: dict, *, now: datetim
             },
             port_id=port_id,
         )
+        refresh_rollups_for_declaration(session, declaration.id)
         return declaration.id

@@ -34,8 +34,10 @@ from portsight.domain.inspection import (
     InspectionState,
     check_transition,
 )
+from portsight.domain.selection import may_decide
 from portsight.services.audit import record_audit
 from portsight.services.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from portsight.services.rollups import refresh_rollups_for_inspection
 
 
 def _load(session: Session, inspection_id: int) -> Inspection:
@@ -162,6 +164,7 @@ def open_inspection(
             },
             port_id=declaration.port_id,
         )
+        refresh_rollups_for_inspection(session, inspection.id)
         return inspection.id
 
 
@@ -255,7 +258,10 @@ def complete_inspection(db: Database, actor: Actor, inspection_id: int, *, now: 
         inspection = _load(session, inspection_id)
         require_port(actor, inspection.port_id)
         _require_assigned(session, actor, inspection)
-        return _move(session, actor, inspection, InspectionState.COMPLETED, now or utcnow(), "complete")
+        result = _move(session, actor, inspection, InspectionState.COMPLETED, now or utcnow(), "complete")
+        session.flush()
+        refresh_rollups_for_inspection(session, inspection.id)
+        return result
 
 
 def decide_inspection(
@@ -275,6 +281,15 @@ def decide_inspection(
             if inspection.state == InspectionState.HELD.value:
                 raise AccessDenied("Only a supervisor can clear a hold.")
             _require_assigned(session, actor, inspection)
+        conflicted = session.scalars(
+            select(ConflictOfInterest.user_id)
+            .join(Declaration, Declaration.enterprise_id == ConflictOfInterest.enterprise_id)
+            .where(Declaration.id == inspection.declaration_id)
+        )
+        if not may_decide(actor.user_id, conflicted):
+            raise AccessDenied(
+                "You have declared a conflict of interest with this enterprise: another officer must decide."
+            )
         result = _move(
             session,
             actor,
@@ -286,4 +301,6 @@ def decide_inspection(
         )
         inspection.decision = decision.value
         inspection.decided_by_id = actor.user_id
+        session.flush()
+        refresh_rollups_for_inspection(session, inspection.id)
         return {**result, "decision": decision.value}

@@ -197,6 +197,19 @@ def test_a_conflict_of_interest_blocks_the_assignment(db, world):
     assert _count(db, InspectorAssignment) == 0
 
 
+def test_a_supervisor_with_a_declared_conflict_cannot_decide(db, world):
+    sup, lead = world["sup"], world["lead"]
+    insp = open_inspection(db, sup, _declaration(db, sup), now=T0)
+    assign_inspectors(db, sup, insp, [2], now=T0)
+    start_inspection(db, lead, insp, now=T0)
+    complete_inspection(db, lead, insp, now=T0)
+    db.execute(insert(ConflictOfInterest), [{"user_id": 1, "enterprise_id": 1, "declared_at": T0}])
+    with pytest.raises(AccessDenied, match="conflict of interest"):
+        decide_inspection(db, sup, insp, "release", now=T0)
+    assert db.scalar(select(Inspection.state).where(Inspection.id == insp)) == "completed"
+    decide_inspection(db, lead, insp, "release", now=T0)
+
+
 def test_only_a_supervisor_clears_a_hold(db, world):
     sup, lead = world["sup"], world["lead"]
     insp = open_inspection(db, sup, _declaration(db, sup), now=T0)

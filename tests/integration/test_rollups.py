@@ -1,7 +1,7 @@
 """Daily rollups equal a from-scratch aggregation after a day of simulated events (SQLite, PostgreSQL).
 
-The events go through the real services (register, open, assign, start, complete, decide) and
-each is followed by the refresh call the services will make (see portsight.services.rollups).
+The events go through the real services (register, open, assign, start, complete, decide), which
+refresh the rollup slices they touch in their own transaction; the test makes no refresh call.
 The from-scratch side reads the source rows and applies portsight.domain.stats in Python, so
 the SQL of the rollups is checked against the definitions themselves.
 """
@@ -41,8 +41,6 @@ from portsight.services.rollups import (
     COUNTS,
     rebuild_rollups,
     refresh_rollups,
-    refresh_rollups_for_declaration,
-    refresh_rollups_for_inspection,
 )
 
 ENTERPRISES = [
@@ -110,12 +108,10 @@ def simulate_day(db, sup, insp, day_start: datetime, count: int = 36, seed: int 
             },
             now=declared,
         )
-        refresh_rollups_for_declaration(db, decl)
         if rng.random() < 0.35:
             continue  # not selected for inspection
         t = declared + timedelta(minutes=rng.randrange(5, 120))
         insp_id = open_inspection(db, sup, decl, now=t)
-        refresh_rollups_for_inspection(db, insp_id)
         if rng.random() < 0.15:
             continue  # still waiting at the end of the day
         assign_inspectors(db, sup, insp_id, [2], now=t + timedelta(minutes=5))
@@ -134,14 +130,11 @@ def simulate_day(db, sup, insp, day_start: datetime, count: int = 36, seed: int 
                 ],
             )
         complete_inspection(db, insp, insp_id, now=done)
-        refresh_rollups_for_inspection(db, insp_id)
         decided = done + timedelta(minutes=rng.randrange(1, 90))
         decision = rng.choice(["release", "release", "release", "hold", "return"])
         decide_inspection(db, insp, insp_id, decision, now=decided)
-        refresh_rollups_for_inspection(db, insp_id)
         if decision == "hold" and rng.random() < 0.6:
             decide_inspection(db, sup, insp_id, "release", now=decided + timedelta(hours=rng.randrange(2, 40)))
-            refresh_rollups_for_inspection(db, insp_id)
 
 
 def from_scratch(db) -> dict[tuple, dict[str, float]]:
