@@ -164,7 +164,7 @@ def render_rule(row: dict) -> None:
             f"**{tr('rules.effective')}** {date_text(row['effective_from'], 'rules.since_always')} → "
             f"{date_text(row['effective_to'], 'rules.open_ended')}  \n"
             f"**{tr('rules.in_force_today')}** {yes_no(row['in_force'])}  \n"
-            f"**{tr('rules.col_scope')}** {scope_text(row)}  \n"
+            f"**{tr('rules.scope_heading')}** {scope_text(row)}  \n"
             f"**{tr('rules.finding')}** {row['finding_zh'] if lang() == 'zh_CN' else row['finding_en']}"
         )
         if row["step"]:
