@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from portsight.clock import utcnow
-from portsight.db.models import AuditEntry, Declaration, Enterprise, GoodsLine, Port, RuleSetting
+from portsight.db.models import AuditEntry, Declaration, Enterprise, GoodsLine, Inspection, Port, RuleSetting
 from portsight.db.session import make_engine, unit_of_work
 from portsight.domain.access import AccessDenied
 from portsight.domain.rules import KINDS, RULES_DIR, SCOPE_KEYS
@@ -190,3 +190,49 @@ def test_labels_built_at_run_time_exist(lang):
     keys += [f"rules.scope_{k}" for k in ("any", "universal", *SCOPE_KEYS)]
     keys += [f"rules.unit_{u}" for u in ("declarations", "step_results", "inspections")]
     assert not [k for k in keys if k not in catalogue(lang)]
+
+
+def add_dishonest_declaration(url: str, inspected: bool) -> None:
+    engine = make_engine(url)
+    with unit_of_work(engine) as s:
+        port = s.scalar(select(Port).where(Port.code == "CNNGB"))
+        ent = Enterprise(uscc="91310000MA1RULESDX", name="Dishonest Trading Co.", credit_tier="dishonest")
+        s.add(ent)
+        s.flush()
+        dec = Declaration(number="DEC-RULES-DISHONEST", port_id=port.id, enterprise_id=ent.id, direction="import",
+                          transport_mode="sea", origin_country="DE",
+                          declared_at=utcnow() - timedelta(days=1))  # fmt: skip
+        s.add(dec)
+        s.flush()
+        if inspected:
+            s.add(Inspection(declaration_id=dec.id, port_id=port.id, state="released", priority=1,
+                             created_at=utcnow() - timedelta(hours=20)))  # fmt: skip
+    engine.dispose()
+
+
+def test_backtest_of_a_selection_rule_shows_the_tiers_rate_against_the_requirement(new_app, app_db):
+    add_dishonest_declaration(app_db[1], inspected=True)
+    at = open_page(new_app, "admin")
+    pick(at, "credit_dishonest_inspection_rate")
+    at.button(key="rules.backtest_run").click().run()
+    assert not at.exception and not errors(at), errors(at)
+    by_port = next(t.value for t in at.table if "Port" in t.value.columns)
+    assert by_port.to_dict("records") == [
+        {
+            "Port": "CNNGB",
+            "Declarations examined": 1,
+            "Would have hit": 1,
+            "Share": "100.0%",
+            "Inspection rate": "100.0%",
+            "Meets the requirement": "yes",
+        },  # fmt: skip
+    ]
+
+
+def test_the_page_speaks_chinese(new_app):
+    at = open_page(new_app, "supervisor")
+    at.radio(key="sidebar.lang").set_value("zh_CN").run()
+    assert not at.exception and not errors(at)
+    assert at.title[0].value == "规则管理"
+    assert at.toggle(key="rules.switch").label == "规则已启用"
+    assert "查验清单项" in at.multiselect(key="rules.kinds").options
