@@ -135,8 +135,13 @@ def mutated_json(draw) -> bytes:
     decls = doc["declarations"]
     for _ in range(draw(st.integers(1, 4))):
         d = decls[draw(st.integers(0, len(decls) - 1))]
+        if not d:
+            continue
         if kind == "value":
-            target = d if draw(st.booleans()) else d["goods"][draw(st.integers(0, len(d["goods"]) - 1))]
+            # an earlier mutation may have replaced the goods list: then mutate the declaration itself
+            goods = d.get("goods")
+            lines = [g for g in goods if isinstance(g, dict) and g] if isinstance(goods, list) else []
+            target = lines[draw(st.integers(0, len(lines) - 1))] if lines and draw(st.booleans()) else d
             key = draw(st.sampled_from(sorted(target)))
             target[key] = draw(json_values)
         else:
