@@ -63,6 +63,15 @@ def _cmd_rules_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_health(args: argparse.Namespace) -> int:
+    from portsight.health import run_checks
+
+    checks = run_checks(args.url, load_settings().database_url, script=not args.no_script, timeout=args.timeout)
+    for check in checks:
+        print(check.line())
+    return 0 if all(c.ok for c in checks) else 1
+
+
 def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -93,6 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="load and check every rule file; exit 3 naming the file, rule and field of a fault"
     )
     rules.set_defaults(handler=_cmd_rules_check)
+
+    health = sub.add_parser("health", help="check a running replica over HTTP and ping its database; exit 1 if not")
+    health.add_argument("--url", help="the replica's base URL, e.g. http://127.0.0.1:8501 (omit: database only)")
+    health.add_argument("--no-script", action="store_true", help="skip /_stcore/script-health-check")
+    health.add_argument("--timeout", type=float, default=5.0, help="seconds per check (default 5)")
+    health.set_defaults(handler=_cmd_health)
 
     exchange_cli.add_subcommands(sub)  # import, export (portsight/exchange/cli.py)
     return parser
