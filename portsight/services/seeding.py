@@ -32,10 +32,11 @@ import bisect
 import math
 import random
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from itertools import accumulate
+from operator import itemgetter
 
 from sqlalchemy import Connection, delete, func, insert, select, text
 from sqlalchemy.orm import Session
@@ -190,6 +191,9 @@ EXPERTS = (("expert.food", "food, meat, seafood, dairy, fruit"), ("expert.waste"
            ("expert.plant", "wood, grain, plant quarantine"))  # fmt: skip
 
 
+_HAS_ID: dict[type, bool] = {}
+
+
 def container_check_digit(prefix: str) -> int:
     """ISO 6346 check digit of the first 10 characters (owner code, category, serial)."""
     total = sum((int(ch) if ch.isdigit() else _LETTER_VALUES[ch]) << i for i, ch in enumerate(prefix[:10]))
@@ -286,7 +290,10 @@ class _Seeder:
         self._closed_at = now
 
     def add(self, model: type, row: dict) -> int:
-        if "id" in m.Base.metadata.tables[model.__tablename__].c and "id" not in row:
+        has_id = _HAS_ID.get(model)
+        if has_id is None:
+            has_id = _HAS_ID[model] = "id" in model.__table__.c
+        if has_id and "id" not in row:
             row["id"] = self.next_id.get(model, 1)
             self.next_id[model] = row["id"] + 1
         self.rows.setdefault(model, []).append(row)
@@ -444,15 +451,16 @@ class _Seeder:
 
     # -- rules and policy, cached per day and per declaration shape ------------------------------------------------
 
-    def _day(self, day: date) -> tuple[tuple, draw.SelectionPolicy]:
+    def _day(self, day: date) -> tuple[int, draw.SelectionPolicy]:
         """The catalogue's state on a day (rules in force, parameter values) and the selection policy."""
         info = self._days.get(day)
         if info is None:
-            sig = tuple(
+            state = tuple(
                 (r.id, tuple((n, p.at(day)) for n, p in sorted(r.parameters.items())))
                 for r in self.catalogue.rules
                 if r.in_force(day)
             )
+            sig = self._signatures.setdefault(state, len(self._signatures))  # a small int hashes fast
             policy = self._policies.get(sig)
             if policy is None:
                 policy = self._policies[sig] = draw.policy_from_catalogue(day, self.catalogue)
@@ -466,7 +474,7 @@ class _Seeder:
 
     def _hits(self, shape: tuple, day: date, sig: tuple) -> list:
         """Alert rules the declaration hits by scope alone (prohibited goods): they force inspection."""
-        key = (shape, sig)
+        key = (shape[:6], sig)  # the number of containers does not change what a scope matches
         hits = self._hit_cache.get(key)
         if hits is None:
             hits = self._hit_cache[key] = [
@@ -504,7 +512,9 @@ class _Seeder:
         rng = self.rng
         self.catalogue: RuleCatalogue = default_catalogue()
         self._days: dict = {}
+        self._signatures: dict = {}
         self._policies: dict = {}
+        self._inputs: dict = {}
         self._hit_cache: dict = {}
         self._checklists: dict = {}
         self._ctx_fields: dict = {}
@@ -630,11 +640,16 @@ class _Seeder:
         forced_share = self._forced_share(tier, drawn, bool(hits))
         seed = draw.derive_seed(f"demo-{self.seed}", "select", did)
         decision = draw.decide(tier, seed, hits, policy, forced_share)
-        inputs = draw.selection_inputs(
-            tier, hits, policy, forced_share, declaration_id=did, declaration_number=decl["number"],
-            enterprise_id=decl["eid"], port_id=decl["pid"], enterprise_credit_tier=tier,
-            inspectors_needed=decision.inspectors_needed,
-        )  # fmt: skip
+        # What select_declaration records, built once per (tier, hits, policy): only the share and context vary.
+        proto_key = (tier, tuple(hits), sig)
+        proto = self._inputs.get(proto_key)
+        if proto is None:
+            proto = self._inputs[proto_key] = draw.selection_inputs(tier, hits, policy, 0.0)
+        inputs = {
+            **proto, "forced_share": float(forced_share), "declaration_id": did, "declaration_number": decl["number"],
+            "enterprise_id": decl["eid"], "port_id": decl["pid"], "enterprise_credit_tier": tier,
+            "inspectors_needed": decision.inspectors_needed,
+        }  # fmt: skip
         sid = self.add(m.Selection, {
             "declaration_id": did, "outcome": decision.outcome.value, "reasons": [dict(r) for r in decision.reasons],
             "rate": decision.rate, "seed": seed, "inputs": inputs, "code_version": CODE_VERSION,
@@ -687,8 +702,11 @@ class _Seeder:
                 ]  # fmt: skip
                 result = draw.dispatch(candidates, needed, seed)
                 if not result.shortfall:
-                    inputs = draw.dispatch_inputs(candidates, needed, inspection_id=iid, enterprise_id=eid,
-                                                  at=at.isoformat())  # fmt: skip
+                    # = draw.dispatch_inputs(candidates, ...), without dataclasses.asdict's deep copies
+                    inputs = draw.dispatch_inputs([], needed, inspection_id=iid, enterprise_id=eid, at=at.isoformat())
+                    inputs["candidates"] = [
+                        {f: getattr(c, f) for f in _CANDIDATE_FIELDS} for c in sorted(candidates, key=_by_user)
+                    ]
                     return at, result.user_ids, {"seed": seed, "inputs": inputs}
             at = _next_work_time(at.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1))
             at += timedelta(minutes=self.rng.randint(1, 20))
@@ -1024,6 +1042,13 @@ class _Seeder:
         return counts
 
 
+_CANDIDATE_FIELDS = tuple(f.name for f in fields(draw.Candidate))
+
+
+def _by_user(candidate: draw.Candidate) -> int:
+    return candidate.user_id
+
+
 SEVEN_POINTS = ("front_wall", "left_side", "right_side", "floor", "ceiling_roof", "doors", "undercarriage")
 
 
@@ -1064,16 +1089,26 @@ def _bulk_insert(conn: Connection, table, rows: list[dict]) -> None:
     processors = [(c, table.c[c].type._cached_bind_processor(dialect)) for c in cols]
     escaped = getattr(compiled, "escaped_bind_names", None) or {}
 
-    def convert(row: dict) -> dict:
-        return {escaped.get(c, c): (proc(row[c]) if proc else row[c]) for c, proc in processors}
-
-    positional = compiled.positional
-    order = [escaped.get(n, n) for n in (compiled.positiontup or [])] if positional else None
     sql = str(compiled)
+    if compiled.positional:  # SQLite: tuples in the statement's parameter order, converted column by column
+        unescaped = {v: k for k, v in escaped.items()}
+        by_name = dict(processors)
+        names = [unescaped.get(n, n) for n in compiled.positiontup]
+        getter = itemgetter(*names)
+        convert = [(j, by_name[c]) for j, c in enumerate(names) if by_name[c] is not None]
+        for i in range(0, len(rows), BATCH):
+            raw = [getter(r) for r in rows[i : i + BATCH]]
+            if len(names) == 1:
+                raw = [(v,) for v in raw]
+            if convert:
+                columns = list(zip(*raw, strict=True))
+                for j, proc in convert:
+                    columns[j] = list(map(proc, columns[j]))
+                raw = list(zip(*columns, strict=True))
+            conn.exec_driver_sql(sql, raw)
+        return
     for i in range(0, len(rows), BATCH):
-        params = [convert(r) for r in rows[i : i + BATCH]]
-        if positional:
-            params = [tuple(p[n] for n in order) for p in params]
+        params = [{escaped.get(c, c): (p(r[c]) if p else r[c]) for c, p in processors} for r in rows[i : i + BATCH]]
         conn.exec_driver_sql(sql, params)
 
 
