@@ -21,7 +21,7 @@ from portsight.queries import inspections as inspection_queries
 from portsight.queries import overview as overview_queries
 from portsight.services import alerts as alert_services
 
-REFRESH_SECONDS = 1.0  # the live panel's period; the change token's ttl is the same
+REFRESH_SECONDS = 1.0  # the live panel's period; the change token's ttl is half of it (commit -> screen < 2 s)
 
 
 def _scope(scope: Scope) -> frozenset[int] | None:
@@ -31,7 +31,7 @@ def _scope(scope: Scope) -> frozenset[int] | None:
 # ------------------------------------------------------------------ overview
 
 
-@st.cache_data(ttl=REFRESH_SECONDS, max_entries=512, show_spinner=False)
+@st.cache_data(ttl=REFRESH_SECONDS / 2, max_entries=512, show_spinner=False)
 def load_change_token(scope: Scope) -> tuple[int, str]:
     return overview_queries.change_token(get_engine(), _scope(scope))
 
@@ -42,6 +42,27 @@ def load_overview(scope: Scope, token: tuple[int, str], minute: str) -> overview
     return overview_queries.overview(
         get_engine(), _scope(scope), utcnow(), overdue_minutes=get_settings().overdue_minutes
     )
+
+
+@st.cache_resource(ttl=120, max_entries=64, show_spinner=False)
+def overview_figures(
+    scope: Scope, token: tuple[int, str], minute: str, labels: tuple[tuple[str, str], ...], name_column: str
+) -> dict:
+    """The board's three figures, built once per change (token, minute) and language, shared by
+    every session that shows the same board: building Plotly figures is the costly part of a refresh.
+    The figures are read-only once built (never mutate them)."""
+    from components import charts_overview as charts
+
+    board = load_overview(scope, token, minute)
+    text = dict(labels)
+    statuses = {s: text[f"status_{s}"] for s in charts.PORT_STATUSES}
+    severities = {s: text[f"severity_{s}"] for s in ("high", "medium", "low")}
+    pipeline = {k: text[k] for k in charts.PIPELINE}
+    return {
+        "map": charts.ports_map_chart(board.ports, statuses, name_column=name_column, counts_label=text["map_counts"]),
+        "alerts": charts.alerts_severity_chart(board.alerts_by_severity, severities),
+        "pipeline": charts.port_pipeline_chart(board.ports, pipeline),
+    }
 
 
 def current_minute() -> str:

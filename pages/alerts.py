@@ -9,6 +9,7 @@ from components.state import current_scope, lang, require_page, tr
 from components.supervision_data import (
     acknowledge,
     assign,
+    clear_alert_readers,
     load_alert_assignees,
     load_alert_detail,
     load_alerts,
@@ -40,6 +41,8 @@ st.session_state.setdefault(STATES, ["open", "acknowledged"])
 states = f2.multiselect(tr("alerts.filter_state"), list(STATE_LABELS), format_func=STATE_LABELS.get, key=STATES,
                         placeholder=tr("alerts.any_state"))
 
+if st.button(tr("alerts.refresh"), key="alerts.refresh", icon=":material/refresh:"):
+    clear_alert_readers()
 alerts = guarded(lambda: load_alerts(scope, tuple(states), tuple(severities), 500))
 if alerts is None:
     st.stop()
@@ -75,13 +78,22 @@ st.dataframe(
 options = [int(i) for i in alerts["id"]]
 labels = {int(r["id"]): f"#{r['id']} · {SEVERITY_LABELS.get(r['severity'], r['severity'])} · {title_of(r)}"
           for _, r in alerts.iterrows()}
+# ?id=<alert> selects an alert, and keeps it on screen after it leaves the filter (e.g. once resolved).
 wanted = st.query_params.get("id")
-if wanted and wanted.isdigit() and int(wanted) in labels and SELECTED not in st.session_state:
+if wanted and wanted.isdigit():
+    if int(wanted) not in labels:
+        options.insert(0, int(wanted))
+        labels[int(wanted)] = f"#{wanted}"
     st.session_state[SELECTED] = int(wanted)
 if st.session_state.get(SELECTED) not in labels:
     st.session_state[SELECTED] = options[0]
-alert_id = st.selectbox(tr("alerts.choose"), options, format_func=labels.get, key=SELECTED)
 
+
+def _on_select() -> None:
+    st.query_params["id"] = str(st.session_state[SELECTED])
+
+
+alert_id = st.selectbox(tr("alerts.choose"), options, format_func=labels.get, key=SELECTED, on_change=_on_select)
 detail = guarded(lambda: load_alert_detail(scope, alert_id))
 if detail is None:
     st.stop()
@@ -146,6 +158,7 @@ with st.container(border=True, key="alerts.detail"):
             if st.form_submit_button(tr("alerts.reopen"), key="alerts.reopen"):
                 done = guarded(lambda: reopen(actor, alert_id, comment))
     if done is not None:
+        st.query_params["id"] = str(alert_id)
         st.rerun()
 
     st.markdown(f"**{tr('alerts.history')}**")

@@ -13,6 +13,7 @@ from components.supervision_data import (
     load_change_token,
     load_new_high_alerts,
     load_overview,
+    overview_figures,
 )
 from components.widgets import guarded, localise_times, render_empty
 from portsight.clock import utcnow
@@ -37,6 +38,10 @@ PIPELINE_LABELS = {
     "completed": tr("overview.completed"),
     "overdue": tr("overview.overdue"),
 }
+FIGURE_LABELS = tuple(sorted(
+    {**{f"status_{k}": v for k, v in STATUS_LABELS.items()}, **{f"severity_{k}": v for k, v in SEVERITY_LABELS.items()},
+     **PIPELINE_LABELS, "map_counts": tr("overview.map_counts")}.items()
+))
 
 
 def announce_new_high_alerts(token) -> None:
@@ -51,9 +56,12 @@ def announce_new_high_alerts(token) -> None:
 
 def render_board() -> None:
     token = load_change_token(scope)
-    board = load_overview(scope, token, current_minute())
+    minute = current_minute()
+    board = load_overview(scope, token, minute)
     k = board.kpis
     lg = lang()
+    name_column = "name_zh" if lg == "zh_CN" else "name_en"
+    figures = overview_figures(scope, token, minute, FIGURE_LABELS, name_column)
     with st.container(key="overview.kpis"):
         row1 = st.columns(4)
         row1[0].metric(tr("overview.declarations"), fmt_number(lg, k["declarations"]))
@@ -75,12 +83,7 @@ def render_board() -> None:
     left, right = st.columns([3, 2])
     with left:
         st.subheader(tr("overview.map"))
-        name_column = "name_zh" if lg == "zh_CN" else "name_en"
-        st.plotly_chart(
-            charts.ports_map_chart(board.ports, STATUS_LABELS, name_column=name_column,
-                                   counts_label=tr("overview.map_counts")),
-            key="overview.map_chart", config={"displayModeBar": False},
-        )
+        st.plotly_chart(figures["map"], key="overview.map_chart", config={"displayModeBar": False})
         st.subheader(tr("overview.ports"))
         table = board.ports.copy()
         table["status"] = table.apply(lambda r: STATUS_LABELS[charts.port_status(r.to_dict())], axis=1)
@@ -97,12 +100,10 @@ def render_board() -> None:
                 "alerts_high": tr("overview.alerts_high"),
             },
         )
-        st.plotly_chart(charts.port_pipeline_chart(board.ports, PIPELINE_LABELS), key="overview.pipeline_chart",
-                        config={"displayModeBar": False})
+        st.plotly_chart(figures["pipeline"], key="overview.pipeline_chart", config={"displayModeBar": False})
     with right:
         st.subheader(tr("overview.alerts"))
-        st.plotly_chart(charts.alerts_severity_chart(board.alerts_by_severity, SEVERITY_LABELS),
-                        key="overview.alerts_chart", config={"displayModeBar": False})
+        st.plotly_chart(figures["alerts"], key="overview.alerts_chart", config={"displayModeBar": False})
         st.subheader(tr("overview.feed"))
         if board.events.empty:
             render_empty("overview.no_events")
@@ -115,7 +116,8 @@ def render_board() -> None:
             ]
             with st.container(key="overview.feed", height=420):
                 st.markdown("\n".join(f"- {line}" for line in lines))
-    st.caption(tr("overview.as_of", event=token[0], seconds=REFRESH_SECONDS), help=tr("overview.as_of_help"))
+    with st.container(key="overview.as_of"):
+        st.caption(tr("overview.as_of", event=token[0], seconds=REFRESH_SECONDS), help=tr("overview.as_of_help"))
     announce_new_high_alerts(token)
 
 

@@ -1,0 +1,94 @@
+"""Alerts in a real browser: acknowledge and resolve with a comment, both in the audit history;
+the same condition firing again re-opens the same alert with its count increased."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import func, select
+
+from portsight.db.models import Alert, AuditEntry, Port
+from portsight.db.session import make_engine, unit_of_work
+from portsight.i18n import t
+from portsight.services.alerts_store import raise_alert
+from tests.e2e.conftest import start_streamlit, stop
+from tests.e2e.helpers import by_key, expect_signed_in, login
+from tests.pages.appdb import PASSWORD, prepare_app_database
+
+pytestmark = pytest.mark.browser
+KEY = "e2e:seal_mismatch:inspection:1:container:1"
+TITLE = "E2E seal on TGHU9876543: declared CN1234567, found CN9999999"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, browser) -> Iterator[tuple[str, str]]:
+    """A server of its own (no simulator, no background checks) so the test controls every raise."""
+    data_dir = tmp_path_factory.mktemp("e2e_alerts")
+    url = prepare_app_database(data_dir)
+    base, proc = start_streamlit(data_dir, url, {"PORTSIGHT_SUPERVISION": "off"})
+    yield base, url
+    stop(proc)
+
+
+def warm_up(page, base: str) -> None:
+    """Load the app once at its root first: on a fresh server, Streamlit serves the very first
+    request in its legacy pages/ mode, where /alerts would run pages/alerts.py without app.py."""
+    page.goto(base)
+    expect(by_key(page, "login.username")).to_be_visible(timeout=30_000)
+
+
+def fire(url: str) -> int:
+    """The condition fires: the same call supervision makes (upsert by dedupe key)."""
+    engine = make_engine(url)
+    with unit_of_work(engine) as session:
+        port_id = session.scalar(select(Port.id).where(Port.code == "CNSGH"))
+        raised = raise_alert(session, dedupe_key=KEY, kind="seal_mismatch", severity="high", port_id=port_id,
+                             title=TITLE, detail={"declared_seal": "CN1234567", "observed_seal": "CN9999999"})
+    engine.dispose()
+    return raised.id
+
+
+def test_acknowledge_resolve_then_firing_again_reopens_with_count_two(server, page):
+    base, url = server
+    alert_id = fire(url)
+    warm_up(page, base)
+    login(page, base, "supervisor.sgh", PASSWORD, path=f"alerts?id={alert_id}")
+    expect_signed_in(page)
+    detail = by_key(page, "alerts.detail")
+    expect(detail).to_contain_text(TITLE, timeout=20_000)
+    state = detail.locator('[data-testid="stMetric"]').filter(has_text=t("en", "alerts.state"))
+    expect(state).to_contain_text(t("en", "alerts.state_open"))
+
+    by_key(page, "alerts.ack_comment").locator("input").fill("looking into it")
+    by_key(page, "alerts.ack").locator("button").click()
+    expect(state).to_contain_text(t("en", "alerts.state_acknowledged"), timeout=20_000)
+
+    by_key(page, "alerts.resolve_comment").locator("textarea").fill("Seal replaced and photographed; carrier notified")
+    by_key(page, "alerts.resolve").locator("button").click()
+    expect(state).to_contain_text(t("en", "alerts.state_resolved"), timeout=20_000)
+    history = by_key(page, "alerts.history")
+    expect(history).to_contain_text(t("en", "alerts.action_acknowledge"))
+    expect(history).to_contain_text(t("en", "alerts.action_resolve"))
+    expect(history).to_contain_text("Seal replaced and photographed; carrier notified")
+
+    # The audit log holds both, with who did it.
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        actions = conn.execute(
+            select(AuditEntry.action, AuditEntry.actor)
+            .where(AuditEntry.entity == "alert", AuditEntry.entity_id == str(alert_id))
+            .order_by(AuditEntry.id)
+        ).all()
+    assert [tuple(a) for a in actions] == [("acknowledge", "supervisor.sgh"), ("resolve", "supervisor.sgh")]
+
+    assert fire(url) == alert_id  # the same condition fires again
+    by_key(page, "alerts.refresh").locator("button").click()
+    expect(state).to_contain_text(t("en", "alerts.state_open"), timeout=20_000)
+    count = detail.locator('[data-testid="stMetric"]').filter(has_text=t("en", "alerts.count"))
+    expect(count.locator('[data-testid="stMetricValue"]')).to_have_text("2")
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(Alert).where(Alert.dedupe_key == KEY)) == 1
+        assert conn.execute(select(Alert.state, Alert.count).where(Alert.id == alert_id)).one() == ("open", 2)
+    engine.dispose()
