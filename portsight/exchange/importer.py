@@ -54,6 +54,7 @@ from portsight.domain.inspection import FINAL_STATES
 from portsight.exchange.readers import Issue, RawRecord, read_file
 from portsight.exchange.validation import ValidDeclaration, canonical_content, validate_record
 from portsight.services.audit import record_audit
+from portsight.services.rollups import refresh_rollups_at
 
 ACCEPTED, UPDATED, UNCHANGED, REJECTED = "accepted", "updated", "unchanged", "rejected"
 STATUSES = (ACCEPTED, UPDATED, UNCHANGED, REJECTED)
@@ -282,7 +283,13 @@ def _import_batch(
                         ).one(),
                         batch_no,
                     )
+                keys = [v.data.declaration_id for v in valid]
+                before = _rollup_instants(session, keys)
                 entries = _write_batch(session, actor, valid, ports, now, batch_no) + rejected
+                changed = {e.declaration_id for e in entries if e.status in (ACCEPTED, UPDATED)}
+                _refresh_rollups(
+                    session, {k: v for k, v in before.items() if k in changed}, _rollup_instants(session, changed)
+                )
                 entries.sort(key=lambda e: (e.row, e.column))
                 counts = {s: len({e.rows + e.declaration_id for e in entries if e.status == s}) for s in STATUSES}
                 session.add(
@@ -313,6 +320,29 @@ def _import_batch(
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
+
+
+def _rollup_instants(session: Session, keys) -> dict[str, tuple[int, datetime]]:
+    """Port and declaration time of each backbone id already stored: the rollup slice it counts in."""
+    found: dict[str, tuple[int, datetime]] = {}
+    for chunk in _chunks(list(keys)):
+        for key, port_id, declared_at in session.execute(
+            select(Declaration.source_system_id, Declaration.port_id, Declaration.declared_at).where(
+                Declaration.source_system_id.in_(chunk)
+            )
+        ):
+            found[key] = (port_id, declared_at)
+    return found
+
+
+def _refresh_rollups(session: Session, *slices: dict[str, tuple[int, datetime]]) -> None:
+    """Refresh the daily rollups a batch touched: where changed declarations were and now are."""
+    by_port: dict[int, set[datetime]] = {}
+    for found in slices:
+        for port_id, declared_at in found.values():
+            by_port.setdefault(port_id, set()).add(declared_at)
+    for port_id, instants in by_port.items():
+        refresh_rollups_at(session, port_id, *instants)
 
 
 def _entry_dict(e: ReportEntry) -> dict:

@@ -35,6 +35,7 @@ from portsight.domain.inspection import (
     check_transition,
 )
 from portsight.domain.selection import may_decide
+from portsight.exchange.outbox import add_decision_to_outbox
 from portsight.services.audit import record_audit
 from portsight.services.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from portsight.services.rollups import refresh_rollups_for_inspection
@@ -273,6 +274,7 @@ def decide_inspection(
         decision = Decision(decision)
     except ValueError as exc:
         raise InvalidInput(f"'{decision}' is not a decision (release, hold, return, destroy).") from exc
+    now = now or utcnow()
     require_role(actor, Role.INSPECTOR, Role.SUPERVISOR)
     with unit_of_work(db) as session:
         inspection = _load(session, inspection_id)
@@ -295,7 +297,7 @@ def decide_inspection(
             actor,
             inspection,
             DECISION_STATE[decision],
-            now or utcnow(),
+            now,
             "decide",
             {"decision": decision.value},
         )
@@ -303,4 +305,6 @@ def decide_inspection(
         inspection.decided_by_id = actor.user_id
         session.flush()
         refresh_rollups_for_inspection(session, inspection.id)
+        # Last write before commit: the outbox lock (PostgreSQL) is held only briefly.
+        add_decision_to_outbox(session, inspection.id, now=now)
         return {**result, "decision": decision.value}

@@ -16,6 +16,7 @@ from portsight import reference
 from portsight.db.models import (
     AuditEntry,
     Container,
+    DailyRollup,
     Declaration,
     Enterprise,
     Finding,
@@ -150,6 +151,37 @@ def test_changed_row_updates_the_declaration_and_is_audited(served):
     assert set(audit.after) == {"goods", "containers"}
     assert any(g["quantity"] == 999999 for g in audit.after["goods"])
     assert not any(g["quantity"] == 999999 for g in audit.before["goods"])
+
+
+def _rolled_up_days(db) -> dict:
+    rows = db.execute(
+        select(DailyRollup.port_id, DailyRollup.day, func.sum(DailyRollup.declarations))
+        .group_by(DailyRollup.port_id, DailyRollup.day)
+        .having(func.sum(DailyRollup.declarations) > 0)
+    )
+    return {(p, str(d)[:10]): n for p, d, n in rows}
+
+
+def test_imports_keep_the_daily_rollups_current_where_declarations_were_and_are(served):
+    db = served
+    rows = declaration_rows(6, seed=22, prefix="ROL")
+    accepted = [
+        e.declaration_id
+        for e in import_bytes(db, SYSTEM, "rollups.csv", _csv(rows), now=NOW).entries
+        if e.status == "accepted"
+    ]
+    first = _rolled_up_days(db)
+    assert accepted and sum(first.values()) == count(db, Declaration) == len(accepted)
+
+    moved = [dict(r) for r in rows]
+    for row in moved:  # every row of the declaration carries its declaration fields
+        if row["declaration_id"] == accepted[0]:
+            row["declared_at"] = "2026-01-15T03:00:00+00:00"  # a day no other row falls on
+    import_bytes(db, SYSTEM, "rollups-moved.csv", _csv(moved), now=NOW)
+    after = _rolled_up_days(db)
+    assert sum(after.values()) == len(accepted)  # counted once: on its new day, no longer on its old one
+    assert any(day == "2026-01-15" for _, day in after)
+    assert after != first
 
 
 def test_rejected_rows_are_reported_with_column_and_reason_and_not_written(served):

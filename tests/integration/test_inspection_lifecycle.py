@@ -14,6 +14,7 @@ from portsight.db.models import (
     Inspection,
     InspectionTransition,
     InspectorAssignment,
+    OutboxEntry,
     Port,
     User,
     UserPort,
@@ -148,6 +149,9 @@ def test_an_inspection_goes_from_pending_to_released_with_transitions_and_audit(
     assert audit[-1].before == {"state": "completed"}
     assert audit[-1].after == {"state": "released", "decision": "release"}
     assert _count(db, AuditEntry, entity="declaration", entity_id=str(decl)) == 1
+    # The result is queued for the backbone in the same transaction as the decision.
+    sent = db.execute(select(OutboxEntry.kind, OutboxEntry.payload).where(OutboxEntry.inspection_id == insp)).all()
+    assert [(k, p["decision"]) for k, p in sent if k == "decision"] == [("decision", "release")]
 
 
 def test_a_forbidden_transition_raises_and_leaves_nothing_half_written(db, world):
