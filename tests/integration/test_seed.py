@@ -143,3 +143,168 @@ def test_services_can_insert_after_the_seed_assigned_ids(db):
     )
     new_id = open_inspection(db, SYSTEM, declaration_id, now=NOW)
     assert new_id > db.scalar(select(func.count()).select_from(m.Inspection)) - 1
+
+
+# --------------------------------------------------------------------------- what the product would record
+
+
+@pytest.fixture
+def seeded_db(db):
+    seed_demo(db, weeks=2, seed=7, now=NOW, password_hash="x")
+    return db
+
+
+def _facts(conn, declaration_id: int):
+    from portsight.domain.checklist import ContainerFacts, DeclarationFacts, GoodsLineFacts
+
+    head = conn.execute(
+        select(m.Declaration.transport_mode, m.Declaration.origin_country, m.Declaration.declared_at,
+               m.Declaration.number, m.Port.kind, m.Enterprise.credit_tier)
+        .join(m.Port, m.Port.id == m.Declaration.port_id)
+        .join(m.Enterprise, m.Enterprise.id == m.Declaration.enterprise_id)
+        .where(m.Declaration.id == declaration_id)
+    ).one()  # fmt: skip
+    goods = conn.execute(
+        select(m.GoodsLine.hs_code, m.GoodsLine.description, m.GoodsLine.quantity, m.GoodsLine.unit,
+               m.GoodsLine.gross_weight_kg)
+        .where(m.GoodsLine.declaration_id == declaration_id).order_by(m.GoodsLine.line_no)
+    ).all()  # fmt: skip
+    boxes = conn.execute(
+        select(m.Container.id, m.Container.number, m.Container.size_type, m.Container.declared_seal)
+        .where(m.Container.declaration_id == declaration_id)
+        .order_by(m.Container.id)
+    ).all()
+    facts = DeclarationFacts(
+        transport_mode=head.transport_mode,
+        port_kind=head.kind,
+        origin_country=head.origin_country,
+        credit_tier=head.credit_tier,
+        goods=tuple(GoodsLineFacts(*g) for g in goods),
+        containers=tuple(ContainerFacts(b.number, b.size_type, b.declared_seal) for b in boxes),
+        declared_on=(as_utc(head.declared_at) + timedelta(hours=8)).date(),  # local date in China
+        number=head.number,
+    )
+    return facts, {b.id: b for b in boxes}
+
+
+def test_seeded_step_results_are_what_the_rules_make_of_their_values(seeded_db):
+    """Re-judge a sample from scratch: checklist from the declaration, values through judge()."""
+    from portsight.domain.checklist import generate_checklist, step_context
+    from portsight.domain.rules import judge
+
+    db = seeded_db
+    with_findings = select(m.Finding.inspection_id).distinct().order_by(m.Finding.inspection_id).limit(25)
+    others = select(m.StepResult.inspection_id).distinct().order_by(m.StepResult.inspection_id).limit(25)
+    sample = sorted(set(db.scalars(with_findings)) | set(db.scalars(others)))
+    assert len(sample) > 30
+    checked = non_conforming = 0
+    for inspection_id in sample:
+        declaration_id = db.scalar(select(m.Inspection.declaration_id).where(m.Inspection.id == inspection_id))
+        facts, boxes = _facts(db, declaration_id)
+        steps = {s.key: s for s in generate_checklist(facts, facts.declared_on)}
+        stored_findings = Counter(
+            db.execute(
+                select(m.Finding.step_key, m.Finding.container_id, m.Finding.rule_id).where(
+                    m.Finding.inspection_id == inspection_id
+                )
+            ).all()
+        )
+        judged_findings = Counter()
+        steps_of = select(m.StepResult.__table__).where(m.StepResult.inspection_id == inspection_id)
+        for row in db.execute(steps_of):
+            step = steps[row.step_key]  # the key is one of the checklist's
+            assert set(row.values) <= {i.name for i in step.inputs}, row.values
+            assert row.rules_applied == list(step.rule_ids)
+            box = boxes.get(row.container_id)
+            container = next((c for c in facts.containers if box and c.number == box.number), None)
+            assert (container is not None) == step.per_container
+            judgement = judge(step, row.values, step_context(facts, container), facts.declared_on)
+            assert judgement.outcome == row.outcome, (row.step_key, row.values, judgement)
+            judged_findings.update((row.step_key, row.container_id, f.rule_id) for f in judgement.findings)
+            checked += 1
+            non_conforming += row.outcome == "non_conforming"
+        assert judged_findings == stored_findings
+    assert checked > 200 and non_conforming > 10
+
+
+def test_every_seeded_finding_cites_its_rule(seeded_db):
+    from portsight.domain.rules import default_catalogue
+
+    catalogue = default_catalogue()
+    rows = seeded_db.execute(select(m.Finding.rule_id, m.Finding.severity, m.Finding.citation)).all()
+    assert len(rows) > 20
+    for rule_id, severity, citation in rows:
+        rule = catalogue.get(rule_id)
+        assert severity == rule.severity
+        assert citation == f"{rule.basis.citation().zh}\n{rule.basis.citation().en}"
+
+
+def test_seeded_draws_replay_exactly(seeded_db):
+    from portsight.services.selection import replay_dispatch, replay_selection
+
+    db = seeded_db
+    ids = list(db.scalars(select(m.Selection.id).order_by(m.Selection.id).limit(400)))
+    forced = list(db.scalars(select(m.Selection.id).where(m.Selection.rate == 1.0).order_by(m.Selection.id).limit(50)))
+    for selection_id in ids + forced:
+        replay = replay_selection(db, selection_id)
+        assert replay.matches, (selection_id, replay.stored, replay.recomputed)
+    # A second inspector recorded at a return or destruction was not drawn: replay the drawn teams.
+    drawn_only = (
+        select(m.InspectorAssignment.inspection_id)
+        .group_by(m.InspectorAssignment.inspection_id)
+        .having(func.count() == func.count(m.InspectorAssignment.draw_seed))
+        .order_by(m.InspectorAssignment.inspection_id)
+        .limit(200)
+    )
+    inspections = list(db.scalars(drawn_only))
+    assert len(inspections) > 50
+    assert all(replay_dispatch(db, i).matches for i in inspections)
+
+
+def test_seeded_teams_were_on_duty_and_the_roster_runs_past_now(seeded_db):
+    db = seeded_db
+    off_duty = db.scalar(
+        select(func.count())
+        .select_from(m.InspectorAssignment)
+        .join(m.Inspection, m.Inspection.id == m.InspectorAssignment.inspection_id)
+        .where(
+            m.InspectorAssignment.draw_seed.is_not(None),
+            ~select(m.DutyShift.id)
+            .where(
+                m.DutyShift.user_id == m.InspectorAssignment.user_id,
+                m.DutyShift.port_id == m.Inspection.port_id,
+                m.DutyShift.starts_at <= m.InspectorAssignment.assigned_at,
+                m.DutyShift.ends_at > m.InspectorAssignment.assigned_at,
+            )
+            .exists(),
+        )
+    )
+    assert off_duty == 0
+    last_shift = as_utc(db.scalar(select(func.max(m.DutyShift.ends_at))))
+    assert last_shift > NOW + timedelta(days=3)
+
+
+def test_non_conformity_varies_by_goods(seeded_db):
+    """Recycled copper (impurity, radiation) fails far more often than machinery."""
+    rows = seeded_db.execute(
+        select(func.substr(m.GoodsLine.hs_code, 1, 2), m.Inspection.id, func.count(m.Finding.id))
+        .join(m.Inspection, m.Inspection.declaration_id == m.GoodsLine.declaration_id)
+        .outerjoin(m.Finding, m.Finding.inspection_id == m.Inspection.id)
+        .where(m.GoodsLine.line_no == 1, m.Inspection.completed_at.is_not(None))
+        .group_by(func.substr(m.GoodsLine.hs_code, 1, 2), m.Inspection.id)
+    ).all()
+    rate = {}
+    for chapter in ("74", "84"):
+        found = [n > 0 for ch, _, n in rows if ch == chapter]
+        rate[chapter] = sum(found) / len(found)
+    assert rate["74"] > 2 * rate["84"]
+
+
+def test_the_seed_ends_with_rollups_equal_to_a_rebuild(seeded_db):
+    from portsight.services.rollups import rebuild_rollups
+
+    cols = [c for c in m.DailyRollup.__table__.c]
+    before = seeded_db.execute(select(*cols).order_by(*cols[:4])).all()
+    assert before
+    rebuild_rollups(seeded_db)
+    assert seeded_db.execute(select(*cols).order_by(*cols[:4])).all() == before
