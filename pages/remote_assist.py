@@ -45,6 +45,7 @@ K_CONCLUDE = "assist.conclude"
 K_WATCH = "assist.watch"
 K_LAST_STATE = "assist.last_state"  # (session id, state) the page last showed
 K_LAST_SESSION = "assist.last_session"  # the call this tab last took part in (its record is shown after)
+ROUTE_COOKIE = "portsight_route"  # nginx's pin cookie in front of several replicas (deploy/nginx)
 
 actor = require_page("remote_assist")
 settings = get_settings()
@@ -136,9 +137,24 @@ def render_live_panel(session_id: int) -> None:
     render_gallery(record["snapshots"])
 
 
+def pin_to_room(session_id: int) -> None:
+    """Several replicas behind nginx: both parties must reach the room's replica (docs/deployment.md).
+
+    The URL names the room (nginx routes /remote_assist?room=<id> by it), so a reload lands there;
+    a tab pinned to another replica by nginx's cookie gets the link. Without nginx: no cookie, no-op.
+    """
+    if st.query_params.get("room") != str(session_id):
+        st.query_params["room"] = str(session_id)
+    pin = st.context.cookies.get(ROUTE_COOKIE)
+    if pin is not None and pin != f"room-{session_id}":
+        st.warning(tr("assist.room_elsewhere"), icon=":material/dns:")
+        st.link_button(tr("assist.open_room"), f"remote_assist?room={session_id}", icon=":material/open_in_new:")
+
+
 def render_call(session_id: int, role: str, record: dict) -> None:
     st.session_state[K_LAST_SESSION] = session_id
     st.session_state[K_LAST_STATE] = (session_id, record["state"])
+    pin_to_room(session_id)
     room = registry.room(session_id)
     if settings.recording and role == webrtc.INSPECTOR:
         st.warning(tr("assist.recording_on"), icon=":material/radio_button_checked:")
