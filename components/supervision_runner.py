@@ -64,10 +64,17 @@ def _enabled() -> bool:
     return os.environ.get("PORTSIGHT_SUPERVISION", "on").strip().lower() not in {"0", "off", "false", "no"}
 
 
+class _NotReady(RuntimeError):
+    pass
+
+
 @st.cache_resource(show_spinner=False)
 def _runner(url: str) -> SupervisionRunner:
-    from components.data import get_engine, get_settings
+    """Created once per process and URL; raising (database not ready) leaves nothing cached."""
+    from components.data import database_problem, get_engine, get_settings
 
+    if database_problem() is not None:
+        raise _NotReady(url)
     period = float(os.environ.get("PORTSIGHT_SUPERVISION_SECONDS", DEFAULT_PERIOD))
     limits = SupervisionLimits.from_settings(get_settings())
     return SupervisionRunner(get_engine(), limits, period).start()
@@ -77,12 +84,12 @@ def start_supervision_once() -> SupervisionRunner | None:
     """Start the periodic checks once per process (no-op when switched off or already running)."""
     if not _enabled():
         return None
-    from components.data import database_problem, get_settings
+    from components.data import get_settings
 
-    if database_problem() is not None:
-        return None
     try:
         return _runner(get_settings().database_url)
+    except _NotReady:
+        return None
     except Exception:  # noqa: BLE001 - the pages must work without the background checks
         log.exception("the supervision checks could not be started")
         return None

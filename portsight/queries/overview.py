@@ -94,11 +94,8 @@ def latest_events(db: Database, port_ids: Iterable[int] | None, limit: int = 15,
         .limit(limit)
     )
     with connection(db) as conn:
-        rows = [dict(r._mapping) for r in conn.execute(stmt)]
-    df = pd.DataFrame(rows, columns=["id", "at", "actor", "action", "entity", "entity_id", "port", "after"])
-    if not df.empty:
-        df["at"] = df["at"].map(as_utc)
-    return df
+        rows = [(*r[:1], as_utc(r[1]), *r[2:]) for r in conn.execute(stmt)]
+    return pd.DataFrame(rows, columns=["id", "at", "actor", "action", "entity", "entity_id", "port", "after"])
 
 
 def release_minutes_today(db: Database, port_ids: Iterable[int] | None, now: datetime) -> list[float]:
