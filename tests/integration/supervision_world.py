@@ -71,8 +71,14 @@ class World:
             insert(GoodsLine),
             [
                 {
-                    "declaration_id": did, "line_no": 1, "hs_code": hs, "description": f"goods {hs}",
-                    "quantity": 10, "unit": "kg", "gross_weight_kg": 10, "value": 100,
+                    "declaration_id": did,
+                    "line_no": 1,
+                    "hs_code": hs,
+                    "description": f"goods {hs}",
+                    "quantity": 10,
+                    "unit": "kg",
+                    "gross_weight_kg": 10,
+                    "value": 100,
                 }
             ],
         )
@@ -102,9 +108,15 @@ class World:
             insert(Inspection).returning(Inspection.id),
             [
                 {
-                    "declaration_id": declaration_id, "port_id": port_id, "state": state, "priority": 0,
-                    "created_at": created_at or self.now - timedelta(minutes=30), "started_at": started_at,
-                    "completed_at": completed_at, "decided_at": decided_at, "decision": decision,
+                    "declaration_id": declaration_id,
+                    "port_id": port_id,
+                    "state": state,
+                    "priority": 0,
+                    "created_at": created_at or self.now - timedelta(minutes=30),
+                    "started_at": started_at,
+                    "completed_at": completed_at,
+                    "decided_at": decided_at,
+                    "decision": decision,
                 }
             ],
         ).scalar_one()
@@ -119,14 +131,27 @@ class World:
 
         return self.db.scalar(select(Inspection.declaration_id).where(Inspection.id == inspection_id))
 
-    def step(self, inspection_id: int, step_key: str, outcome: str, values: dict, *, at: datetime,
-             container_id: int | None = None) -> None:
+    def step(
+        self,
+        inspection_id: int,
+        step_key: str,
+        outcome: str,
+        values: dict,
+        *,
+        at: datetime,
+        container_id: int | None = None,
+    ) -> None:
         self.db.execute(
             insert(StepResult),
             [
                 {
-                    "inspection_id": inspection_id, "step_key": step_key, "container_id": container_id,
-                    "outcome": outcome, "values": values, "rules_applied": [], "recorded_at": at,
+                    "inspection_id": inspection_id,
+                    "step_key": step_key,
+                    "container_id": container_id,
+                    "outcome": outcome,
+                    "values": values,
+                    "rules_applied": [],
+                    "recorded_at": at,
                 }
             ],
         )
@@ -142,22 +167,42 @@ class World:
             insert(Evidence),
             [
                 {
-                    "inspection_id": inspection_id, "step_key": "goods", "sha256": "0" * 64, "media_type": "image/jpeg",
-                    "size_bytes": 10, "source": "camera", "taken_at": at,
+                    "inspection_id": inspection_id,
+                    "step_key": "goods",
+                    "sha256": "0" * 64,
+                    "media_type": "image/jpeg",
+                    "size_bytes": 10,
+                    "source": "camera",
+                    "taken_at": at,
                 }
             ],
         )
 
-    def alert(self, *, port_id: int | None = SGH, severity: str = "high", state: str = "open", key: str | None = None,
-              kind: str = "overdue", raised_at: datetime | None = None) -> int:
+    def alert(
+        self,
+        *,
+        port_id: int | None = SGH,
+        severity: str = "high",
+        state: str = "open",
+        key: str | None = None,
+        kind: str = "overdue",
+        raised_at: datetime | None = None,
+    ) -> int:
         at = raised_at or self.now
         return self.db.execute(
             insert(Alert).returning(Alert.id),
             [
                 {
-                    "dedupe_key": key or f"test:{next(_ids)}", "kind": kind, "severity": severity, "port_id": port_id,
-                    "title": f"{kind} at {port_id}", "detail": {}, "state": state, "count": 1,
-                    "first_raised_at": at, "last_raised_at": at,
+                    "dedupe_key": key or f"test:{next(_ids)}",
+                    "kind": kind,
+                    "severity": severity,
+                    "port_id": port_id,
+                    "title": f"{kind} at {port_id}",
+                    "detail": {},
+                    "state": state,
+                    "count": 1,
+                    "first_raised_at": at,
+                    "last_raised_at": at,
                 }
             ],
         ).scalar_one()
@@ -165,8 +210,16 @@ class World:
     def event(self, *, port_id: int | None = SGH, action: str = "register", entity: str = "declaration") -> int:
         return self.db.execute(
             insert(AuditEntry).returning(AuditEntry.id),
-            [{"at": utcnow(), "actor": "test", "action": action, "entity": entity, "entity_id": "1",
-              "port_id": port_id}],
+            [
+                {
+                    "at": utcnow(),
+                    "actor": "test",
+                    "action": action,
+                    "entity": entity,
+                    "entity_id": "1",
+                    "port_id": port_id,
+                }
+            ],
         ).scalar_one()
 
 
@@ -175,10 +228,24 @@ def make_world(db, now: datetime | None = None) -> World:
     db.execute(
         insert(Port),
         [
-            {"id": SGH, "code": "CNSGH", "name_en": "Shanghai", "name_zh": "上海", "kind": "sea", "lat": 31.2,
-             "lon": 121.5},
-            {"id": NBO, "code": "CNNBO", "name_en": "Ningbo", "name_zh": "宁波", "kind": "sea", "lat": 29.9,
-             "lon": 121.6},
+            {
+                "id": SGH,
+                "code": "CNSGH",
+                "name_en": "Shanghai",
+                "name_zh": "上海",
+                "kind": "sea",
+                "lat": 31.2,
+                "lon": 121.5,
+            },
+            {
+                "id": NBO,
+                "code": "CNNBO",
+                "name_en": "Ningbo",
+                "name_zh": "宁波",
+                "kind": "sea",
+                "lat": 29.9,
+                "lon": 121.6,
+            },
         ],
     )
     db.execute(
@@ -203,8 +270,10 @@ def make_world(db, now: datetime | None = None) -> World:
             for i, n, r, a in users
         ],
     )
-    db.execute(insert(UserPort), [{"user_id": 2, "port_id": SGH}, {"user_id": 3, "port_id": NBO},
-                                  {"user_id": 4, "port_id": SGH}])
+    db.execute(
+        insert(UserPort),
+        [{"user_id": 2, "port_id": SGH}, {"user_id": 3, "port_id": NBO}, {"user_id": 4, "port_id": SGH}],
+    )
     return World(
         db=db,
         now=now,

@@ -47,10 +47,14 @@ def test_acknowledge_then_resolve_with_comment_is_audited_with_who(w):
     resolve_alert(w.db, w.sup_sgh, alert, "  seal replaced, photos filed  ")
     row = w.db.execute(select(Alert.__table__).where(Alert.id == alert)).one()
     assert (row.state, row.comment, row.resolved_by_id, row.acknowledged_by_id) == (
-        "resolved", "seal replaced, photos filed", 2, 2
+        "resolved",
+        "seal replaced, photos filed",
+        2,
+        2,
     )
     assert [tuple(a) for a in audit_actions(w.db, alert)] == [
-        ("acknowledge", "supervisor.sgh"), ("resolve", "supervisor.sgh")
+        ("acknowledge", "supervisor.sgh"),
+        ("resolve", "supervisor.sgh"),
     ]
 
 
@@ -164,7 +168,9 @@ def test_alert_detail_has_history_and_who(w):
     resolve_alert(w.db, w.sup_sgh, alert, "fixed")
     detail = alert_detail(w.db, w.sup_sgh.scope(), alert)
     assert (detail["acknowledged_by"], detail["resolved_by"], detail["comment"]) == (
-        "supervisor.sgh", "supervisor.sgh", "fixed"
+        "supervisor.sgh",
+        "supervisor.sgh",
+        "fixed",
     )
     assert [h["action"] for h in detail["history"]] == ["acknowledge", "resolve"]
 

@@ -38,22 +38,51 @@ def busy_day(w):
     """SGH: 5 declarations today, 1 waiting (overdue), 1 under inspection, 1 completed, 2 released, 1 held.
     NBO: 2 declarations today, 1 released, 1 high alert."""
     now = w.now
-    w.inspection(port_id=SGH, state="pending", created_at=now - timedelta(minutes=300),
-                 declared_at=now - timedelta(minutes=310))
-    w.inspection(port_id=SGH, state="in_progress", created_at=now - timedelta(minutes=60),
-                 declared_at=now - timedelta(minutes=70))
-    w.inspection(port_id=SGH, state="completed", created_at=now - timedelta(minutes=50),
-                 declared_at=now - timedelta(minutes=55))
-    w.inspection(port_id=SGH, state="released", created_at=now - timedelta(days=1), decided_at=now - timedelta(hours=1),
-                 decision="release", declared_at=now - timedelta(hours=1, minutes=100))  # 100 min to release
-    w.inspection(port_id=SGH, state="released", created_at=now - timedelta(days=1), decided_at=now - timedelta(hours=2),
-                 decision="release", declared_at=now - timedelta(days=2))
-    w.inspection(port_id=SGH, state="held", created_at=now - timedelta(days=1), decided_at=now - timedelta(hours=2),
-                 decision="hold", declared_at=now - timedelta(days=2))
+    w.inspection(
+        port_id=SGH, state="pending", created_at=now - timedelta(minutes=300), declared_at=now - timedelta(minutes=310)
+    )
+    w.inspection(
+        port_id=SGH,
+        state="in_progress",
+        created_at=now - timedelta(minutes=60),
+        declared_at=now - timedelta(minutes=70),
+    )
+    w.inspection(
+        port_id=SGH, state="completed", created_at=now - timedelta(minutes=50), declared_at=now - timedelta(minutes=55)
+    )
+    w.inspection(
+        port_id=SGH,
+        state="released",
+        created_at=now - timedelta(days=1),
+        decided_at=now - timedelta(hours=1),
+        decision="release",
+        declared_at=now - timedelta(hours=1, minutes=100),
+    )  # 100 min to release
+    w.inspection(
+        port_id=SGH,
+        state="released",
+        created_at=now - timedelta(days=1),
+        decided_at=now - timedelta(hours=2),
+        decision="release",
+        declared_at=now - timedelta(days=2),
+    )
+    w.inspection(
+        port_id=SGH,
+        state="held",
+        created_at=now - timedelta(days=1),
+        decided_at=now - timedelta(hours=2),
+        decision="hold",
+        declared_at=now - timedelta(days=2),
+    )
     w.declaration(port_id=SGH, declared_at=now - timedelta(minutes=5))
-    w.inspection(port_id=NBO, state="released", created_at=now - timedelta(hours=3),
-                 decided_at=now - timedelta(hours=1),
-                 decision="release", declared_at=now - timedelta(hours=1, minutes=300))
+    w.inspection(
+        port_id=NBO,
+        state="released",
+        created_at=now - timedelta(hours=3),
+        decided_at=now - timedelta(hours=1),
+        decision="release",
+        declared_at=now - timedelta(hours=1, minutes=300),
+    )
     w.declaration(port_id=NBO, declared_at=now - timedelta(minutes=5))
     w.declaration(port_id=NBO, declared_at=now - timedelta(days=3))  # not today
     w.alert(port_id=NBO, severity="high")
@@ -119,16 +148,42 @@ def test_empty_board_has_no_rate_and_no_release_times(w):
 @pytest.fixture
 def many(w):
     ids = {}
-    ids["a"] = w.inspection(port_id=SGH, state="released", decision="release", enterprise_id=1, hs="0202300000",
-                            container="MSCU1234565", created_at=w.now - timedelta(days=2),
-                            decided_at=w.now - timedelta(days=1))
-    ids["b"] = w.inspection(port_id=SGH, state="held", decision="hold", enterprise_id=3, hs="7204100000",
-                            container="TGHU9876543", created_at=w.now - timedelta(days=1),
-                            decided_at=w.now - timedelta(hours=5))
-    ids["c"] = w.inspection(port_id=SGH, state="pending", enterprise_id=1, hs="8471300000", container="CSQU3054383",
-                            created_at=w.now - timedelta(hours=2))
-    ids["d"] = w.inspection(port_id=NBO, state="pending", enterprise_id=2, hs="0303000000", container="MSCU7777777",
-                            created_at=w.now - timedelta(hours=1))
+    ids["a"] = w.inspection(
+        port_id=SGH,
+        state="released",
+        decision="release",
+        enterprise_id=1,
+        hs="0202300000",
+        container="MSCU1234565",
+        created_at=w.now - timedelta(days=2),
+        decided_at=w.now - timedelta(days=1),
+    )
+    ids["b"] = w.inspection(
+        port_id=SGH,
+        state="held",
+        decision="hold",
+        enterprise_id=3,
+        hs="7204100000",
+        container="TGHU9876543",
+        created_at=w.now - timedelta(days=1),
+        decided_at=w.now - timedelta(hours=5),
+    )
+    ids["c"] = w.inspection(
+        port_id=SGH,
+        state="pending",
+        enterprise_id=1,
+        hs="8471300000",
+        container="CSQU3054383",
+        created_at=w.now - timedelta(hours=2),
+    )
+    ids["d"] = w.inspection(
+        port_id=NBO,
+        state="pending",
+        enterprise_id=2,
+        hs="0303000000",
+        container="MSCU7777777",
+        created_at=w.now - timedelta(hours=1),
+    )
     w.db.execute(insert(InspectorAssignment), [{"inspection_id": ids["b"], "user_id": 4, "assigned_at": w.now}])
     return ids
 

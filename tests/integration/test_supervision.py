@@ -44,8 +44,9 @@ def one(db, kind: str):
 def test_inspection_past_its_service_time_raises_one_overdue_alert(w):
     late = w.inspection(state="assigned", created_at=w.now - timedelta(minutes=300))
     w.inspection(state="in_progress", created_at=w.now - timedelta(minutes=100))  # within the service time
-    w.inspection(state="released", created_at=w.now - timedelta(days=2), decided_at=w.now - timedelta(days=1),
-                 decision="release")  # decided: never overdue
+    w.inspection(
+        state="released", created_at=w.now - timedelta(days=2), decided_at=w.now - timedelta(days=1), decision="release"
+    )  # decided: never overdue
 
     assert run(w)["overdue"] == 1
     alert = one(w.db, "overdue")
@@ -81,7 +82,8 @@ def test_resolved_overdue_alert_reopens_when_it_fires_again(w):
     state, count = w.db.execute(select(Alert.state, Alert.count).where(Alert.id == alert.id)).one()
     assert (state, count) == ("open", 2)
     actions = w.db.scalars(
-        select(AuditEntry.action).where(AuditEntry.entity == "alert", AuditEntry.entity_id == str(alert.id))
+        select(AuditEntry.action)
+        .where(AuditEntry.entity == "alert", AuditEntry.entity_id == str(alert.id))
         .order_by(AuditEntry.id)
     ).all()
     assert actions == ["raise", "resolve", "reopen"]
@@ -91,18 +93,23 @@ def test_resolved_overdue_alert_reopens_when_it_fires_again(w):
 
 
 def test_inspection_completed_in_minutes_with_no_photo_raises_alert(w):
-    fast = w.inspection(state="completed", started_at=w.now - timedelta(minutes=20),
-                        completed_at=w.now - timedelta(minutes=17))
-    with_photo = w.inspection(state="completed", started_at=w.now - timedelta(minutes=20),
-                              completed_at=w.now - timedelta(minutes=17))
+    fast = w.inspection(
+        state="completed", started_at=w.now - timedelta(minutes=20), completed_at=w.now - timedelta(minutes=17)
+    )
+    with_photo = w.inspection(
+        state="completed", started_at=w.now - timedelta(minutes=20), completed_at=w.now - timedelta(minutes=17)
+    )
     w.photo(with_photo, at=w.now - timedelta(minutes=18))
-    w.inspection(state="completed", started_at=w.now - timedelta(minutes=60),
-                 completed_at=w.now - timedelta(minutes=15))  # 45 minutes: not suspicious
+    w.inspection(
+        state="completed", started_at=w.now - timedelta(minutes=60), completed_at=w.now - timedelta(minutes=15)
+    )  # 45 minutes: not suspicious
 
     assert run(w)["fast_no_photo"] == 1
     alert = one(w.db, "fast_no_photo")
     assert (alert.dedupe_key, alert.rule_id, alert.inspection_id) == (
-        f"fast_no_photo:inspection:{fast}", "quick_close_without_photo", fast
+        f"fast_no_photo:inspection:{fast}",
+        "quick_close_without_photo",
+        fast,
     )
     assert alert.detail["photos"] == 0 and alert.detail["minutes"] == 3.0
     assert alert.detail["citation"]["en"]
@@ -127,10 +134,17 @@ def test_seal_mismatch_raises_high_alert_per_container(w):
     good = w.inspection(state="in_progress", started_at=w.now - timedelta(minutes=40), seal="CN7654321")
     bad_box = w.container_of(w.declaration_of(bad))
     good_box = w.container_of(w.declaration_of(good))
-    w.step(bad, "seal", "conforming", {"seal_number": "CN9999999"}, at=w.now - timedelta(minutes=5),
-           container_id=bad_box)
-    w.step(good, "seal", "conforming", {"seal_number": "cn-765 4321"}, at=w.now - timedelta(minutes=5),
-           container_id=good_box)  # same seal once normalised
+    w.step(
+        bad, "seal", "conforming", {"seal_number": "CN9999999"}, at=w.now - timedelta(minutes=5), container_id=bad_box
+    )
+    w.step(
+        good,
+        "seal",
+        "conforming",
+        {"seal_number": "cn-765 4321"},
+        at=w.now - timedelta(minutes=5),
+        container_id=good_box,
+    )  # same seal once normalised
 
     assert run(w)["seal_mismatch"] == 1
     alert = one(w.db, "seal_mismatch")
@@ -142,8 +156,14 @@ def test_seal_mismatch_raises_high_alert_per_container(w):
 
 def test_seal_step_marked_non_conforming_raises_even_without_a_number(w):
     insp = w.inspection(state="in_progress", started_at=w.now - timedelta(minutes=40))
-    w.step(insp, "seal", "non_conforming", {}, at=w.now - timedelta(minutes=5),
-           container_id=w.container_of(w.declaration_of(insp)))
+    w.step(
+        insp,
+        "seal",
+        "non_conforming",
+        {},
+        at=w.now - timedelta(minutes=5),
+        container_id=w.container_of(w.declaration_of(insp)),
+    )
     assert run(w)["seal_mismatch"] == 1
 
 
@@ -157,7 +177,10 @@ def test_declaration_of_prohibited_goods_raises_alert_from_the_rule_catalogue(w)
     assert run(w)["prohibited_goods"] == 1
     alert = one(w.db, "prohibited_goods")
     assert (alert.dedupe_key, alert.rule_id, alert.declaration_id, alert.severity) == (
-        f"prohibited_goods:declaration:{waste}", "solid_waste_import_ban", waste, "high"
+        f"prohibited_goods:declaration:{waste}",
+        "solid_waste_import_ban",
+        waste,
+        "high",
     )
     assert alert.detail["hs_codes"] == ["4707100000"]
     assert run(w)["prohibited_goods"] == 0
@@ -199,8 +222,9 @@ def test_same_enterprise_with_repeated_non_conformity_raises_one_alert_counted_u
 
 def test_same_origin_and_hs_with_repeated_non_conformity_across_enterprises_raises_alert(w):
     for enterprise_id in (1, 2, 3):
-        _non_conforming(w, 1, start_minutes=100 + enterprise_id, enterprise_id=enterprise_id, origin="BR",
-                        hs="0202300000")
+        _non_conforming(
+            w, 1, start_minutes=100 + enterprise_id, enterprise_id=enterprise_id, origin="BR", hs="0202300000"
+        )
     run(w)
     alert = one(w.db, "repeat_nc_origin_hs")
     assert alert.dedupe_key == "repeat_nc:origin_hs:BR:0202:port:1"
