@@ -446,3 +446,32 @@ Index("ix_inspections_created", Inspection.created_at)
 Index("ix_alerts_state_port", Alert.state, Alert.port_id, Alert.severity)
 Index("ix_alerts_last_raised", Alert.last_raised_at)
 Index("ix_audit_log_port_id", AuditEntry.port_id, AuditEntry.id)
+
+
+class DailyPortRollup(Base):
+    """daily_rollups summed per (day, port): trends and KPI weeks read ~32 rows a day (migration 0004)."""
+
+    __tablename__ = "daily_port_rollups"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    port_id: Mapped[int] = mapped_column(ForeignKey("ports.id"), primary_key=True)
+    declarations: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    inspected: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    inspections: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    non_conforming: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    released: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    held: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    release_minutes_sum: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    inspection_minutes_sum: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+
+
+class DailyOriginRollup(Base):
+    """Counts per (day, port, origin country), kept with daily_rollups (migration 0004)."""
+
+    __tablename__ = "daily_origin_rollups"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    port_id: Mapped[int] = mapped_column(ForeignKey("ports.id"), primary_key=True)
+    origin_country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    declarations: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    inspected: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    inspections: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    non_conforming: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

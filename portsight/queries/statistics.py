@@ -1,9 +1,12 @@
 """Read side of the weekly statistics review: KPI cards, trends, breakdowns, heat map.
 
 Definitions come from portsight.domain.stats. Volumes, rates and trends are summed from the
-daily rollups (portsight.services.rollups); what rollups cannot hold (percentiles, origin,
-inspectors, hours, alerts, remote assists) is aggregated in SQL from one week of source rows
-read through time indexes. Nothing here scans the history.
+daily rollups (portsight.services.rollups) at the coarsest grain that answers the question:
+(day, port) for KPI weeks, trends and ports; (day, port, origin) for origins; (day, port,
+chapter, tier) once per review for chapters, sections and tiers. What rollups cannot hold
+(percentiles, inspectors, hours, alerts, remote assists) is aggregated in SQL from one week of
+source rows read through time indexes, the three KPI weeks in one query per table. Nothing
+here scans the history.
 
 port_ids: the ports the reader may see (a collection of ids, or None for every port); the
 page passes the actor's scope cut down to the chosen port.
@@ -23,6 +26,8 @@ from portsight import reference
 from portsight.db.models import (
     Alert,
     AssistSession,
+    DailyOriginRollup,
+    DailyPortRollup,
     DailyRollup,
     Declaration,
     Inspection,
@@ -86,16 +91,16 @@ def in_week(port_col, time_col, ports: list[PortInfo], week: IsoWeek):
     return or_(*clauses) if clauses else false()
 
 
-def _rollup_days(ports: list[PortInfo], first: date, last: date):
+def _rollup_days(ports: list[PortInfo], first: date, last: date, table=DailyRollup):
     return and_(
-        DailyRollup.port_id.in_([p.id for p in ports]),
-        DailyRollup.day >= first,
-        DailyRollup.day <= last,
+        table.port_id.in_([p.id for p in ports]),
+        table.day >= first,
+        table.day <= last,
     )
 
 
-def _sums():
-    return [func.coalesce(func.sum(getattr(DailyRollup, name)), 0).label(name) for name in ROLLUP_SUMS]
+def _sums(table=DailyRollup, names: tuple[str, ...] = ROLLUP_SUMS):
+    return [func.coalesce(func.sum(getattr(table, name)), 0).label(name) for name in names]
 
 
 def _totals(row) -> WeekTotals:
@@ -106,18 +111,15 @@ def _totals(row) -> WeekTotals:
 
 
 def weekly_totals(db: Database, ports: list[PortInfo], weeks: Iterable[IsoWeek]) -> dict[IsoWeek, WeekTotals]:
-    """Rollup totals per ISO week (local days of each port), summed over the scope."""
+    """Rollup totals per ISO week (local days of each port), summed over the scope ((day, port) grain)."""
     weeks = sorted(set(weeks))
     out = {w: WeekTotals() for w in weeks}
     if not weeks or not ports:
         return out
     ranges = [(w.monday, w.sunday) for w in weeks]
-    day_clause = or_(*[and_(DailyRollup.day >= a, DailyRollup.day <= b) for a, b in _merge(ranges)])
-    stmt = (
-        select(DailyRollup.day, *_sums())
-        .where(DailyRollup.port_id.in_([p.id for p in ports]), day_clause)
-        .group_by(DailyRollup.day)
-    )
+    t = DailyPortRollup
+    day_clause = or_(*[and_(t.day >= a, t.day <= b) for a, b in _merge(ranges)])
+    stmt = select(t.day, *_sums(t)).where(t.port_id.in_([p.id for p in ports]), day_clause).group_by(t.day)
     acc: dict[IsoWeek, dict[str, float]] = {w: dict.fromkeys(ROLLUP_SUMS, 0) for w in weeks}
     with connection(db) as conn:
         for row in conn.execute(stmt).mappings():
@@ -141,39 +143,66 @@ def _merge(ranges: list[tuple[date, date]]) -> list[tuple[date, date]]:
     return merged
 
 
-def release_minutes(db: Database, ports: list[PortInfo], week: IsoWeek) -> list[float]:
-    """Time to release (minutes) of every release decided in the week (one week of rows)."""
+def _which_week(port_col, time_col, ports: list[PortInfo], weeks: list[IsoWeek]):
+    """SQL: the index in weeks of the week time_col falls in (NULL outside them all)."""
+    return case(*[(in_week(port_col, time_col, ports, w), i) for i, w in enumerate(weeks)], else_=None)
+
+
+def _in_weeks(port_col, time_col, ports: list[PortInfo], weeks: list[IsoWeek]):
+    return or_(*[in_week(port_col, time_col, ports, w) for w in weeks])
+
+
+def release_minutes_by_week(db: Database, ports: list[PortInfo], weeks: Iterable[IsoWeek]) -> dict[IsoWeek, list]:
+    """Time to release (minutes) of every release decided in each week, in one query."""
+    weeks = list(weeks)
+    out: dict[IsoWeek, list[float]] = {w: [] for w in weeks}
+    if not ports or not weeks:
+        return out
     with connection(db) as conn:
         minutes = minutes_between(conn.dialect.name, Declaration.declared_at, Inspection.decided_at)
+        which = _which_week(Inspection.port_id, Inspection.decided_at, ports, weeks)
         stmt = (
-            select(minutes)
+            select(which, minutes)
             .select_from(Inspection)
             .join(Declaration, Declaration.id == Inspection.declaration_id)
             .where(Inspection.decision == stats.RELEASE_DECISION)
-            .where(in_week(Inspection.port_id, Inspection.decided_at, ports, week))
+            .where(_in_weeks(Inspection.port_id, Inspection.decided_at, ports, weeks))
         )
-        return [float(v) for v in conn.scalars(stmt) if v is not None]
+        for i, value in conn.execute(stmt):
+            if i is not None and value is not None:
+                out[weeks[int(i)]].append(float(value))
+    return out
+
+
+def release_minutes(db: Database, ports: list[PortInfo], week: IsoWeek) -> list[float]:
+    """Time to release (minutes) of every release decided in the week (one week of rows)."""
+    return release_minutes_by_week(db, ports, [week])[week]
+
+
+def activity_counts_by_week(db: Database, ports: list[PortInfo], weeks: Iterable[IsoWeek]) -> dict[IsoWeek, dict]:
+    """Alerts raised and resolved, remote-assist requests, per week: one grouped query per table."""
+    weeks = list(weeks)
+    out = {w: {"alerts_raised": 0, "alerts_resolved": 0, "remote_assists": 0} for w in weeks}
+    if not ports or not weeks:
+        return out
+    asked = (
+        ("alerts_raised", Alert.port_id, Alert.first_raised_at, Alert.id),
+        ("alerts_resolved", Alert.port_id, Alert.resolved_at, Alert.id),
+        ("remote_assists", AssistSession.port_id, AssistSession.requested_at, AssistSession.id),
+    )
+    with connection(db) as conn:
+        for key, port_col, time_col, id_col in asked:
+            which = _which_week(port_col, time_col, ports, weeks).label("w")
+            stmt = select(which, func.count(id_col)).where(_in_weeks(port_col, time_col, ports, weeks)).group_by(which)
+            for i, n in conn.execute(stmt):
+                if i is not None:
+                    out[weeks[int(i)]][key] += int(n or 0)
+    return out
 
 
 def activity_counts(db: Database, ports: list[PortInfo], week: IsoWeek) -> dict[str, int]:
     """Alerts raised and resolved, remote-assist requests, in the week (alerts of the scope's ports)."""
-    with connection(db) as conn:
-        raised = conn.scalar(
-            select(func.count(Alert.id)).where(in_week(Alert.port_id, Alert.first_raised_at, ports, week))
-        )
-        resolved = conn.scalar(
-            select(func.count(Alert.id)).where(in_week(Alert.port_id, Alert.resolved_at, ports, week))
-        )
-        assists = conn.scalar(
-            select(func.count(AssistSession.id)).where(
-                in_week(AssistSession.port_id, AssistSession.requested_at, ports, week)
-            )
-        )
-    return {
-        "alerts_raised": int(raised or 0),
-        "alerts_resolved": int(resolved or 0),
-        "remote_assists": int(assists or 0),
-    }
+    return activity_counts_by_week(db, ports, [week])[week]
 
 
 def _kpi_values(totals: WeekTotals, minutes: list[float], activity: dict[str, int]) -> dict[str, float | None]:
@@ -199,11 +228,11 @@ def kpi_cards(
     """
     ports = scope_ports(db, port_ids) if ports is None else ports
     periods = {"value": week, "previous": week.previous(), "last_year": week.same_week_last_year()}
-    totals = weekly_totals(db, ports, periods.values())
-    values = {
-        name: _kpi_values(totals[w], release_minutes(db, ports, w), activity_counts(db, ports, w))
-        for name, w in periods.items()
-    }
+    with connection(db) as conn:  # the three weeks together: one query per source
+        totals = weekly_totals(conn, ports, periods.values())
+        minutes = release_minutes_by_week(conn, ports, periods.values())
+        activity = activity_counts_by_week(conn, ports, periods.values())
+    values = {name: _kpi_values(totals[w], minutes[w], activity[w]) for name, w in periods.items()}
     rows = []
     for key, kind, good_when_up in stats.KPIS:
         now, before, last_year = (values[p][key] for p in ("value", "previous", "last_year"))
@@ -251,16 +280,35 @@ def weekly_trend(
     return pd.DataFrame(rows)
 
 
-def _rollup_breakdown(db: Database, ports: list[PortInfo], week: IsoWeek, column) -> pd.DataFrame:
+def _rollup_breakdown(
+    db: Database, ports: list[PortInfo], week: IsoWeek, column, table=DailyRollup, names: tuple[str, ...] = ROLLUP_SUMS
+) -> pd.DataFrame:
     stmt = (
-        select(column.label("key"), *_sums())
-        .where(_rollup_days(ports, week.monday, week.sunday))
+        select(column.label("key"), *_sums(table, names))
+        .where(_rollup_days(ports, week.monday, week.sunday, table))
         .group_by(column)
         .order_by(column)
     )
     with connection(db) as conn:
-        df = pd.DataFrame(conn.execute(stmt).mappings().all(), columns=["key", *ROLLUP_SUMS])
+        df = pd.DataFrame(conn.execute(stmt).mappings().all(), columns=["key", *names])
     return _with_rates(df)
+
+
+def chapter_tier_week(db: Database, ports: list[PortInfo], week: IsoWeek) -> pd.DataFrame:
+    """The week's (chapter, tier) sums: one read of daily_rollups for the chapter, section and
+    tier breakdowns of a review (columns hs_chapter, credit_tier, ROLLUP_SUMS)."""
+    stmt = (
+        select(DailyRollup.hs_chapter, DailyRollup.credit_tier, *_sums())
+        .where(_rollup_days(ports, week.monday, week.sunday))
+        .group_by(DailyRollup.hs_chapter, DailyRollup.credit_tier)
+    )
+    with connection(db) as conn:
+        return pd.DataFrame(conn.execute(stmt).mappings().all(), columns=["hs_chapter", "credit_tier", *ROLLUP_SUMS])
+
+
+def _from_detail(detail: pd.DataFrame, column: str) -> pd.DataFrame:
+    df = detail.groupby(column, as_index=False)[list(ROLLUP_SUMS)].sum().rename(columns={column: "key"})
+    return _with_rates(df.sort_values("key").reset_index(drop=True))
 
 
 def _with_rates(df: pd.DataFrame) -> pd.DataFrame:
@@ -286,7 +334,7 @@ def port_breakdown(
 ) -> pd.DataFrame:
     """Per port: volumes, rates, holds, mean time to release. Names in both languages."""
     ports = scope_ports(db, port_ids) if ports is None else ports
-    df = _rollup_breakdown(db, ports, week, DailyRollup.port_id)
+    df = _rollup_breakdown(db, ports, week, DailyPortRollup.port_id, DailyPortRollup)
     info = {p.id: p for p in ports}
     df.insert(0, "port", [info[k].code for k in df["key"]])
     df.insert(1, "name_en", [info[k].name_en for k in df["key"]])
@@ -301,10 +349,15 @@ def hs_breakdown(
     level: str = "chapter",
     *,
     ports: list[PortInfo] | None = None,
+    detail: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Per HS chapter (or section, level="section") of the declarations' first goods line."""
+    """Per HS chapter (or section, level="section") of the declarations' first goods line.
+    detail: the week's chapter_tier_week, when the caller already read it."""
     ports = scope_ports(db, port_ids) if ports is None else ports
-    df = _rollup_breakdown(db, ports, week, DailyRollup.hs_chapter)
+    if detail is None:
+        df = _rollup_breakdown(db, ports, week, DailyRollup.hs_chapter)
+    else:
+        df = _from_detail(detail, "hs_chapter")
     chapters = reference.hs_chapters()
     df["chapter"] = df["key"]
     df["section"] = [chapters[c].section if c in chapters else "" for c in df["key"]]
@@ -342,12 +395,16 @@ def credit_tier_breakdown(
     targets: dict[str, float] | None = None,
     *,
     ports: list[PortInfo] | None = None,
+    detail: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Per credit tier: realised inspection rate against the target. Columns tier, declarations,
     inspected, realised_rate, target_rate, gap (points), inspections, non_conforming, detection_rate."""
     ports = scope_ports(db, port_ids) if ports is None else ports
     targets = {**DEFAULT_TIER_TARGETS, **(targets or {})}
-    df = _rollup_breakdown(db, ports, week, DailyRollup.credit_tier)
+    if detail is None:
+        df = _rollup_breakdown(db, ports, week, DailyRollup.credit_tier)
+    else:
+        df = _from_detail(detail, "credit_tier")
     df["tier"] = df["key"]
     df["realised_rate"] = df["inspection_rate"] if len(df) else []
     df["target_rate"] = [targets.get(t) for t in df["tier"]]
@@ -364,32 +421,9 @@ def origin_breakdown(
     """Per origin country: declarations and inspection rate (cohort of the week's declarations),
     inspections completed and detection rate. Names in English and Chinese."""
     ports = scope_ports(db, port_ids) if ports is None else ports
-    inspected = case((select(Inspection.id).where(Inspection.declaration_id == Declaration.id).exists(), 1), else_=0)
-    decl_stmt = (
-        select(
-            Declaration.origin_country.label("country"),
-            func.count(Declaration.id).label("declarations"),
-            func.sum(inspected).label("inspected"),
-        )
-        .where(in_week(Declaration.port_id, Declaration.declared_at, ports, week))
-        .group_by(Declaration.origin_country)
-    )
-    insp_stmt = (
-        select(
-            Declaration.origin_country.label("country"),
-            func.count(Inspection.id).label("inspections"),
-            func.sum(case((has_finding(), 1), else_=0)).label("non_conforming"),
-        )
-        .select_from(Inspection)
-        .join(Declaration, Declaration.id == Inspection.declaration_id)
-        .where(in_week(Inspection.port_id, Inspection.completed_at, ports, week))
-        .group_by(Declaration.origin_country)
-    )
-    with connection(db) as conn:
-        a = pd.DataFrame(conn.execute(decl_stmt).mappings().all(), columns=["country", "declarations", "inspected"])
-        b = pd.DataFrame(conn.execute(insp_stmt).mappings().all(), columns=["country", "inspections", "non_conforming"])
-    df = a.merge(b, on="country", how="outer").fillna(0)
-    df = _with_rates(df)
+    t = DailyOriginRollup
+    names = ("declarations", "inspected", "inspections", "non_conforming")
+    df = _rollup_breakdown(db, ports, week, t.origin_country, t, names).rename(columns={"key": "country"})
     df.insert(1, "name_en", [reference.country_name(c, "en") for c in df["country"]])
     df.insert(2, "name_zh", [reference.country_name(c, "zh_CN") for c in df["country"]])
     cols = ["country", "name_en", "name_zh", "declarations", "inspected", "inspection_rate"]
@@ -476,16 +510,17 @@ def week_review(
     with connection(db) as conn:  # one connection and one scope lookup for the whole review
         ports = scope_ports(conn, port_ids)
         scoped = {"ports": ports}
+        detail = chapter_tier_week(conn, ports, week)
         return WeekReview(
             week=week,
             ports=ports,
             kpis=kpi_cards(conn, port_ids, week, **scoped),
             trend=weekly_trend(conn, port_ids, week, trend_weeks, **scoped),
             by_port=port_breakdown(conn, port_ids, week, **scoped),
-            by_chapter=hs_breakdown(conn, port_ids, week, "chapter", **scoped),
-            by_section=hs_breakdown(conn, port_ids, week, "section", **scoped),
+            by_chapter=hs_breakdown(conn, port_ids, week, "chapter", **scoped, detail=detail),
+            by_section=hs_breakdown(conn, port_ids, week, "section", **scoped, detail=detail),
             by_origin=origin_breakdown(conn, port_ids, week, **scoped),
-            by_tier=credit_tier_breakdown(conn, port_ids, week, targets, **scoped),
+            by_tier=credit_tier_breakdown(conn, port_ids, week, targets, **scoped, detail=detail),
             by_inspector=inspector_breakdown(conn, port_ids, week, **scoped),
             heat=heatmap(conn, port_ids, week, **scoped),
         )

@@ -1,4 +1,11 @@
-"""Daily rollups (daily_rollups): counts per port, local day, HS chapter and credit tier.
+"""Daily rollups: counts per port and local day, at three grains kept together.
+
+- daily_rollups         (day, port, HS chapter, credit tier): breakdowns by chapter / tier
+- daily_port_rollups    (day, port): KPI weeks, 12/52-week trends, the port breakdown
+- daily_origin_rollups  (day, port, origin country): the origin breakdown
+
+All three come from one aggregation of the source rows (by day, chapter, tier and origin),
+summed in Python to each grain, so they always agree with each other.
 
 Kept up to date as data arrives: after a change, the service that made it calls one of the
 refresh functions *in the same session* (so a rollup never disagrees with committed data):
@@ -39,6 +46,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from portsight.db.models import (
+    DailyOriginRollup,
+    DailyPortRollup,
     DailyRollup,
     Declaration,
     Enterprise,
@@ -71,7 +80,9 @@ COUNTS = (
 _LOCK_BASE = 8_000_000_000_000  # advisory-lock key space of the rollups: base + port * 1e6 + day
 _INSERT_BATCH = 5000
 
-Key = tuple[date, str, str]  # (day, hs_chapter, credit_tier)
+Key = tuple[date, str, str, str]  # (day, hs_chapter, credit_tier, origin_country)
+ORIGIN_COUNTS = ("declarations", "inspected", "inspections", "non_conforming")
+ROLLUP_TABLES = (DailyRollup, DailyPortRollup, DailyOriginRollup)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -168,7 +179,7 @@ def aggregate(
     end: datetime,
     day: date | None = None,
 ) -> dict[Key, dict[str, float]]:
-    """Rollup counts of one port for events in [start, end), by (day, chapter, tier).
+    """Rollup counts of one port for events in [start, end), by (day, chapter, tier, origin).
 
     With day given, every event in the range belongs to that day (a refresh of one slice);
     otherwise each event is grouped by its own local date (a rebuild).
@@ -179,23 +190,24 @@ def aggregate(
 
     chapter = chapter_expr().label("chapter")
     tier = Enterprise.credit_tier.label("tier")
+    origin = Declaration.origin_country.label("origin")
     out: dict[Key, dict[str, float]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
 
     def run(stmt, names: tuple[str, ...]) -> None:
         for row in conn.execute(stmt):
             if day is None:
-                key, values = (_as_date(row[0]), row[1] or NO_CHAPTER, row[2]), row[3:]
+                key, values = (_as_date(row[0]), row[1] or NO_CHAPTER, row[2], row[3]), row[4:]
             else:
-                key, values = (day, row[0] or NO_CHAPTER, row[1]), row[2:]
+                key, values = (day, row[0] or NO_CHAPTER, row[1], row[2]), row[3:]
             for name, value in zip(names, values, strict=True):
                 out[key][name] += value or 0
 
     def grouped(day_col, *measures):
-        """select (day,) chapter, tier, measures; with the GROUP BY keys. A known day is not selected."""
+        """select (day,) chapter, tier, origin, measures; with the GROUP BY keys. A known day is not selected."""
         if day is not None:
-            return select(chapter, tier, *measures), (chapter, tier)
+            return select(chapter, tier, origin, *measures), (chapter, tier, origin)
         d = local_date_expr(dialect, day_col, tz, (start, end)).label("day")
-        return select(d, chapter, tier, *measures), (d, chapter, tier)
+        return select(d, chapter, tier, origin, *measures), (d, chapter, tier, origin)
 
     # Declarations declared that day, and how many of them have an inspection (cohort).
     inspected = case((exists().where(Inspection.declaration_id == Declaration.id), 1), else_=0)
@@ -266,20 +278,43 @@ def aggregate(
     return dict(out)
 
 
-def _rows(port_id: int, counts: dict[Key, dict[str, float]]) -> list[dict]:
-    rows = []
-    for (day, chapter, tier), values in counts.items():
-        row = {"day": day, "port_id": port_id, "hs_chapter": chapter, "credit_tier": tier}
-        for name in COUNTS:
-            value = values.get(name, 0) or 0
-            row[name] = float(value) if name.endswith("_sum") else int(value)
-        rows.append(row)
-    return rows
+def _rows(port_id: int, counts: dict[Key, dict[str, float]]) -> dict[type, list[dict]]:
+    """The rows of each rollup table for one port: fine counts summed to each table's grain."""
+    grains = {
+        DailyRollup: (lambda k: (k[0], k[1], k[2]), ("day", "hs_chapter", "credit_tier"), COUNTS),
+        DailyPortRollup: (lambda k: (k[0],), ("day",), COUNTS),
+        DailyOriginRollup: (lambda k: (k[0], k[3]), ("day", "origin_country"), ORIGIN_COUNTS),
+    }
+    out: dict[type, list[dict]] = {}
+    for table, (project, names, measures) in grains.items():
+        acc: dict[tuple, dict[str, float]] = defaultdict(lambda m=measures: dict.fromkeys(m, 0))
+        for key, values in counts.items():
+            target = acc[project(key)]
+            for name in measures:
+                target[name] += values.get(name, 0) or 0
+        rows = []
+        for key, values in acc.items():
+            if not any(values.values()):
+                continue
+            row = {"port_id": port_id, **dict(zip(names, key, strict=True))}
+            for name in measures:
+                row[name] = float(values[name]) if name.endswith("_sum") else int(values[name])
+            rows.append(row)
+        out[table] = rows
+    return out
 
 
-def _insert(conn: Connection, rows: list[dict]) -> None:
-    for i in range(0, len(rows), _INSERT_BATCH):
-        conn.execute(insert(DailyRollup), rows[i : i + _INSERT_BATCH])
+def _insert(conn: Connection, tables: dict[type, list[dict]]) -> int:
+    for table, rows in tables.items():
+        for i in range(0, len(rows), _INSERT_BATCH):
+            conn.execute(insert(table), rows[i : i + _INSERT_BATCH])
+    return len(tables[DailyRollup])
+
+
+def _delete(conn: Connection, port_id: int, day: date | None = None) -> None:
+    for table in ROLLUP_TABLES:
+        stmt = delete(table).where(table.port_id == port_id)
+        conn.execute(stmt if day is None else stmt.where(table.day == day))
 
 
 def _port_timezone(conn: Connection, port_id: int) -> str:
@@ -300,9 +335,8 @@ def refresh_slice(conn: Connection, port_id: int, day: date, tz: str | None = No
         conn.execute(select(func.pg_advisory_xact_lock(_LOCK_BASE + port_id * 1_000_000 + day.toordinal())))
     start, end = local_day_bounds(day, tz)
     rows = _rows(port_id, aggregate(conn, port_id, tz, start, end, day=day))
-    conn.execute(delete(DailyRollup).where(DailyRollup.port_id == port_id, DailyRollup.day == day))
-    _insert(conn, rows)
-    return len(rows)
+    _delete(conn, port_id, day)
+    return _insert(conn, rows)
 
 
 def refresh_rollups(db: Database | Session, port_id: int, day: date) -> int:
@@ -382,11 +416,9 @@ def rebuild_rollups(db: Database | Session, port_ids: Iterable[int] | None = Non
         for port_id, tz in ports:
             if wanted is not None and port_id not in wanted:
                 continue
-            conn.execute(delete(DailyRollup).where(DailyRollup.port_id == port_id))
+            _delete(conn, port_id)
             span = _source_span(conn, port_id)
             if span is None:
                 continue
-            rows = _rows(port_id, aggregate(conn, port_id, tz, span[0], span[1]))
-            _insert(conn, rows)
-            written += len(rows)
+            written += _insert(conn, _rows(port_id, aggregate(conn, port_id, tz, span[0], span[1])))
     return written

@@ -16,6 +16,8 @@ import pytest
 from sqlalchemy import insert, select
 
 from portsight.db.models import (
+    DailyOriginRollup,
+    DailyPortRollup,
     DailyRollup,
     Declaration,
     Enterprise,
@@ -39,6 +41,7 @@ from portsight.services.inspections import (
 )
 from portsight.services.rollups import (
     COUNTS,
+    ORIGIN_COUNTS,
     rebuild_rollups,
     refresh_rollups,
 )
@@ -137,8 +140,9 @@ def simulate_day(db, sup, insp, day_start: datetime, count: int = 36, seed: int 
             decide_inspection(db, sup, insp_id, "release", now=decided + timedelta(hours=rng.randrange(2, 40)))
 
 
-def from_scratch(db) -> dict[tuple, dict[str, float]]:
-    """The rollups computed in Python from the source rows with the domain definitions."""
+def from_scratch(db, by_origin: bool = False) -> dict[tuple, dict[str, float]]:
+    """The rollups computed in Python from the source rows with the domain definitions,
+    keyed (port, day, chapter, tier), or (port, day, origin country) with by_origin."""
     tz = {p.id: p.timezone for p in db.execute(select(Port.id, Port.timezone))}
     tier = {e.id: e.credit_tier for e in db.execute(select(Enterprise.id, Enterprise.credit_tier))}
     lines = defaultdict(list)
@@ -159,6 +163,8 @@ def from_scratch(db) -> dict[tuple, dict[str, float]]:
     out: dict[tuple, dict[str, float]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
 
     def key(decl, instant):
+        if by_origin:
+            return (decl.port_id, stats.local_day(instant, tz[decl.port_id]), decl.origin_country)
         return (
             decl.port_id,
             stats.local_day(instant, tz[decl.port_id]),
@@ -238,3 +244,31 @@ def test_a_refresh_removes_what_no_longer_happened(db, world):
     refresh_rollups(db, 1, date(2026, 3, 2))
     assert ("99", "general") not in {(k[2], k[3]) for k in stored(db) if k[0] == 1}
     assert_same(stored(db), from_scratch(db))
+
+
+def test_port_and_origin_grains_equal_a_from_scratch_aggregation(db, world):
+    """The coarser tables the statistics read (trends, KPI weeks, ports, origins) agree with the
+    source rows, after the services' refreshes and after a rebuild."""
+    simulate_day(db, *world, day_start=DAY, seed=5)
+    for _ in ("incremental", "rebuilt"):
+        by_port: dict[tuple, dict[str, float]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
+        for (port, day, _chapter, _tier), values in from_scratch(db).items():
+            for name in COUNTS:
+                by_port[(port, day)][name] += values[name]
+        ports = {(r["port_id"], r["day"]): r for r in db.execute(select(DailyPortRollup.__table__)).mappings()}
+        assert set(ports) == set(by_port)
+        for k, values in by_port.items():
+            for name in COUNTS:
+                assert ports[k][name] == pytest.approx(values[name], abs=1e-3), (k, name)
+        expected = {k: v for k, v in from_scratch(db, by_origin=True).items() if any(v[n] for n in ORIGIN_COUNTS)}
+        origins = {
+            (r["port_id"], r["day"], r["origin_country"]): r
+            for r in db.execute(select(DailyOriginRollup.__table__)).mappings()
+        }
+        assert len({k[2] for k in origins}) > 1
+        assert set(origins) == set(expected)
+        for k, values in expected.items():
+            assert {n: origins[k][n] for n in ORIGIN_COUNTS} == {n: values[n] for n in ORIGIN_COUNTS}, k
+        for table in (DailyRollup, DailyPortRollup, DailyOriginRollup):
+            db.execute(table.__table__.delete())
+        rebuild_rollups(db)
