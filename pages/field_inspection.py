@@ -30,6 +30,7 @@ K_BACK = "field.back"
 K_ACCEPT = "field.accept"
 K_STEP_SELECT = "field.step_select"
 K_SAVE = "field.save"
+K_NEXT = "field.next"
 K_NOTE = "field.note"
 K_HELP_QUESTION = "field.help_question"
 K_HELP_SEND = "field.help_send"
@@ -392,12 +393,17 @@ def render_thumbnails(rows, columns: int = 4) -> None:
         path = media_path(settings.media_dir, row.sha256, SUFFIX.get(row.media_type, ".jpg"))
         with cols[i % columns]:
             if path.exists():
-                st.image(str(path), use_container_width=True)
+                st.image(str(path), width=110)
             else:
                 st.caption(tr("field.photo_missing_file", id=row.id))
 
 
-def render_outcome(slot_id: str) -> None:
+def _go(inspection_id: int, slot_id: str) -> None:
+    st.session_state[K_STEP_SELECT] = slot_id
+    _choose_slot(inspection_id)
+
+
+def render_outcome(inspection_id: int, slot_id: str) -> None:
     outcome = st.session_state.get(K_OUTCOME)
     if outcome is None or outcome.slot_id != slot_id:
         return
@@ -414,6 +420,15 @@ def render_outcome(slot_id: str) -> None:
                 f"{tr('field.citation')}: {citation} [{f.rule_id}]",
                 icon=":material/report:",
             )
+    if outcome.saved and outcome.next_slot:
+        st.button(
+            tr("field.next_step"),
+            key=K_NEXT,
+            on_click=_go,
+            args=(inspection_id, outcome.next_slot),
+            use_container_width=True,
+            icon=":material/arrow_forward:",
+        )
 
 
 def render_help(inspection_id: int, slot_id: str) -> None:
@@ -430,13 +445,17 @@ def render_help(inspection_id: int, slot_id: str) -> None:
         st.page_link("pages/remote_assist.py", label=tr("field.help_open_assist"), icon=":material/video_call:")
 
 
+def photo_short(have: int, need: int) -> str:
+    return tr("field.photo_short", have=have, need=need)
+
+
 def _slot_label(checklist: queries.InspectionChecklist, progress: dict) -> dict[str, str]:
     marks = {None: "○", "conforming": "✓", "non_conforming": "✗", "not_applicable": "–"}
     labels = {}
     for n, slot in enumerate(checklist.slots, start=1):
         p = progress[slot.id]
         where = f" · {slot.container_number}" if slot.container_number else ""
-        photo = "" if p["photos"] >= p["photos_required"] else " 📷"
+        photo = "" if p["photos"] >= p["photos_required"] else " · " + photo_short(p["photos"], p["photos_required"])
         labels[slot.id] = f"{marks.get(p['outcome'], '○')} {n}. {slot.step.title.get(LANG)}{where}{photo}"
     return labels
 
@@ -480,7 +499,7 @@ def render_checklist(state: dict) -> None:
         use_container_width=True,
         icon=":material/save:",
     )
-    render_outcome(slot.id)
+    render_outcome(inspection_id, slot.id)
     render_help(inspection_id, slot.id)
     st.divider()
     missing = state["missing"]
@@ -580,7 +599,8 @@ def render_receipt(inspection_id: int) -> None:
     data = receipt_services.receipt_data(engine, actor, inspection_id)
     st.success(tr("field.released", receipt=receipt["receipt_no"]), icon=":material/local_shipping:")
     st.caption(tr("field.receipt_code_label"))
-    st.code(data["token"], language=None)
+    st.code(data["token"], language=None, wrap_lines=True)
+    st.image(receipt_services.qr_png(data["token"]), width=180)
     st.download_button(
         tr("field.receipt_download"),
         data=pdf,

@@ -275,7 +275,7 @@ def _label(key: str) -> str:
     return f"{t('zh_CN', key)} {t('en', key)}"
 
 
-def _qr_png(text: str) -> bytes:
+def qr_png(text: str) -> bytes:
     import qrcode
 
     qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=2)
@@ -312,7 +312,7 @@ def render_receipt_pdf(data: dict[str, Any]) -> bytes:
     pdf.drawString(x, y, t("zh_CN", "field.receipt_title"))
     pdf.setFont(font, 14)
     pdf.drawString(x, y - 8 * mm, t("en", "field.receipt_title"))
-    qr = ImageReader(io.BytesIO(_qr_png(data["token"])))
+    qr = ImageReader(io.BytesIO(qr_png(data["token"])))
     qr_size = 45 * mm
     pdf.drawImage(qr, width - 20 * mm - qr_size, y - qr_size + 8 * mm, qr_size, qr_size)
 
@@ -388,6 +388,7 @@ __all__ = [
     "issue_receipt",
     "make_token",
     "parse_token",
+    "qr_png",
     "receipt_data",
     "receipt_pdf",
     "render_receipt_pdf",

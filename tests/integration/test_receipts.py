@@ -105,6 +105,6 @@ def test_the_pdf_holds_chinese_and_english_labels_the_containers_seals_and_the_c
 
 def test_the_qr_code_carries_the_token_and_the_gate_camera_reads_it(released):
     db, _insp, result = released
-    png = receipts._qr_png(result["token"])
+    png = receipts.qr_png(result["token"])
     assert receipts.decode_qr_image(png) == result["token"]
     assert receipts.decode_qr_image(b"not an image") is None
