@@ -26,6 +26,17 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
+# A unit of work marks its connection as a writer. On SQLite a writer takes the write lock when its
+# transaction begins: a deferred transaction that reads first and writes later fails at once with
+# "database is locked" if another writer committed meanwhile (busy_timeout cannot help there),
+# while BEGIN IMMEDIATE simply waits for the lock. Reads stay deferred so they never block.
+WRITER = "portsight_writer"
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITER) else "BEGIN")
+
+
 def make_engine(url: str, **kwargs) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -33,7 +44,7 @@ def make_engine(url: str, **kwargs) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
@@ -45,7 +56,8 @@ Database = Engine | Connection
 @contextmanager
 def unit_of_work(db: Database) -> Iterator[Session]:
     """One transaction: committed when the block ends normally, rolled back on any error."""
-    session = Session(bind=db, expire_on_commit=False, join_transaction_mode="create_savepoint")
+    bind = db.execution_options(**{WRITER: True}) if isinstance(db, Engine) else db
+    session = Session(bind=bind, expire_on_commit=False, join_transaction_mode="create_savepoint")
     try:
         with session.begin():
             yield session
