@@ -15,6 +15,7 @@ from components.login import render_login
 from components.navigation import build_pages, signed_out_pages
 from components.readers_rules import ensure_rule_catalogue
 from components.sidebar import render_sidebar
+from components.supervision_runner import start_supervision_once
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -28,6 +29,7 @@ if signed_in is None:
 else:
     if database_problem() is None:
         start_simulator_once()
+        start_supervision_once()  # overdue and pattern checks run whoever is signed in
     render_sidebar(signed_in)
     page = st.navigation(build_pages(signed_in.actor.role))
 page.run()

@@ -1,7 +1,7 @@
 """One background thread per server process that runs the supervision checks periodically.
 
-`start_supervision_once()` is idempotent (an @st.cache_resource object per database URL); the
-sidebar's alert badge calls it, so the checks run as soon as anyone is signed in. Switch it off
+`start_supervision_once()` is idempotent (an @st.cache_resource object per database URL); app.py
+calls it, so the checks run as soon as anyone is signed in. Switch it off
 with PORTSIGHT_SUPERVISION=off; the period is PORTSIGHT_SUPERVISION_SECONDS (default 30).
 Without Streamlit (a worker, cron), call portsight.services.supervision.run_supervision_checks.
 """

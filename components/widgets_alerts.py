@@ -7,7 +7,6 @@ import streamlit as st
 from components.data import scope_key
 from components.state import tr
 from components.supervision_data import load_open_alert_counts
-from components.supervision_runner import start_supervision_once
 from portsight.domain.access import Actor, may_open
 
 BADGE_COLOURS = {"high": "red", "medium": "orange", "low": "blue"}
@@ -22,12 +21,10 @@ def badge_markdown(counts: dict[str, int], labels: dict[str, str]) -> str:
 def render_alert_badge(actor: Actor) -> None:
     """Open alerts in the user's scope, by severity.
 
-    Called once from the shared sidebar (inside `with st.sidebar`). Also makes sure the periodic
-    supervision checks run in this server process.
+    Called once from the shared sidebar (inside `with st.sidebar`).
     """
     if not may_open(actor.role, "alerts"):
         return
-    start_supervision_once()
     counts = load_open_alert_counts(scope_key(actor.port_ids))
     total = counts.get("total", 0)
     # A plain badge, not a page link: the shared sidebar is drawn before st.navigation registers
