@@ -66,8 +66,38 @@ TIERS = np.array(["advanced_certified", "general", "dishonest"])
 TIER_SHARE = [0.25, 0.70, 0.05]
 TIER_RATE = {"advanced_certified": 0.01, "general": 0.07, "dishonest": 0.80}
 COUNTRIES = np.array(
-    ["US", "DE", "JP", "KR", "VN", "AU", "BR", "TH", "MY", "ID", "RU", "GB", "FR", "IT", "NL", "CA", "IN", "CL",
-     "NZ", "ZA", "SA", "AE", "MX", "ES", "PH", "SG", "AR", "PE", "KZ", "PK"]
+    [
+        "US",
+        "DE",
+        "JP",
+        "KR",
+        "VN",
+        "AU",
+        "BR",
+        "TH",
+        "MY",
+        "ID",
+        "RU",
+        "GB",
+        "FR",
+        "IT",
+        "NL",
+        "CA",
+        "IN",
+        "CL",
+        "NZ",
+        "ZA",
+        "SA",
+        "AE",
+        "MX",
+        "ES",
+        "PH",
+        "SG",
+        "AR",
+        "PE",
+        "KZ",
+        "PK",
+    ]
 )
 OPEN_STATES = np.array(["pending", "assigned", "in_progress", "completed"])
 STEPS = np.array(["documents", "container_number", "seal", "goods_match", "sampling"])
@@ -229,8 +259,9 @@ def generate(n: int, seed: int = 10) -> dict[str, pd.DataFrame]:
     completed = started + rng.integers(15, 300, m).astype("timedelta64[m]")
     decided = completed + rng.integers(2, 90, m).astype("timedelta64[m]")
     decision = rng.choice(["release", "hold", "return", "destroy"], size=m, p=[0.86, 0.08, 0.04, 0.02])
-    final = np.select([decision == "release", decision == "hold", decision == "return"],
-                      ["released", "held", "returned"], "destroyed")
+    final = np.select(
+        [decision == "release", decision == "hold", decision == "return"], ["released", "held", "returned"], "destroyed"
+    )
     # Stage reached by "now": 0 pending, 1 assigned, 2 in progress, 3 completed, 4 decided.
     stage = np.select([decided <= end64, completed <= end64, started <= end64, assigned <= end64], [4, 3, 2, 1], 0)
     state = np.where(stage == 4, final, OPEN_STATES[np.minimum(stage, 3)])
@@ -257,29 +288,67 @@ def generate(n: int, seed: int = 10) -> dict[str, pd.DataFrame]:
 
     # Timeline: one transition per stage reached (created -> pending, ... -> final state).
     t_parts = []
-    stage_times = [(0, None, "pending", created), (1, "pending", "assigned", assigned),
-                   (2, "assigned", "in_progress", started), (3, "in_progress", "completed", completed)]
+    stage_times = [
+        (0, None, "pending", created),
+        (1, "pending", "assigned", assigned),
+        (2, "assigned", "in_progress", started),
+        (3, "in_progress", "completed", completed),
+    ]
     for s, frm, to, at in stage_times:
         sel = stage >= s
-        t_parts.append(pd.DataFrame({"inspection_id": iid[sel], "from_state": frm, "to_state": to, "at": at[sel],
-                                     "user_id": pd.Series(lead[sel], dtype="Int64") if s else pd.NA}))
+        t_parts.append(
+            pd.DataFrame(
+                {
+                    "inspection_id": iid[sel],
+                    "from_state": frm,
+                    "to_state": to,
+                    "at": at[sel],
+                    "user_id": pd.Series(lead[sel], dtype="Int64") if s else pd.NA,
+                }
+            )
+        )
     sel = stage >= 4
-    t_parts.append(pd.DataFrame({"inspection_id": iid[sel], "from_state": "completed", "to_state": final[sel],
-                                 "at": decided[sel], "user_id": pd.Series(lead[sel], dtype="Int64")}))
+    t_parts.append(
+        pd.DataFrame(
+            {
+                "inspection_id": iid[sel],
+                "from_state": "completed",
+                "to_state": final[sel],
+                "at": decided[sel],
+                "user_id": pd.Series(lead[sel], dtype="Int64"),
+            }
+        )
+    )
     transitions = pd.concat(t_parts).sort_values(["at", "inspection_id"], kind="stable").reset_index(drop=True)
     transitions.insert(0, "id", np.arange(1, len(transitions) + 1))
     transitions["user_id"] = transitions["user_id"].astype("Int64")
 
     two = (rng.random(m) < 0.6) & (stage >= 1)
     second = (lead % N_INSPECTORS) + 1
-    assignments = pd.concat(
-        [
-            pd.DataFrame({"inspection_id": iid[stage >= 1], "user_id": lead[stage >= 1], "position": "lead",
-                          "assigned_at": assigned[stage >= 1]}),
-            pd.DataFrame({"inspection_id": iid[two], "user_id": second[two], "position": "second",
-                          "assigned_at": assigned[two]}),
-        ]
-    ).sort_values(["inspection_id", "position"]).reset_index(drop=True)
+    assignments = (
+        pd.concat(
+            [
+                pd.DataFrame(
+                    {
+                        "inspection_id": iid[stage >= 1],
+                        "user_id": lead[stage >= 1],
+                        "position": "lead",
+                        "assigned_at": assigned[stage >= 1],
+                    }
+                ),
+                pd.DataFrame(
+                    {
+                        "inspection_id": iid[two],
+                        "user_id": second[two],
+                        "position": "second",
+                        "assigned_at": assigned[two],
+                    }
+                ),
+            ]
+        )
+        .sort_values(["inspection_id", "position"])
+        .reset_index(drop=True)
+    )
     assignments.insert(0, "id", np.arange(1, len(assignments) + 1))
     assignments["draw_seed"] = "bench"
 
@@ -367,8 +436,9 @@ def generate(n: int, seed: int = 10) -> dict[str, pd.DataFrame]:
         {
             "id": np.arange(1, k + 1),
             "dedupe_key": [f"overdue:{i}" for i in iid[al]],
-            "kind": rng.choice(["overdue", "repeat_nonconformity", "fast_no_photo", "seal_mismatch"], k,
-                               p=[0.6, 0.2, 0.1, 0.1]),
+            "kind": rng.choice(
+                ["overdue", "repeat_nonconformity", "fast_no_photo", "seal_mismatch"], k, p=[0.6, 0.2, 0.1, 0.1]
+            ),
             "severity": rng.choice(["high", "medium", "low"], k, p=[0.2, 0.5, 0.3]),
             "port_id": d["port_id"].to_numpy()[al],
             "inspection_id": iid[al],
@@ -386,13 +456,28 @@ def generate(n: int, seed: int = 10) -> dict[str, pd.DataFrame]:
     )
 
     # Audit: one entry per declaration registered and per inspection transition, in time order.
-    ev_decl = pd.DataFrame({"at": declared, "actor": "backbone", "action": "register", "entity": "declaration",
-                            "entity_id": ids.astype(str), "port_id": port_id})
+    ev_decl = pd.DataFrame(
+        {
+            "at": declared,
+            "actor": "backbone",
+            "action": "register",
+            "entity": "declaration",
+            "entity_id": ids.astype(str),
+            "port_id": port_id,
+        }
+    )
     port_of = d["port_id"].to_numpy()
     t_insp = transitions["inspection_id"].to_numpy()
-    ev_tr = pd.DataFrame({"at": transitions["at"].to_numpy(), "actor": "inspector",
-                          "action": transitions["to_state"].to_numpy(), "entity": "inspection",
-                          "entity_id": t_insp.astype(str), "port_id": port_of[t_insp - 1]})
+    ev_tr = pd.DataFrame(
+        {
+            "at": transitions["at"].to_numpy(),
+            "actor": "inspector",
+            "action": transitions["to_state"].to_numpy(),
+            "entity": "inspection",
+            "entity_id": t_insp.astype(str),
+            "port_id": port_of[t_insp - 1],
+        }
+    )
     audit = pd.concat([ev_decl, ev_tr]).sort_values("at", kind="stable").reset_index(drop=True)
     audit.insert(0, "id", np.arange(1, len(audit) + 1))
 
@@ -659,3 +744,86 @@ def main() -> int:
 if __name__ == "__main__":
     sys.exit(main())
 
+
+# ---------------------------------------------------------------------------------------------
+# Shared by the benches: timing, the printed table, the JSON result file
+
+
+RESULTS = ROOT / "bench" / "results"
+
+
+def timed(fn, runs: int) -> list[float]:
+    """Wall-clock milliseconds of runs calls of fn."""
+    out = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def pct(values: list[float], q: float) -> float | None:
+    return round(float(np.percentile(values, q)), 2) if values else None
+
+
+def load_average() -> str:
+    try:
+        return " ".join(f"{v:.1f}" for v in os.getloadavg())
+    except OSError:
+        return "?"
+
+
+def scenario_row(name: str, fast: list[float], slow: list[float], **extra) -> dict:
+    row = {
+        "scenario": name,
+        "p50_ms": pct(fast, 50),
+        "p95_ms": pct(fast, 95),
+        "runs": len(fast),
+        "baseline_p50_ms": pct(slow, 50),
+        "baseline_p95_ms": pct(slow, 95),
+        "baseline_runs": len(slow),
+        **extra,
+    }
+    row["speedup_p95"] = round(row["baseline_p95_ms"] / row["p95_ms"], 1) if slow and row["p95_ms"] else None
+    return row
+
+
+def print_scenarios(title: str, rows: list[dict]) -> None:
+    print(title)
+    head = f"{'scenario':<34} {'p50 ms':>9} {'p95 ms':>9} {'naive p50 ms':>13} {'naive p95 ms':>13} {'x faster':>9}"
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        base50 = "—" if r["baseline_p50_ms"] is None else f"{r['baseline_p50_ms']:,.0f}"
+        base95 = "—" if r["baseline_p95_ms"] is None else f"{r['baseline_p95_ms']:,.0f}"
+        ratio = "—" if r["speedup_p95"] is None else f"{r['speedup_p95']:,.0f}x"
+        print(f"{r['scenario']:<34} {r['p50_ms']:>9.2f} {r['p95_ms']:>9.2f} {base50:>13} {base95:>13} {ratio:>9}")
+
+
+def write_result(name: str, run: dict) -> Path:
+    """bench/results/<name>.json: the last run's figures at the top level, every run under "runs"."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    history = []
+    if path.exists():
+        try:
+            history = json.loads(path.read_text()).get("runs", [])
+        except (json.JSONDecodeError, AttributeError):
+            history = []
+    path.write_text(json.dumps({**run, "runs": [*history, run]}, indent=2, default=str) + "\n")
+    return path
+
+
+def bench_args(description: str, baseline_runs: int = 2, runs: int = 30) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--declarations", type=int, default=2_000_000)
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--runs", type=int, default=runs)
+    parser.add_argument("--baseline-runs", type=int, default=baseline_runs)
+    return parser.parse_args()
+
+
+def read_tables(engine: Engine, *names: str) -> dict[str, pd.DataFrame]:
+    """The naive baseline's first step: whole tables into pandas."""
+    with engine.connect() as conn:
+        return {name: pd.read_sql_table(name, conn) for name in names}

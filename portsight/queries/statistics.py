@@ -280,9 +280,32 @@ def weekly_trend(
     return pd.DataFrame(rows)
 
 
-def _rollup_breakdown(
-    db: Database, ports: list[PortInfo], week: IsoWeek, column, table=DailyRollup, names: tuple[str, ...] = ROLLUP_SUMS
-) -> pd.DataFrame:
+# Breakdowns are built as plain records and turned into a DataFrame once: at the size of a
+# week's breakdown (tens of rows) pandas column operations cost more than the query itself.
+
+
+def _typed(name: str, value) -> float | int:
+    return float(value or 0) if name.endswith("_sum") else int(value or 0)
+
+
+def _rates(rec: dict) -> dict:
+    if "inspected" in rec:
+        rec["inspection_rate"] = stats.ratio(rec["inspected"], rec["declarations"])
+    if "non_conforming" in rec:
+        rec["detection_rate"] = stats.ratio(rec["non_conforming"], rec["inspections"])
+    if "release_minutes_sum" in rec:
+        rec["release_mean_min"] = stats.ratio(rec["release_minutes_sum"], rec["released"])
+    return rec
+
+
+def _rollup_records(
+    db: Database,
+    ports: list[PortInfo],
+    week: IsoWeek,
+    column,
+    table=DailyRollup,
+    names: tuple[str, ...] = ROLLUP_SUMS,
+) -> list[dict]:
     stmt = (
         select(column.label("key"), *_sums(table, names))
         .where(_rollup_days(ports, week.monday, week.sunday, table))
@@ -290,25 +313,42 @@ def _rollup_breakdown(
         .order_by(column)
     )
     with connection(db) as conn:
-        df = pd.DataFrame(conn.execute(stmt).mappings().all(), columns=["key", *names])
-    return _with_rates(df)
+        return [
+            _rates({"key": row[0], **{n: _typed(n, v) for n, v in zip(names, row[1:], strict=True)}})
+            for row in conn.execute(stmt)
+        ]
 
 
-def chapter_tier_week(db: Database, ports: list[PortInfo], week: IsoWeek) -> pd.DataFrame:
+def chapter_tier_week(db: Database, ports: list[PortInfo], week: IsoWeek) -> list[dict]:
     """The week's (chapter, tier) sums: one read of daily_rollups for the chapter, section and
-    tier breakdowns of a review (columns hs_chapter, credit_tier, ROLLUP_SUMS)."""
+    tier breakdowns of a review (records with hs_chapter, credit_tier and ROLLUP_SUMS)."""
     stmt = (
         select(DailyRollup.hs_chapter, DailyRollup.credit_tier, *_sums())
         .where(_rollup_days(ports, week.monday, week.sunday))
         .group_by(DailyRollup.hs_chapter, DailyRollup.credit_tier)
     )
     with connection(db) as conn:
-        return pd.DataFrame(conn.execute(stmt).mappings().all(), columns=["hs_chapter", "credit_tier", *ROLLUP_SUMS])
+        return [
+            {
+                "hs_chapter": r[0],
+                "credit_tier": r[1],
+                **{n: _typed(n, v) for n, v in zip(ROLLUP_SUMS, r[2:], strict=True)},
+            }
+            for r in conn.execute(stmt)
+        ]
 
 
-def _from_detail(detail: pd.DataFrame, column: str) -> pd.DataFrame:
-    df = detail.groupby(column, as_index=False)[list(ROLLUP_SUMS)].sum().rename(columns={column: "key"})
-    return _with_rates(df.sort_values("key").reset_index(drop=True))
+def _regroup(records: list[dict], key) -> list[dict]:
+    """Records summed by key(record) (ROLLUP_SUMS), with rates, ordered by key."""
+    acc: dict = {}
+    for r in records:
+        k = key(r)
+        target = acc.get(k)
+        if target is None:
+            target = acc[k] = {"key": k, **dict.fromkeys(ROLLUP_SUMS, 0)}
+        for n in ROLLUP_SUMS:
+            target[n] += r[n]
+    return [_rates(acc[k]) for k in sorted(acc)]
 
 
 def _with_rates(df: pd.DataFrame) -> pd.DataFrame:
@@ -334,12 +374,15 @@ def port_breakdown(
 ) -> pd.DataFrame:
     """Per port: volumes, rates, holds, mean time to release. Names in both languages."""
     ports = scope_ports(db, port_ids) if ports is None else ports
-    df = _rollup_breakdown(db, ports, week, DailyPortRollup.port_id, DailyPortRollup)
+    records = _rollup_records(db, ports, week, DailyPortRollup.port_id, DailyPortRollup)
     info = {p.id: p for p in ports}
-    df.insert(0, "port", [info[k].code for k in df["key"]])
-    df.insert(1, "name_en", [info[k].name_en for k in df["key"]])
-    df.insert(2, "name_zh", [info[k].name_zh for k in df["key"]])
-    return df.drop(columns=["key"]).sort_values("declarations", ascending=False).reset_index(drop=True)
+    # Most declarations first; ties keep the port order of the query (by id), as a stable sort.
+    records.sort(key=lambda r: -r["declarations"])
+    for r in records:
+        p = info[r["key"]]
+        r["port"], r["name_en"], r["name_zh"] = p.code, p.name_en, p.name_zh
+    cols = ["port", "name_en", "name_zh", *ROLLUP_SUMS, "inspection_rate", "detection_rate", "release_mean_min"]
+    return pd.DataFrame.from_records(records, columns=cols) if records else _empty(cols)
 
 
 def hs_breakdown(
@@ -349,43 +392,57 @@ def hs_breakdown(
     level: str = "chapter",
     *,
     ports: list[PortInfo] | None = None,
-    detail: pd.DataFrame | None = None,
+    detail: list[dict] | None = None,
 ) -> pd.DataFrame:
     """Per HS chapter (or section, level="section") of the declarations' first goods line.
     detail: the week's chapter_tier_week, when the caller already read it."""
     ports = scope_ports(db, port_ids) if ports is None else ports
     if detail is None:
-        df = _rollup_breakdown(db, ports, week, DailyRollup.hs_chapter)
+        records = _rollup_records(db, ports, week, DailyRollup.hs_chapter)
     else:
-        df = _from_detail(detail, "hs_chapter")
+        records = _regroup(detail, lambda r: r["hs_chapter"])
     chapters = reference.hs_chapters()
-    df["chapter"] = df["key"]
-    df["section"] = [chapters[c].section if c in chapters else "" for c in df["key"]]
+
+    def section_of(chapter: str) -> str:
+        return chapters[chapter].section if chapter in chapters else ""
+
     if level == "section":
-        df = df.groupby("section", as_index=False)[list(ROLLUP_SUMS)].sum()
-        df = _with_rates(df)
         sections = reference.hs_sections()
-        df["description"] = [sections.get(s, {}).get("name", "") for s in df["section"]]
         order = {s: int(v["section_number"]) for s, v in sections.items()}
-        df = df.sort_values("section", key=lambda s: s.map(lambda v: order.get(v, 99)))
-        return df[["section", "description", *_breakdown_columns(df)]].reset_index(drop=True)
-    df["description"] = [chapters[c].description if c in chapters else "" for c in df["key"]]
-    return df[["chapter", "section", "description", *_breakdown_columns(df)]].reset_index(drop=True)
+        rows = _regroup(records, lambda r: section_of(r["key"]))
+        rows.sort(key=lambda r: order.get(r["key"], 99))
+        for r in rows:
+            r["section"] = r["key"]
+            r["description"] = sections.get(r["key"], {}).get("name", "")
+        cols = ["section", "description", *_BREAKDOWN_COLUMNS]
+        return pd.DataFrame.from_records(rows, columns=cols) if rows else _empty(cols)
+    for r in records:
+        r["chapter"] = r["key"]
+        r["section"] = section_of(r["key"])
+        r["description"] = chapters[r["key"]].description if r["key"] in chapters else ""
+    cols = ["chapter", "section", "description", *_BREAKDOWN_COLUMNS]
+    return pd.DataFrame.from_records(records, columns=cols) if records else _empty(cols)
 
 
-def _breakdown_columns(df: pd.DataFrame) -> list[str]:
-    wanted = [
-        "declarations",
-        "inspected",
-        "inspection_rate",
-        "inspections",
-        "non_conforming",
-        "detection_rate",
-        "released",
-        "held",
-        "release_mean_min",
-    ]
-    return [c for c in wanted if c in df]
+def _empty(columns: list[str]) -> pd.DataFrame:
+    df = pd.DataFrame(columns=columns)
+    for name in columns:
+        if name in ROLLUP_SUMS:
+            df[name] = df[name].astype(float if name.endswith("_sum") else int)
+    return df
+
+
+_BREAKDOWN_COLUMNS = [
+    "declarations",
+    "inspected",
+    "inspection_rate",
+    "inspections",
+    "non_conforming",
+    "detection_rate",
+    "released",
+    "held",
+    "release_mean_min",
+]
 
 
 def credit_tier_breakdown(
@@ -395,24 +452,26 @@ def credit_tier_breakdown(
     targets: dict[str, float] | None = None,
     *,
     ports: list[PortInfo] | None = None,
-    detail: pd.DataFrame | None = None,
+    detail: list[dict] | None = None,
 ) -> pd.DataFrame:
     """Per credit tier: realised inspection rate against the target. Columns tier, declarations,
     inspected, realised_rate, target_rate, gap (points), inspections, non_conforming, detection_rate."""
     ports = scope_ports(db, port_ids) if ports is None else ports
     targets = {**DEFAULT_TIER_TARGETS, **(targets or {})}
     if detail is None:
-        df = _rollup_breakdown(db, ports, week, DailyRollup.credit_tier)
+        records = _rollup_records(db, ports, week, DailyRollup.credit_tier)
     else:
-        df = _from_detail(detail, "credit_tier")
-    df["tier"] = df["key"]
-    df["realised_rate"] = df["inspection_rate"] if len(df) else []
-    df["target_rate"] = [targets.get(t) for t in df["tier"]]
-    df["gap"] = [stats.point_change(r, t) for r, t in zip(df["realised_rate"], df["target_rate"], strict=True)]
+        records = _regroup(detail, lambda r: r["credit_tier"])
     order = {t: i for i, t in enumerate(TIER_ORDER)}
-    df = df.sort_values("tier", key=lambda s: s.map(lambda v: order.get(v, 99)))
+    records.sort(key=lambda r: (order.get(r["key"], 99), r["key"]))
+    for r in records:
+        r["tier"] = r["key"]
+        r["realised_rate"] = r["inspection_rate"]
+        r["target_rate"] = targets.get(r["key"])
+        r["gap"] = stats.point_change(r["realised_rate"], r["target_rate"])
     cols = ["tier", "declarations", "inspected", "realised_rate", "target_rate", "gap"]
-    return df[[*cols, "inspections", "non_conforming", "detection_rate"]].reset_index(drop=True)
+    cols = [*cols, "inspections", "non_conforming", "detection_rate"]
+    return pd.DataFrame.from_records(records, columns=cols) if records else _empty(cols)
 
 
 def origin_breakdown(
@@ -423,12 +482,15 @@ def origin_breakdown(
     ports = scope_ports(db, port_ids) if ports is None else ports
     t = DailyOriginRollup
     names = ("declarations", "inspected", "inspections", "non_conforming")
-    df = _rollup_breakdown(db, ports, week, t.origin_country, t, names).rename(columns={"key": "country"})
-    df.insert(1, "name_en", [reference.country_name(c, "en") for c in df["country"]])
-    df.insert(2, "name_zh", [reference.country_name(c, "zh_CN") for c in df["country"]])
+    records = _rollup_records(db, ports, week, t.origin_country, t, names)
+    records.sort(key=lambda r: (-r["declarations"], r["key"]))
+    for r in records:
+        r["country"] = r["key"]
+        r["name_en"] = reference.country_name(r["key"], "en")
+        r["name_zh"] = reference.country_name(r["key"], "zh_CN")
     cols = ["country", "name_en", "name_zh", "declarations", "inspected", "inspection_rate"]
-    df = df[[*cols, "inspections", "non_conforming", "detection_rate"]]
-    return df.sort_values(["declarations", "country"], ascending=[False, True]).reset_index(drop=True)
+    cols = [*cols, "inspections", "non_conforming", "detection_rate"]
+    return pd.DataFrame.from_records(records, columns=cols) if records else _empty(cols)
 
 
 def inspector_breakdown(
