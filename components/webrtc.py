@@ -53,7 +53,10 @@ AUDIO_TIME_BASE = fractions.Fraction(1, AUDIO_RATE)
 AUDIO_SAMPLES = 960  # 20 ms
 PLACEHOLDER_SIZE = (240, 320)
 PLACEHOLDER_INTERVAL = 0.2  # seconds between placeholder frames (5 fps is enough to say "waiting")
-GONE_AFTER_SECONDS = 4.0  # no input for this long: the side has gone (tab closed, network lost)
+# No input for this long: the side has gone (network lost). A closed tab ends the input at once
+# (DTLS close), so this only covers silent losses; 4 s ended healthy calls on a loaded 2-core
+# machine, where the server's input stalled for 4-5 s while the other side's connection was set up.
+GONE_AFTER_SECONDS = 8.0
 WATCH_INTERVAL = 0.5
 
 INSPECTOR, EXPERT, WATCHER = "inspector", "expert", "watcher"
@@ -99,6 +102,24 @@ def _silence(samples: int = AUDIO_SAMPLES) -> av.AudioFrame:
     return frame
 
 
+def _private_copy(frame: av.VideoFrame, pts: int) -> av.VideoFrame:
+    """A frame that one consumer owns, stamped with pts on the 90 kHz clock.
+
+    PyAV's encoders change the frame they are given (``_rebase_time`` rewrites pts and
+    time_base in place; a forced keyframe sets pict_type), on aiortc's worker threads. One
+    frame object handed to two senders (inspector and expert) or to a sender and the
+    recorder therefore reached the second with a rebased, much smaller pts: its forwarding
+    track saw time go backwards and dropped every later frame (the expert got one frame,
+    then a frozen picture, in about one call in three on a loaded machine).
+    """
+    if frame.width % 2 == 0 and frame.height % 2 == 0 and frame.format.name == "yuv420p":
+        copy = av.VideoFrame.from_ndarray(frame.to_ndarray(), format="yuv420p")
+    else:
+        copy = av.VideoFrame.from_ndarray(frame.to_ndarray(format="bgr24"), format="bgr24")
+    copy.pts, copy.time_base = pts, VIDEO_TIME_BASE
+    return copy
+
+
 def _overlay(frame: av.VideoFrame, marks: tuple[Mark, ...]) -> av.VideoFrame:
     """Runs in a worker thread: draw the marks on a copy and hand back a new frame."""
     image = draw_annotations(frame.to_ndarray(format="bgr24"), marks)
@@ -127,15 +148,15 @@ class ForwardVideoTrack(MediaStreamTrack):
         while True:
             if self.readyState != "live":
                 raise MediaStreamError
-            seq, frame, publishing = room._latest_video()
+            seq, frame, pts, publishing = room._latest_video()
             if frame is not None and seq != self._seq:
                 self._seq = seq
                 marks, version = room.marks_with_version()
                 if marks:
                     frame = await room._overlaid(seq, version, frame, marks)
-                if frame.pts is not None and frame.pts > self._last_pts:
-                    self._last_pts = frame.pts
-                    return frame
+                if pts > self._last_pts:
+                    self._last_pts = pts
+                    return _private_copy(frame, pts)  # never the shared object: encoders change it
                 continue
             self._event.clear()
             try:
@@ -272,6 +293,8 @@ class Mp4Recorder:
                         audio.layout = "stereo"
                         resampler = av.AudioResampler(format="fltp", layout="stereo", rate=AUDIO_RATE)
                     out = frame.reformat(width=size[0], height=size[1], format="yuv420p")
+                    if out is frame:  # the room's shared frame: the encoder below rewrites its pts
+                        out = _private_copy(frame, 0)
                     pts = int((at - self._started_at) * 1000)
                     if pts <= last_vpts:
                         continue
@@ -316,6 +339,7 @@ class Endpoint:
     ended_at: float | None = None
     worker: object | None = None  # weakref to the streamlit-webrtc worker, for stopping on close
     gone: bool = False
+    frames_in: dict = field(default_factory=lambda: {"audio": 0, "video": 0})
 
     @property
     def connected(self) -> bool:
@@ -333,6 +357,7 @@ class Room:
         self._marks_version = 0
         self._video: av.VideoFrame | None = None
         self._video_seq = 0
+        self._video_pts = -1  # of the latest frame, kept here: consumers must not trust frame.pts
         self._video_at: float | None = None
         self._video_waiters: set[asyncio.Event] = set()
         self._audio_subscribers: dict[str, dict[int, tuple[collections.deque, asyncio.Event]]] = {
@@ -372,10 +397,11 @@ class Room:
     def video_ticks(self) -> int:
         return int((_now() - self._epoch) * VIDEO_CLOCK)
 
-    def _latest_video(self) -> tuple[int, av.VideoFrame | None, bool]:
+    def _latest_video(self) -> tuple[int, av.VideoFrame | None, int, bool]:
+        """(sequence number, latest frame (shared: read only), its pts, whether it is recent)."""
         with self._lock:
             publishing = self._video_at is not None and _now() - self._video_at < 1.0
-            return self._video_seq, self._video, publishing
+            return self._video_seq, self._video, self._video_pts, publishing
 
     def latest_frame(self) -> av.VideoFrame | None:
         with self._lock:
@@ -391,13 +417,16 @@ class Room:
     def _on_inspector_video(self, endpoint: Endpoint, frame: av.VideoFrame) -> None:
         """Sink callback on the event loop: keep the latest frame, wake the forwarding tracks."""
         now = _now()
-        frame.pts, frame.time_base = int((now - self._epoch) * VIDEO_CLOCK), VIDEO_TIME_BASE
+        pts = int((now - self._epoch) * VIDEO_CLOCK)
+        frame.pts, frame.time_base = pts, VIDEO_TIME_BASE
         with self._lock:
             self._video = frame
+            self._video_pts = pts
             self._video_seq += 1
             self._video_at = now
             waiters = list(self._video_waiters)
         self.frames_in += 1
+        endpoint.frames_in["video"] += 1
         endpoint.last_input_at = now
         if endpoint.first_input_at is None:
             endpoint.first_input_at = now
@@ -408,6 +437,7 @@ class Room:
 
     def _on_audio(self, endpoint: Endpoint, frame: av.AudioFrame) -> None:
         now = _now()
+        endpoint.frames_in["audio"] += 1
         endpoint.last_input_at = now
         if endpoint.first_input_at is None:
             endpoint.first_input_at = now
@@ -624,6 +654,12 @@ class RoomRegistry:
         left = []
         for room in self.rooms():
             for ep in room.gone_endpoints(now):
+                why = "its input ended" if ep.ended_at is not None else "its input went silent"
+                log.info(
+                    "assist room %s: the %s (%s) has gone: %s; input from %.1f s to %.1f s after joining, frames %s",
+                    room.session_id, ep.role, ep.key, why, ep.first_input_at - ep.created_at,
+                    (ep.last_input_at or ep.first_input_at) - ep.created_at, ep.frames_in,
+                )
                 room.release(ep)
                 if ep.role == WATCHER:
                     continue
@@ -678,6 +714,7 @@ class _StableRunCount:
             value = 0
         elif key in st.session_state and generate_frontend_component_key(key) not in st.session_state:
             value = previous + 2  # not rendered in between: let the library drop the stale context
+            log.info("webrtc streamer %s missed a run (its frontend state is gone): context reset", key)
         else:
             value = previous + 1
         counts[key] = value

@@ -1,0 +1,75 @@
+"""Both sides get the inspector's picture as frames of their own: encoders change the frame they are given.
+
+PyAV's encode() rebases a frame's pts and time_base in place (and aiortc sets pict_type for a
+keyframe), on aiortc's worker threads. When the inspector's and the expert's senders shared
+one frame object, whichever encoded second saw time go backwards and dropped every later
+frame: the expert's picture froze after one frame in about one call in three.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import av
+import numpy as np
+from aiortc.codecs.vpx import Vp8Encoder
+
+from components.webrtc import EXPERT, INSPECTOR, Mp4Recorder, Room
+from portsight.domain.access import Actor, Role
+from portsight.domain.annotations import Mark
+
+INSPECTOR_ACTOR = Actor(user_id=1, username="inspector", role=Role.INSPECTOR, port_ids=frozenset({1}))
+EXPERT_ACTOR = Actor(user_id=2, username="expert", role=Role.EXPERT, port_ids=None)
+
+
+def camera_frame(value: int) -> av.VideoFrame:
+    """What aiortc's decoder hands the sink: yuv420p."""
+    image = np.full((240, 320, 3), value, np.uint8)
+    return av.VideoFrame.from_ndarray(image, format="bgr24").reformat(format="yuv420p")
+
+
+def run_sides(marks: bool) -> tuple[list[int], list[int], int]:
+    async def scenario():
+        room = Room(7)
+        inspector = room.endpoint("s1:inspector", INSPECTOR, INSPECTOR_ACTOR)
+        expert = room.endpoint("s2:expert", EXPERT, EXPERT_ACTOR)
+        if marks:
+            room.add_mark(Mark("circle", 0.5, 0.5, 0.65, 0.5))
+        encoder = Vp8Encoder()
+        seen_inspector, seen_expert, shared = [], [], 0
+        for i in range(6):
+            inspector.sink_video._callback(camera_frame(40 + i))
+            own = await asyncio.wait_for(inspector.source_video.recv(), 2)
+            encoder.encode(own, force_keyframe=i == 0)  # rebases own.pts in place, as the sender does
+            seen_inspector.append(own.pts)
+            other = await asyncio.wait_for(expert.source_video.recv(), 2)
+            shared += other is own
+            seen_expert.append(other.pts)
+        room.close()
+        return seen_inspector, seen_expert, shared
+
+    return asyncio.run(scenario())
+
+
+def test_the_expert_keeps_receiving_after_the_inspectors_encoder_has_used_the_frame():
+    _, expert_pts, shared = run_sides(marks=False)
+    assert shared == 0
+    assert len(expert_pts) == 6 and expert_pts == sorted(set(expert_pts))
+
+
+def test_the_same_holds_for_frames_with_marks_drawn_once_for_both_sides():
+    _, expert_pts, shared = run_sides(marks=True)
+    assert shared == 0
+    assert len(expert_pts) == 6 and expert_pts == sorted(set(expert_pts))
+
+
+def test_the_recorder_does_not_restamp_the_rooms_frame(tmp_path):
+    room = Room(8)
+    recorder = Mp4Recorder(tmp_path / "call.mp4")
+    frame = camera_frame(90)
+    frame.pts = 123_456
+    recorder.put_video(frame)
+    recorder.close()
+    assert recorder.video_frames == 1
+    assert frame.pts == 123_456
+    room.close()
