@@ -102,7 +102,11 @@ def server(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("assist-e2e")
     url = prepare_app_database(data_dir)
     site = str(ROOT / "tests" / "e2e" / "loopback_site")
-    base, proc = start_streamlit(data_dir, url, {"PYTHONPATH": f"{site}:{ROOT}"})
+    # No file watcher: other engineers edit this tree while tests run, and Streamlit drops a changed
+    # module from sys.modules, so the next rerun of a page fails mid-call and its peer connection closes.
+    env = {"PYTHONPATH": f"{site}:{ROOT}", "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
+           "PORTSIGHT_E2E_WEBRTC_DEBUG": os.environ.get("PORTSIGHT_E2E_WEBRTC_DEBUG", "0")}
+    base, proc = start_streamlit(data_dir, url, env)
     engine = make_engine(url)
     yield base, engine, data_dir
     engine.dispose()
@@ -121,10 +125,54 @@ def chromium():
         browser.close()
 
 
+# Keeps every RTCPeerConnection of a frame in window.__pcs, so a test can read getStats() when it fails.
+KEEP_PEER_CONNECTIONS = """(() => { const Native = window.RTCPeerConnection; if (!Native) return;
+    window.__pcs = [];
+    window.RTCPeerConnection = function (...args) {
+        const pc = new Native(...args); window.__pcs.push(pc); const n = window.__pcs.length;
+        pc.addEventListener('connectionstatechange', () => console.log(`assist-pc ${n} ${pc.connectionState}`));
+        return pc; };
+    window.RTCPeerConnection.prototype = Native.prototype;
+    window.addEventListener('pagehide', () => { if (window.__pcs.length) console.log('assist-pc frame unloaded'); });
+    })();"""
+
+INBOUND_STATS_JS = """async () => { const out = [];
+    for (const pc of window.__pcs || []) {
+        const report = await pc.getStats();
+        report.forEach(s => { if (s.type === 'inbound-rtp' || s.type === 'outbound-rtp') out.push({
+            type: s.type, kind: s.kind, pc: pc.connectionState, packets: s.packetsReceived ?? s.packetsSent,
+            lost: s.packetsLost, frames: s.framesDecoded ?? s.framesEncoded, received: s.framesReceived,
+            dropped: s.framesDropped, keyframes: s.keyFramesDecoded ?? s.keyFramesEncoded,
+            pli: s.pliCount, nack: s.nackCount, freezes: s.freezeCount, size: [s.frameWidth, s.frameHeight]}); });
+    }
+    return out; }"""
+
+
+def diagnose(page, name: str) -> str:
+    """What a side shows and what its peer connections carry, for the report of a failed run."""
+    lines = page.assist_log[-12:]
+    try:
+        page.screenshot(path=f"/tmp/assist-{name}.png")
+        lines.append(page.locator("section.main, [data-testid='stMain']").first.inner_text(timeout=2000)[:600])
+    except Exception as exc:  # noqa: BLE001 - diagnostics only
+        lines.append(repr(exc)[:300])
+    for frame in page.frames:
+        try:
+            stats = frame.evaluate(INBOUND_STATS_JS)
+        except Exception as exc:  # noqa: BLE001
+            stats = repr(exc)[:200]
+        if stats:
+            lines.append(f"frame {frame.url[:60]}: {stats}")
+    return "\n".join(lines)
+
+
 def open_side(chromium, base, username, device):
     """A signed-in context on the remote-assist page; camera and microphone granted."""
     context = chromium.new_context(**device, locale="en-US", permissions=["camera", "microphone"])
+    context.add_init_script(KEEP_PEER_CONNECTIONS)
     page = context.new_page()
+    page.assist_log = []  # peer connection states with times, printed when a run fails
+    page.on("console", lambda m: "assist-pc" in m.text and page.assist_log.append(f"{time.monotonic():.1f} {m.text}"))
     page.set_default_timeout(30_000)
     login(page, base, username, "demo")
     expect_signed_in(page)
@@ -292,22 +340,33 @@ def test_inner_call_connects_every_time(server, chromium):
     base, engine, _ = server
     insp_ctx, inspector = open_side(chromium, base, "inspector", PHONE)
     exp_ctx, expert = open_side(chromium, base, "expert", DESKTOP)
-    connected, times = 0, []
+    connected, times, failed = 0, [], []
+    suite_started = time.monotonic()
     for run in range(CONNECT_RUNS):
         question = f"Connect run {run}"
         ask_for_help(inspector, question)
         started = time.monotonic()
         sid = join(expert, engine, question)
-        wait_video_playing(webrtc_frame(expert))
-        wait_video_playing(webrtc_frame(inspector))
-        times.append(time.monotonic() - started)
-        connected += 1
+        try:
+            wait_video_playing(webrtc_frame(expert))
+            wait_video_playing(webrtc_frame(inspector))
+        except Exception as exc:  # noqa: BLE001 - counted and reported; the call is ended below
+            failed.append((run, str(exc).splitlines()[0][:120]))
+            print(f"run {run} failed at {time.monotonic():.1f} (started {started:.1f}): {failed[-1][1]}")
+            print(f"expert:\n{diagnose(expert, f'connect-{run}-expert')}")
+            print(f"inspector:\n{diagnose(inspector, f'connect-{run}-inspector')}")
+        else:
+            times.append(time.monotonic() - started)
+            connected += 1
         expert.get_by_role("button", name="End the call").click()
         expect(expert.get_by_text(f"Record of request #{sid}")).to_be_visible()
         expect(inspector.get_by_text(f"Record of request #{sid}")).to_be_visible()
     times.sort()
-    print(f"connected {connected}/{CONNECT_RUNS}; join click to both videos playing: "
-          f"median {times[len(times) // 2]:.1f} s, max {times[-1]:.1f} s")
-    assert connected == CONNECT_RUNS
+    print(
+        f"connected {connected}/{CONNECT_RUNS} in {time.monotonic() - suite_started:.0f} s; "
+        f"join click to both videos playing: median {times[len(times) // 2]:.1f} s, max {times[-1]:.1f} s; "
+        f"failed runs: {failed}"
+    )
+    assert connected == CONNECT_RUNS, failed
     insp_ctx.close()
     exp_ctx.close()

@@ -16,3 +16,9 @@ try:
     _ice.get_host_addresses = _loopback_only
 except ImportError:  # pragma: no cover - aioice is installed with aiortc
     pass
+
+import logging as _logging
+import os as _os
+
+if _os.environ.get("PORTSIGHT_E2E_WEBRTC_DEBUG") == "1":  # why a worker was stopped, in the server log
+    _logging.getLogger("streamlit_webrtc.component").setLevel(_logging.DEBUG)
