@@ -1,4 +1,4 @@
-"""UI pieces shared by app.py and the pages (Streamlit lives here and in pages/, never in portsight/).
+"""UI pieces shared by app.py and the pages (Streamlit lives here and in views/, never in portsight/).
 
 What a page uses:
     from components.state import require_page, tr, current_scope   # guard, i18n, port scope

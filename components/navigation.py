@@ -1,8 +1,8 @@
 """The page registry: page key -> file, title key and icon. Adding a page is one line here.
 
     PAGES = {
-        "home": PageSpec("pages/home.py", "nav.home", ":material/home:"),
-        "alerts": PageSpec("pages/alerts.py", "nav.alerts", ":material/notifications:"),  # <- a new page
+        "home": PageSpec("views/home.py", "nav.home", ":material/home:"),
+        "alerts": PageSpec("views/alerts.py", "nav.alerts", ":material/notifications:"),  # <- a new page
     }
 
 Who may open a page is decided by portsight.domain.access.PAGE_ROLES (not here); the menu
@@ -32,18 +32,18 @@ class PageSpec:
 
 
 PAGES: dict[str, PageSpec] = {
-    "home": PageSpec("pages/home.py", "nav.home", ":material/home:"),
-    "overview": PageSpec("pages/overview.py", "nav.overview", ":material/monitoring:"),
-    "inspections": PageSpec("pages/inspections.py", "nav.inspections", ":material/manage_search:"),
-    "alerts": PageSpec("pages/alerts.py", "nav.alerts", ":material/notifications:"),
-    "remote_assist": PageSpec("pages/remote_assist.py", "nav.remote_assist", ":material/support_agent:"),
-    "selection": PageSpec("pages/selection.py", "nav.selection", ":material/casino:"),
-    "roster": PageSpec("pages/roster.py", "nav.roster", ":material/calendar_month:"),
-    "rules": PageSpec("pages/rules.py", "nav.rules", ":material/gavel:"),
-    "statistics": PageSpec("pages/statistics.py", "nav.statistics", ":material/query_stats:"),
-    "data_exchange": PageSpec("pages/data_exchange.py", "nav.data_exchange", ":material/sync_alt:"),
-    "field_inspection": PageSpec("pages/field_inspection.py", "nav.field_inspection", ":material/fact_check:"),
-    "gate": PageSpec("pages/gate.py", "nav.gate", ":material/qr_code_scanner:"),
+    "home": PageSpec("views/home.py", "nav.home", ":material/home:"),
+    "overview": PageSpec("views/overview.py", "nav.overview", ":material/monitoring:"),
+    "inspections": PageSpec("views/inspections.py", "nav.inspections", ":material/manage_search:"),
+    "alerts": PageSpec("views/alerts.py", "nav.alerts", ":material/notifications:"),
+    "remote_assist": PageSpec("views/remote_assist.py", "nav.remote_assist", ":material/support_agent:"),
+    "selection": PageSpec("views/selection.py", "nav.selection", ":material/casino:"),
+    "roster": PageSpec("views/roster.py", "nav.roster", ":material/calendar_month:"),
+    "rules": PageSpec("views/rules.py", "nav.rules", ":material/gavel:"),
+    "statistics": PageSpec("views/statistics.py", "nav.statistics", ":material/query_stats:"),
+    "data_exchange": PageSpec("views/data_exchange.py", "nav.data_exchange", ":material/sync_alt:"),
+    "field_inspection": PageSpec("views/field_inspection.py", "nav.field_inspection", ":material/fact_check:"),
+    "gate": PageSpec("views/gate.py", "nav.gate", ":material/qr_code_scanner:"),
 }
 
 DEFAULT_PAGE = "home"

@@ -130,7 +130,7 @@ with st.container(border=True, key="alerts.detail"):
         citation = info.get("citation") or {}
         st.caption(citation.get("zh" if lg == "zh_CN" else "en", ""))
     if detail.get("inspection_id"):
-        st.page_link("pages/inspections.py", label=tr("alerts.open_inspection", id=detail["inspection_id"]),
+        st.page_link("views/inspections.py", label=tr("alerts.open_inspection", id=detail["inspection_id"]),
                      query_params={"id": str(detail["inspection_id"])}, icon=":material/open_in_new:")
 
     done = None

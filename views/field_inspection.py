@@ -442,7 +442,7 @@ def render_help(inspection_id: int, slot_id: str) -> None:
             use_container_width=True,
             icon=":material/call:",
         )
-        st.page_link("pages/remote_assist.py", label=tr("field.help_open_assist"), icon=":material/video_call:")
+        st.page_link("views/remote_assist.py", label=tr("field.help_open_assist"), icon=":material/video_call:")
 
 
 def photo_short(have: int, need: int) -> str:

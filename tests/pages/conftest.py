@@ -46,22 +46,3 @@ def login(at: AppTest, username: str, password: str = PASSWORD) -> AppTest:
 
 def errors(at: AppTest) -> list[str]:
     return [e.value for e in at.error]
-
-
-@pytest.fixture(autouse=True)
-def _navigation_only(monkeypatch):
-    """Run app.py under st.navigation on every AppTest run, as the server does after its first run.
-
-    AppTest resets PagesManager.uses_pages_directory before each run; because the project has
-    a pages/ folder, Streamlit would then wrap the run in its old pages/ mode, where the URL
-    "home" names pages/home.py itself and the page would run without app.py (no sidebar, no gate).
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)

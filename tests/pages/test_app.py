@@ -142,6 +142,6 @@ def test_guard_lets_an_allowed_role_through():
 
 
 def test_page_run_alone_without_sign_in_asks_to_sign_in(app_environment):
-    at = AppTest.from_file(str(Path(APP).parent / "pages" / "home.py"), default_timeout=30).run()
+    at = AppTest.from_file(str(Path(APP).parent / "views" / "home.py"), default_timeout=30).run()
     assert errors(at) == [t("zh_CN", "common.sign_in_first")]
     assert not at.exception

@@ -16,7 +16,7 @@ from portsight.services.declarations import register_declaration
 from portsight.services.inspections import assign_inspectors, open_inspection
 from tests.pages.conftest import errors, login
 
-PAGE = "pages/gate.py"
+PAGE = "views/gate.py"
 
 
 @pytest.fixture(scope="module")

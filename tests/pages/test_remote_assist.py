@@ -10,7 +10,7 @@ from portsight.db.models import AssistSession, ChatMessage, User
 from portsight.db.session import make_engine, unit_of_work
 from tests.pages.conftest import errors, login
 
-PAGE = "pages/remote_assist.py"
+PAGE = "views/remote_assist.py"
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from portsight.i18n import LANGUAGES, catalogue
 from portsight.services.rules import set_rule_enabled
 from tests.pages.conftest import errors, login
 
-RULES = "pages/rules.py"
+RULES = "views/rules.py"
 
 
 def open_page(new_app, username):

@@ -12,8 +12,8 @@ from portsight.db.models import Declaration, DutyShift, Enterprise, Port, Select
 from portsight.db.session import make_engine, unit_of_work
 from tests.pages.conftest import errors, login
 
-SELECTION = "pages/selection.py"
-ROSTER = "pages/roster.py"
+SELECTION = "views/selection.py"
+ROSTER = "views/roster.py"
 
 
 def open_page(new_app, username, page):

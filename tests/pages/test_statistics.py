@@ -15,7 +15,7 @@ def _open(new_app, app_db, username="supervisor"):
     rebuild_rollups(engine)
     engine.dispose()
     at = login(new_app().run(), username)
-    at.switch_page("pages/statistics.py").run()
+    at.switch_page("views/statistics.py").run()
     assert not at.exception, at.exception
     return at
 

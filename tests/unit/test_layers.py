@@ -36,7 +36,7 @@ def crossings(folder: str, forbidden: tuple[str, ...]) -> list[str]:
     [
         ("portsight", ("streamlit",)),
         ("portsight/domain", ("sqlalchemy", "pandas", "portsight.db", "portsight.services", "portsight.queries")),
-        ("pages", ("sqlalchemy", "portsight.db")),
+        ("views", ("sqlalchemy", "portsight.db")),
     ],
     ids=["portsight-never-imports-streamlit", "domain-is-pure", "pages-are-thin"],
 )

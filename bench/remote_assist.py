@@ -1,0 +1,395 @@
+"""Remote assistance under load: N concurrent inspector/expert pairs in headless Chromium, one server.
+
+PYTHONPATH=. .venv/bin/python bench/remote_assist.py --pairs 1,2 --seconds 20 [--no-annotations]
+PYTHONPATH=. .venv/bin/python bench/remote_assist.py --idle 300      # memory with no expert
+
+Like the e2e test, it re-runs itself inside `unshare --net` (root) where only `lo` is up, and
+starts the server with tests/e2e/loopback_site on its PYTHONPATH (aioice offers 127.0.0.1), no
+file watcher, no ICE servers configured. Chromium uses the fake camera (640x480) and microphone.
+
+Per N, every pair: the inspector (phone context) has a waiting request and is publishing; the
+expert (desktop context) clicks "Join" in the live queue; with annotations on, the expert then
+freezes the picture and adds a circle, so every frame to both sides carries the overlay. Then
+S seconds are measured:
+
+- first remote frame: the first frame of the inspector's camera (green, not the grey
+  placeholder) on the expert's <video>, timed from the expert's peer connection being created
+  (first_frame_*: the media path) and from the join click (first_frame_from_join_*: what the
+  expert waits, including the page rerun and signalling through Streamlit);
+- fps: frames the inspector's browser encodes (sent) and each side's browser decodes
+  (received) over the window, from getStats deltas; fps_min is the lowest received by any side;
+- jitter-buffer delay: jitterBufferDelay / jitterBufferEmittedCount deltas, per side;
+- server CPU: utime+stime of the server process over the window, percent of one core.
+
+The browsers share the machine (2 cores, shared with other engineers): read the server's share.
+Writes bench/results/remote_assist.json: a list with one entry per N of this run (pairs,
+first_frame_p95_ms, fps_sent, fps_min, server_cpu_pct, resolution, annotations, ...).
+--idle writes bench/results/remote_assist_memory.json: the server's RSS every 10 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+IN_NETNS = os.environ.get("PORTSIGHT_BENCH_NETNS") == "1"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+# In every component iframe: when the first frame of the inspector's camera (green; the server's
+# placeholder is grey) is shown, and when the frame's first peer connection was created.
+FIRST_FRAME_JS = """(() => { if (window === window.top) return;
+    const check = () => {
+        const v = document.querySelector('video');
+        if (v && v.videoWidth && !window.__firstGreenAt) {
+            const c = document.createElement('canvas'); c.width = 16; c.height = 12;
+            const g = c.getContext('2d'); g.drawImage(v, 0, 0, 16, 12);
+            const d = g.getImageData(0, 0, 16, 12).data; let green = 0;
+            for (let i = 0; i < d.length; i += 4) if (d[i + 1] > d[i] + 30) green++;
+            if (green > 40) window.__firstGreenAt = Date.now();
+        }
+        if (!window.__firstGreenAt) setTimeout(check, 15);
+    };
+    setTimeout(check, 15);
+    const Native = window.RTCPeerConnection; if (!Native) return;
+    window.__pcs = [];
+    window.RTCPeerConnection = function (...args) {
+        const pc = new Native(...args); window.__pcs.push(pc);
+        if (!window.__pcCreatedAt) window.__pcCreatedAt = Date.now();
+        return pc; };
+    window.RTCPeerConnection.prototype = Native.prototype; })();"""
+
+STATS_JS = """async () => {
+    const pcs = (window.__pcs || []).filter(p => p.connectionState === 'connected');
+    const pc = pcs[pcs.length - 1]; if (!pc) return null;
+    const out = {t: performance.now(), firstGreenAt: window.__firstGreenAt || null,
+                 pcCreatedAt: window.__pcCreatedAt || null};
+    (await pc.getStats()).forEach(s => {
+        if (s.kind !== 'video') return;
+        if (s.type === 'inbound-rtp') Object.assign(out, {in_frames: s.framesDecoded, in_received: s.framesReceived,
+            jbd: s.jitterBufferDelay, jbe: s.jitterBufferEmittedCount, in_w: s.frameWidth, in_h: s.frameHeight});
+        if (s.type === 'outbound-rtp') Object.assign(out, {out_frames: s.framesEncoded, out_w: s.frameWidth,
+            out_h: s.frameHeight});
+    });
+    return out; }"""
+
+
+# --------------------------------------------------------------------------- outside the namespace
+
+
+def reexec_in_namespace() -> int:
+    if os.geteuid() != 0 or shutil.which("unshare") is None or shutil.which("ip") is None:
+        sys.exit("bench/remote_assist.py needs root with unshare and ip: WebRTC here only works on loopback")
+    cmd = ["unshare", "--net", "--", "sh", "-c", 'ip link set lo up && exec "$@"', "netns",
+           sys.executable, str(Path(__file__).resolve()), *sys.argv[1:]]
+    env = {**os.environ, "PORTSIGHT_BENCH_NETNS": "1", "PYTHONPATH": str(ROOT)}
+    return subprocess.call(cmd, cwd=ROOT, env=env)
+
+
+# --------------------------------------------------------------------------- inside
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+class Bench:
+    def __init__(self, pairs_max: int) -> None:
+        from portsight.db.session import make_engine
+        from portsight.domain.access import SYSTEM
+        from portsight.services.accounts import create_user
+        from tests.e2e.conftest import start_streamlit
+        from tests.pages.appdb import prepare_app_database
+
+        self.data_dir = Path(tempfile.mkdtemp(prefix="bench-assist-"))
+        url = prepare_app_database(self.data_dir)
+        self.engine = make_engine(url)
+        for i in range(pairs_max + 1):
+            create_user(self.engine, SYSTEM, username=f"bench.inspector{i}", password="demo", role="inspector",
+                        port_codes=("CNSGH",), all_ports=False, display_name=f"Inspector {i}", language="en")
+            create_user(self.engine, SYSTEM, username=f"bench.expert{i}", password="demo", role="expert",
+                        port_codes=(), all_ports=True, display_name=f"Expert {i}", language="en")
+        site = str(ROOT / "tests" / "e2e" / "loopback_site")
+        env = {"PYTHONPATH": f"{site}:{ROOT}", "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"}
+        self.base, self.proc = start_streamlit(self.data_dir, url, env)
+        self.round = 0
+
+    def close(self) -> None:
+        from tests.e2e.conftest import stop
+
+        stop(self.proc)
+        self.engine.dispose()
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def request(self, inspector: str, question: str) -> int:
+        from sqlalchemy import select
+
+        from portsight.db.models import Inspection, Port, User
+        from portsight.db.session import unit_of_work
+        from portsight.domain.access import Actor, Role
+        from portsight.services.assist import request_assist
+
+        with unit_of_work(self.engine) as s:
+            port = s.scalars(select(Port.id).where(Port.code == "CNSGH")).one()
+            inspection = s.scalars(
+                select(Inspection.id).where(Inspection.port_id == port, Inspection.state == "in_progress")
+            ).first()
+            user = s.scalars(select(User.id).where(User.username == inspector)).one()
+        actor = Actor(user_id=user, username=inspector, role=Role.INSPECTOR, port_ids=frozenset({port}))
+        return request_assist(self.engine, actor, inspection, "seal", question)
+
+
+def open_page(browser, base: str, username: str, device: dict):
+    from playwright.sync_api import expect
+
+    from tests.e2e.helpers import expect_signed_in, login
+
+    context = browser.new_context(**device, locale="en-US", permissions=["camera", "microphone"])
+    context.add_init_script(FIRST_FRAME_JS)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    login(page, base, username, "demo")
+    expect_signed_in(page)
+    if device.get("is_mobile"):
+        page.get_by_test_id("stExpandSidebarButton").click()
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Remote assistance").click()
+    expect(page.locator("h1", has_text="Remote assistance")).to_be_visible()
+    return context, page
+
+
+def component_frame(page):
+    iframe = page.locator('iframe[title*="webrtc"]').first
+    iframe.wait_for()
+    return iframe.element_handle().content_frame()
+
+
+def stats(frame) -> dict | None:
+    try:
+        return frame.evaluate(STATS_JS)
+    except Exception:  # noqa: BLE001 - a side that is gone counts as no figures
+        return None
+
+
+def fps(a: dict | None, b: dict | None, key: str) -> float | None:
+    if not a or not b or a.get(key) is None or b.get(key) is None or b["t"] <= a["t"]:
+        return None
+    return (b[key] - a[key]) / ((b["t"] - a["t"]) / 1000)
+
+
+def jitter_ms(a: dict | None, b: dict | None) -> float | None:
+    if not a or not b or a.get("jbe") is None or b.get("jbe") is None or b["jbe"] <= a["jbe"]:
+        return None
+    return 1000 * (b["jbd"] - a["jbd"]) / (b["jbe"] - a["jbe"])
+
+
+def run_pairs(bench: Bench, browser, n: int, seconds: float, annotations: bool) -> dict:
+    from playwright.sync_api import expect
+
+    from tests.e2e.helpers import by_key
+    from tests.e2e.test_remote_assist import DESKTOP, PHONE
+
+    bench.round += 1
+    pairs = []
+    for i in range(n):
+        sid = bench.request(f"bench.inspector{i}", f"Bench round {bench.round} pair {i}")
+        insp_ctx, inspector = open_page(browser, bench.base, f"bench.inspector{i}", PHONE)
+        pairs.append({"sid": sid, "insp_ctx": insp_ctx, "inspector": inspector})
+    for pair in pairs:  # inspectors publishing before the experts arrive
+        frame = component_frame(pair["inspector"])
+        frame.wait_for_function("() => window.__firstGreenAt", timeout=60_000, polling=100)
+        pair["insp_frame"] = frame
+    for i, pair in enumerate(pairs):
+        exp_ctx, expert = open_page(browser, bench.base, f"bench.expert{i}", DESKTOP)
+        pair.update(exp_ctx=exp_ctx, expert=expert)
+        expect(by_key(expert, f"assist.join.{pair['sid']}").locator("button")).to_be_visible(timeout=60_000)
+    for pair in pairs:  # all experts join at once
+        pair["join_at"] = time.time() * 1000
+        by_key(pair["expert"], f"assist.join.{pair['sid']}").locator("button").click()
+    for pair in pairs:
+        frame = component_frame(pair["expert"])
+        frame.wait_for_function("() => window.__firstGreenAt", timeout=60_000, polling=100)
+        pair["exp_frame"] = frame
+        first = frame.evaluate("() => [window.__pcCreatedAt, window.__firstGreenAt]")
+        pair["first_frame_ms"] = first[1] - first[0]
+        pair["first_frame_from_join_ms"] = first[1] - pair["join_at"]
+    if annotations:
+        for pair in pairs:
+            expert = pair["expert"]
+            by_key(expert, "assist.freeze").locator("button").click()
+            expect(expert.get_by_text("Frozen picture with the marks")).to_be_visible(timeout=60_000)
+            by_key(expert, "assist.add_mark").locator("button").click()
+            expect(expert.get_by_text("1 mark(s) on the inspector's picture")).to_be_visible(timeout=60_000)
+    before = [(stats(p["insp_frame"]), stats(p["exp_frame"])) for p in pairs]
+    cpu0, wall0 = cpu_seconds(bench.proc.pid), time.monotonic()
+    rss = [rss_mb(bench.proc.pid)]
+    deadline = wall0 + seconds
+    while time.monotonic() < deadline:
+        time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))  # a measuring window, not a test wait
+        rss.append(rss_mb(bench.proc.pid))
+    cpu = 100 * (cpu_seconds(bench.proc.pid) - cpu0) / (time.monotonic() - wall0)
+    after = [(stats(p["insp_frame"]), stats(p["exp_frame"])) for p in pairs]
+
+    sent, recv_insp, recv_exp, jit_insp, jit_exp, sizes = [], [], [], [], [], []
+    for (ib, eb), (ia, ea) in zip(before, after, strict=True):
+        sent.append(fps(ib, ia, "out_frames"))
+        recv_insp.append(fps(ib, ia, "in_frames"))
+        recv_exp.append(fps(eb, ea, "in_frames"))
+        jit_insp.append(jitter_ms(ib, ia))
+        jit_exp.append(jitter_ms(eb, ea))
+        if ia:
+            sizes.append(f"{ia.get('out_w')}x{ia.get('out_h')}")
+    for pair in pairs:
+        expert = pair["expert"]
+        try:
+            expert.get_by_role("button", name="End the call").click(timeout=30_000)
+            expect(expert.get_by_text(f"Record of request #{pair['sid']}")).to_be_visible(timeout=60_000)
+        except Exception as exc:  # noqa: BLE001 - reported; the contexts are closed anyway
+            print(f"  pair {pair['sid']}: ending the call failed: {str(exc).splitlines()[0]}")
+        pair["exp_ctx"].close()
+        pair["insp_ctx"].close()
+
+    def mean(values):
+        values = [v for v in values if v is not None]
+        return round(sum(values) / len(values), 1) if values else None  # (bench/statistics.py shadows the module)
+
+    received = recv_insp + recv_exp
+    first = [p["first_frame_ms"] for p in pairs]
+    from_join = [p["first_frame_from_join_ms"] for p in pairs]
+    return {
+        "pairs": n,
+        "seconds": seconds,
+        "annotations": annotations,
+        "resolution": ",".join(sorted(set(sizes))) or None,
+        "requested_resolution": "640x480",
+        "first_frame_p50_ms": round(percentile(first, 0.5)),
+        "first_frame_p95_ms": round(percentile(first, 0.95)),
+        "first_frame_from_join_p50_ms": round(percentile(from_join, 0.5)),
+        "first_frame_from_join_p95_ms": round(percentile(from_join, 0.95)),
+        "fps_sent": mean(sent),
+        "fps_received_inspector": mean(recv_insp),
+        "fps_received_expert": mean(recv_exp),
+        "fps_min": round(min(v for v in received if v is not None), 1) if any(v is not None for v in received)
+        else 0.0,
+        "received_share_min": (round(min(v for v in received if v is not None) / mean(sent), 3)
+                               if mean(sent) and any(v is not None for v in received) else None),
+        "jitter_buffer_ms_inspector": mean(jit_insp),
+        "jitter_buffer_ms_expert": mean(jit_exp),
+        "server_cpu_pct": round(cpu, 1),
+        "server_cpu_pct_per_pair": round(cpu / n, 1),
+        "server_rss_mb_max": round(max(rss), 1),
+        "load_average": round(os.getloadavg()[0], 2),
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def run_idle(bench: Bench, browser, seconds: float) -> dict:
+    """One inspector connected and publishing, no expert: the server's RSS every 10 s."""
+    from tests.e2e.test_remote_assist import PHONE
+
+    bench.request("bench.inspector0", "Idle memory check")
+    ctx, inspector = open_page(browser, bench.base, "bench.inspector0", PHONE)
+    frame = component_frame(inspector)
+    frame.wait_for_function("() => window.__firstGreenAt", timeout=60_000, polling=100)
+    start = time.monotonic()
+    samples = []
+    while True:
+        elapsed = time.monotonic() - start
+        samples.append((round(elapsed), round(rss_mb(bench.proc.pid), 1)))
+        print(f"  {elapsed:5.0f} s  server RSS {samples[-1][1]:7.1f} MB", flush=True)
+        if elapsed >= seconds:
+            break
+        time.sleep(min(10.0, seconds - elapsed))  # sampling period of the memory check
+    still = stats(frame)
+    ctx.close()
+    # growth over the second half, so the warm-up (codecs, caches) is not counted as a leak
+    half = [s for s in samples if s[0] >= seconds / 2]
+    slope = (half[-1][1] - half[0][1]) / max(1e-9, (half[-1][0] - half[0][0]) / 60) if len(half) > 1 else None
+    return {
+        "seconds": seconds,
+        "rss_mb": samples,
+        "rss_start_mb": samples[0][1],
+        "rss_end_mb": samples[-1][1],
+        "rss_max_mb": max(s[1] for s in samples),
+        "growth_second_half_mb_per_min": None if slope is None else round(slope, 2),
+        "inspector_still_connected": still is not None,
+        "load_average": round(os.getloadavg()[0], 2),
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pairs", default="1", help="comma-separated N values, e.g. 1,2")
+    parser.add_argument("--seconds", type=float, default=20.0, help="measuring window per N")
+    parser.add_argument("--no-annotations", action="store_true", help="no circle on the inspector's picture")
+    parser.add_argument("--idle", type=float, default=None, help="memory check: seconds with no expert")
+    args = parser.parse_args()
+    if not IN_NETNS:
+        return reexec_in_namespace()
+
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.helpers import CHROMIUM, CHROMIUM_ARGS
+    from tests.e2e.test_remote_assist import WEBRTC_ARGS
+
+    ns = [int(v) for v in args.pairs.split(",") if v.strip()]
+    bench = Bench(max(ns) if args.idle is None else 1)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + WEBRTC_ARGS)
+            if args.idle is not None:
+                print(f"idle memory check: one inspector publishing, no expert, {args.idle:.0f} s")
+                result = run_idle(bench, browser, args.idle)
+                print(f"RSS {result['rss_start_mb']} -> {result['rss_end_mb']} MB (max {result['rss_max_mb']}); "
+                      f"second half {result['growth_second_half_mb_per_min']} MB/min; "
+                      f"inspector still connected: {result['inspector_still_connected']}")
+                (RESULTS / "remote_assist_memory.json").write_text(json.dumps(result, indent=2) + "\n")
+                return 0
+            runs = []
+            header = (f"{'pairs':>5} {'first p50/p95 ms':>17} {'from join p50/p95':>18} {'fps sent':>8} "
+                      f"{'recv insp':>9} {'recv exp':>8} {'jitter ms i/e':>14} {'srv CPU %':>9} {'/pair':>6} "
+                      f"{'size':>8} {'load':>5}")
+            print(header)
+            for n in ns:
+                r = run_pairs(bench, browser, n, args.seconds, not args.no_annotations)
+                runs.append(r)
+                print(f"{n:>5} {r['first_frame_p50_ms']:>8}/{r['first_frame_p95_ms']:<8} "
+                      f"{r['first_frame_from_join_p50_ms']:>9}/{r['first_frame_from_join_p95_ms']:<8} "
+                      f"{r['fps_sent']!s:>8} {r['fps_received_inspector']!s:>9} {r['fps_received_expert']!s:>8} "
+                      f"{r['jitter_buffer_ms_inspector']!s:>6}/{r['jitter_buffer_ms_expert']!s:<7} "
+                      f"{r['server_cpu_pct']:>9} {r['server_cpu_pct_per_pair']:>6} {r['resolution']!s:>8} "
+                      f"{r['load_average']:>5}", flush=True)
+            (RESULTS / "remote_assist.json").write_text(json.dumps(runs, indent=2) + "\n")
+            browser.close()
+    finally:
+        bench.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
