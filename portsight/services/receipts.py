@@ -36,6 +36,7 @@ from portsight.db.models import (
 from portsight.db.session import Database, unit_of_work
 from portsight.domain.access import Actor, Role, require_port, require_role
 from portsight.domain.inspection import InspectionState
+from portsight.exchange.outbox import add_to_outbox
 from portsight.i18n import fmt_datetime, t
 from portsight.security import sign
 from portsight.services.audit import record_audit
@@ -124,6 +125,7 @@ def issue_receipt(
             after={"receipt_no": receipt_no, "inspection_id": inspection_id},
             port_id=inspection.port_id,
         )
+        add_to_outbox(session, "receipt", inspection_id, {"receipt_no": receipt_no, "issued_at": issued_at}, now=now)
         return {"receipt_no": receipt_no, "token": make_token(receipt_no, signature), "issued_at": issued_at}
 
 

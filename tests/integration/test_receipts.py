@@ -9,7 +9,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from portsight.db.models import AuditEntry, ReleaseReceipt
+from portsight.db.models import AuditEntry, OutboxEntry, ReleaseReceipt
 from portsight.services import field as svc
 from portsight.services import receipts
 from portsight.services.errors import AccessDenied, Conflict
@@ -44,6 +44,16 @@ def test_the_token_is_signed_and_not_the_database_id(released):
     assert len(row.signature) == 64 and row.signature[:24] == result["token"].rsplit(".", 1)[1]
     # Issuing again returns the same receipt.
     assert receipts.issue_receipt(db, LEAD, insp, secret=SECRET)["receipt_no"] == result["receipt_no"]
+
+
+def test_the_decision_and_its_receipt_are_queued_once_for_the_backbone(released):
+    db, insp, result = released
+    receipts.issue_receipt(db, LEAD, insp, secret=SECRET)  # asking again queues nothing more
+    sent = db.execute(
+        select(OutboxEntry.kind, OutboxEntry.payload).where(OutboxEntry.inspection_id == insp).order_by(OutboxEntry.id)
+    ).all()
+    assert [k for k, _ in sent if k in ("decision", "receipt")] == ["decision", "receipt"]
+    assert sent[-1].payload["receipt_no"] == result["receipt_no"]
 
 
 def test_the_gate_accepts_a_genuine_receipt_once_then_says_when_and_where_it_was_used(released):
