@@ -161,8 +161,7 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:
             base, proc = start_streamlit(root / name, url, shared)
             procs.append(proc)
             replicas[base.removeprefix("http://")] = proc
-            # As deploy/systemd does after start: the health check also runs app.py once, which a
-            # fresh Streamlit process needs before a deep link (it would run pages/<page>.py alone).
+            # As deploy/systemd does after start: HTTP health, a first run of app.py, database ping.
             checked = health(base, url, "--timeout", "60")
             assert checked.returncode == 0, checked.stdout + checked.stderr
         state = root / "nginx"
