@@ -433,11 +433,20 @@ class DailyRollup(Base):
 
 
 # Statistics (migration 0002): one week of source rows is read by time range, never whole tables.
-Index("ix_inspections_completed", Inspection.completed_at)
 Index("ix_inspection_transitions_state_at", InspectionTransition.to_state, InspectionTransition.at)
-Index("ix_alerts_first_raised", Alert.first_raised_at)
-Index("ix_alerts_resolved", Alert.resolved_at)
-Index("ix_assist_sessions_requested", AssistSession.requested_at)
+# National scale (migration 0004): covering versions of the week ranges, no table lookup per row.
+Index(
+    "ix_inspections_decided_cover",
+    Inspection.decided_at,
+    Inspection.port_id,
+    Inspection.state,
+    Inspection.decision,
+    Inspection.declaration_id,
+)
+Index("ix_inspections_completed_cover", Inspection.completed_at, Inspection.port_id, Inspection.started_at)
+Index("ix_alerts_first_raised_port", Alert.first_raised_at, Alert.port_id)
+Index("ix_alerts_resolved_port", Alert.resolved_at, Alert.port_id)
+Index("ix_assist_sessions_requested_port", AssistSession.requested_at, AssistSession.port_id)
 
 # Live overview (migration 0003): grouped counts, change detection and the feed read index ranges.
 Index("ix_inspections_state_port_created", Inspection.state, Inspection.port_id, Inspection.created_at)

@@ -1,4 +1,4 @@
-"""national scale: coarser rollups for trends and origin, indexes from the hot queries' plans
+"""national scale: coarser rollups for trends and origin, covering indexes from the hot queries' plans
 
 Revision ID: 0004
 Revises: 0003
@@ -17,7 +17,30 @@ COUNTS = ("declarations", "inspected", "inspections", "non_conforming", "release
 MINUTES = ("release_minutes_sum", "inspection_minutes_sum")
 
 
+# Covering indexes from the plans of bench/explain.py: the week's release times, alert and
+# remote-assist counts and the heat map read these ranges without a table lookup per row (on a
+# 2M-declaration SQLite file the lookups were most of the KPI cards' time). Each replaces the
+# single-column index of migration 0002 with the same leading column.
+COVERING = [
+    ("ix_inspections_decided_cover", "inspections", ["decided_at", "port_id", "state", "decision", "declaration_id"]),
+    ("ix_inspections_completed_cover", "inspections", ["completed_at", "port_id", "started_at"]),
+    ("ix_alerts_first_raised_port", "alerts", ["first_raised_at", "port_id"]),
+    ("ix_alerts_resolved_port", "alerts", ["resolved_at", "port_id"]),
+    ("ix_assist_sessions_requested_port", "assist_sessions", ["requested_at", "port_id"]),
+]
+REPLACED = [
+    ("ix_inspections_completed", "inspections", ["completed_at"]),
+    ("ix_alerts_first_raised", "alerts", ["first_raised_at"]),
+    ("ix_alerts_resolved", "alerts", ["resolved_at"]),
+    ("ix_assist_sessions_requested", "assist_sessions", ["requested_at"]),
+]
+
+
 def upgrade() -> None:
+    for name, table, columns in COVERING:
+        op.create_index(name, table, columns, unique=False)
+    for name, table, _ in REPLACED:
+        op.drop_index(name, table_name=table)
     # (day, port): the KPI weeks, the 12/52-week trend and the port breakdown sum ~32 rows a day
     # instead of ~900 (chapter x tier detail of daily_rollups).
     op.create_table(
@@ -42,5 +65,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    for name, table, columns in REPLACED:
+        op.create_index(name, table, columns, unique=False)
+    for name, table, _ in COVERING:
+        op.drop_index(name, table_name=table)
     op.drop_table("daily_origin_rollups")
     op.drop_table("daily_port_rollups")
