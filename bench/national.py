@@ -54,7 +54,7 @@ from portsight.domain.iso6346 import check_digit  # noqa: E402
 from portsight.services.rollups import rebuild_rollups  # noqa: E402
 
 DATASETS = ROOT / "bench" / "datasets"
-VERSION = 1  # bump when the generator changes: a dataset of another version is rebuilt
+VERSION = 2  # bump when the generator changes: a dataset of another version is rebuilt
 YEARS = 3
 N_PORTS = 32
 N_ENTERPRISES = 6000
@@ -136,7 +136,9 @@ def generate(n: int, seed: int = 10) -> dict[str, pd.DataFrame]:
     ports = _ports()
     n_ports = len(ports)
     end64 = np.datetime64(END.replace(tzinfo=None), "s")
-    start64 = end64 - np.timedelta64(YEARS * 365, "D")
+    # Day slots start at local (China) midnight; the last slot is the day of "now".
+    midnight = end64 - np.timedelta64(16, "h")  # END is 16:00 local
+    start64 = midnight - np.timedelta64(YEARS * 365 - 1, "D")
 
     tiers = rng.choice(TIERS, size=N_ENTERPRISES, p=TIER_SHARE)
     enterprises = pd.DataFrame(
@@ -166,11 +168,13 @@ def generate(n: int, seed: int = 10) -> dict[str, pd.DataFrame]:
     insp_port = rng.integers(1, n_ports + 1, N_INSPECTORS)
     user_ports = pd.DataFrame({"user_id": np.arange(1, N_INSPECTORS + 1), "port_id": insp_port})
 
-    # Declarations: days uniform over the span, hours around 10:30 local (02:30 UTC), time order.
+    # Declarations: days uniform over the span, local hours around 10:30, time order. The part of
+    # the last day after "now" moves to the day before (so today is a day in progress).
     day = rng.integers(0, YEARS * 365, n)
-    sec = (rng.normal(10.5, 3.0, n).clip(0, 23.99) * 3600 - 8 * 3600).astype(np.int64)
-    span_s = YEARS * 365 * 86400
-    declared = np.sort(start64 + (day * 86400 + sec).clip(0, span_s - 1).astype("timedelta64[s]"))
+    sec = (rng.normal(10.5, 3.0, n).clip(0, 23.99) * 3600).astype(np.int64)
+    declared = start64 + (day * 86400 + sec).astype("timedelta64[s]")
+    declared = np.where(declared >= end64, declared - np.timedelta64(1, "D"), declared)
+    declared = np.sort(declared)
     weight = 1.0 / np.arange(1, n_ports + 1) ** 0.8
     port_id = rng.choice(n_ports, size=n, p=weight / weight.sum()) + 1
     kind = ports["kind"].to_numpy()[port_id - 1]

@@ -321,7 +321,8 @@ class Alert(Base):
     resolved_at: Mapped[datetime | None]
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     comment: Mapped[str | None] = mapped_column(Text)
-    __table_args__ = (Index("ix_alerts_port_state", "port_id", "state", "severity"),)
+    # ix_alerts_port_state (port_id, state, severity) was dropped by migration 0004: 0003's
+    # ix_alerts_state_port serves the same queries without scanning resolved alerts.
 
 
 class RuleSetting(Base):
