@@ -81,7 +81,7 @@ def app_server(tmp_path_factory) -> Iterator[str]:
     stop(proc)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # a live sync Playwright holds an asyncio loop: never across modules
 def browser():
     if not Path(CHROMIUM).exists():
         missing("Chromium", f"{CHROMIUM} not found (apt-get install chromium)")

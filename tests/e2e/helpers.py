@@ -30,3 +30,8 @@ def expect_signed_in(page: Page) -> None:
 
 def nav_links(page: Page) -> Locator:
     return page.locator('[data-testid="stSidebarNav"] a')
+
+
+def settled(page: Page) -> None:
+    """The script run is over (Streamlit's own marker): interact with the page it rendered, not a stale one."""
+    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")

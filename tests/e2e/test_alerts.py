@@ -14,7 +14,7 @@ from portsight.db.session import make_engine, unit_of_work
 from portsight.i18n import t
 from portsight.services.alerts_store import raise_alert
 from tests.e2e.conftest import start_streamlit, stop
-from tests.e2e.helpers import by_key, expect_signed_in, login
+from tests.e2e.helpers import by_key, expect_signed_in, login, settled
 from tests.pages.appdb import PASSWORD, prepare_app_database
 
 pytestmark = pytest.mark.browser
@@ -61,10 +61,12 @@ def test_acknowledge_resolve_then_firing_again_reopens_with_count_two(server, pa
     state = detail.locator('[data-testid="stMetric"]').filter(has_text=t("en", "alerts.state"))
     expect(state).to_contain_text(t("en", "alerts.state_open"))
 
+    settled(page)  # a rerun in flight shows the old and the new widget for a moment
     by_key(page, "alerts.ack_comment").locator("input").fill("looking into it")
     by_key(page, "alerts.ack").locator("button").click()
     expect(state).to_contain_text(t("en", "alerts.state_acknowledged"), timeout=20_000)
 
+    settled(page)
     by_key(page, "alerts.resolve_comment").locator("textarea").fill("Seal replaced and photographed; carrier notified")
     by_key(page, "alerts.resolve").locator("button").click()
     expect(state).to_contain_text(t("en", "alerts.state_resolved"), timeout=20_000)

@@ -23,7 +23,7 @@ from portsight.services.declarations import register_declaration
 from portsight.services.inspections import assign_inspectors, open_inspection
 from tests.conftest import missing
 from tests.e2e.conftest import start_streamlit, stop
-from tests.e2e.helpers import CHROMIUM, CHROMIUM_ARGS, by_key, login
+from tests.e2e.helpers import CHROMIUM, CHROMIUM_ARGS, by_key, login, settled
 from tests.pages.appdb import PASSWORD, prepare_app_database
 
 pytestmark = pytest.mark.browser
@@ -97,11 +97,6 @@ def phone(camera_browser, field_server):
 
 def key_class(key: str) -> str:
     return "st-key-" + "".join(c if c.isalnum() or c in "-_" else "-" for c in key)
-
-
-def settled(page: Page) -> None:
-    """The script run is over (Streamlit's own marker): interact with the page it rendered, not a stale one."""
-    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")
 
 
 def photos_text(page: Page, have: int, need: int):
