@@ -80,3 +80,16 @@ def state_label(state: str) -> str:
 
 def severity_label(severity: str) -> str:
     return tr(f"common.severity_{severity}")
+
+
+def flash(key: str, message: str) -> None:
+    """Keep a success message under key and rerun, so every table on the page reflects the write."""
+    st.session_state[key] = message
+    st.rerun()
+
+
+def show_flash(key: str) -> None:
+    """Show (once) the message flash() left under key."""
+    message = st.session_state.pop(key, None)
+    if message:
+        st.success(message)

@@ -10,7 +10,7 @@ import streamlit as st
 
 from components.data import get_engine, load_ports, scope_key
 from components.state import current_scope, lang, require_page, tr
-from components.widgets import guarded, localise_times, render_empty
+from components.widgets import flash, guarded, localise_times, render_empty, show_flash
 from portsight.queries import LOCAL_TZ
 from portsight.queries import selection as queries
 from portsight.services import selection as services
@@ -36,18 +36,6 @@ CONFLICT_SAVE = "roster.conflict_save"
 actor = require_page("roster")
 scope = scope_key(current_scope())
 zone = ZoneInfo(LOCAL_TZ)
-
-
-def flash(message: str) -> None:
-    """Show message after a rerun, so every table on the page reflects the write."""
-    st.session_state[FLASH] = message
-    st.rerun()
-
-
-def show_flash() -> None:
-    message = st.session_state.pop(FLASH, None)
-    if message:
-        st.success(message)
 
 
 @st.cache_data(ttl=30, show_spinner=False)
@@ -124,7 +112,7 @@ def render_shifts(port_id: int) -> None:
             )
             if saved is not None:
                 _clear()
-                flash(tr("selection.roster_saved"))
+                flash(FLASH, tr("selection.roster_saved"))
 
     if not shifts.empty:
         st.subheader(tr("selection.roster_remove"))
@@ -137,7 +125,7 @@ def render_shifts(port_id: int) -> None:
         if right.button(tr("selection.roster_remove_button"), key=REMOVE):
             if guarded(lambda: services.remove_duty_shift(get_engine(), actor, shift_id) or True):
                 _clear()
-                flash(tr("selection.roster_removed"))
+                flash(FLASH, tr("selection.roster_removed"))
 
 
 def render_conflicts(port_id: int) -> None:
@@ -178,12 +166,12 @@ def render_conflicts(port_id: int) -> None:
     if st.button(tr("selection.conflict_save"), key=CONFLICT_SAVE, type="primary"):
         if guarded(lambda: services.declare_conflict(get_engine(), actor, user_id, enterprise_id, reason)):
             _clear()
-            flash(tr("selection.conflict_saved"))
+            flash(FLASH, tr("selection.conflict_saved"))
 
 
 st.title(tr("selection.roster_title"))
 st.caption(tr("selection.roster_intro"))
-show_flash()
+show_flash(FLASH)
 ports = load_ports(scope) if scope != () else []
 if not ports:
     render_empty("selection.no_port_scope")

@@ -11,7 +11,7 @@ import streamlit as st
 from components.charts_selection import realised_vs_target_chart
 from components.data import get_engine, scope_key
 from components.state import current_scope, lang, require_page, tr
-from components.widgets import guarded, localise_times, render_empty, state_label
+from components.widgets import flash, guarded, localise_times, render_empty, show_flash, state_label
 from portsight.domain.enterprise import CreditTier
 from portsight.i18n import fmt_percent
 from portsight.queries import LOCAL_TZ
@@ -35,18 +35,6 @@ scope = scope_key(current_scope())
 
 
 # ---------------------------------------------------------------- cached readers
-def flash(message: str) -> None:
-    """Show message after a rerun, so every table on the page reflects the write."""
-    st.session_state[FLASH] = message
-    st.rerun()
-
-
-def show_flash() -> None:
-    message = st.session_state.pop(FLASH, None)
-    if message:
-        st.success(message)
-
-
 @st.cache_data(ttl=15, show_spinner=False)
 def load_pool_summary(scope) -> pd.DataFrame:
     return queries.pool_summary(get_engine(), scope)
@@ -142,7 +130,7 @@ def render_pool() -> None:
         drawn = guarded(lambda: services.select_pending(get_engine(), actor, current_scope()))
         if drawn is not None:
             _clear_readers()
-            flash(tr("selection.drawn_n", n=drawn) if drawn else tr("selection.nothing_waiting"))
+            flash(FLASH, tr("selection.drawn_n", n=drawn) if drawn else tr("selection.nothing_waiting"))
 
 
 def render_draws() -> None:
@@ -157,8 +145,21 @@ def render_draws() -> None:
     shown["rate"] = shown["rate"].map(lambda v: fmt_percent(lang(), v, 1))
     shown["reasons"] = shown["reasons"].map(reason_text)
     st.dataframe(
-        shown[["selection_id", "drawn_at", "port", "declaration", "enterprise", "tier", "outcome", "rate", "forced",
-               "reasons", "inspection_id"]],  # fmt: skip
+        shown[
+            [
+                "selection_id",
+                "drawn_at",
+                "port",
+                "declaration",
+                "enterprise",
+                "tier",
+                "outcome",
+                "rate",
+                "forced",
+                "reasons",
+                "inspection_id",
+            ]
+        ],  # fmt: skip
         hide_index=True,
         key="selection.draws_table",
         column_config={
@@ -204,7 +205,7 @@ def render_dispatch() -> None:
             result = guarded(lambda: services.dispatch_inspectors(get_engine(), actor, pick))
             if result is not None:
                 _clear_readers()
-                flash(tr("selection.dispatched_to", inspection=pick, inspectors=len(result.user_ids)))
+                flash(FLASH, tr("selection.dispatched_to", inspection=pick, inspectors=len(result.user_ids)))
 
     st.subheader(tr("selection.dispatched_today"))
     dispatched = load_dispatched_today(scope)
@@ -304,8 +305,12 @@ def render_replay() -> None:
                 return
             if replay.matches:
                 st.success(
-                    tr("selection.replay_ok", id=int(selection_id), outcome=outcome_label(replay.stored["outcome"]),
-                       rate=fmt_percent(lang(), replay.stored["rate"], 1))  # fmt: skip
+                    tr(
+                        "selection.replay_ok",
+                        id=int(selection_id),
+                        outcome=outcome_label(replay.stored["outcome"]),
+                        rate=fmt_percent(lang(), replay.stored["rate"], 1),
+                    )  # fmt: skip
                 )
             else:
                 st.error(tr("selection.replay_mismatch", id=int(selection_id), stored=replay.stored,
@@ -318,7 +323,7 @@ policy = services.current_policy()
 targets = ", ".join(f"{tier_label(t.value)} {fmt_percent(lang(), policy.target(t.value), 1)}" for t in CreditTier)
 st.caption(tr("selection.intro", minimum=fmt_percent(lang(), policy.minimum_random_rate, 1)))
 st.caption(tr("selection.targets", targets=targets))
-show_flash()
+show_flash(FLASH)
 
 if scope == ():
     render_empty("selection.no_port_scope")
