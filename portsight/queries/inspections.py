@@ -130,9 +130,16 @@ def _filtered(stmt: Select, port_ids: Iterable[int] | None, flt: InspectionFilte
         text = flt.enterprise.strip()
         stmt = stmt.where(or_(Enterprise.name.ilike(f"%{text}%"), Enterprise.uscc == text.upper()))
     if flt.container and flt.container.strip():
+        # A prefix as an index range (LIKE is case-insensitive on SQLite and cannot use the
+        # index), and IN rather than a correlated EXISTS, so the few matching containers drive
+        # the query instead of a probe per inspection.
         number = "".join(flt.container.split()).upper()
         stmt = stmt.where(
-            exists().where(Container.declaration_id == Inspection.declaration_id, Container.number.like(f"{number}%"))
+            Inspection.declaration_id.in_(
+                select(Container.declaration_id).where(
+                    Container.number >= number, Container.number < _next_prefix(number)
+                )
+            )
         )
     if flt.hs_chapter and flt.hs_chapter.strip():
         chapter = flt.hs_chapter.strip().zfill(2)[:2]
@@ -140,14 +147,20 @@ def _filtered(stmt: Select, port_ids: Iterable[int] | None, flt: InspectionFilte
             exists().where(GoodsLine.declaration_id == Inspection.declaration_id, GoodsLine.hs_code.like(f"{chapter}%"))
         )
     if flt.inspector_id is not None:
+        # IN: one inspector's few assignments drive the query (through their user_id index).
         stmt = stmt.where(
-            exists().where(
-                InspectorAssignment.inspection_id == Inspection.id, InspectorAssignment.user_id == int(flt.inspector_id)
+            Inspection.id.in_(
+                select(InspectorAssignment.inspection_id).where(InspectorAssignment.user_id == int(flt.inspector_id))
             )
         )
     if flt.decision:
         stmt = stmt.where(Inspection.decision == flt.decision)
     return stmt
+
+
+def _next_prefix(prefix: str) -> str:
+    """The smallest string after every string that starts with prefix (for a range scan)."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
 def _plain(value):
