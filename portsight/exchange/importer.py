@@ -184,15 +184,25 @@ def _import(
     done_batches = _recorded_batches(db, sha)
     ports = _port_ids(db)
     done = 0
+    touched: dict[str, tuple[int, datetime] | None] = {}
     for batch_no, batch in enumerate(batches, start=1):
         if batch_no in done_batches:
-            result.entries.extend(_replayed(done_batches[batch_no], batch_no))
+            replayed = _replayed(done_batches[batch_no], batch_no)
+            result.entries.extend(replayed)
             result.batches_skipped += 1
+            # A run that died after this batch may not have refreshed its rollups: do it now.
+            touched.update((e.declaration_id, None) for e in replayed if e.status != REJECTED)
         else:
-            result.entries.extend(_import_batch(db, actor, name, sha, batch_no, batch, duplicates, ports, now))
+            result.entries.extend(_import_batch(db, actor, name, sha, batch_no, batch, duplicates, ports, now, touched))
         done += len(batch)
         if progress:
             progress(done, total)
+    if touched:
+        # Once per import, not per batch: consecutive batches share days, and many days are
+        # refreshed by one ranged aggregation per port.
+        with unit_of_work(db) as session:
+            before = {k: v for k, v in touched.items() if v is not None}
+            _refresh_rollups(session, before, _rollup_instants(session, touched))
     return result
 
 
@@ -254,7 +264,10 @@ def _import_batch(
     duplicates: dict[int, int],
     ports: dict[str, int],
     now: datetime,
+    touched: dict[str, tuple[int, datetime] | None],
 ) -> list[ReportEntry]:
+    """Import one batch in one transaction. Declarations it changes are added to touched, with where
+    they counted before (port, declared_at) if they existed, for the rollup refresh at the end."""
     rejected: list[ReportEntry] = []
     valid: list[ValidDeclaration] = []
     for record in records:
@@ -283,13 +296,11 @@ def _import_batch(
                         ).one(),
                         batch_no,
                     )
-                keys = [v.data.declaration_id for v in valid]
-                before = _rollup_instants(session, keys)
+                before = _rollup_instants(session, [v.data.declaration_id for v in valid])
                 entries = _write_batch(session, actor, valid, ports, now, batch_no) + rejected
                 changed = {e.declaration_id for e in entries if e.status in (ACCEPTED, UPDATED)}
-                _refresh_rollups(
-                    session, {k: v for k, v in before.items() if k in changed}, _rollup_instants(session, changed)
-                )
+                touched.update({k: v for k, v in before.items() if k in changed})
+                touched.update(dict.fromkeys(changed - touched.keys()))
                 entries.sort(key=lambda e: (e.row, e.column))
                 counts = {s: len({e.rows + e.declaration_id for e in entries if e.status == s}) for s in STATUSES}
                 session.add(

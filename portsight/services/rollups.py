@@ -42,6 +42,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
 )
 from sqlalchemy.orm import Session
 
@@ -346,13 +347,38 @@ def refresh_rollups(db: Database | Session, port_id: int, day: date) -> int:
 
 
 def refresh_rollups_at(db: Database | Session, port_id: int, *instants: datetime | None) -> list[date]:
-    """Refresh the local days (in the port's zone) that contain the given instants."""
+    """Refresh the local days (in the port's zone) that contain the given instants.
+
+    A few days are refreshed slice by slice; many (a bulk import) by one aggregation over the
+    range they span, which rewrites every day in between from the source rows as a rebuild would.
+    """
     with _connection(db) as conn:
         tz = _port_timezone(conn, port_id)
         days = sorted({local_day(i, tz) for i in instants if i is not None})
-        for day in days:
-            refresh_slice(conn, port_id, day, tz)
+        if len(days) <= _SLICES_AT_MOST:
+            for day in days:
+                refresh_slice(conn, port_id, day, tz)
+        else:
+            _refresh_range(conn, port_id, days[0], days[-1], tz)
         return days
+
+
+_SLICES_AT_MOST = 3
+
+
+def _refresh_range(conn: Connection, port_id: int, first: date, last: date, tz: str) -> int:
+    if _dialect(conn) == "postgresql":
+        base = _LOCK_BASE + port_id * 1_000_000
+        # The same per-day locks as refresh_slice, so a range and a slice never interleave.
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(:base + n) FROM generate_series(:first, :last) AS n"),
+            {"base": base, "first": first.toordinal(), "last": last.toordinal()},
+        )
+    start, end = local_day_bounds(first, tz)[0], local_day_bounds(last, tz)[1]
+    rows = _rows(port_id, aggregate(conn, port_id, tz, start, end))
+    for table in ROLLUP_TABLES:
+        conn.execute(delete(table).where(table.port_id == port_id, table.day >= first, table.day <= last))
+    return _insert(conn, rows)
 
 
 def refresh_rollups_for_declaration(db: Database | Session, declaration_id: int) -> list[date]:

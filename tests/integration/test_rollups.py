@@ -44,6 +44,7 @@ from portsight.services.rollups import (
     ORIGIN_COUNTS,
     rebuild_rollups,
     refresh_rollups,
+    refresh_rollups_at,
 )
 
 ENTERPRISES = [
@@ -272,3 +273,13 @@ def test_port_and_origin_grains_equal_a_from_scratch_aggregation(db, world):
         for table in (DailyRollup, DailyPortRollup, DailyOriginRollup):
             db.execute(table.__table__.delete())
         rebuild_rollups(db)
+
+
+def test_a_refresh_of_many_days_at_once_equals_the_slices(db, world):
+    """Many days (a bulk import) are refreshed by one ranged aggregation per port: same result."""
+    simulate_day(db, *world, day_start=DAY, seed=11)
+    db.execute(DailyRollup.__table__.delete())
+    instants = [DAY + timedelta(days=n) for n in range(-1, 5)]  # more days than are refreshed one by one
+    for port_id, *_ in PORTS:
+        assert len(refresh_rollups_at(db, port_id, *instants)) == 6
+    assert_same(stored(db), from_scratch(db))
