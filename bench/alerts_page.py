@@ -93,22 +93,7 @@ def main() -> int:
         fast = national.timed(fast_fn, args.runs)
         slow = national.timed(slow_fn, args.baseline_runs)
         rows.append(national.scenario_row(name, fast, slow))
-    run = {
-        "bench": "alerts_page",
-        "database": args.database,
-        "rows": args.declarations,
-        "dataset": how,
-        "load_average": national.load_average(),
-        "p50_ms": max(r["p50_ms"] for r in rows),
-        "p95_ms": max(r["p95_ms"] for r in rows),
-        "baseline_p95_ms": min(r["baseline_p95_ms"] for r in rows),
-        "scenarios": rows,
-        "at": national.datetime.now(national.UTC).isoformat(timespec="seconds"),
-    }
-    national.print_scenarios(
-        f"alerts page, {args.declarations:,} declarations on {args.database} (load {run['load_average']})", rows
-    )
-    print(f"wrote {national.write_result('alerts_page', run).relative_to(ROOT)}")
+    national.report_scenarios("alerts_page", "alerts page", args, how, rows)
     engine.dispose()
     return 0
 

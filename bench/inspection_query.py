@@ -110,22 +110,7 @@ def main() -> int:
     )
     slow = national.timed(lambda: naive(engine, InspectionFilter(), skip=(DEEP - 1) * PAGE), args.baseline_runs)
     rows.append(national.scenario_row(f"page {DEEP} by keyset (list only)", fast, slow))
-    run = {
-        "bench": "inspection_query",
-        "database": args.database,
-        "rows": args.declarations,
-        "dataset": how,
-        "load_average": national.load_average(),
-        "p50_ms": max(r["p50_ms"] for r in rows),
-        "p95_ms": max(r["p95_ms"] for r in rows),
-        "baseline_p95_ms": min(r["baseline_p95_ms"] for r in rows),
-        "scenarios": rows,
-        "at": national.datetime.now(national.UTC).isoformat(timespec="seconds"),
-    }
-    national.print_scenarios(
-        f"inspection query, {args.declarations:,} declarations on {args.database} (load {run['load_average']})", rows
-    )
-    print(f"wrote {national.write_result('inspection_query', run).relative_to(ROOT)}")
+    national.report_scenarios("inspection_query", "inspection query", args, how, rows)
     engine.dispose()
     return 0
 

@@ -97,22 +97,7 @@ def main() -> int:
         fast = national.timed(lambda it=it: inspection_record(engine, None, next(it)), len(ids))
         slow = national.timed(lambda ids=ids: naive_record(engine, ids[0]), args.baseline_runs)
         rows.append(national.scenario_row(name, fast, slow))
-    run = {
-        "bench": "inspection_record",
-        "database": args.database,
-        "rows": args.declarations,
-        "dataset": how,
-        "load_average": national.load_average(),
-        "p50_ms": max(r["p50_ms"] for r in rows),
-        "p95_ms": max(r["p95_ms"] for r in rows),
-        "baseline_p95_ms": min(r["baseline_p95_ms"] for r in rows),
-        "scenarios": rows,
-        "at": national.datetime.now(national.UTC).isoformat(timespec="seconds"),
-    }
-    national.print_scenarios(
-        f"inspection record, {args.declarations:,} declarations on {args.database} (load {run['load_average']})", rows
-    )
-    print(f"wrote {national.write_result('inspection_record', run).relative_to(ROOT)}")
+    national.report_scenarios("inspection_record", "inspection record", args, how, rows)
     engine.dispose()
     return 0
 

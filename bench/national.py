@@ -824,6 +824,30 @@ def write_result(name: str, run: dict) -> Path:
     return path
 
 
+def report_scenarios(bench: str, title: str, args: argparse.Namespace, how: str, rows: list[dict]) -> dict:
+    """Print the scenarios' table and append the run to bench/results/<bench>.json; returns the run.
+
+    The top-level p50/p95 are the slowest scenario's, the baseline the fastest naive one's, so a
+    ratio taken from them never flatters."""
+    run = {
+        "bench": bench,
+        "database": args.database,
+        "rows": args.declarations,
+        "dataset": how,
+        "load_average": load_average(),
+        "p50_ms": max(r["p50_ms"] for r in rows),
+        "p95_ms": max(r["p95_ms"] for r in rows),
+        "baseline_p95_ms": min(r["baseline_p95_ms"] for r in rows),
+        "scenarios": rows,
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    print_scenarios(
+        f"{title}, {args.declarations:,} declarations on {args.database} (load {run['load_average']})", rows
+    )
+    print(f"wrote {write_result(bench, run).relative_to(ROOT)}")
+    return run
+
+
 def bench_args(description: str, baseline_runs: int = 2, runs: int = 30) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--declarations", type=int, default=2_000_000)
