@@ -32,13 +32,6 @@ def server(tmp_path_factory, browser) -> Iterator[tuple[str, str]]:
     stop(proc)
 
 
-def warm_up(page, base: str) -> None:
-    """Load the app once at its root first: on a fresh server, Streamlit serves the very first
-    request in its legacy pages/ mode, where /alerts would run pages/alerts.py without app.py."""
-    page.goto(base)
-    expect(by_key(page, "login.username")).to_be_visible(timeout=30_000)
-
-
 def fire(url: str) -> int:
     """The condition fires: the same call supervision makes (upsert by dedupe key)."""
     engine = make_engine(url)
@@ -53,7 +46,6 @@ def fire(url: str) -> int:
 def test_acknowledge_resolve_then_firing_again_reopens_with_count_two(server, page):
     base, url = server
     alert_id = fire(url)
-    warm_up(page, base)
     login(page, base, "supervisor.sgh", PASSWORD, path=f"alerts?id={alert_id}")
     expect_signed_in(page)
     detail = by_key(page, "alerts.detail")

@@ -50,19 +50,10 @@ def board(live_server, browser):
     base, _ = live_server
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
     page = context.new_page()
-    # The root first: on a fresh server Streamlit serves the very first request in its legacy
-    # pages/ mode, where /overview would run pages/overview.py without app.py.
-    page.goto(base)
-    expect(by_key(page, "login.username")).to_be_visible(timeout=30_000)
-    for _attempt in range(3):
-        # On SQLite a sign-in can meet "database is locked" while the simulator writes (deferred
-        # BEGIN upgraded to a write); the login page then says so and a second try goes through.
-        login(page, base, "supervisor", PASSWORD, path="overview")
-        try:
-            expect_signed_in(page)
-            break
-        except AssertionError:
-            continue
+    # Straight to the deep link on a fresh server, while the simulator writes: the login gate must
+    # show (no legacy pages/ mode) and sign-in must not meet "database is locked".
+    login(page, base, "supervisor", PASSWORD, path="overview")
+    expect_signed_in(page)
     expect(by_key(page, "overview.kpis")).to_be_visible(timeout=30_000)
     yield page
     context.close()
