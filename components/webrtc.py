@@ -18,7 +18,9 @@ A watchdog thread notices a side that has gone (its input ended, or no input for
 seconds: tab closed, network lost), frees that side's tracks and records the end through the
 services with the Engine (no Streamlit on that thread). Media callbacks never call ``st.*``.
 
-The streamlit-webrtc 0.79 "orphaned context" race is handled by ``_StableRunCount`` below.
+Two races in streamlit-webrtc 0.79 are handled below: the "orphaned context" check
+(``_StableRunCount``) and a frontend that starts several peer connections at once
+(``_StartGuard``).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import collections
 import fractions
 import logging
 import queue
+import re
 import threading
 import time
 import weakref
@@ -744,6 +747,86 @@ def install_run_count_patch() -> None:
         component.get_script_run_count = _StableRunCount.patched(current)
 
 
+_ICE_UFRAG = re.compile(r"^a=ice-ufrag:(\S+)", re.MULTILINE)
+
+
+def offer_ufrag(description) -> str | None:
+    """The ICE username fragment of an SDP offer ({"type", "sdp"} or the SDP text): names one peer connection."""
+    sdp = description.get("sdp") if isinstance(description, dict) else description
+    found = _ICE_UFRAG.search(sdp) if isinstance(sdp, str) else None
+    return found.group(1) if found else None
+
+
+@dataclass(frozen=True)
+class StartPlan:
+    """What one render of a streamer that should be playing does about starting the browser's side."""
+
+    desired_playing_state: bool | None  # None: not yet; False: stop first (restarting); True: start
+    replace_worker: bool = False  # the server's worker answered an offer the browser has since replaced
+    restarting: bool = False  # keep the frontend stopped until it says it has stopped
+
+
+def plan_start(
+    frontend_value: dict | None, answered_ufrag: str | None, answer_delivered: bool, restarting: bool
+) -> StartPlan:
+    """Start the browser's peer connection so that the server answers the one that gets the answer.
+
+    The 0.79 frontend starts a connection whenever ``desired_playing_state`` is true and it is
+    stopped, but it stays "stopped" while it loads a script, and every rerun in that window
+    starts one more. The rerun its own first value causes always falls in the window: three
+    connections, each offering; the server answers the first offer it sees, the answer goes to
+    the last connection, and that call fails after 15 s of ICE checks (17/20 calls connected).
+    So: ask for playing only once the frontend has reported (it is mounted); when the offer in
+    the component's value is not the one the worker answered, answer the new one if the old
+    answer has not been sent, otherwise stop the frontend and start it once more.
+    """
+    if frontend_value is None:
+        return StartPlan(None, restarting=restarting)
+    offered = offer_ufrag(frontend_value.get("sdpOffer"))
+    if restarting:
+        stopped = not frontend_value.get("playing") and offered is None
+        return StartPlan(True) if stopped else StartPlan(False, restarting=True)
+    if answered_ufrag is None or offered is None or answered_ufrag == offered:
+        return StartPlan(True)
+    if answer_delivered:
+        return StartPlan(False, restarting=True)
+    return StartPlan(True, replace_worker=True)
+
+
+class _StartGuard:
+    """Applies plan_start to one streamer before it renders (script thread, session state)."""
+
+    STATE_KEY = "webrtc.restarting"
+
+    @classmethod
+    def desired_playing_state(cls, key: str) -> bool | None:
+        from streamlit_webrtc.component import compile_state, generate_frontend_component_key
+
+        restarting: set = st.session_state.setdefault(cls.STATE_KEY, set())
+        frontend_value = st.session_state.get(generate_frontend_component_key(key))
+        context = st.session_state.get(key)
+        worker = context._get_worker() if context is not None else None
+        remote = getattr(getattr(worker, "pc", None), "remoteDescription", None)
+        plan = plan_start(
+            frontend_value,
+            offer_ufrag(remote.sdp) if remote is not None else None,
+            bool(context is not None and context._is_sdp_answer_sent),
+            key in restarting,
+        )
+        if plan.replace_worker:
+            import streamlit_webrtc.component as component
+
+            log.info("webrtc streamer %s: the browser replaced its offer before the answer; answering the new one", key)
+            component._reset_context(context)  # stops the worker, forgets its answer
+            context._set_state(compile_state(frontend_value))  # still signalling: the next worker answers
+        if plan.restarting and key not in restarting:
+            log.info("webrtc streamer %s: the answer went to a replaced connection; restarting the browser's side", key)
+        restarting.discard(key)
+        if plan.restarting:
+            restarting.add(key)
+        return plan.desired_playing_state
+
+
 # --------------------------------------------------------------------------- rendering
 
 
@@ -774,6 +857,8 @@ def streamer(
         constraints = {"video": video, "audio": True}
     else:
         constraints = {"video": False, "audio": True}
+    if desired_playing_state:
+        desired_playing_state = _StartGuard.desired_playing_state(key)
     _StableRunCount.before_render(key)
     try:
         ctx = webrtc_streamer(
