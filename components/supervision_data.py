@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from components.data import Scope, get_engine, get_settings
+from components.overview_board import BoardView, board_view
 from portsight.clock import utcnow
 from portsight.domain.access import Actor
 from portsight.queries import alerts as alert_queries
@@ -45,24 +46,11 @@ def load_overview(scope: Scope, token: tuple[int, str], minute: str) -> overview
 
 
 @st.cache_resource(ttl=120, max_entries=64, show_spinner=False)
-def overview_figures(
-    scope: Scope, token: tuple[int, str], minute: str, labels: tuple[tuple[str, str], ...], name_column: str
-) -> dict:
-    """The board's three figures, built once per change (token, minute) and language, shared by
-    every session that shows the same board: building Plotly figures is the costly part of a refresh.
-    The figures are read-only once built (never mutate them)."""
-    from components import charts_overview as charts
-
-    board = load_overview(scope, token, minute)
-    text = dict(labels)
-    statuses = {s: text[f"status_{s}"] for s in charts.PORT_STATUSES}
-    severities = {s: text[f"severity_{s}"] for s in ("high", "medium", "low")}
-    pipeline = {k: text[k] for k in charts.PIPELINE}
-    return {
-        "map": charts.ports_map_chart(board.ports, statuses, name_column=name_column, counts_label=text["map_counts"]),
-        "alerts": charts.alerts_severity_chart(board.alerts_by_severity, severities),
-        "pipeline": charts.port_pipeline_chart(board.ports, pipeline),
-    }
+def load_board_view(scope: Scope, token: tuple[int, str], minute: str, lang: str) -> BoardView:
+    """The board ready to show (cards, table, feed, figures), built once per change (token, minute)
+    and language and shared by every session showing it: a refresh then only emits elements.
+    Shared objects: never mutate them."""
+    return board_view(load_overview(scope, token, minute), lang, token, REFRESH_SECONDS)
 
 
 def current_minute() -> str:

@@ -1,0 +1,96 @@
+"""The live board's shared view and the watcher's decision: a refresh redraws only when what the
+board shows moved, and asks for new high alerts only when the change token moved."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pandas as pd
+import pytest
+
+from components.overview_board import TABLE_COLUMNS, alerts_may_be_new, board_moved, board_view
+from portsight.i18n import t
+from portsight.queries.overview import PORT_COLUMNS, Overview, kpis_from
+
+TOKEN = (120, "2026-11-16T07:59:00+00:00")
+
+
+def overview(waiting: int = 2, events: int = 2) -> Overview:
+    rows = [
+        dict.fromkeys(PORT_COLUMNS, 0) | {"port": p, "name_en": n, "name_zh": z, "lat": 31.0, "lon": 121.0}
+        for p, n, z in (("CNSGH", "Shanghai", "上海"), ("CNNGB", "Ningbo", "宁波"))
+    ]
+    rows[0] |= {"declarations": 30, "inspected_today": 3, "waiting": waiting, "alerts_high": 1}
+    ports = pd.DataFrame(rows, columns=PORT_COLUMNS)
+    feed = pd.DataFrame(
+        [
+            (
+                119 - i,
+                datetime(2026, 11, 16, 7, 58, tzinfo=UTC),
+                "sim",
+                "registered",
+                "declaration",
+                str(i),
+                "CNSGH",
+                None,
+            )
+            for i in range(events)
+        ],
+        columns=["id", "at", "actor", "action", "entity", "entity_id", "port", "after"],
+    )
+    return Overview(
+        kpis=kpis_from(ports, [30.0]),
+        ports=ports,
+        alerts_by_severity={"high": 1, "medium": 0, "low": 4},
+        events=feed,
+        latest_event_id=TOKEN[0],
+        at=datetime(2026, 11, 16, 8, 0, tzinfo=UTC),
+    )
+
+
+def test_view_holds_twelve_cards_the_port_table_and_the_feed_in_the_sessions_language():
+    view = board_view(overview(), "en", TOKEN, 1.0)
+    assert len(view.cards) == 12
+    assert view.cards[1] == (t("en", "overview.waiting"), "2")
+    assert view.cards[-2][1] == 1  # open high alerts, a count as the page showed it
+    assert tuple(view.ports.columns) == TABLE_COLUMNS
+    assert list(view.ports["name"]) == ["Shanghai", "Ningbo"]
+    assert view.ports["status"].iloc[0] != view.ports["status"].iloc[1]  # alert vs idle
+    assert view.feed.count("\n- ") == 1 and "`#119`" in view.feed and "**CNSGH**" in view.feed
+    assert "120" in view.as_of
+    assert set(view.figures) == {"map", "alerts", "pipeline"}
+    assert list(board_view(overview(), "zh_CN", TOKEN, 1.0).ports["name"]) == ["上海", "宁波"]
+
+
+def test_no_events_means_no_feed():
+    assert board_view(overview(events=0), "en", TOKEN, 1.0).feed is None
+
+
+def test_board_is_not_redrawn_when_nothing_it_shows_moved():
+    shown = board_view(overview(), "en", TOKEN, 1.0)
+    # the same data again, e.g. the minute turned and no overdue count moved: a new view, same content
+    assert not board_moved(shown.content, board_view(overview(), "en", TOKEN, 1.0))
+
+
+@pytest.mark.parametrize(
+    ("changed", "token"),
+    [
+        ({"waiting": 3}, TOKEN),  # a count moved
+        ({"events": 1}, TOKEN),  # the feed moved
+        ({}, (121, TOKEN[1])),  # a new event
+        ({}, (TOKEN[0], "2026-11-16T08:00:00+00:00")),  # an alert raised again: nothing counted moved, its toast shows
+    ],
+)
+def test_board_is_redrawn_when_what_it_shows_or_the_token_moved(changed, token):
+    shown = board_view(overview(), "en", TOKEN, 1.0)
+    assert board_moved(shown.content, board_view(overview(**changed), "en", token, 1.0))
+
+
+def test_first_look_redraws():
+    assert board_moved(None, board_view(overview(), "en", TOKEN, 1.0))
+
+
+def test_high_alerts_are_asked_only_when_the_token_moved():
+    assert alerts_may_be_new(None, TOKEN)
+    assert not alerts_may_be_new(TOKEN, TOKEN)
+    assert alerts_may_be_new(TOKEN, (TOKEN[0], "2026-11-16T08:00:00+00:00"))
