@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 import pandas as pd
 import plotly.graph_objects as go
+import pyarrow as pa
 
 from components import charts_overview as charts
 from portsight.clock import as_utc
@@ -41,7 +43,7 @@ class BoardView:
 
     cards: tuple[tuple[str, str | int], ...]  # (label, value) of the KPI cards, rows of four in reading order
     figures: Mapping[str, go.Figure]  # "map", "pipeline", "alerts"
-    ports: pd.DataFrame  # the port table, columns TABLE_COLUMNS
+    ports: pa.Table  # the port table, columns TABLE_COLUMNS, converted once (st.dataframe would per session)
     column_labels: Mapping[str, str]
     feed: str | None  # the event feed as markdown; None when there is no event today
     as_of: str
@@ -60,6 +62,20 @@ def alerts_may_be_new(last_checked: tuple[int, str] | None, token: tuple[int, st
     """Whether the toast query can find anything: a high alert raised (first time or again) moves
     the change token (its last_raised_at is half of it), so an unchanged token means nothing new."""
     return last_checked != token
+
+
+def next_toast_since(since: datetime, token: tuple[int, str], newest_toasted: datetime | None) -> datetime:
+    """Where the next look for new high alerts starts, after a look at `token` found `newest_toasted`.
+
+    Every raise up to the token's newest (its second half) has just been looked at, so the next
+    look starts there, or after the newest alert toasted if that is later. Sessions that looked
+    at the same token then ask the same question, and its cached answer is shared."""
+    seen = [as_utc(since)]
+    if token[1]:
+        seen.append(datetime.fromisoformat(token[1]))
+    if newest_toasted is not None:
+        seen.append(as_utc(pd.Timestamp(newest_toasted).to_pydatetime()))
+    return max(seen)
 
 
 def _when(lang: str, value) -> str:
@@ -140,7 +156,7 @@ def board_view(board: Overview, lang: str, token: tuple[int, str], refresh_secon
     return BoardView(
         cards=cards,
         figures=figures,
-        ports=table,
+        ports=pa.Table.from_pandas(table),
         column_labels=column_labels,
         feed=feed,
         as_of=as_of,

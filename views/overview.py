@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.data import scope_key
-from components.overview_board import alerts_may_be_new, board_moved
+from components.overview_board import alerts_may_be_new, board_moved, next_toast_since
 from components.state import current_scope, lang, require_page, tr
 from components.supervision_data import (
     REFRESH_SECONDS,
@@ -36,13 +36,12 @@ def announce_new_high_alerts(token) -> None:
     """A toast for each high alert raised in my scope since the last look (asked only when the token moved)."""
     if not alerts_may_be_new(st.session_state.get(TOAST_TOKEN), token):
         return
-    new = load_new_high_alerts(scope, st.session_state[TOAST_SINCE], token)
-    st.session_state[TOAST_TOKEN] = token
-    if new.empty:
-        return
+    since = st.session_state[TOAST_SINCE]
+    new = load_new_high_alerts(scope, since, token)
     for row in new.head(3).itertuples():
         st.toast(tr("overview.toast_high", port=row.port or "—", title=row.title), icon=":material/warning:")
-    st.session_state[TOAST_SINCE] = max(new["last_raised_at"])
+    st.session_state[TOAST_SINCE] = next_toast_since(since, token, None if new.empty else max(new["last_raised_at"]))
+    st.session_state[TOAST_TOKEN] = token
 
 
 def render_board() -> None:

@@ -8,7 +8,13 @@ from datetime import UTC, datetime
 import pandas as pd
 import pytest
 
-from components.overview_board import TABLE_COLUMNS, alerts_may_be_new, board_moved, board_view
+from components.overview_board import (
+    TABLE_COLUMNS,
+    alerts_may_be_new,
+    board_moved,
+    board_view,
+    next_toast_since,
+)
 from portsight.i18n import t
 from portsight.queries.overview import PORT_COLUMNS, Overview, kpis_from
 
@@ -53,13 +59,13 @@ def test_view_holds_twelve_cards_the_port_table_and_the_feed_in_the_sessions_lan
     assert len(view.cards) == 12
     assert view.cards[1] == (t("en", "overview.waiting"), "2")
     assert view.cards[-2][1] == 1  # open high alerts, a count as the page showed it
-    assert tuple(view.ports.columns) == TABLE_COLUMNS
-    assert list(view.ports["name"]) == ["Shanghai", "Ningbo"]
-    assert view.ports["status"].iloc[0] != view.ports["status"].iloc[1]  # alert vs idle
+    assert tuple(view.ports.column_names) == TABLE_COLUMNS
+    assert view.ports["name"].to_pylist() == ["Shanghai", "Ningbo"]
+    assert len(set(view.ports["status"].to_pylist())) == 2  # alert vs idle
     assert view.feed.count("\n- ") == 1 and "`#119`" in view.feed and "**CNSGH**" in view.feed
     assert "120" in view.as_of
     assert set(view.figures) == {"map", "alerts", "pipeline"}
-    assert list(board_view(overview(), "zh_CN", TOKEN, 1.0).ports["name"]) == ["上海", "宁波"]
+    assert board_view(overview(), "zh_CN", TOKEN, 1.0).ports["name"].to_pylist() == ["上海", "宁波"]
 
 
 def test_no_events_means_no_feed():
@@ -94,3 +100,16 @@ def test_high_alerts_are_asked_only_when_the_token_moved():
     assert alerts_may_be_new(None, TOKEN)
     assert not alerts_may_be_new(TOKEN, TOKEN)
     assert alerts_may_be_new(TOKEN, (TOKEN[0], "2026-11-16T08:00:00+00:00"))
+
+
+def test_next_look_for_high_alerts_starts_after_the_newest_raise_the_token_had_seen():
+    opened = datetime(2026, 11, 16, 6, 0, tzinfo=UTC)
+    # nothing new: every raise up to the token's has been looked at, so sessions that saw this
+    # token share the next question
+    assert next_toast_since(opened, TOKEN, None) == datetime(2026, 11, 16, 7, 59, tzinfo=UTC)
+    # an alert raised after the token was read and toasted now
+    later = pd.Timestamp("2026-11-16T08:00:05Z")
+    assert next_toast_since(opened, TOKEN, later) == datetime(2026, 11, 16, 8, 0, 5, tzinfo=UTC)
+    # no alert at all yet, or a token older than the last toast: the start does not go back
+    assert next_toast_since(opened, (1, ""), None) == opened
+    assert next_toast_since(datetime(2026, 11, 16, 9, 0, tzinfo=UTC), TOKEN, None).hour == 9
