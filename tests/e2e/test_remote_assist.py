@@ -87,18 +87,7 @@ def run_in_loopback_namespace(test_name: str, timeout: int) -> str:
 def test_remote_assist_call_in_a_loopback_only_network_namespace():
     if IN_NETNS:
         pytest.skip("already inside the namespace")
-    if os.environ.get("PORTSIGHT_E2E_WEBRTC") != "1":
-        # Call set-up still fails about one CI run in three, even with a retry (issue 5 is open):
-        # until it is reliable it must not decide whether unrelated work lands.
-        pytest.skip("WebRTC call test is opt-in until calls connect reliably: PORTSIGHT_E2E_WEBRTC=1")
-    try:
-        run_in_loopback_namespace("test_inner_full_call", timeout=600)
-    except AssertionError as first:
-        # Call set-up still fails now and then when the 2-core machine is starved (issue 5: 15/20
-        # under load); this test is about what a call does, so it gets one more call on a fresh
-        # server, and the failure is printed. The reliability figure comes from the connect run below.
-        print(f"first call failed, one more on a fresh server:\n{str(first)[-1500:]}")
-        run_in_loopback_namespace("test_inner_full_call", timeout=600)
+    run_in_loopback_namespace("test_inner_full_call", timeout=600)
 
 
 @pytest.mark.browser
@@ -106,8 +95,6 @@ def test_remote_assist_call_in_a_loopback_only_network_namespace():
 def test_remote_assist_connects_every_time_in_a_loopback_only_network_namespace():
     if IN_NETNS:
         pytest.skip("already inside the namespace")
-    if "PORTSIGHT_E2E_CONNECT_RUNS" not in os.environ:
-        pytest.skip("reliability run (about 7 minutes): PORTSIGHT_E2E_CONNECT_RUNS=20 ./scripts/test -k connects_every")
     out = run_in_loopback_namespace("test_inner_call_connects_every_time", timeout=600)
     assert f"connected {CONNECT_RUNS}/{CONNECT_RUNS}" in out
 
