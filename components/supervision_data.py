@@ -58,8 +58,14 @@ def current_minute() -> str:
 
 
 @st.cache_data(ttl=REFRESH_SECONDS, max_entries=512, show_spinner=False)
-def load_new_high_alerts(scope: Scope, since: datetime, token: tuple[int, str]) -> pd.DataFrame:
-    return alert_queries.high_alerts_raised_since(get_engine(), _scope(scope), since)
+def load_new_high_alerts(
+    scope: Scope, since: datetime, token: tuple[int, str]
+) -> tuple[tuple[str | None, str, datetime], ...]:
+    """(port, title, last_raised_at) of the high alerts raised after `since`, newest first: plain
+    tuples, which every session showing the board reads after each change (a DataFrame costs more
+    to copy out of the cache and to iterate than the board's other pieces)."""
+    new = alert_queries.high_alerts_raised_since(get_engine(), _scope(scope), since)
+    return tuple(zip(new["port"], new["title"], new["last_raised_at"], strict=True))
 
 
 # ------------------------------------------------------------------ alerts

@@ -38,9 +38,9 @@ def announce_new_high_alerts(token) -> None:
         return
     since = st.session_state[TOAST_SINCE]
     new = load_new_high_alerts(scope, since, token)
-    for row in new.head(3).itertuples():
-        st.toast(tr("overview.toast_high", port=row.port or "—", title=row.title), icon=":material/warning:")
-    st.session_state[TOAST_SINCE] = next_toast_since(since, token, None if new.empty else max(new["last_raised_at"]))
+    for port, title, _ in new[:3]:
+        st.toast(tr("overview.toast_high", port=port or "—", title=title), icon=":material/warning:")
+    st.session_state[TOAST_SINCE] = next_toast_since(since, token, max((at for *_, at in new), default=None))
     st.session_state[TOAST_TOKEN] = token
 
 
