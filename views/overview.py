@@ -1,4 +1,4 @@
-"""Live overview: today's figures for the ports in my scope, refreshed by one fragment."""
+"""Live overview: today's figures for the ports in my scope, redrawn when a small fragment sees them move."""
 
 from __future__ import annotations
 
