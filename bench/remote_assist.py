@@ -1,6 +1,6 @@
 """Remote assistance under load: N concurrent inspector/expert pairs in headless Chromium, one server.
 
-PYTHONPATH=. .venv/bin/python bench/remote_assist.py --pairs 1,2 --seconds 20 [--no-annotations]
+PYTHONPATH=. .venv/bin/python bench/remote_assist.py --pairs 1,2 --seconds 20 [--repeat R] [--no-annotations]
 PYTHONPATH=. .venv/bin/python bench/remote_assist.py --idle 300      # memory with no expert
 
 Like the e2e test, it re-runs itself inside `unshare --net` (root) where only `lo` is up, and
@@ -10,7 +10,7 @@ file watcher, no ICE servers configured. Chromium uses the fake camera (640x480)
 Per N, every pair: the inspector (phone context) has a waiting request and is publishing; the
 expert (desktop context) clicks "Join" in the live queue; with annotations on, the expert then
 freezes the picture and adds a circle, so every frame to both sides carries the overlay. Then
-S seconds are measured:
+S seconds are measured (--repeat R: R such rounds per N, pooled into one result):
 
 - first remote frame: the first frame of the inspector's camera (green, not the grey
   placeholder) on the expert's <video>, timed from the expert's peer connection being created
@@ -206,7 +206,8 @@ def jitter_ms(a: dict | None, b: dict | None) -> float | None:
     return 1000 * (b["jbd"] - a["jbd"]) / (b["jbe"] - a["jbe"])
 
 
-def run_pairs(bench: Bench, browser, n: int, seconds: float, annotations: bool) -> dict:
+def run_round(bench: Bench, browser, n: int, seconds: float, annotations: bool) -> dict:
+    """N pairs join at once, then a measuring window: what each pair saw (lists, one item per pair)."""
     from playwright.sync_api import expect
 
     from tests.e2e.helpers import by_key
@@ -272,18 +273,34 @@ def run_pairs(bench: Bench, browser, n: int, seconds: float, annotations: bool) 
         pair["exp_ctx"].close()
         pair["insp_ctx"].close()
 
+    return {
+        "first": [p["first_frame_ms"] for p in pairs],
+        "from_join": [p["first_frame_from_join_ms"] for p in pairs],
+        "sent": sent, "recv_insp": recv_insp, "recv_exp": recv_exp, "jit_insp": jit_insp, "jit_exp": jit_exp,
+        "sizes": sizes, "cpu": cpu, "rss_max": max(rss),
+    }
+
+
+def summarise(n: int, seconds: float, annotations: bool, rounds: list[dict]) -> dict:
+    """One result per N over every round: first-frame percentiles over all pairs, means of the rest."""
+
+    def pooled(name):
+        return [v for r in rounds for v in r[name]]
+
     def mean(values):
         values = [v for v in values if v is not None]
         return round(sum(values) / len(values), 1) if values else None  # (bench/statistics.py shadows the module)
 
-    received = recv_insp + recv_exp
-    first = [p["first_frame_ms"] for p in pairs]
-    from_join = [p["first_frame_from_join_ms"] for p in pairs]
+    first, from_join, sent = pooled("first"), pooled("from_join"), pooled("sent")
+    recv_insp, recv_exp = pooled("recv_insp"), pooled("recv_exp")
+    received = [v for v in recv_insp + recv_exp if v is not None]
+    cpu = mean([r["cpu"] for r in rounds])
     return {
         "pairs": n,
+        "rounds": len(rounds),
         "seconds": seconds,
         "annotations": annotations,
-        "resolution": ",".join(sorted(set(sizes))) or None,
+        "resolution": ",".join(sorted(set(pooled("sizes")))) or None,
         "requested_resolution": "640x480",
         "first_frame_p50_ms": round(percentile(first, 0.5)),
         "first_frame_p95_ms": round(percentile(first, 0.95)),
@@ -292,15 +309,13 @@ def run_pairs(bench: Bench, browser, n: int, seconds: float, annotations: bool) 
         "fps_sent": mean(sent),
         "fps_received_inspector": mean(recv_insp),
         "fps_received_expert": mean(recv_exp),
-        "fps_min": round(min(v for v in received if v is not None), 1) if any(v is not None for v in received)
-        else 0.0,
-        "received_share_min": (round(min(v for v in received if v is not None) / mean(sent), 3)
-                               if mean(sent) and any(v is not None for v in received) else None),
-        "jitter_buffer_ms_inspector": mean(jit_insp),
-        "jitter_buffer_ms_expert": mean(jit_exp),
-        "server_cpu_pct": round(cpu, 1),
+        "fps_min": round(min(received), 1) if received else 0.0,
+        "received_share_min": round(min(received) / mean(sent), 3) if received and mean(sent) else None,
+        "jitter_buffer_ms_inspector": mean(pooled("jit_insp")),
+        "jitter_buffer_ms_expert": mean(pooled("jit_exp")),
+        "server_cpu_pct": cpu,
         "server_cpu_pct_per_pair": round(cpu / n, 1),
-        "server_rss_mb_max": round(max(rss), 1),
+        "server_rss_mb_max": round(max(r["rss_max"] for r in rounds), 1),
         "load_average": round(os.getloadavg()[0], 2),
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
@@ -345,6 +360,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pairs", default="1", help="comma-separated N values, e.g. 1,2")
     parser.add_argument("--seconds", type=float, default=20.0, help="measuring window per N")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds per N (first-frame p95 over all of them)")
     parser.add_argument("--no-annotations", action="store_true", help="no circle on the inspector's picture")
     parser.add_argument("--idle", type=float, default=None, help="memory check: seconds with no expert")
     args = parser.parse_args()
@@ -376,7 +392,9 @@ def main() -> int:
                       f"{'size':>8} {'load':>5}")
             print(header)
             for n in ns:
-                r = run_pairs(bench, browser, n, args.seconds, not args.no_annotations)
+                rounds = [run_round(bench, browser, n, args.seconds, not args.no_annotations)
+                          for _ in range(args.repeat)]
+                r = summarise(n, args.seconds, not args.no_annotations, rounds)
                 runs.append(r)
                 print(f"{n:>5} {r['first_frame_p50_ms']:>8}/{r['first_frame_p95_ms']:<8} "
                       f"{r['first_frame_from_join_p50_ms']:>9}/{r['first_frame_from_join_p95_ms']:<8} "

@@ -14,8 +14,8 @@ forwarding track that sends a small placeholder (silence for audio) until the ot
 published, so either side may start first. Marks live in the room under a lock; the overlay
 runs in a worker thread, once per frame, shared by both consumers.
 
-A watchdog thread notices a side that has gone (its input ended, or no input for a few
-seconds: tab closed, network lost), frees that side's tracks and records the end through the
+A watchdog thread notices a side that has gone (its page closed, its input ended, or no input
+for a few seconds: network lost), frees that side's tracks and records the end through the
 services with the Engine (no Streamlit on that thread). Media callbacks never call ``st.*``.
 
 Two races in streamlit-webrtc 0.79 are handled below: the "orphaned context" check
@@ -60,6 +60,11 @@ PLACEHOLDER_INTERVAL = 0.2  # seconds between placeholder frames (5 fps is enoug
 # (DTLS close), so this only covers silent losses; 4 s ended healthy calls on a loaded 2-core
 # machine, where the server's input stalled for 4-5 s while the other side's connection was set up.
 GONE_AFTER_SECONDS = 8.0
+# The side's Streamlit page has had no websocket for this long: its tab was closed. Chromium does
+# not always send RTCP BYE or a DTLS close when a tab goes (under load it often did not), and
+# then only the silence above told, too late for "ends within 10 s". A short grace lets a page
+# that reconnects its websocket (same session) keep the call.
+PAGE_GONE_AFTER_SECONDS = 2.0
 WATCH_INTERVAL = 0.5
 
 INSPECTOR, EXPERT, WATCHER = "inspector", "expert", "watcher"
@@ -342,7 +347,12 @@ class Endpoint:
     ended_at: float | None = None
     worker: object | None = None  # weakref to the streamlit-webrtc worker, for stopping on close
     gone: bool = False
+    page_lost_at: float | None = None  # when its page was first seen without a websocket
     frames_in: dict = field(default_factory=lambda: {"audio": 0, "video": 0})
+
+    @property
+    def page_session(self) -> str:
+        return self.key.rpartition(":")[0]
 
     @property
     def connected(self) -> bool:
@@ -524,8 +534,10 @@ class Room:
         if ep is not None and ep.first_input_at is not None and ep.ended_at is None:
             ep.ended_at = _now()
 
-    def gone_endpoints(self, now: float | None = None) -> list[Endpoint]:
-        """Sides that were connected and are no longer: their input ended or went silent."""
+    def gone_endpoints(
+        self, now: float | None = None, page_alive: Callable[[str], bool] | None = None
+    ) -> list[Endpoint]:
+        """Sides that were connected and are no longer: their page closed, their input ended or went silent."""
         now = _now() if now is None else now
         with self._lock:
             candidates = list(self.endpoints.values())
@@ -533,8 +545,14 @@ class Room:
         for ep in candidates:
             if ep.gone or ep.first_input_at is None:
                 continue
+            if page_alive is not None:
+                if page_alive(ep.page_session):
+                    ep.page_lost_at = None
+                elif ep.page_lost_at is None:
+                    ep.page_lost_at = now
+            page_closed = ep.page_lost_at is not None and now - ep.page_lost_at >= PAGE_GONE_AFTER_SECONDS
             silent = ep.last_input_at is not None and now - ep.last_input_at > GONE_AFTER_SECONDS
-            if ep.ended_at is not None or silent:
+            if ep.ended_at is not None or silent or page_closed:
                 gone.append(ep)
         return gone
 
@@ -613,8 +631,10 @@ class RoomRegistry:
         recording_dir: Path | None = None,
         on_recording: Callable[[int, Actor, Path], None] | None = None,
         watch: bool = True,
+        page_alive: Callable[[str], bool] | None = None,
     ) -> None:
         self._lock = threading.Lock()
+        self._page_alive = page_alive
         self._rooms: dict[int, Room] = {}
         self._on_leave = on_leave
         self._recording_dir = recording_dir
@@ -656,8 +676,12 @@ class RoomRegistry:
         """One watchdog pass: release sides that left, close their rooms, record the end."""
         left = []
         for room in self.rooms():
-            for ep in room.gone_endpoints(now):
-                why = "its input ended" if ep.ended_at is not None else "its input went silent"
+            for ep in room.gone_endpoints(now, self._page_alive):
+                why = (
+                    "its input ended" if ep.ended_at is not None
+                    else "its page closed" if ep.page_lost_at is not None
+                    else "its input went silent"
+                )
                 log.info(
                     "assist room %s: the %s (%s) has gone: %s; input from %.1f s to %.1f s after joining, frames %s",
                     room.session_id, ep.role, ep.key, why, ep.first_input_at - ep.created_at,
@@ -814,11 +838,12 @@ class _StartGuard:
             key in restarting,
         )
         if plan.replace_worker:
-            import streamlit_webrtc.component as component
-
             log.info("webrtc streamer %s: the browser replaced its offer before the answer; answering the new one", key)
-            component._reset_context(context)  # stops the worker, forgets its answer
-            context._set_state(compile_state(frontend_value))  # still signalling: the next worker answers
+            context._set_worker(None)  # the lifecycle then makes a worker for the offer in the value
+            context._sdp_answer_json, context._is_sdp_answer_sent = None, False
+            context._set_state(compile_state(frontend_value))
+            # closing a peer connection can take a second: not on the script thread, the call waits on it
+            threading.Thread(target=_stop_worker, args=(worker,), daemon=True).start()
         if plan.restarting and key not in restarting:
             log.info("webrtc streamer %s: the answer went to a replaced connection; restarting the browser's side", key)
         restarting.discard(key)
@@ -925,4 +950,12 @@ def get_registry(database_url: str, recording_dir: str | None) -> RoomRegistry:
         on_leave=on_leave,
         recording_dir=Path(recording_dir) if recording_dir else None,
         on_recording=on_recording,
+        page_alive=_page_alive,
     )
+
+
+def _page_alive(session_id: str) -> bool:
+    """Whether this Streamlit session still has its websocket (watchdog thread; no st.* calls)."""
+    from streamlit.runtime import Runtime
+
+    return not Runtime.exists() or Runtime.instance().is_active_session(session_id)

@@ -22,6 +22,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -62,7 +63,13 @@ inner = pytest.mark.skipif(not IN_NETNS, reason="runs inside the loopback-only n
 
 
 def run_in_loopback_namespace(test_name: str, timeout: int) -> str:
-    """Run one inner test of this module in a fresh network namespace with only lo; return its output."""
+    """Run one inner test of this module in a fresh network namespace with only lo; return its output.
+
+    Its files (the server's streamlit.log above all) stay in /tmp/portsight-webrtc-e2e/<test> until
+    the next run of the same test, out of reach of pytest's rotation of numbered temp dirs.
+    """
+    basetemp = Path(tempfile.gettempdir()) / "portsight-webrtc-e2e" / test_name
+    basetemp.parent.mkdir(exist_ok=True)
     if not Path(CHROMIUM).exists():
         missing("Chromium", f"{CHROMIUM} not found (apt-get install chromium)")
     if os.geteuid() != 0 or shutil.which("unshare") is None or shutil.which("ip") is None:
@@ -70,12 +77,12 @@ def run_in_loopback_namespace(test_name: str, timeout: int) -> str:
     cmd = [
         "unshare", "--net", "--", "sh", "-c", 'ip link set lo up && exec "$@"', "netns",
         sys.executable, "-m", "pytest", "-q", "-s", "-x", "-p", "no:cacheprovider", "-o", "addopts=",
-        f"{Path(__file__)}::{test_name}",
+        f"--basetemp={basetemp}", f"{Path(__file__)}::{test_name}",
     ]
     env = {**os.environ, "PORTSIGHT_E2E_NETNS": "1", "PYTHONPATH": str(ROOT)}
     result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
     out = result.stdout
-    print(out[-8000:], result.stderr[-3000:])
+    print(out[-8000:], result.stderr[-3000:], f"\n(the server log is under {basetemp})")
     summary = out.strip().splitlines()[-1] if out.strip() else ""
     assert result.returncode == 0, out[-6000:] + result.stderr[-2000:]
     assert re.search(r"\b1 passed\b", summary) and "skipped" not in summary, summary
@@ -269,7 +276,7 @@ def join(page, engine, question):
 def test_inner_full_call(server, chromium):
     from playwright.sync_api import expect
 
-    base, engine, _ = server
+    base, engine, data_dir = server
     insp_ctx, inspector = open_side(chromium, base, "inspector", PHONE)
     exp_ctx, expert = open_side(chromium, base, "expert", DESKTOP)
     question = "Is the seal on the right door genuine?"
@@ -285,6 +292,11 @@ def test_inner_full_call(server, chromium):
         "() => document.querySelector('video').srcObject.getAudioTracks().map(t => t.readyState)"
     )
     assert tracks == ["live"]  # the expert's voice reaches the inspector
+    # No STUN server anywhere (an unreachable one costs ~5 s per call): none in the browsers, and the
+    # server was not left to pick one (streamlit-webrtc then falls back to Google's public server).
+    for frame in (expert_video, inspector_video):
+        assert frame.evaluate("() => window.__pcs.map(pc => pc.getConfiguration().iceServers.length)")[-1] == 0
+    assert "iceServers is not set" not in (data_dir / "streamlit.log").read_text()
 
     # a circle centred at (50 %, 50 %) through (65 %, 50 %): its rim turns red on both pictures
     assert not inspector_video.evaluate(IS_RED_JS, [0.65, 0.5])

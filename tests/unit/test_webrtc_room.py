@@ -154,6 +154,26 @@ def test_an_ended_input_track_counts_as_gone_at_once():
     assert registry.check() == [(6, INSPECTOR)]
 
 
+def test_a_side_whose_page_closed_is_gone_after_a_short_grace_while_its_media_still_looks_fine():
+    # Chromium does not always send RTCP BYE or a DTLS close when a tab goes: the page's websocket tells
+    alive = {"s1": True, "s2": True}
+    registry = RoomRegistry(watch=False, page_alive=lambda session: alive[session])
+    room = registry.room(8)
+    inspector = room.endpoint("s1:inspector", INSPECTOR, INSPECTOR_ACTOR)
+    expert = room.endpoint("s2:expert", EXPERT, EXPERT_ACTOR)
+    inspector.sink_video._callback(green())
+    expert.sink_audio._callback(tone())
+    now = webrtc._now()
+    alive["s1"] = False
+    assert registry.check(now) == []  # a websocket may come back (reconnect): not yet
+    alive["s1"] = True
+    assert registry.check(now + 1) == []
+    alive["s1"] = False
+    assert registry.check(now + 1.5) == []
+    assert registry.check(now + 1.5 + webrtc.PAGE_GONE_AFTER_SECONDS) == [(8, INSPECTOR)]
+    assert webrtc.PAGE_GONE_AFTER_SECONDS + 1.5 < webrtc.GONE_AFTER_SECONDS  # sooner than the silence would tell
+
+
 def test_a_side_that_never_connected_is_not_gone_and_endpoints_are_stable():
     room = Room(7)
     ep = room.endpoint("s1:inspector", INSPECTOR, INSPECTOR_ACTOR)

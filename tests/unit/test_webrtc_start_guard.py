@@ -12,7 +12,8 @@ from components.webrtc import StartPlan, offer_ufrag, plan_start
 
 
 def offer(ufrag: str) -> dict:
-    sdp = f"v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=ice-ufrag:{ufrag}\r\na=ice-pwd:x\r\n"
+    lines = ["v=0", "o=- 1 2 IN IP4 127.0.0.1", "m=audio 9 UDP/TLS/RTP/SAVPF 111", f"a=ice-ufrag:{ufrag}"]
+    sdp = "\r\n".join(lines) + "\r\n"
     return {"type": "offer", "sdp": sdp}
 
 
