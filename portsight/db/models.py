@@ -457,6 +457,12 @@ Index("ix_alerts_state_port", Alert.state, Alert.port_id, Alert.severity)
 Index("ix_alerts_last_raised", Alert.last_raised_at)
 Index("ix_audit_log_port_id", AuditEntry.port_id, AuditEntry.id)
 
+# Alert lookups (migration 0005): an inspection record's alerts, and the alert list read one
+# severity at a time newest first (the id breaks ties; PostgreSQL's index entries lack it).
+Index("ix_alerts_inspection_id", Alert.inspection_id)
+Index("ix_alerts_declaration_id", Alert.declaration_id)
+Index("ix_alerts_state_severity_last_raised", Alert.state, Alert.severity, Alert.last_raised_at, Alert.id)
+
 
 class DailyPortRollup(Base):
     """daily_rollups summed per (day, port): trends and KPI weeks read ~32 rows a day (migration 0004)."""
