@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
 from portsight.clock import as_utc
@@ -20,8 +20,6 @@ from portsight.services.errors import NotFound
 SEVERITIES = ("high", "medium", "low")
 STATES = ("open", "acknowledged", "resolved")
 UNRESOLVED = ("open", "acknowledged")
-
-_severity_rank = case({"high": 0, "medium": 1, "low": 2}, value=Alert.severity, else_=3)
 
 
 def _localise(df: pd.DataFrame, *cols: str) -> pd.DataFrame:
@@ -42,7 +40,12 @@ def list_alerts(
     limit: int = 100,
     offset: int = 0,
 ) -> pd.DataFrame:
-    """Alerts, most severe then most recently raised first."""
+    """Alerts, most severe then most recently raised first (the id breaks ties).
+
+    One query per severity in rank order, each a range of ix_alerts_state_severity_last_raised
+    read newest first, concatenated until offset + limit rows are in hand: an ORDER BY on the
+    severity's rank would sort every matching alert. raise_alert admits only SEVERITIES.
+    """
     assignee = aliased(User)
     stmt = (
         select(
@@ -54,18 +57,25 @@ def list_alerts(
         .outerjoin(Port, Port.id == Alert.port_id)
         .outerjoin(assignee, assignee.id == Alert.assigned_to_id)
         .where(in_scope(Alert.port_id, port_ids))
+        .order_by(Alert.last_raised_at.desc(), Alert.id.desc())
     )
     states = list(states or ())
     if states:
         stmt = stmt.where(Alert.state.in_(states))
-    if severities:
-        stmt = stmt.where(Alert.severity.in_(list(severities)))
     if kinds:
         stmt = stmt.where(Alert.kind.in_(list(kinds)))
     if assigned_to_id is not None:
         stmt = stmt.where(Alert.assigned_to_id == int(assigned_to_id))
-    stmt = stmt.order_by(_severity_rank, Alert.last_raised_at.desc(), Alert.id.desc()).limit(limit).offset(offset)
-    return _localise(frame(db, stmt), "first_raised_at", "last_raised_at")
+    wanted = set(severities or SEVERITIES)
+    end = offset + limit
+    rows: list = []
+    with connection(db) as conn:
+        for severity in (s for s in SEVERITIES if s in wanted):
+            if len(rows) >= end:
+                break
+            rows += conn.execute(stmt.where(Alert.severity == severity).limit(end - len(rows))).all()
+    columns = list(stmt.selected_columns.keys())
+    return _localise(pd.DataFrame(rows[offset:end], columns=columns), "first_raised_at", "last_raised_at")
 
 
 def open_alert_counts(db: Database, port_ids: Iterable[int] | None) -> dict[str, int]:

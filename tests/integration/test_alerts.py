@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 
+import pandas as pd
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from portsight.db.models import Alert, AuditEntry
 from portsight.db.session import unit_of_work
@@ -181,3 +183,85 @@ def test_toast_query_returns_only_open_high_alerts_raised_after_the_mark(w):
     w.alert(severity="medium", raised_at=w.now)
     assert list(high_alerts_raised_since(w.db, None, w.now - timedelta(minutes=5))["id"]) == [new]
     assert old not in set(high_alerts_raised_since(w.db, None, w.now - timedelta(minutes=5))["id"])
+
+
+# ------------------------------------------------------------------ list order, one severity at a time
+
+RANK = {"high": 0, "medium": 1, "low": 2}
+LIST_COLUMNS = [
+    "id", "severity", "state", "kind", "title", "count", "port", "first_raised_at", "last_raised_at",
+    "assigned_to", "inspection_id", "declaration_id", "rule_id", "comment", "detail",
+]
+
+
+@pytest.fixture
+def many_alerts(w):
+    """60 alerts of every severity, state, port (or none), two kinds, some assigned, many raised
+    at the same minute so that the id has to break ties."""
+    rng = random.Random(10)
+    for _ in range(60):
+        alert = w.alert(
+            port_id=rng.choice([SGH, NBO, None]),
+            severity=rng.choice(list(RANK)),
+            state=rng.choice(["open", "acknowledged", "resolved"]),
+            kind=rng.choice(["overdue", "seal"]),
+            raised_at=w.now - timedelta(minutes=rng.choice([0, 5, 5, 60, 1440])),
+        )
+        if rng.random() < 0.3:
+            w.db.execute(update(Alert).where(Alert.id == alert).values(assigned_to_id=2))
+    return w
+
+
+def reference_ids(db, *, port_ids=None, states=("open", "acknowledged"), severities=None, kinds=None,
+                  assigned_to_id=None) -> list[int]:
+    """Every matching alert ordered in Python: severity's rank, newest raise first, larger id first."""
+    rows = db.execute(
+        select(Alert.id, Alert.severity, Alert.state, Alert.port_id, Alert.kind, Alert.assigned_to_id,
+               Alert.last_raised_at)
+    ).all()
+    keep = [
+        r for r in rows
+        if (port_ids is None or r.port_id in port_ids)
+        and (not states or r.state in states)
+        and (not severities or r.severity in severities)
+        and (not kinds or r.kind in kinds)
+        and (assigned_to_id is None or r.assigned_to_id == assigned_to_id)
+    ]
+    keep.sort(key=lambda r: (RANK[r.severity], -r.last_raised_at.timestamp(), -r.id))
+    return [r.id for r in keep]
+
+
+def records(df: pd.DataFrame) -> list[dict]:
+    """Rows as dicts, a missing value as None whatever dtype pandas inferred for the rows at hand."""
+    return df.astype(object).where(df.notna(), None).to_dict("records")
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"states": ("resolved",)},
+        {},
+        {"states": ()},
+        {"states": ("resolved",), "severities": ("high",)},
+        {"states": ("open", "resolved"), "severities": ("low", "high")},
+        {"states": ("resolved", "acknowledged"), "port_ids": frozenset({SGH})},
+        {"states": (), "kinds": ("seal",), "assigned_to_id": 2},
+    ],
+    ids=lambda f: ",".join(f"{k}={'+'.join(map(str, v)) if isinstance(v, tuple | frozenset) else v}"
+                           for k, v in f.items()) or "defaults",
+)
+def test_alert_list_pages_match_the_reference_order_across_severity_boundaries(many_alerts, filters):
+    db = many_alerts.db
+    filters = dict(filters)
+    port_ids = filters.pop("port_ids", None)
+    expected = reference_ids(db, port_ids=port_ids, **filters)
+    assert len(expected) >= 3
+    whole = list_alerts(db, port_ids, limit=1000, **filters)
+    assert list(whole.columns) == LIST_COLUMNS
+    assert list(whole["id"]) == expected
+    for limit in (1, 2, 5, 100):
+        for offset in range(len(expected) + 2):
+            page = list_alerts(db, port_ids, limit=limit, offset=offset, **filters)
+            assert list(page.columns) == LIST_COLUMNS
+            assert list(page["id"]) == expected[offset : offset + limit], (offset, limit)
+            assert records(page) == records(whole.iloc[offset : offset + limit])
