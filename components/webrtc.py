@@ -796,10 +796,13 @@ def plan_start(
     """Start the browser's peer connection so that the server answers the one that gets the answer.
 
     The 0.79 frontend starts a connection whenever ``desired_playing_state`` is true and it is
-    stopped, but it stays "stopped" while it loads a script, and every rerun in that window
-    starts one more. The rerun its own first value causes always falls in the window: three
-    connections, each offering; the server answers the first offer it sees, the answer goes to
-    the last connection, and that call fails after 15 s of ICE checks (17/20 calls connected).
+    stopped, but it stays "stopped" while it loads a script, and every copy of the arguments
+    that reaches it in that window starts one more (Streamlit posts each run's arguments two or
+    three times, and the rerun of the frontend's own first value lands there too): two or three
+    connections, each offering; the server answered the first offer it saw, the answer went to
+    the last connection, and that call failed after 15 s of ICE checks (17/20 calls connected).
+    Waiting briefly for a second offer before answering did not help: the connections' offers
+    follow their camera requests, which can be far apart on a loaded machine.
     So: ask for playing only once the frontend has reported (it is mounted); when the offer in
     the component's value is not the one the worker answered, answer the new one if the old
     answer has not been sent, otherwise stop the frontend and start it once more.
