@@ -3,11 +3,13 @@ and the new high alerts the toast announces. Scope is applied in SQL (None = eve
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable
 from datetime import datetime
+from itertools import islice
 
 import pandas as pd
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, true
 from sqlalchemy.orm import aliased
 
 from portsight.clock import as_utc
@@ -20,6 +22,10 @@ from portsight.services.errors import NotFound
 SEVERITIES = ("high", "medium", "low")
 STATES = ("open", "acknowledged", "resolved")
 UNRESOLVED = ("open", "acknowledged")
+
+
+def _newest_first(row) -> tuple:
+    return row.last_raised_at, row.id
 
 
 def _localise(df: pd.DataFrame, *cols: str) -> pd.DataFrame:
@@ -42,9 +48,11 @@ def list_alerts(
 ) -> pd.DataFrame:
     """Alerts, most severe then most recently raised first (the id breaks ties).
 
-    One query per severity in rank order, each a range of ix_alerts_state_severity_last_raised
-    read newest first, concatenated until offset + limit rows are in hand: an ORDER BY on the
-    severity's rank would sort every matching alert. raise_alert admits only SEVERITIES.
+    Severities are read in rank order until offset + limit rows are in hand; within one, each
+    state is a range of ix_alerts_state_severity_last_raised read newest first and the states
+    are merged here. An ORDER BY on the severity's rank sorted every matching alert, and with
+    several states in one query SQLite may walk every alert by time. raise_alert admits only
+    SEVERITIES.
     """
     assignee = aliased(User)
     stmt = (
@@ -59,21 +67,21 @@ def list_alerts(
         .where(in_scope(Alert.port_id, port_ids))
         .order_by(Alert.last_raised_at.desc(), Alert.id.desc())
     )
-    states = list(states or ())
-    if states:
-        stmt = stmt.where(Alert.state.in_(states))
     if kinds:
         stmt = stmt.where(Alert.kind.in_(list(kinds)))
     if assigned_to_id is not None:
         stmt = stmt.where(Alert.assigned_to_id == int(assigned_to_id))
+    in_state = [Alert.state == state for state in dict.fromkeys(states or ())] or [true()]
     wanted = set(severities or SEVERITIES)
     end = offset + limit
     rows: list = []
     with connection(db) as conn:
         for severity in (s for s in SEVERITIES if s in wanted):
-            if len(rows) >= end:
+            need = end - len(rows)
+            if need <= 0:
                 break
-            rows += conn.execute(stmt.where(Alert.severity == severity).limit(end - len(rows))).all()
+            ranges = [conn.execute(stmt.where(Alert.severity == severity, c).limit(need)).all() for c in in_state]
+            rows += islice(heapq.merge(*ranges, key=_newest_first, reverse=True), need)
     columns = list(stmt.selected_columns.keys())
     return _localise(pd.DataFrame(rows[offset:end], columns=columns), "first_raised_at", "last_raised_at")
 

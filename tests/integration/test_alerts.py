@@ -245,6 +245,7 @@ def records(df: pd.DataFrame) -> list[dict]:
         {"states": ("resolved",), "severities": ("high",)},
         {"states": ("open", "resolved"), "severities": ("low", "high")},
         {"states": ("resolved", "acknowledged"), "port_ids": frozenset({SGH})},
+        {"states": ("acknowledged", "open", "acknowledged")},
         {"states": (), "kinds": ("seal",), "assigned_to_id": 2},
     ],
     ids=lambda f: ",".join(f"{k}={'+'.join(map(str, v)) if isinstance(v, tuple | frozenset) else v}"
