@@ -63,10 +63,18 @@ def title_of(row: dict) -> str:
     return row["title_zh"] if lang() == "zh_CN" else row["title_en"]
 
 
+def scope_code_label(key: str, code) -> str:
+    """Credit tiers in the port's words; HS codes, ports and countries are read as codes."""
+    return tr(f"selection.tier_{code}") if key == "credit_tiers" else str(code)
+
+
 def scope_text(row: dict) -> str:
     if not row["scope"]:
         return tr("rules.scope_universal")
-    return "; ".join(f"{tr(f'rules.scope_{key}')}: {', '.join(map(str, codes))}" for key, codes in row["scope"].items())
+    return "; ".join(
+        f"{tr(f'rules.scope_{key}')}: {', '.join(scope_code_label(key, c) for c in codes)}"
+        for key, codes in row["scope"].items()
+    )
 
 
 def date_text(value: date | None, open_key: str) -> str:

@@ -63,6 +63,17 @@ def test_supervisor_reads_a_rule_with_its_legal_basis_and_dated_parameters(new_a
     assert "HS: 4707" in markdown
 
 
+@pytest.mark.parametrize(("lang", "label"), [("en", "Dishonest"), ("zh_CN", "失信企业")])
+def test_a_credit_tier_scope_reads_in_the_users_language_not_as_a_code(new_app, lang, label):
+    at = open_page(new_app, "supervisor")
+    if lang != "en":
+        at.radio(key="sidebar.lang").set_value(lang).run()
+    pick(at, "credit_dishonest_inspection_rate")
+    heading = catalogue(lang)["rules.scope_credit_tiers"]  # "Credit tier: <tiers>" in the scope line
+    scope_line = next(line for m in at.markdown for line in m.value.splitlines() if f"{heading}:" in line)
+    assert label in scope_line and "dishonest" not in scope_line, scope_line
+
+
 def test_filters_narrow_the_catalogue_by_kind_and_scope(new_app):
     at = open_page(new_app, "admin")
     at.multiselect(key="rules.kinds").set_value(["selection"]).run()
