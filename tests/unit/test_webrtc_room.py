@@ -121,16 +121,22 @@ def test_snapshot_is_the_latest_inspector_frame_with_marks():
     assert rim[2] > 200 and rim[1] < 80
 
 
+def in_call(room):
+    """Both sides joined (tabs s1 and s2) and each has sent one frame: (inspector, expert) endpoints."""
+    inspector = room.endpoint("s1:inspector", INSPECTOR, INSPECTOR_ACTOR)
+    expert = room.endpoint("s2:expert", EXPERT, EXPERT_ACTOR)
+    inspector.sink_video._callback(green())
+    expert.sink_audio._callback(tone())
+    return inspector, expert
+
+
 def test_a_side_that_goes_silent_is_released_and_the_end_recorded():
     left = []
     registry = RoomRegistry(on_leave=lambda sid, actor, role: left.append((sid, actor.username, role)), watch=False)
 
     async def scenario():
         room = registry.room(5)
-        inspector = room.endpoint("s1:inspector", INSPECTOR, INSPECTOR_ACTOR)
-        expert = room.endpoint("s2:expert", EXPERT, EXPERT_ACTOR)
-        inspector.sink_video._callback(green())
-        expert.sink_audio._callback(tone())
+        inspector, expert = in_call(room)
         now = webrtc._now()
         assert registry.check(now + 1) == []
         assert registry.check(now + webrtc.GONE_AFTER_SECONDS + 1)
@@ -158,11 +164,7 @@ def test_a_side_whose_page_closed_is_gone_after_a_short_grace_while_its_media_st
     # Chromium does not always send RTCP BYE or a DTLS close when a tab goes: the page's websocket tells
     alive = {"s1": True, "s2": True}
     registry = RoomRegistry(watch=False, page_alive=lambda session: alive[session])
-    room = registry.room(8)
-    inspector = room.endpoint("s1:inspector", INSPECTOR, INSPECTOR_ACTOR)
-    expert = room.endpoint("s2:expert", EXPERT, EXPERT_ACTOR)
-    inspector.sink_video._callback(green())
-    expert.sink_audio._callback(tone())
+    in_call(registry.room(8))
     now = webrtc._now()
     alive["s1"] = False
     assert registry.check(now) == []  # a websocket may come back (reconnect): not yet
