@@ -85,8 +85,9 @@ def naive_overview(engine: Engine, now: datetime) -> dict:
     """The baseline: read whole tables into pandas per refresh and compute the board there."""
     with engine.connect() as conn:
         decl = pd.read_sql(text("SELECT id, port_id, declared_at FROM declarations"), conn)
-        insp = pd.read_sql(text("SELECT id, declaration_id, port_id, state, created_at, decided_at FROM inspections"),
-                           conn)
+        insp = pd.read_sql(
+            text("SELECT id, declaration_id, port_id, state, created_at, decided_at FROM inspections"), conn
+        )
         alerts = pd.read_sql(text("SELECT id, port_id, state, severity FROM alerts"), conn)
         audit = pd.read_sql(text("SELECT id, at, actor, action, entity, entity_id, port_id FROM audit_log"), conn)
         ports = pd.read_sql(text("SELECT id, code FROM ports"), conn)
@@ -100,8 +101,9 @@ def naive_overview(engine: Engine, now: datetime) -> dict:
     decided = insp[(insp["decided_at"] >= start) & (insp["decided_at"] < end)]
     rel = decided[decided["state"] == "released"].merge(decl, left_on="declaration_id", right_on="id")
     minutes = ((rel["decided_at"] - rel["declared_at"]).dt.total_seconds() / 60).sort_values()
-    per_port = pd.DataFrame({"declarations": today.groupby("port_id").size(),
-                             "open": open_.groupby("port_id").size()}).fillna(0)
+    per_port = pd.DataFrame(
+        {"declarations": today.groupby("port_id").size(), "open": open_.groupby("port_id").size()}
+    ).fillna(0)
     return {
         "declarations": len(today),
         "waiting": int(open_["state"].isin(["pending", "assigned"]).sum()),
@@ -145,14 +147,18 @@ def measure(label: str, engine: Engine, database: str, n: int, runs: int, baseli
 
 
 def print_table(rows: list[dict]) -> None:
-    head = (f"{'dataset':<8} {'db':<10} {'declarations':>12} {'today':>6} {'p50 ms':>8} {'p95 ms':>8} "
-            f"{'token p95':>9} {'naive p95 ms':>12} {'x faster':>8}")
+    head = (
+        f"{'dataset':<8} {'db':<10} {'declarations':>12} {'today':>6} {'p50 ms':>8} {'p95 ms':>8} "
+        f"{'token p95':>9} {'naive p95 ms':>12} {'x faster':>8}"
+    )
     print(head)
     print("-" * len(head))
     for r in rows:
-        print(f"{r['label']:<8} {r['database']:<10} {r['rows']:>12,} {r['declarations_today']:>6} {r['p50_ms']:>8.1f} "
-              f"{r['p95_ms']:>8.1f} {r['token_p95_ms']:>9.2f} {r['baseline_p95_ms']:>12.1f} "
-              f"{r['speedup_p95'] or 0:>8.1f}")
+        print(
+            f"{r['label']:<8} {r['database']:<10} {r['rows']:>12,} {r['declarations_today']:>6} {r['p50_ms']:>8.1f} "
+            f"{r['p95_ms']:>8.1f} {r['token_p95_ms']:>9.2f} {r['baseline_p95_ms']:>12.1f} "
+            f"{r['speedup_p95'] or 0:>8.1f}"
+        )
 
 
 def write_results(rows: list[dict]) -> None:

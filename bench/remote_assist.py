@@ -89,8 +89,18 @@ STATS_JS = """async () => {
 def reexec_in_namespace() -> int:
     if os.geteuid() != 0 or shutil.which("unshare") is None or shutil.which("ip") is None:
         sys.exit("bench/remote_assist.py needs root with unshare and ip: WebRTC here only works on loopback")
-    cmd = ["unshare", "--net", "--", "sh", "-c", 'ip link set lo up && exec "$@"', "netns",
-           sys.executable, str(Path(__file__).resolve()), *sys.argv[1:]]
+    cmd = [
+        "unshare",
+        "--net",
+        "--",
+        "sh",
+        "-c",
+        'ip link set lo up && exec "$@"',
+        "netns",
+        sys.executable,
+        str(Path(__file__).resolve()),
+        *sys.argv[1:],
+    ]
     env = {**os.environ, "PORTSIGHT_BENCH_NETNS": "1", "PYTHONPATH": str(ROOT)}
     return subprocess.call(cmd, cwd=ROOT, env=env)
 
@@ -129,10 +139,28 @@ class Bench:
         url = prepare_app_database(self.data_dir)
         self.engine = make_engine(url)
         for i in range(pairs_max + 1):
-            create_user(self.engine, SYSTEM, username=f"bench.inspector{i}", password="demo", role="inspector",
-                        port_codes=("CNSGH",), all_ports=False, display_name=f"Inspector {i}", language="en")
-            create_user(self.engine, SYSTEM, username=f"bench.expert{i}", password="demo", role="expert",
-                        port_codes=(), all_ports=True, display_name=f"Expert {i}", language="en")
+            create_user(
+                self.engine,
+                SYSTEM,
+                username=f"bench.inspector{i}",
+                password="demo",
+                role="inspector",
+                port_codes=("CNSGH",),
+                all_ports=False,
+                display_name=f"Inspector {i}",
+                language="en",
+            )
+            create_user(
+                self.engine,
+                SYSTEM,
+                username=f"bench.expert{i}",
+                password="demo",
+                role="expert",
+                port_codes=(),
+                all_ports=True,
+                display_name=f"Expert {i}",
+                language="en",
+            )
         site = str(ROOT / "tests" / "e2e" / "loopback_site")
         env = {"PYTHONPATH": f"{site}:{ROOT}", "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"}
         self.base, self.proc = start_streamlit(self.data_dir, url, env)
@@ -276,8 +304,14 @@ def run_round(bench: Bench, browser, n: int, seconds: float, annotations: bool) 
     return {
         "first": [p["first_frame_ms"] for p in pairs],
         "from_join": [p["first_frame_from_join_ms"] for p in pairs],
-        "sent": sent, "recv_insp": recv_insp, "recv_exp": recv_exp, "jit_insp": jit_insp, "jit_exp": jit_exp,
-        "sizes": sizes, "cpu": cpu, "rss_max": max(rss),
+        "sent": sent,
+        "recv_insp": recv_insp,
+        "recv_exp": recv_exp,
+        "jit_insp": jit_insp,
+        "jit_exp": jit_exp,
+        "sizes": sizes,
+        "cpu": cpu,
+        "rss_max": max(rss),
     }
 
 
@@ -381,27 +415,35 @@ def main() -> int:
             if args.idle is not None:
                 print(f"idle memory check: one inspector publishing, no expert, {args.idle:.0f} s")
                 result = run_idle(bench, browser, args.idle)
-                print(f"RSS {result['rss_start_mb']} -> {result['rss_end_mb']} MB (max {result['rss_max_mb']}); "
-                      f"second half {result['growth_second_half_mb_per_min']} MB/min; "
-                      f"inspector still connected: {result['inspector_still_connected']}")
+                print(
+                    f"RSS {result['rss_start_mb']} -> {result['rss_end_mb']} MB (max {result['rss_max_mb']}); "
+                    f"second half {result['growth_second_half_mb_per_min']} MB/min; "
+                    f"inspector still connected: {result['inspector_still_connected']}"
+                )
                 (RESULTS / "remote_assist_memory.json").write_text(json.dumps(result, indent=2) + "\n")
                 return 0
             runs = []
-            header = (f"{'pairs':>5} {'first p50/p95 ms':>17} {'from join p50/p95':>18} {'fps sent':>8} "
-                      f"{'recv insp':>9} {'recv exp':>8} {'jitter ms i/e':>14} {'srv CPU %':>9} {'/pair':>6} "
-                      f"{'size':>8} {'load':>5}")
+            header = (
+                f"{'pairs':>5} {'first p50/p95 ms':>17} {'from join p50/p95':>18} {'fps sent':>8} "
+                f"{'recv insp':>9} {'recv exp':>8} {'jitter ms i/e':>14} {'srv CPU %':>9} {'/pair':>6} "
+                f"{'size':>8} {'load':>5}"
+            )
             print(header)
             for n in ns:
-                rounds = [run_round(bench, browser, n, args.seconds, not args.no_annotations)
-                          for _ in range(args.repeat)]
+                rounds = [
+                    run_round(bench, browser, n, args.seconds, not args.no_annotations) for _ in range(args.repeat)
+                ]
                 r = summarise(n, args.seconds, not args.no_annotations, rounds)
                 runs.append(r)
-                print(f"{n:>5} {r['first_frame_p50_ms']:>8}/{r['first_frame_p95_ms']:<8} "
-                      f"{r['first_frame_from_join_p50_ms']:>9}/{r['first_frame_from_join_p95_ms']:<8} "
-                      f"{r['fps_sent']!s:>8} {r['fps_received_inspector']!s:>9} {r['fps_received_expert']!s:>8} "
-                      f"{r['jitter_buffer_ms_inspector']!s:>6}/{r['jitter_buffer_ms_expert']!s:<7} "
-                      f"{r['server_cpu_pct']:>9} {r['server_cpu_pct_per_pair']:>6} {r['resolution']!s:>8} "
-                      f"{r['load_average']:>5}", flush=True)
+                print(
+                    f"{n:>5} {r['first_frame_p50_ms']:>8}/{r['first_frame_p95_ms']:<8} "
+                    f"{r['first_frame_from_join_p50_ms']:>9}/{r['first_frame_from_join_p95_ms']:<8} "
+                    f"{r['fps_sent']!s:>8} {r['fps_received_inspector']!s:>9} {r['fps_received_expert']!s:>8} "
+                    f"{r['jitter_buffer_ms_inspector']!s:>6}/{r['jitter_buffer_ms_expert']!s:<7} "
+                    f"{r['server_cpu_pct']:>9} {r['server_cpu_pct_per_pair']:>6} {r['resolution']!s:>8} "
+                    f"{r['load_average']:>5}",
+                    flush=True,
+                )
             (RESULTS / "remote_assist.json").write_text(json.dumps(runs, indent=2) + "\n")
             browser.close()
     finally:

@@ -15,8 +15,13 @@ def inspection_states_chart(df: pd.DataFrame, state_labels: Mapping[str, str], t
     fig = go.Figure()
     for state, part in df.groupby("state", sort=False):
         fig.add_bar(x=part["port"], y=part["count"], name=state_labels.get(state, state))
-    fig.update_layout(barmode="stack", title=title or None, height=320, margin=dict(l=10, r=10, t=40, b=10),
-                      legend=dict(orientation="h"))
+    fig.update_layout(
+        barmode="stack",
+        title=title or None,
+        height=320,
+        margin=dict(l=10, r=10, t=40, b=10),
+        legend=dict(orientation="h"),
+    )
     return fig
 
 

@@ -42,8 +42,12 @@ def port_status(row: Mapping) -> str:
 
 
 def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
-    fig.update_layout(title=title or None, height=height, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
-                      legend=dict(orientation="h"))
+    fig.update_layout(
+        title=title or None,
+        height=height,
+        margin=dict(l=10, r=10, t=40 if title else 10, b=10),
+        legend=dict(orientation="h"),
+    )
     return fig
 
 
@@ -79,9 +83,15 @@ def ports_map_chart(
             ]
             fig.add_trace(
                 go.Scatter(
-                    x=part["lon"], y=part["lat"], mode="markers+text", text=part["port"], textposition="top center",
+                    x=part["lon"],
+                    y=part["lat"],
+                    mode="markers+text",
+                    text=part["port"],
+                    textposition="top center",
                     marker=dict(size=sizes, color=STATUS_COLOURS[status], line=dict(width=1, color="#333")),
-                    name=status_labels.get(status, status), hovertext=hover, hoverinfo="text",
+                    name=status_labels.get(status, status),
+                    hovertext=hover,
+                    hoverinfo="text",
                 )
             )
     fig.update_xaxes(title=None, showgrid=True, zeroline=False, ticksuffix="°E")
@@ -110,8 +120,12 @@ def port_pipeline_chart(ports: pd.DataFrame, labels: Mapping[str, str], title: s
     """Grouped bars per port: waiting, under inspection, awaiting decision, overdue."""
     fig = go.Figure()
     for key in PIPELINE:
-        fig.add_bar(x=ports["port"] if not ports.empty else [], y=ports[key] if not ports.empty else [],
-                    name=labels.get(key, key), marker_color=PIPELINE_COLOURS[key])
+        fig.add_bar(
+            x=ports["port"] if not ports.empty else [],
+            y=ports[key] if not ports.empty else [],
+            name=labels.get(key, key),
+            marker_color=PIPELINE_COLOURS[key],
+        )
     fig.update_layout(barmode="group")
     return _layout(fig, title, 320)
 

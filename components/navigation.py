@@ -75,10 +75,7 @@ def signed_out_pages(login_view) -> list[st.Page]:
     its refusal).
     """
     pages = [st.Page(login_view, title=tr("login.title"), url_path="login", default=True)]
-    pages += [
-        st.Page(login_view, title=tr("login.title"), url_path=key, visibility="hidden")
-        for key in PAGE_ROLES
-    ]
+    pages += [st.Page(login_view, title=tr("login.title"), url_path=key, visibility="hidden") for key in PAGE_ROLES]
     return pages
 
 

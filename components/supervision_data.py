@@ -78,8 +78,9 @@ def load_open_alert_counts(scope: Scope) -> dict[str, int]:
 
 @st.cache_data(ttl=5, max_entries=256, show_spinner=False)
 def load_alerts(scope: Scope, states: tuple[str, ...], severities: tuple[str, ...], limit: int) -> pd.DataFrame:
-    return alert_queries.list_alerts(get_engine(), _scope(scope), states=states, severities=severities or None,
-                                     limit=limit)
+    return alert_queries.list_alerts(
+        get_engine(), _scope(scope), states=states, severities=severities or None, limit=limit
+    )
 
 
 def load_alert_detail(scope: Scope, alert_id: int) -> dict:
@@ -137,8 +138,9 @@ def load_inspections(
 
 
 @st.cache_data(ttl=30, max_entries=32, show_spinner=False)
-def load_export(scope: Scope, flt: inspection_queries.InspectionFilter, sort: str, descending: bool,
-                kind: str) -> bytes:
+def load_export(
+    scope: Scope, flt: inspection_queries.InspectionFilter, sort: str, descending: bool, kind: str
+) -> bytes:
     df = inspection_queries.export_inspections(get_engine(), _scope(scope), flt, sort=sort, descending=descending)
     return inspection_queries.to_excel_bytes(df) if kind == "xlsx" else inspection_queries.to_csv_bytes(df)
 

@@ -678,14 +678,21 @@ class RoomRegistry:
         for room in self.rooms():
             for ep in room.gone_endpoints(now, self._page_alive):
                 why = (
-                    "its input ended" if ep.ended_at is not None
-                    else "its page closed" if ep.page_lost_at is not None
+                    "its input ended"
+                    if ep.ended_at is not None
+                    else "its page closed"
+                    if ep.page_lost_at is not None
                     else "its input went silent"
                 )
                 log.info(
                     "assist room %s: the %s (%s) has gone: %s; input from %.1f s to %.1f s after joining, frames %s",
-                    room.session_id, ep.role, ep.key, why, ep.first_input_at - ep.created_at,
-                    (ep.last_input_at or ep.first_input_at) - ep.created_at, ep.frames_in,
+                    room.session_id,
+                    ep.role,
+                    ep.key,
+                    why,
+                    ep.first_input_at - ep.created_at,
+                    (ep.last_input_at or ep.first_input_at) - ep.created_at,
+                    ep.frames_in,
                 )
                 room.release(ep)
                 if ep.role == WATCHER:

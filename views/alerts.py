@@ -23,8 +23,7 @@ from portsight.i18n import fmt_datetime
 SEVERITY = "alerts.severity"
 STATES = "alerts.states"
 SELECTED = "alerts.selected"
-KINDS = ("overdue", "fast_no_photo", "seal_mismatch", "prohibited_goods", "repeat_nc_enterprise",
-         "repeat_nc_origin_hs")
+KINDS = ("overdue", "fast_no_photo", "seal_mismatch", "prohibited_goods", "repeat_nc_enterprise", "repeat_nc_origin_hs")
 KIND_LABELS = {k: tr(f"alerts.kind_{k}") for k in KINDS}
 STATE_LABELS = {s: tr(f"alerts.state_{s}") for s in ("open", "acknowledged", "resolved")}
 SEVERITY_LABELS = {s: tr(f"common.severity_{s}") for s in ("high", "medium", "low")}
@@ -35,11 +34,21 @@ scope = scope_key(current_scope())
 st.title(tr("alerts.title"))
 
 f1, f2 = st.columns(2)
-severities = f1.multiselect(tr("alerts.filter_severity"), list(SEVERITY_LABELS), format_func=SEVERITY_LABELS.get,
-                            key=SEVERITY, placeholder=tr("alerts.any_severity"))
+severities = f1.multiselect(
+    tr("alerts.filter_severity"),
+    list(SEVERITY_LABELS),
+    format_func=SEVERITY_LABELS.get,
+    key=SEVERITY,
+    placeholder=tr("alerts.any_severity"),
+)
 st.session_state.setdefault(STATES, ["open", "acknowledged"])
-states = f2.multiselect(tr("alerts.filter_state"), list(STATE_LABELS), format_func=STATE_LABELS.get, key=STATES,
-                        placeholder=tr("alerts.any_state"))
+states = f2.multiselect(
+    tr("alerts.filter_state"),
+    list(STATE_LABELS),
+    format_func=STATE_LABELS.get,
+    key=STATES,
+    placeholder=tr("alerts.any_state"),
+)
 
 if st.button(tr("alerts.refresh"), key="alerts.refresh", icon=":material/refresh:"):
     clear_alert_readers()
@@ -68,16 +77,23 @@ st.dataframe(
     hide_index=True,
     key="alerts.table",
     column_config={
-        "id": tr("alerts.id"), "severity": tr("alerts.severity"), "state": tr("alerts.state"),
-        "kind": tr("alerts.kind"), "port": tr("alerts.port"), "title": tr("alerts.alert"),
-        "count": tr("alerts.count"), "last_raised_at": tr("alerts.last_raised"),
+        "id": tr("alerts.id"),
+        "severity": tr("alerts.severity"),
+        "state": tr("alerts.state"),
+        "kind": tr("alerts.kind"),
+        "port": tr("alerts.port"),
+        "title": tr("alerts.alert"),
+        "count": tr("alerts.count"),
+        "last_raised_at": tr("alerts.last_raised"),
         "assigned_to": tr("alerts.assigned_to"),
     },
 )
 
 options = [int(i) for i in alerts["id"]]
-labels = {int(r["id"]): f"#{r['id']} · {SEVERITY_LABELS.get(r['severity'], r['severity'])} · {title_of(r)}"
-          for _, r in alerts.iterrows()}
+labels = {
+    int(r["id"]): f"#{r['id']} · {SEVERITY_LABELS.get(r['severity'], r['severity'])} · {title_of(r)}"
+    for _, r in alerts.iterrows()
+}
 # ?id=<alert> selects an alert, and keeps it on screen after it leaves the filter (e.g. once resolved).
 wanted = st.query_params.get("id")
 if wanted and wanted.isdigit():
@@ -114,15 +130,17 @@ with st.container(border=True, key="alerts.detail"):
     c[3].metric(tr("alerts.port"), detail["port"] or "—")
     info = detail.get("detail") or {}
     st.markdown(
-        "\n".join([
-            f"- {tr('alerts.kind')}: {KIND_LABELS.get(detail['kind'], detail['kind'])}",
-            f"- {tr('alerts.first_raised')}: {when(detail['first_raised_at'])}",
-            f"- {tr('alerts.last_raised')}: {when(detail['last_raised_at'])}",
-            f"- {tr('alerts.assigned_to')}: {detail['assigned_to'] or '—'}",
-            f"- {tr('alerts.acknowledged_by')}: {detail['acknowledged_by'] or '—'}",
-            f"- {tr('alerts.resolved_by')}: {detail['resolved_by'] or '—'}",
-            f"- {tr('alerts.comment')}: {detail['comment'] or '—'}",
-        ])
+        "\n".join(
+            [
+                f"- {tr('alerts.kind')}: {KIND_LABELS.get(detail['kind'], detail['kind'])}",
+                f"- {tr('alerts.first_raised')}: {when(detail['first_raised_at'])}",
+                f"- {tr('alerts.last_raised')}: {when(detail['last_raised_at'])}",
+                f"- {tr('alerts.assigned_to')}: {detail['assigned_to'] or '—'}",
+                f"- {tr('alerts.acknowledged_by')}: {detail['acknowledged_by'] or '—'}",
+                f"- {tr('alerts.resolved_by')}: {detail['resolved_by'] or '—'}",
+                f"- {tr('alerts.comment')}: {detail['comment'] or '—'}",
+            ]
+        )
     )
     finding = info.get("finding") if isinstance(info, dict) else None
     if finding:
@@ -130,8 +148,12 @@ with st.container(border=True, key="alerts.detail"):
         citation = info.get("citation") or {}
         st.caption(citation.get("zh" if lg == "zh_CN" else "en", ""))
     if detail.get("inspection_id"):
-        st.page_link("views/inspections.py", label=tr("alerts.open_inspection", id=detail["inspection_id"]),
-                     query_params={"id": str(detail["inspection_id"])}, icon=":material/open_in_new:")
+        st.page_link(
+            "views/inspections.py",
+            label=tr("alerts.open_inspection", id=detail["inspection_id"]),
+            query_params={"id": str(detail["inspection_id"])},
+            icon=":material/open_in_new:",
+        )
 
     done = None
     if detail["state"] == "open":
@@ -147,9 +169,13 @@ with st.container(border=True, key="alerts.detail"):
         people = guarded(lambda: load_alert_assignees(detail["port_id"])) or []
         names = {None: tr("alerts.nobody")} | {p["id"]: f"{p['display_name']} ({p['username']})" for p in people}
         with st.form("alerts.assign_form"):
-            who = st.selectbox(tr("alerts.assign_to"), list(names), format_func=names.get, key="alerts.assignee",
-                               index=list(names).index(detail["assigned_to_id"])
-                               if detail["assigned_to_id"] in names else 0)
+            who = st.selectbox(
+                tr("alerts.assign_to"),
+                list(names),
+                format_func=names.get,
+                key="alerts.assignee",
+                index=list(names).index(detail["assigned_to_id"]) if detail["assigned_to_id"] in names else 0,
+            )
             if st.form_submit_button(tr("alerts.assign"), key="alerts.assign"):
                 done = guarded(lambda: assign(actor, alert_id, who))
     if detail["state"] == "resolved":

@@ -55,10 +55,6 @@ def frame(db: Database, stmt: Select) -> pd.DataFrame:
 
 def ports_in_scope(db: Database, port_ids: Iterable[int] | None) -> list[dict]:
     """Ports the scope covers, ordered by code: [{'id', 'code', 'name_en', 'name_zh'}]."""
-    stmt = (
-        select(Port.id, Port.code, Port.name_en, Port.name_zh)
-        .where(in_scope(Port.id, port_ids))
-        .order_by(Port.code)
-    )
+    stmt = select(Port.id, Port.code, Port.name_en, Port.name_zh).where(in_scope(Port.id, port_ids)).order_by(Port.code)
     with connection(db) as conn:
         return [dict(row._mapping) for row in conn.execute(stmt)]

@@ -57,10 +57,21 @@ def list_alerts(
     assignee = aliased(User)
     stmt = (
         select(
-            Alert.id, Alert.severity, Alert.state, Alert.kind, Alert.title, Alert.count,
-            Port.code.label("port"), Alert.first_raised_at, Alert.last_raised_at,
-            assignee.username.label("assigned_to"), Alert.inspection_id, Alert.declaration_id,
-            Alert.rule_id, Alert.comment, Alert.detail,
+            Alert.id,
+            Alert.severity,
+            Alert.state,
+            Alert.kind,
+            Alert.title,
+            Alert.count,
+            Port.code.label("port"),
+            Alert.first_raised_at,
+            Alert.last_raised_at,
+            assignee.username.label("assigned_to"),
+            Alert.inspection_id,
+            Alert.declaration_id,
+            Alert.rule_id,
+            Alert.comment,
+            Alert.detail,
         )
         .outerjoin(Port, Port.id == Alert.port_id)
         .outerjoin(assignee, assignee.id == Alert.assigned_to_id)
@@ -106,8 +117,11 @@ def alert_detail(db: Database, port_ids: Iterable[int] | None, alert_id: int) ->
     ack, res, assignee = aliased(User), aliased(User), aliased(User)
     stmt = (
         select(
-            Alert.__table__, Port.code.label("port"), ack.username.label("acknowledged_by"),
-            res.username.label("resolved_by"), assignee.username.label("assigned_to"),
+            Alert.__table__,
+            Port.code.label("port"),
+            ack.username.label("acknowledged_by"),
+            res.username.label("resolved_by"),
+            assignee.username.label("assigned_to"),
         )
         .outerjoin(Port, Port.id == Alert.port_id)
         .outerjoin(ack, ack.id == Alert.acknowledged_by_id)
@@ -125,8 +139,14 @@ def alert_detail(db: Database, port_ids: Iterable[int] | None, alert_id: int) ->
         history = [
             dict(r._mapping)
             for r in conn.execute(
-                select(AuditEntry.id, AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.before,
-                       AuditEntry.after)
+                select(
+                    AuditEntry.id,
+                    AuditEntry.at,
+                    AuditEntry.actor,
+                    AuditEntry.action,
+                    AuditEntry.before,
+                    AuditEntry.after,
+                )
                 .where(AuditEntry.entity == "alert", AuditEntry.entity_id == str(alert_id))
                 .order_by(AuditEntry.id)
             )

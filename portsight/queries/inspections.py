@@ -83,8 +83,18 @@ SORTS = {
 }
 
 LIST_COLUMNS = [
-    "inspection_id", "declaration", "port", "enterprise", "credit_tier", "origin", "state", "decision",
-    "priority", "declared_at", "created_at", "decided_at",
+    "inspection_id",
+    "declaration",
+    "port",
+    "enterprise",
+    "credit_tier",
+    "origin",
+    "state",
+    "decision",
+    "priority",
+    "declared_at",
+    "created_at",
+    "decided_at",
 ]
 
 
@@ -313,10 +323,18 @@ def inspection_record(db: Database, port_ids: Iterable[int] | None, inspection_i
         port = conn.execute(select(Port.__table__).where(Port.id == ins.port_id)).mappings().one()
         record: dict = {
             "inspection": {
-                "id": ins.id, "state": ins.state, "priority": ins.priority, "decision": ins.decision,
-                "decided_by": head.decided_by, "current_step": ins.current_step, "created_at": ins.created_at,
-                "assigned_at": ins.assigned_at, "started_at": ins.started_at, "completed_at": ins.completed_at,
-                "decided_at": ins.decided_at, "selection_id": ins.selection_id,
+                "id": ins.id,
+                "state": ins.state,
+                "priority": ins.priority,
+                "decision": ins.decision,
+                "decided_by": head.decided_by,
+                "current_step": ins.current_step,
+                "created_at": ins.created_at,
+                "assigned_at": ins.assigned_at,
+                "started_at": ins.started_at,
+                "completed_at": ins.completed_at,
+                "decided_at": ins.decided_at,
+                "selection_id": ins.selection_id,
             },
             "declaration": dict(decl),
             "enterprise": dict(enterprise.one_or_none() or {}),
@@ -324,65 +342,120 @@ def inspection_record(db: Database, port_ids: Iterable[int] | None, inspection_i
         }
         record["goods"] = _rows(
             conn,
-            select(GoodsLine.line_no, GoodsLine.hs_code, GoodsLine.description, GoodsLine.quantity, GoodsLine.unit,
-                   GoodsLine.gross_weight_kg, GoodsLine.value, GoodsLine.currency)
-            .where(GoodsLine.declaration_id == ins.declaration_id).order_by(GoodsLine.line_no),
+            select(
+                GoodsLine.line_no,
+                GoodsLine.hs_code,
+                GoodsLine.description,
+                GoodsLine.quantity,
+                GoodsLine.unit,
+                GoodsLine.gross_weight_kg,
+                GoodsLine.value,
+                GoodsLine.currency,
+            )
+            .where(GoodsLine.declaration_id == ins.declaration_id)
+            .order_by(GoodsLine.line_no),
         )
         record["containers"] = _rows(
             conn,
             select(Container.id, Container.number, Container.size_type, Container.declared_seal)
-            .where(Container.declaration_id == ins.declaration_id).order_by(Container.id),
+            .where(Container.declaration_id == ins.declaration_id)
+            .order_by(Container.id),
         )
         record["selection"] = None
         if ins.selection_id is not None:
             sel = conn.execute(select(Selection.__table__).where(Selection.id == ins.selection_id)).mappings().first()
             record["selection"] = dict(sel) if sel else None
         else:
-            sel = conn.execute(
-                select(Selection.__table__)
-                .where(Selection.declaration_id == ins.declaration_id)
-                .order_by(Selection.id.desc())
-                .limit(1)
-            ).mappings().first()
+            sel = (
+                conn.execute(
+                    select(Selection.__table__)
+                    .where(Selection.declaration_id == ins.declaration_id)
+                    .order_by(Selection.id.desc())
+                    .limit(1)
+                )
+                .mappings()
+                .first()
+            )
             record["selection"] = dict(sel) if sel else None
         record["inspectors"] = _rows(
             conn,
-            select(User.id, User.username, User.display_name, InspectorAssignment.position,
-                   InspectorAssignment.assigned_at, InspectorAssignment.draw_seed)
+            select(
+                User.id,
+                User.username,
+                User.display_name,
+                InspectorAssignment.position,
+                InspectorAssignment.assigned_at,
+                InspectorAssignment.draw_seed,
+            )
             .join(User, User.id == InspectorAssignment.user_id)
-            .where(InspectorAssignment.inspection_id == ins.id).order_by(InspectorAssignment.id),
+            .where(InspectorAssignment.inspection_id == ins.id)
+            .order_by(InspectorAssignment.id),
         )
         record["timeline"] = _rows(
             conn,
-            select(InspectionTransition.from_state, InspectionTransition.to_state, InspectionTransition.at,
-                   User.display_name.label("by"))
+            select(
+                InspectionTransition.from_state,
+                InspectionTransition.to_state,
+                InspectionTransition.at,
+                User.display_name.label("by"),
+            )
             .outerjoin(User, User.id == InspectionTransition.user_id)
-            .where(InspectionTransition.inspection_id == ins.id).order_by(InspectionTransition.at,
-                                                                          InspectionTransition.id),
+            .where(InspectionTransition.inspection_id == ins.id)
+            .order_by(InspectionTransition.at, InspectionTransition.id),
         )
         record["steps"] = _rows(
             conn,
-            select(StepResult.id, StepResult.step_key, StepResult.container_id, Container.number.label("container"),
-                   StepResult.outcome, StepResult.values, StepResult.rules_applied, StepResult.note,
-                   StepResult.recorded_at, User.display_name.label("by"))
+            select(
+                StepResult.id,
+                StepResult.step_key,
+                StepResult.container_id,
+                Container.number.label("container"),
+                StepResult.outcome,
+                StepResult.values,
+                StepResult.rules_applied,
+                StepResult.note,
+                StepResult.recorded_at,
+                User.display_name.label("by"),
+            )
             .outerjoin(Container, Container.id == StepResult.container_id)
             .outerjoin(User, User.id == StepResult.recorded_by_id)
-            .where(StepResult.inspection_id == ins.id).order_by(StepResult.recorded_at, StepResult.id),
+            .where(StepResult.inspection_id == ins.id)
+            .order_by(StepResult.recorded_at, StepResult.id),
         )
         record["evidence"] = _rows(
             conn,
-            select(Evidence.id, Evidence.step_key, Evidence.container_id, Evidence.assist_session_id, Evidence.sha256,
-                   Evidence.media_type, Evidence.size_bytes, Evidence.original_name, Evidence.source,
-                   Evidence.taken_at, User.display_name.label("by"))
+            select(
+                Evidence.id,
+                Evidence.step_key,
+                Evidence.container_id,
+                Evidence.assist_session_id,
+                Evidence.sha256,
+                Evidence.media_type,
+                Evidence.size_bytes,
+                Evidence.original_name,
+                Evidence.source,
+                Evidence.taken_at,
+                User.display_name.label("by"),
+            )
             .outerjoin(User, User.id == Evidence.taken_by_id)
-            .where(Evidence.inspection_id == ins.id).order_by(Evidence.taken_at, Evidence.id),
+            .where(Evidence.inspection_id == ins.id)
+            .order_by(Evidence.taken_at, Evidence.id),
         )
         record["findings"] = _rows(
             conn,
-            select(Finding.id, Finding.step_key, Finding.rule_id, Finding.severity, Finding.description,
-                   Finding.citation, Finding.created_at, User.display_name.label("by"))
+            select(
+                Finding.id,
+                Finding.step_key,
+                Finding.rule_id,
+                Finding.severity,
+                Finding.description,
+                Finding.citation,
+                Finding.created_at,
+                User.display_name.label("by"),
+            )
             .outerjoin(User, User.id == Finding.created_by_id)
-            .where(Finding.inspection_id == ins.id).order_by(Finding.created_at, Finding.id),
+            .where(Finding.inspection_id == ins.id)
+            .order_by(Finding.created_at, Finding.id),
         )
         expert = aliased(User)
         requester = aliased(User)
@@ -391,20 +464,37 @@ def inspection_record(db: Database, port_ids: Iterable[int] | None, inspection_i
         )
         record["assist_sessions"] = _rows(
             conn,
-            select(AssistSession.id, AssistSession.step_key, AssistSession.question, AssistSession.state,
-                   AssistSession.requested_at, AssistSession.joined_at, AssistSession.ended_at,
-                   AssistSession.note, AssistSession.conclusion, requester.display_name.label("requested_by"),
-                   expert.display_name.label("expert"), chat_count.label("messages"))
+            select(
+                AssistSession.id,
+                AssistSession.step_key,
+                AssistSession.question,
+                AssistSession.state,
+                AssistSession.requested_at,
+                AssistSession.joined_at,
+                AssistSession.ended_at,
+                AssistSession.note,
+                AssistSession.conclusion,
+                requester.display_name.label("requested_by"),
+                expert.display_name.label("expert"),
+                chat_count.label("messages"),
+            )
             .join(requester, requester.id == AssistSession.requested_by_id)
             .outerjoin(expert, expert.id == AssistSession.expert_id)
-            .where(AssistSession.inspection_id == ins.id).order_by(AssistSession.requested_at),
+            .where(AssistSession.inspection_id == ins.id)
+            .order_by(AssistSession.requested_at),
         )
-        receipt = conn.execute(
-            select(
-                ReleaseReceipt.receipt_no, ReleaseReceipt.issued_at, ReleaseReceipt.used_at, ReleaseReceipt.used_gate
+        receipt = (
+            conn.execute(
+                select(
+                    ReleaseReceipt.receipt_no,
+                    ReleaseReceipt.issued_at,
+                    ReleaseReceipt.used_at,
+                    ReleaseReceipt.used_gate,
+                ).where(ReleaseReceipt.inspection_id == ins.id)
             )
-            .where(ReleaseReceipt.inspection_id == ins.id)
-        ).mappings().first()
+            .mappings()
+            .first()
+        )
         record["receipt"] = dict(receipt) if receipt else None
         record["alerts"] = _rows(
             conn,
@@ -426,8 +516,17 @@ def inspection_record(db: Database, port_ids: Iterable[int] | None, inspection_i
             )
         record["audit"] = _rows(
             conn,
-            select(AuditEntry.id, AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.entity,
-                   AuditEntry.entity_id, AuditEntry.before, AuditEntry.after)
-            .where(or_(*related)).order_by(AuditEntry.id),
+            select(
+                AuditEntry.id,
+                AuditEntry.at,
+                AuditEntry.actor,
+                AuditEntry.action,
+                AuditEntry.entity,
+                AuditEntry.entity_id,
+                AuditEntry.before,
+                AuditEntry.after,
+            )
+            .where(or_(*related))
+            .order_by(AuditEntry.id),
         )
     return record

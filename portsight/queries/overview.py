@@ -30,14 +30,38 @@ SEVERITIES = ("high", "medium", "low")
 UNRESOLVED = ("open", "acknowledged")
 
 PORT_COLUMNS = [
-    "port_id", "port", "name_en", "name_zh", "kind", "lat", "lon",
-    "declarations", "inspected_today", "waiting", "under_inspection", "completed", "released", "held",
-    "overdue", "alerts_high", "alerts_medium", "alerts_low",
+    "port_id",
+    "port",
+    "name_en",
+    "name_zh",
+    "kind",
+    "lat",
+    "lon",
+    "declarations",
+    "inspected_today",
+    "waiting",
+    "under_inspection",
+    "completed",
+    "released",
+    "held",
+    "overdue",
+    "alerts_high",
+    "alerts_medium",
+    "alerts_low",
 ]
 COUNT_COLUMNS = PORT_COLUMNS[7:]
 KPI_KEYS = (
-    "declarations", "waiting", "under_inspection", "completed", "released", "held", "overdue",
-    "inspected_today", "inspection_rate", "release_p50_minutes", "release_p90_minutes",
+    "declarations",
+    "waiting",
+    "under_inspection",
+    "completed",
+    "released",
+    "held",
+    "overdue",
+    "inspected_today",
+    "inspection_rate",
+    "release_p50_minutes",
+    "release_p90_minutes",
 )
 
 
@@ -85,8 +109,14 @@ def latest_events(db: Database, port_ids: Iterable[int] | None, limit: int = 15,
     """The activity feed: newest port events first. Columns id, at, actor, action, entity, entity_id, port."""
     stmt = (
         select(
-            AuditEntry.id, AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.entity,
-            AuditEntry.entity_id, Port.code.label("port"), AuditEntry.after,
+            AuditEntry.id,
+            AuditEntry.at,
+            AuditEntry.actor,
+            AuditEntry.action,
+            AuditEntry.entity,
+            AuditEntry.entity_id,
+            Port.code.label("port"),
+            AuditEntry.after,
         )
         .join(Port, Port.id == AuditEntry.port_id)
         .where(AuditEntry.port_id.is_not(None), in_scope(AuditEntry.port_id, port_ids), AuditEntry.id > after_id)
@@ -142,7 +172,9 @@ def port_table(db: Database, port_ids: Iterable[int] | None, now: datetime, over
 
         for port_id, state, n, overdue in conn.execute(
             select(
-                Inspection.port_id, Inspection.state, func.count(),
+                Inspection.port_id,
+                Inspection.state,
+                func.count(),
                 func.sum(case((Inspection.created_at <= cutoff, 1), else_=0)),
             )
             .where(Inspection.state.in_(sorted(OPEN_STATES)), in_scope(Inspection.port_id, port_ids))
@@ -178,8 +210,16 @@ def port_table(db: Database, port_ids: Iterable[int] | None, now: datetime, over
                 add(port_id, f"alerts_{severity}", n)
 
     rows = [
-        {"port_id": p.id, "port": p.code, "name_en": p.name_en, "name_zh": p.name_zh, "kind": p.kind,
-         "lat": p.lat, "lon": p.lon, **counts[p.id]}
+        {
+            "port_id": p.id,
+            "port": p.code,
+            "name_en": p.name_en,
+            "name_zh": p.name_zh,
+            "kind": p.kind,
+            "lat": p.lat,
+            "lon": p.lon,
+            **counts[p.id],
+        }
         for p in ports
     ]
     return pd.DataFrame(rows, columns=PORT_COLUMNS)

@@ -71,8 +71,10 @@ def pool_summary(db: Database, port_ids: Iterable[int] | None, now: datetime | N
             ],
             func.coalesce(
                 func.sum(
-                    case((and_(Selection.id.is_(None), ~Declaration.id.in_(select(Inspection.declaration_id))), 1),
-                         else_=0)
+                    case(
+                        (and_(Selection.id.is_(None), ~Declaration.id.in_(select(Inspection.declaration_id))), 1),
+                        else_=0,
+                    )
                 ),
                 0,
             ).label("waiting"),  # fmt: skip

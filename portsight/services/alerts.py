@@ -90,8 +90,14 @@ def acknowledge_alert(
         if text:
             alert.comment = text
         record_audit(
-            session, actor, "acknowledge", "alert", alert.id,
-            before=before, after={**_snapshot(alert), "comment": text}, port_id=alert.port_id,
+            session,
+            actor,
+            "acknowledge",
+            "alert",
+            alert.id,
+            before=before,
+            after={**_snapshot(alert), "comment": text},
+            port_id=alert.port_id,
         )
         return _result(alert)
 
@@ -114,8 +120,14 @@ def resolve_alert(db: Database, actor: Actor, alert_id: int, comment: str, *, no
         alert.resolved_by_id = actor.user_id
         alert.comment = text
         record_audit(
-            session, actor, "resolve", "alert", alert.id,
-            before=before, after=_snapshot(alert), port_id=alert.port_id,
+            session,
+            actor,
+            "resolve",
+            "alert",
+            alert.id,
+            before=before,
+            after=_snapshot(alert),
+            port_id=alert.port_id,
         )
         return _result(alert)
 
@@ -142,8 +154,14 @@ def assign_alert(
         before = _snapshot(alert)
         alert.assigned_to_id = None if assignee_id is None else int(assignee_id)
         record_audit(
-            session, actor, "assign", "alert", alert.id,
-            before=before, after=_snapshot(alert), port_id=alert.port_id,
+            session,
+            actor,
+            "assign",
+            "alert",
+            alert.id,
+            before=before,
+            after=_snapshot(alert),
+            port_id=alert.port_id,
         )
         return _result(alert)
 
@@ -166,8 +184,14 @@ def reopen_alert(db: Database, actor: Actor, alert_id: int, comment: str, *, now
         alert.resolved_by_id = None
         alert.comment = text
         record_audit(
-            session, actor, "reopen", "alert", alert.id,
-            before=before, after=_snapshot(alert), port_id=alert.port_id,
+            session,
+            actor,
+            "reopen",
+            "alert",
+            alert.id,
+            before=before,
+            after=_snapshot(alert),
+            port_id=alert.port_id,
         )
         return _result(alert)
 

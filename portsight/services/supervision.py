@@ -189,8 +189,14 @@ def fast_no_photo_triggers(session: Session, now: datetime, since: datetime, rul
     steps = select(func.count(StepResult.id)).where(StepResult.inspection_id == Inspection.id).scalar_subquery()
     rows = session.execute(
         select(
-            Inspection.id, Inspection.port_id, Inspection.declaration_id, Inspection.started_at,
-            Inspection.completed_at, Declaration.number, photos.label("photos"), steps.label("steps"),
+            Inspection.id,
+            Inspection.port_id,
+            Inspection.declaration_id,
+            Inspection.started_at,
+            Inspection.completed_at,
+            Declaration.number,
+            photos.label("photos"),
+            steps.label("steps"),
         )
         .join(Declaration, Declaration.id == Inspection.declaration_id)
         .where(Inspection.completed_at > since, Inspection.completed_at <= now, Inspection.started_at.is_not(None))
@@ -230,9 +236,16 @@ def seal_mismatch_triggers(session: Session, now: datetime, since: datetime) -> 
     """Seal steps recorded since `since` whose seal differs from the declared one (or marked non-conforming)."""
     rows = session.execute(
         select(
-            StepResult.inspection_id, StepResult.container_id, StepResult.outcome, StepResult.values,
-            StepResult.recorded_at, Container.number, Container.declared_seal, Inspection.port_id,
-            Inspection.declaration_id, Declaration.number,
+            StepResult.inspection_id,
+            StepResult.container_id,
+            StepResult.outcome,
+            StepResult.values,
+            StepResult.recorded_at,
+            Container.number,
+            Container.declared_seal,
+            Inspection.port_id,
+            Inspection.declaration_id,
+            Declaration.number,
         )
         .join(Inspection, Inspection.id == StepResult.inspection_id)
         .join(Declaration, Declaration.id == Inspection.declaration_id)
@@ -240,8 +253,18 @@ def seal_mismatch_triggers(session: Session, now: datetime, since: datetime) -> 
         .where(StepResult.step_key == SEAL_STEP, StepResult.recorded_at > since, StepResult.recorded_at <= now)
     ).all()
     out = []
-    for (inspection_id, container_id, outcome, values, recorded_at, container_no, declared, port_id,
-         declaration_id, number) in rows:
+    for (
+        inspection_id,
+        container_id,
+        outcome,
+        values,
+        recorded_at,
+        container_no,
+        declared,
+        port_id,
+        declaration_id,
+        number,
+    ) in rows:
         observed = (values or {}).get("seal_number")
         differs = bool(declared) and bool(normalize_seal(observed)) and not seal_matches(declared, observed)
         if not (differs or outcome == "non_conforming"):
@@ -301,8 +324,14 @@ def prohibited_goods_triggers(session: Session, now: datetime, since: datetime, 
         chunk = ids[i : i + 500]
         heads = session.execute(
             select(
-                Declaration.id, Declaration.number, Declaration.port_id, Declaration.declared_at,
-                Declaration.transport_mode, Declaration.origin_country, Port.kind, Enterprise.credit_tier,
+                Declaration.id,
+                Declaration.number,
+                Declaration.port_id,
+                Declaration.declared_at,
+                Declaration.transport_mode,
+                Declaration.origin_country,
+                Port.kind,
+                Enterprise.credit_tier,
             )
             .join(Port, Port.id == Declaration.port_id)
             .join(Enterprise, Enterprise.id == Declaration.enterprise_id)
@@ -382,8 +411,11 @@ def repeat_non_conformity_triggers(
 
     enterprise_rows = session.execute(
         select(
-            Declaration.enterprise_id, Inspection.port_id, Enterprise.name,
-            func.count(func.distinct(per_inspection.c.inspection_id)), func.max(per_inspection.c.at),
+            Declaration.enterprise_id,
+            Inspection.port_id,
+            Enterprise.name,
+            func.count(func.distinct(per_inspection.c.inspection_id)),
+            func.max(per_inspection.c.at),
         )
         .select_from(per_inspection)
         .join(Inspection, Inspection.id == per_inspection.c.inspection_id)
@@ -403,16 +435,23 @@ def repeat_non_conformity_triggers(
                 port_id=port_id,
                 title=f"{name}: {n} non-conforming inspections in {limits.repeat_window_days} days",
                 at=as_utc(last_at),
-                detail={"enterprise_id": enterprise_id, "enterprise": name, "inspections": n,
-                        "window_days": limits.repeat_window_days},
+                detail={
+                    "enterprise_id": enterprise_id,
+                    "enterprise": name,
+                    "inspections": n,
+                    "window_days": limits.repeat_window_days,
+                },
             )
         )
 
     heading = func.substr(GoodsLine.hs_code, 1, 4)
     origin_rows = session.execute(
         select(
-            Declaration.origin_country, heading.label("hs4"), Inspection.port_id,
-            func.count(func.distinct(per_inspection.c.inspection_id)), func.max(per_inspection.c.at),
+            Declaration.origin_country,
+            heading.label("hs4"),
+            Inspection.port_id,
+            func.count(func.distinct(per_inspection.c.inspection_id)),
+            func.max(per_inspection.c.at),
         )
         .select_from(per_inspection)
         .join(Inspection, Inspection.id == per_inspection.c.inspection_id)
@@ -448,9 +487,7 @@ def _latest_triggers(session: Session, keys: Iterable[str]) -> dict[str, tuple[d
     for i in range(0, len(keys), 500):
         chunk = keys[i : i + 500]
         for key, detail, last_raised_at, state in session.execute(
-            select(Alert.dedupe_key, Alert.detail, Alert.last_raised_at, Alert.state).where(
-                Alert.dedupe_key.in_(chunk)
-            )
+            select(Alert.dedupe_key, Alert.detail, Alert.last_raised_at, Alert.state).where(Alert.dedupe_key.in_(chunk))
         ):
             marker = (detail or {}).get("trigger_at")
             seen[key] = (as_utc(datetime.fromisoformat(marker)) if marker else as_utc(last_raised_at), state)
@@ -489,8 +526,13 @@ def raise_triggers(session: Session, triggers: list[Trigger]) -> list[Trigger]:
             "alert",
             result.id,
             before=None if before_state is None else {"state": before_state},
-            after={"state": result.state, "count": result.count, "severity": trig.severity, "kind": trig.kind,
-                   "title": trig.title[:300]},
+            after={
+                "state": result.state,
+                "count": result.count,
+                "severity": trig.severity,
+                "kind": trig.kind,
+                "title": trig.title[:300],
+            },
             port_id=trig.port_id,
         )
         seen[trig.dedupe_key] = (trig.at, result.state)

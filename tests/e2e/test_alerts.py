@@ -37,8 +37,15 @@ def fire(url: str) -> int:
     engine = make_engine(url)
     with unit_of_work(engine) as session:
         port_id = session.scalar(select(Port.id).where(Port.code == "CNSGH"))
-        raised = raise_alert(session, dedupe_key=KEY, kind="seal_mismatch", severity="high", port_id=port_id,
-                             title=TITLE, detail={"declared_seal": "CN1234567", "observed_seal": "CN9999999"})
+        raised = raise_alert(
+            session,
+            dedupe_key=KEY,
+            kind="seal_mismatch",
+            severity="high",
+            port_id=port_id,
+            title=TITLE,
+            detail={"declared_seal": "CN1234567", "observed_seal": "CN9999999"},
+        )
     engine.dispose()
     return raised.id
 

@@ -75,10 +75,23 @@ def test_an_event_committed_now_appears_on_the_board_and_the_delay_is_printed(li
     with engine.connect() as conn:
         uscc = conn.scalar(select(Enterprise.uscc).limit(1))
     data = {
-        "number": f"E2E{time.time_ns() % 10**12:012d}", "port_code": "CNSGH", "enterprise_uscc": uscc,
-        "direction": "import", "transport_mode": "sea", "origin_country": "DE", "declared_at": utcnow(),
-        "goods": [{"hs_code": "8471300000", "description": "Laptops", "quantity": 10, "unit": "pcs",
-                   "gross_weight_kg": 30, "value": 9000}],
+        "number": f"E2E{time.time_ns() % 10**12:012d}",
+        "port_code": "CNSGH",
+        "enterprise_uscc": uscc,
+        "direction": "import",
+        "transport_mode": "sea",
+        "origin_country": "DE",
+        "declared_at": utcnow(),
+        "goods": [
+            {
+                "hs_code": "8471300000",
+                "description": "Laptops",
+                "quantity": 10,
+                "unit": "pcs",
+                "gross_weight_kg": 30,
+                "value": 9000,
+            }
+        ],
     }
     declaration_id = register_declaration(engine, SYSTEM, data)
     committed = time.perf_counter()  # register_declaration has committed when it returns

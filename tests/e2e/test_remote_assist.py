@@ -75,9 +75,25 @@ def run_in_loopback_namespace(test_name: str, timeout: int) -> str:
     if os.geteuid() != 0 or shutil.which("unshare") is None or shutil.which("ip") is None:
         missing("network namespace", "WebRTC e2e needs root with unshare and ip (util-linux, iproute2)")
     cmd = [
-        "unshare", "--net", "--", "sh", "-c", 'ip link set lo up && exec "$@"', "netns",
-        sys.executable, "-m", "pytest", "-q", "-s", "-x", "-p", "no:cacheprovider", "-o", "addopts=",
-        f"--basetemp={basetemp}", f"{Path(__file__)}::{test_name}",
+        "unshare",
+        "--net",
+        "--",
+        "sh",
+        "-c",
+        'ip link set lo up && exec "$@"',
+        "netns",
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-s",
+        "-x",
+        "-p",
+        "no:cacheprovider",
+        "-o",
+        "addopts=",
+        f"--basetemp={basetemp}",
+        f"{Path(__file__)}::{test_name}",
     ]
     env = {**os.environ, "PORTSIGHT_E2E_NETNS": "1", "PYTHONPATH": str(ROOT)}
     result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
@@ -116,8 +132,11 @@ def server(tmp_path_factory):
     site = str(ROOT / "tests" / "e2e" / "loopback_site")
     # No file watcher: other engineers edit this tree while tests run, and Streamlit drops a changed
     # module from sys.modules, so the next rerun of a page fails mid-call and its peer connection closes.
-    env = {"PYTHONPATH": f"{site}:{ROOT}", "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
-           "PORTSIGHT_E2E_WEBRTC_DEBUG": os.environ.get("PORTSIGHT_E2E_WEBRTC_DEBUG", "0")}
+    env = {
+        "PYTHONPATH": f"{site}:{ROOT}",
+        "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
+        "PORTSIGHT_E2E_WEBRTC_DEBUG": os.environ.get("PORTSIGHT_E2E_WEBRTC_DEBUG", "0"),
+    }
     base, proc = start_streamlit(data_dir, url, env)
     engine = make_engine(url)
     yield base, engine, data_dir

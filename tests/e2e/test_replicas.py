@@ -71,13 +71,24 @@ def _prepare(url: str) -> None:
     upgrade(url)
     engine = make_engine(url)
     with unit_of_work(engine) as s:
-        s.add_all([
-            Port(code="CNSGH", name_en="Shanghai", name_zh="上海", kind="sea", lat=31.2, lon=121.5),
-            Port(code="CNNGB", name_en="Ningbo", name_zh="宁波", kind="sea", lat=29.9, lon=121.6),
-        ])
+        s.add_all(
+            [
+                Port(code="CNSGH", name_en="Shanghai", name_zh="上海", kind="sea", lat=31.2, lon=121.5),
+                Port(code="CNNGB", name_en="Ningbo", name_zh="宁波", kind="sea", lat=29.9, lon=121.6),
+            ]
+        )
     for username, (role, ports, all_ports) in USERS.items():
-        create_user(engine, SYSTEM, username=username, password=PASSWORD, role=role, port_codes=ports,
-                    all_ports=all_ports, display_name=username.title(), language="en")
+        create_user(
+            engine,
+            SYSTEM,
+            username=username,
+            password=PASSWORD,
+            role=role,
+            port_codes=ports,
+            all_ports=all_ports,
+            display_name=username.title(),
+            language="en",
+        )
     _add_day_of_work(engine)
     with unit_of_work(engine) as s:  # the inspector starts with no request open: the test asks for one
         for waiting in s.scalars(select(AssistSession).where(AssistSession.state == "waiting")):
@@ -91,8 +102,9 @@ def nginx_config(state: Path, listen: int, replicas: list[int]) -> Path:
     servers = "".join(f"    server 127.0.0.1:{p} max_fails=1 fail_timeout=10s;\n" for p in replicas)
     upstream, shipped = re.subn(r"(?m)^    server 127\.0\.0\.1:\d+ .*\n", "", upstream)
     assert shipped == 2, "deploy/nginx/portsight-upstream.conf should list two replicas"
-    upstream = upstream.replace("    hash $portsight_route consistent;\n",
-                                "    hash $portsight_route consistent;\n" + servers)
+    upstream = upstream.replace(
+        "    hash $portsight_route consistent;\n", "    hash $portsight_route consistent;\n" + servers
+    )
     (state / "upstream.conf").write_text(upstream)
     shutil.copy(NGINX_DIR / "portsight-locations.conf", state / "locations.conf")
     (state / "temp").mkdir(exist_ok=True)
@@ -168,8 +180,13 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:
         state.mkdir()
         port = free_port()
         conf = nginx_config(state, port, [int(a.split(":")[1]) for a in replicas])
-        procs.append(subprocess.Popen([nginx, "-c", str(conf), "-p", str(state), "-g", "daemon off;"],
-                                      stdout=subprocess.DEVNULL, stderr=open(state / "stderr", "w")))  # noqa: SIM115
+        procs.append(
+            subprocess.Popen(
+                [nginx, "-c", str(conf), "-p", str(state), "-g", "daemon off;"],
+                stdout=subprocess.DEVNULL,
+                stderr=open(state / "stderr", "w"),
+            )
+        )  # noqa: SIM115
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
         while True:  # polling the proxy until it answers, not waiting in a test
@@ -190,8 +207,13 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:
 
 def health(target: str, url: str, *extra: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "portsight", "health", "--url", target, *extra],
-                          env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "portsight", "health", "--url", target, *extra],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def ws_upstreams(page) -> list[str]:

@@ -28,12 +28,25 @@ def add_waiting_declarations(url: str) -> None:
     with unit_of_work(engine) as s:
         port = s.scalar(select(Port).where(Port.code == "CNSGH"))
         for i, (tier, investigated) in enumerate([("general", True), ("dishonest", False), ("general", False)]):
-            ent = Enterprise(uscc=f"91310000MA1E2E{i:03d}X", name=f"E2E Enterprise {i}", credit_tier=tier,
-                             under_investigation=investigated)
+            ent = Enterprise(
+                uscc=f"91310000MA1E2E{i:03d}X",
+                name=f"E2E Enterprise {i}",
+                credit_tier=tier,
+                under_investigation=investigated,
+            )
             s.add(ent)
             s.flush()
-            s.add(Declaration(number=f"E2E-{i}", port_id=port.id, enterprise_id=ent.id, direction="import",
-                              transport_mode="sea", origin_country="DE", declared_at=utcnow() - timedelta(minutes=10)))
+            s.add(
+                Declaration(
+                    number=f"E2E-{i}",
+                    port_id=port.id,
+                    enterprise_id=ent.id,
+                    direction="import",
+                    transport_mode="sea",
+                    origin_country="DE",
+                    declared_at=utcnow() - timedelta(minutes=10),
+                )
+            )
     engine.dispose()
 
 

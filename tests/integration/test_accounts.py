@@ -24,8 +24,11 @@ from portsight.services.accounts import (
 
 @pytest.fixture
 def port(db) -> int:
-    db.execute(Port.__table__.insert().values(code="CNSGH", name_en="Shanghai", name_zh="上海", kind="sea",
-                                              timezone="Asia/Shanghai"))
+    db.execute(
+        Port.__table__.insert().values(
+            code="CNSGH", name_en="Shanghai", name_zh="上海", kind="sea", timezone="Asia/Shanghai"
+        )
+    )
     return db.scalar(select(Port.id).where(Port.code == "CNSGH"))
 
 

@@ -189,8 +189,21 @@ def test_toast_query_returns_only_open_high_alerts_raised_after_the_mark(w):
 
 RANK = {"high": 0, "medium": 1, "low": 2}
 LIST_COLUMNS = [
-    "id", "severity", "state", "kind", "title", "count", "port", "first_raised_at", "last_raised_at",
-    "assigned_to", "inspection_id", "declaration_id", "rule_id", "comment", "detail",
+    "id",
+    "severity",
+    "state",
+    "kind",
+    "title",
+    "count",
+    "port",
+    "first_raised_at",
+    "last_raised_at",
+    "assigned_to",
+    "inspection_id",
+    "declaration_id",
+    "rule_id",
+    "comment",
+    "detail",
 ]
 
 
@@ -212,15 +225,18 @@ def many_alerts(w):
     return w
 
 
-def reference_ids(db, *, port_ids=None, states=("open", "acknowledged"), severities=None, kinds=None,
-                  assigned_to_id=None) -> list[int]:
+def reference_ids(
+    db, *, port_ids=None, states=("open", "acknowledged"), severities=None, kinds=None, assigned_to_id=None
+) -> list[int]:
     """Every matching alert ordered in Python: severity's rank, newest raise first, larger id first."""
     rows = db.execute(
-        select(Alert.id, Alert.severity, Alert.state, Alert.port_id, Alert.kind, Alert.assigned_to_id,
-               Alert.last_raised_at)
+        select(
+            Alert.id, Alert.severity, Alert.state, Alert.port_id, Alert.kind, Alert.assigned_to_id, Alert.last_raised_at
+        )
     ).all()
     keep = [
-        r for r in rows
+        r
+        for r in rows
         if (port_ids is None or r.port_id in port_ids)
         and (not states or r.state in states)
         and (not severities or r.severity in severities)
@@ -248,8 +264,10 @@ def records(df: pd.DataFrame) -> list[dict]:
         {"states": ("acknowledged", "open", "acknowledged")},
         {"states": (), "kinds": ("seal",), "assigned_to_id": 2},
     ],
-    ids=lambda f: ",".join(f"{k}={'+'.join(map(str, v)) if isinstance(v, tuple | frozenset) else v}"
-                           for k, v in f.items()) or "defaults",
+    ids=lambda f: (
+        ",".join(f"{k}={'+'.join(map(str, v)) if isinstance(v, tuple | frozenset) else v}" for k, v in f.items())
+        or "defaults"
+    ),
 )
 def test_alert_list_pages_match_the_reference_order_across_severity_boundaries(many_alerts, filters):
     db = many_alerts.db

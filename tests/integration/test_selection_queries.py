@@ -42,7 +42,12 @@ def test_todays_pool_counts_declarations_draws_and_waiting(db, drawn):
     pool = q.pool_summary(db, None, now=T0)
     row = pool.iloc[0].to_dict()
     assert (row["port"], row["declarations"], row["drawn"], row["inspect"], row["release"], row["waiting"]) == (
-        "CNSGH", 4, 3, 2, 1, 1,
+        "CNSGH",
+        4,
+        3,
+        2,
+        1,
+        1,
     )
 
 

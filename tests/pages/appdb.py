@@ -49,15 +49,27 @@ def prepare_app_database(data_dir: Path, *, with_data: bool = True) -> str:
     upgrade(url)
     engine = make_engine(url)
     with unit_of_work(engine) as s:
-        s.add_all([
-            Port(code="CNSGH", name_en="Shanghai", name_zh="上海", kind="sea", lat=31.2, lon=121.5),
-            Port(code="CNNGB", name_en="Ningbo", name_zh="宁波", kind="sea", lat=29.9, lon=121.6),
-        ])
+        s.add_all(
+            [
+                Port(code="CNSGH", name_en="Shanghai", name_zh="上海", kind="sea", lat=31.2, lon=121.5),
+                Port(code="CNNGB", name_en="Ningbo", name_zh="宁波", kind="sea", lat=29.9, lon=121.6),
+            ]
+        )
     for username, (role, ports, all_ports) in USERS.items():
-        create_user(engine, SYSTEM, username=username, password=PASSWORD, role=role, port_codes=ports,
-                    all_ports=all_ports, display_name=username.title(), language="en")
-    create_user(engine, SYSTEM, username="retired", password=PASSWORD, role="inspector", port_codes=("CNSGH",),
-                active=False)
+        create_user(
+            engine,
+            SYSTEM,
+            username=username,
+            password=PASSWORD,
+            role=role,
+            port_codes=ports,
+            all_ports=all_ports,
+            display_name=username.title(),
+            language="en",
+        )
+    create_user(
+        engine, SYSTEM, username="retired", password=PASSWORD, role="inspector", port_codes=("CNSGH",), active=False
+    )
     if with_data:
         _add_day_of_work(engine)
     engine.dispose()
@@ -75,25 +87,67 @@ def _add_day_of_work(engine) -> None:
         inspections = []
         work = [("CNSGH", "in_progress"), ("CNSGH", "pending"), ("CNSGH", "released"), ("CNNGB", "held")]
         for i, (code, state) in enumerate(work):
-            dec = Declaration(number=f"DEC-TEST-{i}", port_id=port[code].id, enterprise_id=ent.id, direction="import",
-                              transport_mode="sea", origin_country="DE", declared_at=now - timedelta(hours=3))
+            dec = Declaration(
+                number=f"DEC-TEST-{i}",
+                port_id=port[code].id,
+                enterprise_id=ent.id,
+                direction="import",
+                transport_mode="sea",
+                origin_country="DE",
+                declared_at=now - timedelta(hours=3),
+            )
             s.add(dec)
             s.flush()
-            insp = Inspection(declaration_id=dec.id, port_id=port[code].id, state=state, priority=1,
-                              created_at=now - timedelta(hours=2),
-                              decided_at=now - timedelta(minutes=5) if state in ("released", "held") else None)
+            insp = Inspection(
+                declaration_id=dec.id,
+                port_id=port[code].id,
+                state=state,
+                priority=1,
+                created_at=now - timedelta(hours=2),
+                decided_at=now - timedelta(minutes=5) if state in ("released", "held") else None,
+            )
             s.add(insp)
             s.flush()
             inspections.append(insp)
-        s.add(InspectorAssignment(inspection_id=inspections[0].id, user_id=users["inspector"].id,
-                                  assigned_at=now - timedelta(hours=1)))
-        s.add(Alert(dedupe_key="test-seal", kind="rule", severity="high", port_id=port["CNSGH"].id,
-                    inspection_id=inspections[0].id, title="Seal number differs from the declaration",
-                    first_raised_at=now, last_raised_at=now))
-        s.add(Alert(dedupe_key="test-overdue", kind="overdue", severity="medium", port_id=port["CNNGB"].id,
-                    title="Overdue", first_raised_at=now, last_raised_at=now))
-        s.add(AssistSession(inspection_id=inspections[0].id, port_id=port["CNSGH"].id, step_key="seal",
-                            question="Is this seal tampered with?", state="waiting",
-                            requested_by_id=users["inspector"].id, requested_at=now - timedelta(minutes=3)))
-        s.add(ReleaseReceipt(inspection_id=inspections[2].id, receipt_no="RR-TEST-1", issued_at=now,
-                             signature="x" * 64))
+        s.add(
+            InspectorAssignment(
+                inspection_id=inspections[0].id, user_id=users["inspector"].id, assigned_at=now - timedelta(hours=1)
+            )
+        )
+        s.add(
+            Alert(
+                dedupe_key="test-seal",
+                kind="rule",
+                severity="high",
+                port_id=port["CNSGH"].id,
+                inspection_id=inspections[0].id,
+                title="Seal number differs from the declaration",
+                first_raised_at=now,
+                last_raised_at=now,
+            )
+        )
+        s.add(
+            Alert(
+                dedupe_key="test-overdue",
+                kind="overdue",
+                severity="medium",
+                port_id=port["CNNGB"].id,
+                title="Overdue",
+                first_raised_at=now,
+                last_raised_at=now,
+            )
+        )
+        s.add(
+            AssistSession(
+                inspection_id=inspections[0].id,
+                port_id=port["CNSGH"].id,
+                step_key="seal",
+                question="Is this seal tampered with?",
+                state="waiting",
+                requested_by_id=users["inspector"].id,
+                requested_at=now - timedelta(minutes=3),
+            )
+        )
+        s.add(
+            ReleaseReceipt(inspection_id=inspections[2].id, receipt_no="RR-TEST-1", issued_at=now, signature="x" * 64)
+        )

@@ -27,12 +27,25 @@ def add_declaration(url: str, number: str, under_investigation: bool = False) ->
     engine = make_engine(url)
     with unit_of_work(engine) as s:
         port = s.scalar(select(Port).where(Port.code == "CNSGH"))
-        ent = Enterprise(uscc=f"9131000{number[-4:]:0>4}MA1FL8X", name=f"Page Test {number}", credit_tier="general",
-                         under_investigation=under_investigation)
+        ent = Enterprise(
+            uscc=f"9131000{number[-4:]:0>4}MA1FL8X",
+            name=f"Page Test {number}",
+            credit_tier="general",
+            under_investigation=under_investigation,
+        )
         s.add(ent)
         s.flush()
-        s.add(Declaration(number=number, port_id=port.id, enterprise_id=ent.id, direction="import",
-                          transport_mode="sea", origin_country="DE", declared_at=utcnow() - timedelta(minutes=5)))
+        s.add(
+            Declaration(
+                number=number,
+                port_id=port.id,
+                enterprise_id=ent.id,
+                direction="import",
+                transport_mode="sea",
+                origin_country="DE",
+                declared_at=utcnow() - timedelta(minutes=5),
+            )
+        )
     engine.dispose()
 
 

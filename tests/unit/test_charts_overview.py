@@ -20,8 +20,15 @@ LABELS = {s: s.upper() for s in STATUS_COLOURS}
 def ports_frame():
     base = {"waiting": 0, "under_inspection": 0, "completed": 0, "overdue": 0, "alerts_high": 0, "declarations": 0}
     rows = [
-        {"port": "CNSGH", "name_en": "Shanghai", "lat": 31.2, "lon": 121.5, **base, "declarations": 40,
-         "alerts_high": 1},
+        {
+            "port": "CNSGH",
+            "name_en": "Shanghai",
+            "lat": 31.2,
+            "lon": 121.5,
+            **base,
+            "declarations": 40,
+            "alerts_high": 1,
+        },
         {"port": "CNNGB", "name_en": "Ningbo", "lat": 29.9, "lon": 121.6, **base, "declarations": 10, "overdue": 2},
         {"port": "CNTAO", "name_en": "Qingdao", "lat": 36.1, "lon": 120.3, **base, "declarations": 5, "waiting": 1},
         {"port": "CNDLC", "name_en": "Dalian", "lat": 38.9, "lon": 121.6, **base},
