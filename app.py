@@ -1,6 +1,6 @@
 """PortSight: page config, login gate, navigation by role, shared sidebar.
 
-Run with `make run` (or `streamlit run app.py`). Pages are registered in components/navigation.py.
+Run with `make run` (or `streamlit run app.py`). Pages are registered in components/shell/navigation.py.
 """
 
 from __future__ import annotations
@@ -9,13 +9,12 @@ import logging
 
 import streamlit as st
 
-from components import state
-from components.data import database_problem, start_simulator_once
-from components.login import render_login
-from components.navigation import build_pages, signed_out_pages
-from components.readers_rules import ensure_rule_catalogue
-from components.sidebar import render_sidebar
-from components.supervision_runner import start_supervision_once
+from components.shell import state
+from components.shell.background import start_alert_checks_once
+from components.shell.login import render_login
+from components.shell.navigation import build_pages, signed_out_pages
+from components.shell.runtime import database_problem, ensure_rule_catalogue, start_simulator_once
+from components.shell.sidebar import render_sidebar
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -29,7 +28,7 @@ if signed_in is None:
 else:
     if database_problem() is None:
         start_simulator_once()
-        start_supervision_once()  # overdue and pattern checks run whoever is signed in
+        start_alert_checks_once()  # overdue and pattern checks run whoever is signed in
     render_sidebar(signed_in)
     page = st.navigation(build_pages(signed_in.actor.role))
 page.run()

@@ -27,7 +27,7 @@ from sqlalchemy import func, select  # noqa: E402
 from portsight.db.models import Declaration, StepResult  # noqa: E402
 from portsight.db.session import make_engine  # noqa: E402
 from portsight.domain.access import SYSTEM  # noqa: E402
-from portsight.services.rules import backtest_rule  # noqa: E402
+from portsight.queries.backtest import backtest_rule  # noqa: E402
 
 
 def build(db_path: Path) -> None:

@@ -25,6 +25,7 @@ from sqlalchemy import event, select  # noqa: E402
 from bench import national  # noqa: E402
 from portsight.db.models import Alert, Inspection  # noqa: E402
 from portsight.queries import alerts as alert_queries  # noqa: E402
+from portsight.queries import inspection_record as record_queries  # noqa: E402
 from portsight.queries import inspections as inspection_queries  # noqa: E402
 from portsight.queries import overview as overview_queries  # noqa: E402
 from portsight.queries import statistics as statistics_queries  # noqa: E402
@@ -81,7 +82,7 @@ def main() -> int:
             alert_queries.open_alert_counts(engine, None),
             alert_queries.alert_detail(engine, None, some_alert),
         ),
-        "record": lambda: inspection_queries.inspection_record(engine, None, some_inspection),
+        "record": lambda: record_queries.inspection_record(engine, None, some_inspection),
     }
     print(f"plans on {args.database}, {args.declarations:,} declarations, week {week}, now {now:%Y-%m-%d %H:%M}Z")
     for name in args.only.split(","):

@@ -3,7 +3,7 @@
 PYTHONPATH=. .venv/bin/python bench/inspection_record.py [--declarations 2000000]
     [--database sqlite|postgresql] [--runs 30] [--baseline-runs 1]
 
-Timed: portsight.queries.inspections.inspection_record for inspections picked at random
+Timed: portsight.queries.inspection_record.inspection_record for inspections picked at random
 (seeded) among old, recent and still-open ones, national scope, on the dataset of
 bench/national.py: declaration, goods, containers, selection draw, inspectors, timeline,
 checklist steps, photos, findings, remote assists, receipt, alerts and the audit trail.
@@ -25,7 +25,7 @@ from sqlalchemy import func, select  # noqa: E402
 
 from bench import national  # noqa: E402
 from portsight.db.models import Inspection  # noqa: E402
-from portsight.queries.inspections import inspection_record  # noqa: E402
+from portsight.queries.inspection_record import inspection_record  # noqa: E402
 
 TABLES = (
     "inspections",

@@ -49,9 +49,9 @@ from sqlalchemy import Engine, text  # noqa: E402
 
 from portsight import reference  # noqa: E402
 from portsight.db.migrate import upgrade  # noqa: E402
+from portsight.db.rollups import rebuild_rollups  # noqa: E402
 from portsight.db.session import make_engine  # noqa: E402
 from portsight.domain.iso6346 import check_digit  # noqa: E402
-from portsight.services.rollups import rebuild_rollups  # noqa: E402
 
 DATASETS = ROOT / "bench" / "datasets"
 VERSION = 2  # bump when the generator changes: a dataset of another version is rebuilt

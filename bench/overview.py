@@ -40,7 +40,7 @@ from sqlalchemy import Engine, func, select, text  # noqa: E402
 
 from bench import national  # noqa: E402
 from portsight.db.models import Declaration  # noqa: E402
-from portsight.queries import day_bounds  # noqa: E402
+from portsight.db.sql import day_bounds  # noqa: E402
 from portsight.queries.overview import change_token, overview  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "overview.json"

@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from portsight.db.migrate import upgrade  # noqa: E402
 from portsight.db.session import make_engine  # noqa: E402
-from portsight.services.seeding import seed_demo  # noqa: E402
+from portsight.demo.seed import seed_demo  # noqa: E402
 
 
 def main() -> int:

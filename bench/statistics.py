@@ -39,11 +39,11 @@ from sqlalchemy import Engine, func, select  # noqa: E402
 from bench import national  # noqa: E402
 from portsight.db.migrate import upgrade  # noqa: E402
 from portsight.db.models import Declaration  # noqa: E402
+from portsight.db.rollups import rebuild_rollups  # noqa: E402
 from portsight.db.session import make_engine  # noqa: E402
 from portsight.domain import stats  # noqa: E402
 from portsight.domain.stats import IsoWeek  # noqa: E402
 from portsight.queries.statistics import latest_week, week_review  # noqa: E402
-from portsight.services.rollups import rebuild_rollups  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "statistics.json"
 END = national.END  # a Monday: the last complete week ends the day before
@@ -59,7 +59,7 @@ def dataset(n: int, database: str) -> tuple[Engine, str]:
 
 
 def demo_engine(tmp: Path) -> Engine:
-    from portsight.services.seeding import seed_demo
+    from portsight.demo.seed import seed_demo
 
     url = f"sqlite:///{tmp / 'demo.db'}"
     upgrade(url)

@@ -1,7 +1,17 @@
-"""UI pieces shared by app.py and the pages (Streamlit lives here and in views/, never in portsight/).
+"""UI glue between the pages and the core (Streamlit lives here and in pages/, never in portsight/).
 
-What a page uses:
-    from components.state import require_page, tr, current_scope   # guard, i18n, port scope
-    from components.data import get_engine, get_settings             # shared engine and settings
-    from components.widgets import show_error                        # project errors -> st.error
+One package per page area, and the shell around them all:
+
+    shell/           state (session keys, tr, the port scope, the page guard), widgets, login,
+                     navigation (the page registry and menu sections), sidebar, runtime (the shared
+                     engine and settings, start-up), background (the periodic alert checks)
+    home/ overview/ inspections/ alerts/ field/ remote_assist/ selection/ rules/ statistics/
+    exchange/ gate/  each with data.py: the page's cached readers (load_<thing>) and the write
+                     wrappers that call a service and clear the readers it invalidates; charts.py:
+                     pure Plotly builders
+
+What a page uses (its first statement after the imports is `actor = require_page("<key>")`):
+    from components.shell.state import require_page, tr, current_scope, scope_key
+    from components.shell.widgets import guarded, show_error      # project errors -> st.error
+    from components.<feature>.data import load_<thing>, <write>   # its data, never an engine
 """

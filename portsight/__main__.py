@@ -22,11 +22,11 @@ def _cmd_seed(args: argparse.Namespace) -> int:
     import time
     from datetime import UTC, datetime
 
+    from portsight.catalogue import default_catalogue
     from portsight.db.migrate import upgrade
     from portsight.db.session import make_engine
-    from portsight.domain.rules import default_catalogue
-    from portsight.services.errors import Conflict
-    from portsight.services.seeding import database_is_empty, seed_demo
+    from portsight.demo.seed import database_is_empty, seed_demo
+    from portsight.errors import Conflict
 
     default_catalogue()  # seeding and the simulator judge by the rules: a malformed file stops here
     settings = load_settings()
@@ -55,8 +55,8 @@ def _cmd_seed(args: argparse.Namespace) -> int:
 
 
 def _cmd_rules_check(args: argparse.Namespace) -> int:
+    from portsight.catalogue import default_catalogue
     from portsight.config import rules_dir
-    from portsight.domain.rules import default_catalogue
 
     catalogue = default_catalogue()
     print(f"{len(catalogue.rules)} rules load without error from {rules_dir()}")
@@ -114,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from portsight.domain.rules import RuleCatalogueError
+    from portsight.domain.rulebook import RuleCatalogueError
 
     args = build_parser().parse_args(argv)
     try:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+# China time: every port keeps it, and "today" on the board and in statistics is a day in it.
+LOCAL_TZ = "Asia/Shanghai"
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

@@ -1,201 +1,28 @@
 """The inspector's checklist for one declaration, made from the base steps and the rules in scope.
 
-Base steps, in the order an inspector works at a container: container number (ISO 6346),
-seal (declared number, ISO 17712 class), goods against the declaration, packaging, container
-body by the C-TPAT seven points. Rules in scope add steps (radiation reading for recycled
-materials, impurity for recovered paper or metal scrap, reefer temperature) after the step
-they name. Air cargo without containers gets no container steps.
+An inspection's checklist is an aggregate: the declaration's facts, the steps the rules make of
+them, and one *slot* per unit of work (a per-container step once per container it covers,
+"seal@CSQU3054383"; a step without containers once, "goods"). The services judge and save a
+slot at a time; `next_open_slot` and `missing_work` say where to resume and what stops
+completion; `release_blockers` and `second_inspector_required` are the decision's policy.
 
-Pure Python: pass plain dataclasses (or dicts through `DeclarationFacts.from_mapping`).
+Rules in scope add steps (radiation reading for recycled materials, impurity for recovered
+paper or metal scrap, reefer temperature) after the step they name. Air cargo without
+containers gets no container steps.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
 
-from portsight.domain.conditions import InputSpec, PhotoSpec, StepSpec, Text
-
-if TYPE_CHECKING:
-    from portsight.domain.rules import RuleCatalogue
-
-
-@dataclass(frozen=True)
-class GoodsLineFacts:
-    hs_code: str
-    description: str = ""
-    quantity: float | None = None
-    unit: str = ""
-    gross_weight_kg: float | None = None
-
-
-@dataclass(frozen=True)
-class ContainerFacts:
-    number: str
-    size_type: str = ""  # ISO 6346 size/type code, e.g. 22G1, 45R1
-    declared_seal: str | None = None
-    declared_seal_class: str | None = None
-
-    @property
-    def type_group(self) -> str:
-        """The type letter of the size/type code: G general, R reefer, U open top, T tank, ..."""
-        return self.size_type[2:3].upper()
-
-
-@dataclass(frozen=True)
-class DeclarationFacts:
-    transport_mode: str  # sea / air / road / rail
-    port_kind: str  # sea / air / land / rail
-    origin_country: str  # ISO 3166-1 alpha-2
-    credit_tier: str  # advanced_certified / general / dishonest
-    goods: tuple[GoodsLineFacts, ...]
-    containers: tuple[ContainerFacts, ...]
-    declared_on: date
-    number: str = ""
-
-    @classmethod
-    def from_mapping(cls, data: Mapping[str, Any]) -> DeclarationFacts:
-        """From a dict (scenario, form); `hs: [...]` is short for goods lines with only HS codes."""
-        goods = [g if isinstance(g, GoodsLineFacts) else GoodsLineFacts(**dict(g)) for g in data.get("goods", ())]
-        goods += [GoodsLineFacts(hs_code=str(h)) for h in data.get("hs", ())]
-        containers = [
-            c if isinstance(c, ContainerFacts) else ContainerFacts(**dict(c)) for c in data.get("containers", ())
-        ]
-        on = data.get("declared_on") or data.get("date") or date.today()
-        if isinstance(on, datetime):
-            on = on.date()
-        elif isinstance(on, str):
-            on = date.fromisoformat(on)
-        mode = data.get("transport_mode", "sea")
-        return cls(
-            transport_mode=mode,
-            port_kind=data.get("port_kind", {"road": "land"}.get(mode, mode)),
-            origin_country=str(data.get("origin_country", "")).upper(),
-            credit_tier=data.get("credit_tier", "general"),
-            goods=tuple(goods),
-            containers=tuple(containers),
-            declared_on=on,
-            number=data.get("number", ""),
-        )
-
-    @property
-    def declared_gross_weight_kg(self) -> float | None:
-        weights = [g.gross_weight_kg for g in self.goods if g.gross_weight_kg is not None]
-        return sum(weights) if weights else None
-
-    @property
-    def declared_quantity(self) -> float | None:
-        qty = [g.quantity for g in self.goods if g.quantity is not None]
-        return sum(qty) if qty else None
-
-
-def _t(zh: str, en: str) -> Text:
-    return Text(zh, en)
-
-
-def _yes(name: str, zh: str, en: str, required: bool = True) -> InputSpec:
-    return InputSpec(name, "bool", _t(zh, en), required=required)
-
-
-BASE_STEPS: tuple[StepSpec, ...] = (
-    StepSpec(
-        "container_number",
-        _t("集装箱号", "Container number"),
-        (InputSpec("number", "text", _t("箱门上的箱号", "Number on the container door")),),
-        PhotoSpec(1, _t("箱门上的箱号标记", "the number marked on the door")),
-        per_container=True,
-    ),
-    StepSpec(
-        "seal",
-        _t("封识", "Seal"),
-        (
-            InputSpec("seal_number", "text", _t("封识号", "Seal number")),
-            InputSpec(
-                "seal_class",
-                "choice",
-                _t("封志等级（ISO 17712）", "Seal class (ISO 17712)"),
-                choices=("I", "S", "H"),
-                default_from="declared_seal_class",
-            ),
-        ),
-        PhotoSpec(1, _t("封识近照，号码清晰", "the seal close up, number readable")),
-        per_container=True,
-    ),
-    StepSpec(
-        "goods",
-        _t("货物与申报相符", "Goods against the declaration"),
-        (
-            _yes("description_matches", "品名规格与申报相符", "Description matches the declaration"),
-            InputSpec("quantity", "number", _t("清点数量", "Quantity counted"), unit="declared unit", min=0),
-            InputSpec("gross_weight_kg", "number", _t("过磅毛重", "Weighed gross weight"), unit="kg", min=0),
-        ),
-        PhotoSpec(2, _t("货物全貌和标签", "the goods as a whole and their labels")),
-    ),
-    StepSpec(
-        "packaging",
-        _t("包装", "Packaging"),
-        (
-            _yes("packaging_intact", "包装完好", "Packaging intact"),
-            _yes("wood_packaging", "有木质包装", "Wood packaging present"),
-            _yes("ispm15_mark", "木质包装有 IPPC 标识", "Wood packaging bears the IPPC mark", required=False),
-        ),
-        PhotoSpec(1, _t("包装及标识", "the packaging and its marks")),
-    ),
-    StepSpec(
-        "container_body",
-        _t("箱体（七点检查）", "Container body (seven points)"),
-        (
-            _yes("front_wall", "前壁正常", "Front wall normal"),
-            _yes("left_side", "左侧壁正常", "Left side normal"),
-            _yes("right_side", "右侧壁正常", "Right side normal"),
-            _yes("floor", "箱底板正常", "Floor (inside) normal"),
-            _yes("ceiling_roof", "箱顶正常", "Ceiling / roof normal"),
-            _yes("doors", "箱门内外正常", "Inside / outside doors normal"),
-            _yes("undercarriage", "箱外底部正常", "Outside / undercarriage normal"),
-        ),
-        PhotoSpec(7, _t("七个部位各一张", "one of each of the seven points")),
-        per_container=True,
-    ),
-)
-
-BASE_KEYS = tuple(s.key for s in BASE_STEPS)
-CONTAINER_STEP_KEYS = frozenset({"container_number", "seal", "container_body"})
-# Values known from the declaration that conditions may name besides the step's inputs.
-DECLARED_FIELDS = frozenset(
-    {"declared_seal", "declared_seal_class", "declared_gross_weight_kg", "declared_quantity", "declared_number"}
-)
-
-
-@dataclass(frozen=True)
-class ChecklistStep:
-    key: str
-    title: Text
-    inputs: tuple[InputSpec, ...]
-    photos: PhotoSpec
-    per_container: bool
-    rule_ids: tuple[str, ...]
-    container_numbers: tuple[str, ...] = ()  # the containers a per-container step covers
-
-    @property
-    def spec(self) -> StepSpec:
-        return StepSpec(self.key, self.title, self.inputs, self.photos, self.per_container)
-
-
-def step_context(facts: DeclarationFacts, container: ContainerFacts | None = None) -> dict[str, Any]:
-    """The declared values a step is judged against (for one container when it is per container)."""
-    ctx: dict[str, Any] = {
-        "declared_gross_weight_kg": facts.declared_gross_weight_kg,
-        "declared_quantity": facts.declared_quantity,
-    }
-    if container is not None:
-        ctx.update(
-            declared_number=container.number,
-            declared_seal=container.declared_seal,
-            declared_seal_class=container.declared_seal_class,
-        )
-    return ctx
+from portsight.domain.conditions import StepSpec
+from portsight.domain.facts import DeclarationFacts
+from portsight.domain.inspection import Decision
+from portsight.domain.rulebook import RuleCatalogue
+from portsight.domain.steps import BASE_KEYS, BASE_STEPS, CONTAINER_STEP_KEYS, ChecklistStep
 
 
 def _rank(key: str, added: dict[str, StepSpec], depth: int = 0) -> tuple[float, str]:
@@ -208,17 +35,12 @@ def _rank(key: str, added: dict[str, StepSpec], depth: int = 0) -> tuple[float, 
     return (float(len(BASE_KEYS)), key)
 
 
-def generate_checklist(
-    facts: DeclarationFacts, on_date: date | None = None, catalogue: RuleCatalogue | None = None
-) -> list[ChecklistStep]:
-    """The ordered steps for a declaration on a date (default: its declaration date).
+def generate_checklist(facts: DeclarationFacts, on_date: date | None, catalogue: RuleCatalogue) -> list[ChecklistStep]:
+    """The ordered steps for a declaration on a date (None: its declaration date).
 
-    `catalogue` defaults to the catalogue in data/rules; pass the rules in force with their
-    switches (services.rules.rules_in_force) to honour an administrator's switch.
+    Pass the rules in force with their switches (db.rule_switches.enabled_catalogue) to honour an
+    administrator's switch.
     """
-    from portsight.domain.rules import default_catalogue
-
-    catalogue = catalogue or default_catalogue()
     on_date = on_date or facts.declared_on
     in_scope = [r for r in catalogue.rules if r.in_force(on_date) and r.scope.matches(facts)]
 
@@ -263,3 +85,103 @@ def generate_checklist(
             )
         )
     return steps
+
+
+# ------------------------------------------------------------------ the inspection's checklist: slots and progress
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One unit of work on the checklist: a step, for one container when the step is per container."""
+
+    step: ChecklistStep
+    container_number: str | None = None
+    container_id: int | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.step.key}@{self.container_number}" if self.container_number else self.step.key
+
+    @property
+    def photos_required(self) -> int:
+        return int(self.step.photos.count)
+
+
+def checklist_slots(steps: Iterable[ChecklistStep], container_ids: dict[str, int] | None = None) -> list[Slot]:
+    """The slots of a checklist in working order (a per-container step once per container it covers)."""
+    ids = container_ids or {}
+    out: list[Slot] = []
+    for step in steps:
+        if step.per_container:
+            out += [Slot(step, number, ids.get(number)) for number in step.container_numbers]
+        else:
+            out.append(Slot(step))
+    return out
+
+
+def split_slot_id(slot_id: str) -> tuple[str, str | None]:
+    """'seal@CSQU3054383' -> ('seal', 'CSQU3054383'); 'goods' -> ('goods', None)."""
+    key, _, number = slot_id.partition("@")
+    return key, number or None
+
+
+@dataclass(frozen=True)
+class InspectionChecklist:
+    inspection_id: int
+    port_id: int
+    state: str
+    current_step: str | None
+    declaration: dict[str, Any]
+    facts: DeclarationFacts
+    goods: list[dict[str, Any]]
+    containers: dict[str, dict[str, Any]]  # number -> {id, size_type, declared_seal}
+    steps: list[ChecklistStep]
+    slots: list[Slot]
+    catalogue: RuleCatalogue = field(repr=False, default=None)  # type: ignore[assignment]
+
+    @property
+    def on_date(self) -> date:
+        """The rules in force on the declaration's (local) date apply."""
+        return self.facts.declared_on
+
+    def slot(self, slot_id: str) -> Slot | None:
+        return next((s for s in self.slots if s.id == slot_id), None)
+
+    def slot_for(self, step_key: str, container_id: int | None) -> Slot | None:
+        return next((s for s in self.slots if s.step.key == step_key and s.container_id == container_id), None)
+
+
+def slot_id(step_key: str, container_number: str | None) -> str:
+    return f"{step_key}@{container_number}" if container_number else step_key
+
+
+def next_open_slot(checklist: InspectionChecklist, progress: dict[str, dict[str, Any]]) -> str | None:
+    """The first slot without a recorded result, None when every slot is recorded."""
+    return next((s.id for s in checklist.slots if progress[s.id]["outcome"] is None), None)
+
+
+def missing_work(checklist: InspectionChecklist, progress: dict[str, dict[str, Any]]) -> dict[str, list[Any]]:
+    """What stops completion: slots without a result, and slots with fewer photos than required."""
+    unrecorded = [s.id for s in checklist.slots if progress[s.id]["outcome"] is None]
+    photos = [
+        (s.id, progress[s.id]["photos"], s.photos_required)
+        for s in checklist.slots
+        if progress[s.id]["photos"] < s.photos_required
+    ]
+    return {"unrecorded": unrecorded, "photos": photos}
+
+
+# --------------------------------------------------------------------------- release policy
+
+RELEASE_BLOCKING_SEVERITIES = frozenset({"high"})
+SECOND_INSPECTOR_DECISIONS = frozenset({Decision.RETURN.value, Decision.DESTROY.value})
+
+
+def release_blockers(severities: Iterable[str]) -> list[str]:
+    """Severities among the findings that forbid release."""
+    return [s for s in severities if s in RELEASE_BLOCKING_SEVERITIES]
+
+
+def second_inspector_required(decision: str) -> bool:
+    """Return and destroy are decided by two inspectors."""
+    return decision in SECOND_INSPECTOR_DECISIONS

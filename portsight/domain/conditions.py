@@ -42,6 +42,24 @@ class Text:
         return self.zh if lang.lower().startswith("zh") else self.en
 
 
+def bilingual(text: Text, detail: Text | None = None) -> str:
+    """Stored text in both languages: Chinese on the first line, English on the second."""
+    zh, en = text.zh, text.en
+    if detail is not None:
+        zh, en = f"{zh}（{detail.zh}）", f"{en} ({detail.en})"
+    return f"{zh}\n{en}"
+
+
+def in_language(stored: str | None, lang: str) -> str:
+    """The line of a bilingual stored text for the language (a one-line text is returned as is)."""
+    if not stored:
+        return ""
+    lines = stored.split("\n", 1)
+    if len(lines) == 1:
+        return stored
+    return lines[0] if lang.lower().startswith("zh") else lines[1]
+
+
 @dataclass(frozen=True)
 class InputSpec:
     """One value the inspector enters at a step."""
@@ -109,7 +127,7 @@ class Evaluation:
     holds: bool
     value: Any = None
     target: Any = None  # the bound compared against, for the finding's detail
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _number(value: Any, name: str) -> float:
@@ -122,6 +140,13 @@ def _number(value: Any, name: str) -> float:
     if not math.isfinite(number):
         raise Missing(name)
     return number
+
+
+def _required(side: str | None, cond: Condition, name: str) -> str:
+    """The ref or limit an op cannot do without; the rulebook rejects conditions that lack it."""
+    if not side:
+        raise ValueError(f"condition on {cond.field}: {cond.op} needs a {name}")
+    return side
 
 
 def evaluate(cond: Condition, lookup: Callable[[str], Any], param: Callable[[str], float]) -> Evaluation:
@@ -145,9 +170,10 @@ def evaluate(cond: Condition, lookup: Callable[[str], Any], param: Callable[[str
         problem = iso6346.explain(str(raw))
         return Evaluation(problem is None, iso6346.normalize(str(raw)), None, {"problem": problem})
     if op == "same_seal":
-        declared = lookup(cond.ref)
+        ref = _required(cond.ref, cond, "ref")
+        declared = lookup(ref)
         if declared is None or declared == "":
-            raise Missing(cond.ref)
+            raise Missing(ref)
         return Evaluation(seal_matches(declared, raw), raw, declared)
     if op in {"in", "not_in"}:
         members = cond.value if isinstance(cond.value, list | tuple) else [cond.value]
@@ -155,8 +181,9 @@ def evaluate(cond: Condition, lookup: Callable[[str], Any], param: Callable[[str
         return Evaluation(inside if op == "in" else not inside, raw, list(members))
     x = _number(raw, cond.field)
     if op in {"within", "within_pct"}:
-        centre = _number(lookup(cond.ref), cond.ref)
-        tol = param(cond.limit)
+        ref = _required(cond.ref, cond, "ref")
+        centre = _number(lookup(ref), ref)
+        tol = param(_required(cond.limit, cond, "limit"))
         allowed = abs(centre) * tol / 100 if op == "within_pct" else tol
         return Evaluation(abs(x - centre) <= allowed + _EPS, x, (centre - allowed, centre + allowed))
     if cond.limit:

@@ -46,7 +46,8 @@ def check_digit(first10: str) -> int:
     first10 = normalize(first10)
     if len(first10) != 10 or any(ch not in _VALUES for ch in first10):
         raise ValueError(f"check_digit needs 10 letters/digits, got {first10!r}")
-    total = sum(_VALUES[ch] * (2**i) for i, ch in enumerate(first10))
+    # int ** int is typed Any (a negative exponent gives a float); i is never negative here.
+    total: int = sum(_VALUES[ch] * (2**i) for i, ch in enumerate(first10))
     return total % 11 % 10
 
 

@@ -33,8 +33,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from portsight.domain.enterprise import CreditTier
+from portsight.domain.rulebook import RuleCatalogue
 
 ALGORITHM = "sha256-u64-v1"  # how seed -> uniform -> outcome works; recorded with every draw
 
@@ -95,7 +97,7 @@ class SelectionPolicy:
         """The tier's target rate; an unknown or missing tier is treated as general."""
         return self.targets.get(tier, self.targets[CreditTier.GENERAL.value])
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "targets": dict(self.targets),
             "minimum_random_rate": self.minimum_random_rate,
@@ -105,7 +107,7 @@ class SelectionPolicy:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping) -> SelectionPolicy:
+    def from_dict(cls, data: Mapping[str, Any]) -> SelectionPolicy:
         return cls(
             targets=dict(data["targets"]),
             minimum_random_rate=float(data["minimum_random_rate"]),
@@ -152,7 +154,7 @@ def _fraction(value: float, unit: str) -> float:
     return value / 100.0 if unit.strip() in {"%", "pct", "percent"} or value > 1.0 else value
 
 
-def policy_from_catalogue(on_date: date | None = None, catalogue=None) -> SelectionPolicy:
+def policy_from_catalogue(on_date: date | None, catalogue: RuleCatalogue) -> SelectionPolicy:
     """The policy whose bounds come from the catalogue's selection rules in force on on_date.
 
     Reads, among rules of kind `selection` scoped to a credit tier, a condition on
@@ -160,13 +162,8 @@ def policy_from_catalogue(on_date: date | None = None, catalogue=None) -> Select
     general_average_rate_pct with a `times` parameter (advanced-certified share of the general
     average). Targets keep a margin inside those bounds (DISHONEST_RATE - DISHONEST_FLOOR above the
     floor; ADVANCED_SHARE_OF_GENERAL / ADVANCED_SHARE_OF_GENERAL_CEILING of the ceiling). Whatever the
-    catalogue does not define keeps the defaults above; without the catalogue, DEFAULT_POLICY.
+    catalogue does not define keeps the defaults above.
     """
-    try:
-        from portsight.domain import rules as rules_domain
-    except ImportError:
-        return DEFAULT_POLICY
-    catalogue = catalogue if catalogue is not None else rules_domain.default_catalogue()
     on_date = on_date or date.today()
     floor, ceiling = DISHONEST_FLOOR, ADVANCED_SHARE_OF_GENERAL_CEILING
     sources: dict[str, str] = {}
@@ -230,11 +227,11 @@ class SelectionDecision:
     outcome: Outcome
     rate: float  # the probability applied (1.0 when forced)
     draw: float | None  # the uniform number drawn; None when a rule hit forced inspection
-    reasons: tuple[dict, ...]
+    reasons: tuple[dict[str, Any], ...]
     forced: bool
     inspectors_needed: int
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "outcome": self.outcome.value,
             "rate": self.rate,
@@ -289,7 +286,7 @@ def selection_inputs(
     policy: SelectionPolicy,
     forced_share: float = 0.0,
     **context: object,
-) -> dict:
+) -> dict[str, Any]:
     """Everything decide() needs besides the seed, as plain JSON, plus context for the record."""
     hits = sorted(set(forced_hits))
     return {
@@ -303,7 +300,7 @@ def selection_inputs(
     }
 
 
-def replay_decision(inputs: Mapping, seed: str) -> SelectionDecision:
+def replay_decision(inputs: Mapping[str, Any], seed: str) -> SelectionDecision:
     """Recompute a recorded decision from its inputs and seed (not from today's policy)."""
     if inputs.get("algorithm") != ALGORITHM:
         raise ValueError(f"This draw used algorithm {inputs.get('algorithm')!r}; this code replays {ALGORITHM!r}.")
@@ -340,7 +337,7 @@ class DispatchResult:
     def shortfall(self) -> int:
         return max(0, self.needed - len(self.user_ids))
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "user_ids": list(self.user_ids),
             "needed": self.needed,
@@ -390,7 +387,9 @@ def dispatch(
     return DispatchResult(tuple(picked), needed, excluded, relaxed, tuple(draws))
 
 
-def dispatch_inputs(candidates: Sequence[Candidate], needed: int, slack: int = WORKLOAD_SLACK, **context) -> dict:
+def dispatch_inputs(
+    candidates: Sequence[Candidate], needed: int, slack: int = WORKLOAD_SLACK, **context: object
+) -> dict[str, Any]:
     """What dispatch() needs besides the seed, as plain JSON, plus context for the record."""
     return {
         "algorithm": ALGORITHM,
@@ -401,7 +400,7 @@ def dispatch_inputs(candidates: Sequence[Candidate], needed: int, slack: int = W
     }
 
 
-def replay_dispatch(inputs: Mapping, seed: str) -> DispatchResult:
+def replay_dispatch(inputs: Mapping[str, Any], seed: str) -> DispatchResult:
     if inputs.get("algorithm") != ALGORITHM:
         raise ValueError(f"This draw used algorithm {inputs.get('algorithm')!r}; this code replays {ALGORITHM!r}.")
     candidates = [Candidate(**c) for c in inputs["candidates"]]

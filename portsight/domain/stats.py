@@ -1,6 +1,6 @@
 """Statistics definitions in one place, so the overview, the statistics page and the report agree.
 
-Pure Python (no database, no pandas). The SQL in portsight.services.rollups and
+Pure Python (no database, no pandas). The SQL in portsight.db.rollups and
 portsight.queries.statistics implements exactly these definitions; the unit tests pin them on
 hand-made data, and the integration tests check the SQL against a from-scratch computation
 that calls the functions below.

@@ -6,6 +6,7 @@ Outbox:  add_to_outbox(session, kind, inspection_id, payload), called in the res
 Format:  portsight.exchange.schema (docs/exchange-format.md, data/exchange/schema.json).
 """
 
+from portsight.db.outbox import add_decision_to_outbox, add_to_outbox
 from portsight.exchange.exporter import (
     EXPORT_COLUMNS,
     ExportResult,
@@ -14,18 +15,15 @@ from portsight.exchange.exporter import (
     last_export_cursor,
     parse_cursor,
 )
-from portsight.exchange.importer import (
-    DEFAULT_BATCH_SIZE,
+from portsight.exchange.importer import DEFAULT_BATCH_SIZE, import_bytes, import_file
+from portsight.exchange.readers import UnreadableFile
+from portsight.exchange.report import (
     ImportResult,
     ReportEntry,
-    import_bytes,
-    import_file,
     past_report_entries,
     report_csv_bytes,
     write_report_csv,
 )
-from portsight.exchange.outbox import add_decision_to_outbox, add_to_outbox
-from portsight.exchange.readers import UnreadableFile
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",

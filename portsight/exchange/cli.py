@@ -52,7 +52,7 @@ def _engine():
 def _write_unreadable_report(path: str, message: str) -> None:
     import csv
 
-    from portsight.exchange.importer import REPORT_COLUMNS
+    from portsight.exchange.report import REPORT_COLUMNS
 
     with open(path, "w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f)
@@ -62,8 +62,9 @@ def _write_unreadable_report(path: str, message: str) -> None:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from portsight.domain.access import SYSTEM
-    from portsight.exchange.importer import DEFAULT_BATCH_SIZE, import_file, write_report_csv
+    from portsight.exchange.importer import DEFAULT_BATCH_SIZE, import_file
     from portsight.exchange.readers import UnreadableFile
+    from portsight.exchange.report import write_report_csv
 
     def progress(done: int, total: int) -> None:
         if args.progress:
@@ -117,8 +118,8 @@ def _when(text: str) -> datetime:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from portsight.domain.access import SYSTEM
+    from portsight.errors import InvalidInput
     from portsight.exchange.exporter import export_period, export_since
-    from portsight.services.errors import InvalidInput
 
     period = args.start is not None or args.end is not None
     if period and args.since is not None:

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from portsight.clock import as_utc
+from portsight.db.audit import record_audit
 from portsight.db.models import (
     AuditEntry,
     Declaration,
@@ -35,8 +36,7 @@ from portsight.db.models import (
 )
 from portsight.db.session import Database, unit_of_work
 from portsight.domain.access import Actor, Role, require_role
-from portsight.services.audit import record_audit
-from portsight.services.errors import InvalidInput
+from portsight.errors import InvalidInput
 
 FORMATS = ("jsonl", "csv")
 EXPORT_COLUMNS = (

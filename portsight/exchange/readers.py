@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from portsight.errors import InvalidInput
 from portsight.exchange.schema import (
     CONTAINER_KEYS,
     DECLARATION_FIELDS,
@@ -23,7 +24,6 @@ from portsight.exchange.schema import (
     REQUIRED,
     canonical_header,
 )
-from portsight.services.errors import InvalidInput
 
 FORMATS = ("csv", "xlsx", "json")
 

@@ -101,6 +101,14 @@ def _number(value: Any, what: str) -> float:
     return number
 
 
+def _canonical(spellings: dict[str, str], value: Any, expected: str) -> str:
+    """The canonical value of one of its accepted spellings (any case); the message says what was expected."""
+    canonical = spellings.get(_text(value).lower())
+    if canonical is None:
+        raise ValueError(f"'{_text(value)}' is not {expected}")
+    return canonical
+
+
 def parse_when(value: Any) -> datetime:
     """A date or date-time as written in a file -> aware UTC datetime (no offset = China time)."""
     if isinstance(value, datetime):
@@ -249,18 +257,12 @@ class DeclarationIn(BaseModel):
     @field_validator("direction", mode="before")
     @classmethod
     def _direction(cls, v: Any) -> str:
-        value = DIRECTIONS.get(_text(v).lower())
-        if value is None:
-            raise ValueError(f"'{_text(v)}' is not a direction: use import or export (进口 / 出口)")
-        return value
+        return _canonical(DIRECTIONS, v, "a direction: use import or export (进口 / 出口)")
 
     @field_validator("transport_mode", mode="before")
     @classmethod
     def _mode(cls, v: Any) -> str:
-        value = TRANSPORT_MODES.get(_text(v).lower())
-        if value is None:
-            raise ValueError(f"'{_text(v)}' is not a transport mode: use sea, air, road or rail")
-        return value
+        return _canonical(TRANSPORT_MODES, v, "a transport mode: use sea, air, road or rail")
 
     @field_validator("origin_country", mode="before")
     @classmethod
@@ -308,24 +310,28 @@ def canonical_content(data: DeclarationIn, port_code: str) -> dict:
         "transport_mode": data.transport_mode,
         "origin_country": data.origin_country,
         "declared_at": data.declared_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "goods": [
-            {
-                "line_no": g.line_no,
-                "hs_code": g.hs_code,
-                "description": g.description,
-                "quantity": g.quantity,
-                "unit": g.unit,
-                "gross_weight_kg": g.gross_weight_kg,
-                "value": f"{g.value:.2f}",
-                "currency": g.currency,
-            }
-            for g in sorted(data.goods, key=lambda g: g.line_no)
-        ],
-        "containers": [
-            {"number": c.number, "size_type": c.size_type, "declared_seal": c.declared_seal}
-            for c in sorted(data.containers, key=lambda c: c.number)
-        ],
+        "goods": [goods_line_content(g) for g in sorted(data.goods, key=lambda g: g.line_no)],
+        "containers": [container_content(c) for c in sorted(data.containers, key=lambda c: c.number)],
     }
+
+
+def goods_line_content(g) -> dict:
+    """A goods line (as imported, or as stored: the same attribute names) in the canonical shape."""
+    return {
+        "line_no": g.line_no,
+        "hs_code": g.hs_code,
+        "description": g.description,
+        "quantity": g.quantity,
+        "unit": g.unit,
+        "gross_weight_kg": g.gross_weight_kg,
+        "value": f"{g.value:.2f}",
+        "currency": g.currency,
+    }
+
+
+def container_content(c) -> dict:
+    """A container (as imported, or as stored) in the canonical shape."""
+    return {"number": c.number, "size_type": c.size_type, "declared_seal": c.declared_seal}
 
 
 def content_hash(content: dict) -> str:

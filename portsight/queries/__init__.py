@@ -2,55 +2,18 @@
 
 Each module serves one page or area (home.py, rules.py, ...). Functions take a Database
 (Engine or Connection) and a port scope (a frozenset of port ids, or None for every port) and
-return plain rows or DataFrames. Helpers shared by several pages live here.
+return plain rows or DataFrames. The SQL helpers they share live in portsight.db.sql.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from collections.abc import Iterable
 
-import pandas as pd
-from sqlalchemy import ColumnElement, Connection, Engine, Select, select, true
+from sqlalchemy import select
 
 from portsight.db.models import Port
 from portsight.db.session import Database
-
-LOCAL_TZ = "Asia/Shanghai"
-
-
-@contextmanager
-def connection(db: Database) -> Iterator[Connection]:
-    """A Connection as is (tests pass one inside a transaction), or a short-lived one from an Engine."""
-    if isinstance(db, Engine):
-        with db.connect() as conn:
-            yield conn
-    else:
-        yield db
-
-
-def in_scope(column, port_ids: Iterable[int] | None) -> ColumnElement[bool]:
-    """A WHERE clause limiting column (a port id) to the scope; None means every port."""
-    if port_ids is None:
-        return true()
-    return column.in_(sorted(port_ids))
-
-
-def day_bounds(now: datetime, tz: str = LOCAL_TZ) -> tuple[datetime, datetime]:
-    """Start and end (UTC) of the local calendar day that contains now."""
-    zone = ZoneInfo(tz)
-    start = datetime.combine(now.astimezone(zone).date(), time.min, tzinfo=zone)
-    return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
-
-
-def frame(db: Database, stmt: Select) -> pd.DataFrame:
-    """Run a select and return its rows as a DataFrame with the select's column names."""
-    with connection(db) as conn:
-        result = conn.execute(stmt)
-        columns = list(result.keys())
-        return pd.DataFrame(result.all(), columns=columns)
+from portsight.db.sql import connection, in_scope
 
 
 def ports_in_scope(db: Database, port_ids: Iterable[int] | None) -> list[dict]:

@@ -9,19 +9,18 @@ from datetime import datetime
 from itertools import islice
 
 import pandas as pd
-from sqlalchemy import func, or_, select, true
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import aliased
 
 from portsight.clock import as_utc
-from portsight.db.models import Alert, AuditEntry, Port, User, UserPort
+from portsight.db.alert_store import UNRESOLVED
+from portsight.db.models import Alert, AuditEntry, Port, User
 from portsight.db.session import Database
+from portsight.db.sql import connection, frame, in_scope
+from portsight.db.staff import works_at
 from portsight.domain.access import AccessDenied
-from portsight.queries import connection, frame, in_scope
-from portsight.services.errors import NotFound
-
-SEVERITIES = ("high", "medium", "low")
-STATES = ("open", "acknowledged", "resolved")
-UNRESOLVED = ("open", "acknowledged")
+from portsight.domain.rulebook import SEVERITIES_HIGH_FIRST
+from portsight.errors import NotFound
 
 
 def _newest_first(row) -> tuple:
@@ -52,7 +51,7 @@ def list_alerts(
     state is a range of ix_alerts_state_severity_last_raised read newest first and the states
     are merged here. An ORDER BY on the severity's rank sorted every matching alert, and with
     several states in one query SQLite may walk every alert by time. raise_alert admits only
-    SEVERITIES.
+    the catalogue's SEVERITIES.
     """
     assignee = aliased(User)
     stmt = (
@@ -83,11 +82,11 @@ def list_alerts(
     if assigned_to_id is not None:
         stmt = stmt.where(Alert.assigned_to_id == int(assigned_to_id))
     in_state = [Alert.state == state for state in dict.fromkeys(states or ())] or [true()]
-    wanted = set(severities or SEVERITIES)
+    wanted = set(severities or SEVERITIES_HIGH_FIRST)
     end = offset + limit
     rows: list = []
     with connection(db) as conn:
-        for severity in (s for s in SEVERITIES if s in wanted):
+        for severity in (s for s in SEVERITIES_HIGH_FIRST if s in wanted):
             need = end - len(rows)
             if need <= 0:
                 break
@@ -104,7 +103,7 @@ def open_alert_counts(db: Database, port_ids: Iterable[int] | None) -> dict[str,
         .where(Alert.state.in_(UNRESOLVED), in_scope(Alert.port_id, port_ids))
         .group_by(Alert.severity)
     )
-    counts = dict.fromkeys(SEVERITIES, 0)
+    counts = dict.fromkeys(SEVERITIES_HIGH_FIRST, 0)
     with connection(db) as conn:
         for severity, n in conn.execute(stmt):
             counts[severity] = counts.get(severity, 0) + int(n)
@@ -169,9 +168,7 @@ def high_alerts_raised_since(db: Database, port_ids: Iterable[int] | None, since
 
 def alert_assignees(db: Database, port_id: int | None) -> list[dict]:
     """Active supervisors and administrators who cover the port: [{'id', 'username', 'display_name'}]."""
-    covers = User.all_ports.is_(True)
-    if port_id is not None:
-        covers = or_(covers, User.id.in_(select(UserPort.user_id).where(UserPort.port_id == int(port_id))))
+    covers = User.all_ports.is_(True) if port_id is None else works_at(int(port_id))
     stmt = (
         select(User.id, User.username, User.display_name)
         .where(User.active.is_(True), User.role.in_(["supervisor", "admin"]), covers)

@@ -21,8 +21,8 @@ from portsight.db.models import (
     User,
 )
 from portsight.db.session import Database
+from portsight.db.sql import connection, frame, in_scope
 from portsight.domain.inspection import OPEN_STATES
-from portsight.queries import connection, frame, in_scope
 
 QUEUE_COLUMNS = [
     "id",

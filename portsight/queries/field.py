@@ -13,15 +13,13 @@ for a phone page to ask on every open.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import Connection, and_, case, exists, false, func, or_, select
+from sqlalchemy import and_, case, exists, false, func, or_, select
 
 from portsight.clock import as_utc, utcnow
+from portsight.db.checklists import load_checklist, slot_progress
 from portsight.db.models import (
     Container,
     Declaration,
@@ -33,245 +31,16 @@ from portsight.db.models import (
     InspectorAssignment,
     Port,
     ReleaseReceipt,
-    RuleSetting,
     StepResult,
     User,
-    UserPort,
 )
 from portsight.db.session import Database
-from portsight.domain.checklist import (
-    ChecklistStep,
-    ContainerFacts,
-    DeclarationFacts,
-    GoodsLineFacts,
-    generate_checklist,
-)
-from portsight.domain.rules import RuleCatalogue, default_catalogue
-from portsight.queries import LOCAL_TZ, connection, frame, in_scope
+from portsight.db.sql import connection, frame, in_scope
+from portsight.db.staff import active_inspector_at
+from portsight.domain.checklist import missing_work, next_open_slot
 
 TASK_STATES = ("assigned", "in_progress", "completed")
 HINT_WINDOW_DAYS = 365
-
-
-# --------------------------------------------------------------------------- slots (pure)
-
-
-@dataclass(frozen=True)
-class Slot:
-    """One unit of work on the checklist: a step, for one container when the step is per container."""
-
-    step: ChecklistStep
-    container_number: str | None = None
-    container_id: int | None = None
-
-    @property
-    def id(self) -> str:
-        return f"{self.step.key}@{self.container_number}" if self.container_number else self.step.key
-
-    @property
-    def photos_required(self) -> int:
-        return int(self.step.photos.count)
-
-
-def checklist_slots(steps: Iterable[ChecklistStep], container_ids: dict[str, int] | None = None) -> list[Slot]:
-    """The slots of a checklist in working order (a per-container step once per container it covers)."""
-    ids = container_ids or {}
-    out: list[Slot] = []
-    for step in steps:
-        if step.per_container:
-            out += [Slot(step, number, ids.get(number)) for number in step.container_numbers]
-        else:
-            out.append(Slot(step))
-    return out
-
-
-def split_slot_id(slot_id: str) -> tuple[str, str | None]:
-    """'seal@CSQU3054383' -> ('seal', 'CSQU3054383'); 'goods' -> ('goods', None)."""
-    key, _, number = slot_id.partition("@")
-    return key, number or None
-
-
-def local_date(value: datetime) -> date:
-    return as_utc(value).astimezone(ZoneInfo(LOCAL_TZ)).date()
-
-
-# --------------------------------------------------------------------------- one inspection's checklist
-
-
-@dataclass(frozen=True)
-class InspectionChecklist:
-    inspection_id: int
-    port_id: int
-    state: str
-    current_step: str | None
-    declaration: dict[str, Any]
-    facts: DeclarationFacts
-    goods: list[dict[str, Any]]
-    containers: dict[str, dict[str, Any]]  # number -> {id, size_type, declared_seal}
-    steps: list[ChecklistStep]
-    slots: list[Slot]
-    catalogue: RuleCatalogue = field(repr=False, default=None)  # type: ignore[assignment]
-
-    @property
-    def on_date(self) -> date:
-        """The rules in force on the declaration's (local) date apply."""
-        return self.facts.declared_on
-
-    def slot(self, slot_id: str) -> Slot | None:
-        return next((s for s in self.slots if s.id == slot_id), None)
-
-    def slot_for(self, step_key: str, container_id: int | None) -> Slot | None:
-        return next((s for s in self.slots if s.step.key == step_key and s.container_id == container_id), None)
-
-
-def enabled_catalogue(conn: Connection) -> RuleCatalogue:
-    """The catalogue without the rules an administrator switched off."""
-    off = set(conn.scalars(select(RuleSetting.rule_id).where(RuleSetting.enabled.is_(False))))
-    catalogue = default_catalogue()
-    return RuleCatalogue(tuple(r for r in catalogue.rules if r.id not in off)) if off else catalogue
-
-
-def load_checklist(db: Database, inspection_id: int) -> InspectionChecklist | None:
-    """The inspection, its declaration's facts and the checklist the rules make of them (None if absent)."""
-    with connection(db) as conn:
-        head = conn.execute(
-            select(
-                Inspection.id,
-                Inspection.port_id,
-                Inspection.state,
-                Inspection.current_step,
-                Declaration.id.label("declaration_id"),
-                Declaration.number,
-                Declaration.transport_mode,
-                Declaration.origin_country,
-                Declaration.declared_at,
-                Declaration.direction,
-                Port.kind.label("port_kind"),
-                Port.code.label("port_code"),
-                Enterprise.id.label("enterprise_id"),
-                Enterprise.name.label("enterprise"),
-                Enterprise.credit_tier,
-            )
-            .join(Declaration, Declaration.id == Inspection.declaration_id)
-            .join(Port, Port.id == Inspection.port_id)
-            .join(Enterprise, Enterprise.id == Declaration.enterprise_id)
-            .where(Inspection.id == inspection_id)
-        ).one_or_none()
-        if head is None:
-            return None
-        goods = [
-            dict(r._mapping)
-            for r in conn.execute(
-                select(
-                    GoodsLine.line_no,
-                    GoodsLine.hs_code,
-                    GoodsLine.description,
-                    GoodsLine.quantity,
-                    GoodsLine.unit,
-                    GoodsLine.gross_weight_kg,
-                )
-                .where(GoodsLine.declaration_id == head.declaration_id)
-                .order_by(GoodsLine.line_no)
-            )
-        ]
-        boxes = conn.execute(
-            select(Container.id, Container.number, Container.size_type, Container.declared_seal)
-            .where(Container.declaration_id == head.declaration_id)
-            .order_by(Container.id)
-        ).all()
-        catalogue = enabled_catalogue(conn)
-    facts = DeclarationFacts(
-        transport_mode=head.transport_mode,
-        port_kind=head.port_kind,
-        origin_country=head.origin_country,
-        credit_tier=head.credit_tier,
-        goods=tuple(
-            GoodsLineFacts(g["hs_code"], g["description"], g["quantity"], g["unit"], g["gross_weight_kg"])
-            for g in goods
-        ),
-        containers=tuple(ContainerFacts(b.number, b.size_type, b.declared_seal) for b in boxes),
-        declared_on=local_date(head.declared_at),
-        number=head.number,
-    )
-    steps = generate_checklist(facts, facts.declared_on, catalogue)
-    containers = {b.number: {"id": b.id, "size_type": b.size_type, "declared_seal": b.declared_seal} for b in boxes}
-    declaration = {
-        k: getattr(head, k)
-        for k in (
-            "declaration_id",
-            "number",
-            "transport_mode",
-            "origin_country",
-            "declared_at",
-            "direction",
-            "port_code",
-            "enterprise_id",
-            "enterprise",
-            "credit_tier",
-        )
-    }
-    return InspectionChecklist(
-        inspection_id=head.id,
-        port_id=head.port_id,
-        state=head.state,
-        current_step=head.current_step,
-        declaration=declaration,
-        facts=facts,
-        goods=goods,
-        containers=containers,
-        steps=steps,
-        slots=checklist_slots(steps, {n: c["id"] for n, c in containers.items()}),
-        catalogue=catalogue,
-    )
-
-
-def _slot_id(step_key: str, container_number: str | None) -> str:
-    return f"{step_key}@{container_number}" if container_number else step_key
-
-
-def slot_progress(db: Database, checklist: InspectionChecklist) -> dict[str, dict[str, Any]]:
-    """Per slot id: outcome (None if not recorded), values, note, photos taken and required."""
-    numbers = {c["id"]: n for n, c in checklist.containers.items()}
-    with connection(db) as conn:
-        results = conn.execute(
-            select(StepResult.step_key, StepResult.container_id, StepResult.outcome, StepResult.values, StepResult.note)
-            .where(StepResult.inspection_id == checklist.inspection_id)
-            .order_by(StepResult.id)
-        ).all()
-        photos = conn.execute(
-            select(Evidence.step_key, Evidence.container_id, func.count(Evidence.id))
-            .where(Evidence.inspection_id == checklist.inspection_id)
-            .group_by(Evidence.step_key, Evidence.container_id)
-        ).all()
-    out = {
-        s.id: {"outcome": None, "values": {}, "note": None, "photos": 0, "photos_required": s.photos_required}
-        for s in checklist.slots
-    }
-    for key, cid, outcome, values, note in results:
-        sid = _slot_id(key, numbers.get(cid))
-        if sid in out:
-            out[sid].update(outcome=outcome, values=values or {}, note=note)
-    for key, cid, count in photos:
-        sid = _slot_id(key or "", numbers.get(cid))
-        if sid in out:
-            out[sid]["photos"] += int(count)
-    return out
-
-
-def next_open_slot(checklist: InspectionChecklist, progress: dict[str, dict[str, Any]]) -> str | None:
-    """The first slot without a recorded result, None when every slot is recorded."""
-    return next((s.id for s in checklist.slots if progress[s.id]["outcome"] is None), None)
-
-
-def missing_work(checklist: InspectionChecklist, progress: dict[str, dict[str, Any]]) -> dict[str, list]:
-    """What stops completion: slots without a result, and slots with fewer photos than required."""
-    unrecorded = [s.id for s in checklist.slots if progress[s.id]["outcome"] is None]
-    photos = [
-        (s.id, progress[s.id]["photos"], s.photos_required)
-        for s in checklist.slots
-        if progress[s.id]["photos"] < s.photos_required
-    ]
-    return {"unrecorded": unrecorded, "photos": photos}
 
 
 def checklist_state(db: Database, inspection_id: int, port_ids: Iterable[int] | None = None) -> dict | None:
@@ -418,13 +187,7 @@ def second_inspector_options(db: Database, inspection_id: int, me: int) -> list[
         )
         stmt = (
             select(User.id, User.display_name, User.username, case((assigned, 0), else_=1).label("rank"))
-            .where(User.role == "inspector", User.active.is_(True), User.id != me)
-            .where(
-                or_(
-                    User.all_ports.is_(True),
-                    exists().where(UserPort.user_id == User.id, UserPort.port_id == port_id),
-                )
-            )
+            .where(active_inspector_at(port_id), User.id != me)
             .order_by("rank", User.display_name)
             .limit(50)
         )

@@ -9,6 +9,7 @@ import pandas as pd
 from sqlalchemy import func, or_, select
 
 from portsight.clock import utcnow
+from portsight.db.alert_store import UNRESOLVED
 from portsight.db.models import (
     Alert,
     AssistSession,
@@ -19,11 +20,9 @@ from portsight.db.models import (
     ReleaseReceipt,
 )
 from portsight.db.session import Database
+from portsight.db.sql import connection, day_bounds, frame, in_scope
 from portsight.domain.inspection import OPEN_STATES
-from portsight.queries import connection, day_bounds, frame, in_scope
-
-SEVERITY_ORDER = ("high", "medium", "low")
-UNRESOLVED_ALERT_STATES = ("open", "acknowledged")
+from portsight.domain.rulebook import SEVERITIES_HIGH_FIRST
 
 
 def inspection_states_today(db: Database, port_ids: Iterable[int] | None, now: datetime | None = None) -> pd.DataFrame:
@@ -49,12 +48,12 @@ def open_alerts_by_severity(db: Database, port_ids: Iterable[int] | None) -> pd.
     """Unresolved alerts counted by severity (high first). Columns severity, count."""
     stmt = (
         select(Alert.severity.label("severity"), func.count(Alert.id).label("count"))
-        .where(Alert.state.in_(UNRESOLVED_ALERT_STATES))
+        .where(Alert.state.in_(UNRESOLVED))
         .where(in_scope(Alert.port_id, port_ids))
         .group_by(Alert.severity)
     )
     df = frame(db, stmt)
-    rank = {s: i for i, s in enumerate(SEVERITY_ORDER)}
+    rank = {s: i for i, s in enumerate(SEVERITIES_HIGH_FIRST)}
     return df.sort_values("severity", key=lambda s: s.map(lambda v: rank.get(v, 99))).reset_index(drop=True)
 
 

@@ -11,7 +11,6 @@ None for every port.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,14 +19,15 @@ import pandas as pd
 from sqlalchemy import case, func, select
 
 from portsight.clock import as_utc, utcnow
+from portsight.db.alert_store import UNRESOLVED
 from portsight.db.models import Alert, AuditEntry, Declaration, Inspection, Port
 from portsight.db.session import Database
+from portsight.db.sql import connection, day_bounds, in_scope
 from portsight.domain.inspection import OPEN_STATES, InspectionState
-from portsight.queries import connection, day_bounds, in_scope
+from portsight.domain.rulebook import SEVERITIES_HIGH_FIRST
+from portsight.domain.stats import percentile
 
 WAITING_STATES = (InspectionState.PENDING.value, InspectionState.ASSIGNED.value)
-SEVERITIES = ("high", "medium", "low")
-UNRESOLVED = ("open", "acknowledged")
 
 PORT_COLUMNS = [
     "port_id",
@@ -45,9 +45,7 @@ PORT_COLUMNS = [
     "released",
     "held",
     "overdue",
-    "alerts_high",
-    "alerts_medium",
-    "alerts_low",
+    *(f"alerts_{s}" for s in SEVERITIES_HIGH_FIRST),
 ]
 COUNT_COLUMNS = PORT_COLUMNS[7:]
 KPI_KEYS = (
@@ -74,15 +72,6 @@ class Overview:
     latest_event_id: int
     at: datetime
     release_minutes: list[float] = field(default_factory=list)
-
-
-def percentile(sorted_values: Sequence[float], q: float) -> float | None:
-    """Linear-interpolation percentile (as numpy's default) of an already sorted list; None if empty."""
-    if not sorted_values:
-        return None
-    pos = (len(sorted_values) - 1) * q
-    lo, hi = math.floor(pos), math.ceil(pos)
-    return float(sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo))
 
 
 def latest_event_id(db: Database, port_ids: Iterable[int] | None) -> int:
@@ -162,13 +151,17 @@ def port_table(db: Database, port_ids: Iterable[int] | None, now: datetime, over
             if port_id in counts:
                 counts[port_id][key] += int(value or 0)
 
-        for port_id, n in conn.execute(
-            select(Declaration.port_id, func.count())
-            .where(Declaration.declared_at >= start, Declaration.declared_at < end)
-            .where(in_scope(Declaration.port_id, port_ids))
-            .group_by(Declaration.port_id)
+        # Declarations made and inspections opened today: a count per port over an index range.
+        for key, port_col, time_col in (
+            ("declarations", Declaration.port_id, Declaration.declared_at),
+            ("inspected_today", Inspection.port_id, Inspection.created_at),
         ):
-            add(port_id, "declarations", n)
+            for port_id, n in conn.execute(
+                select(port_col, func.count())
+                .where(time_col >= start, time_col < end, in_scope(port_col, port_ids))
+                .group_by(port_col)
+            ):
+                add(port_id, key, n)
 
         for port_id, state, n, overdue in conn.execute(
             select(
@@ -193,20 +186,12 @@ def port_table(db: Database, port_ids: Iterable[int] | None, now: datetime, over
         ):
             add(port_id, "released" if state == InspectionState.RELEASED.value else "held", n)
 
-        for port_id, n in conn.execute(
-            select(Inspection.port_id, func.count())
-            .where(Inspection.created_at >= start, Inspection.created_at < end)
-            .where(in_scope(Inspection.port_id, port_ids))
-            .group_by(Inspection.port_id)
-        ):
-            add(port_id, "inspected_today", n)
-
         for port_id, severity, n in conn.execute(
             select(Alert.port_id, Alert.severity, func.count())
             .where(Alert.state.in_(UNRESOLVED), in_scope(Alert.port_id, port_ids))
             .group_by(Alert.port_id, Alert.severity)
         ):
-            if severity in SEVERITIES:
+            if severity in SEVERITIES_HIGH_FIRST:
                 add(port_id, f"alerts_{severity}", n)
 
     rows = [
@@ -253,7 +238,7 @@ def overview(
         ports = port_table(conn, scope, now, overdue_minutes)
         minutes = release_minutes_today(conn, scope, now)
         feed = latest_events(conn, scope, limit=events)
-    by_severity = {s: int(ports[f"alerts_{s}"].sum()) if not ports.empty else 0 for s in SEVERITIES}
+    by_severity = {s: int(ports[f"alerts_{s}"].sum()) if not ports.empty else 0 for s in SEVERITIES_HIGH_FIRST}
     return Overview(
         kpis=kpis_from(ports, minutes),
         ports=ports,

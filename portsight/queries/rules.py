@@ -6,10 +6,12 @@ from datetime import date
 
 from sqlalchemy import select
 
-from portsight.db.models import AuditEntry, RuleSetting, User
+from portsight.catalogue import default_catalogue
+from portsight.db.models import AuditEntry
+from portsight.db.rule_switches import UNSWITCHED, switch_settings
 from portsight.db.session import Database
-from portsight.domain.rules import Rule, RuleCatalogue, default_catalogue
-from portsight.queries import connection
+from portsight.db.sql import connection
+from portsight.domain.rulebook import Rule, RuleCatalogue
 
 
 def _parameters_text(rule: Rule, on_date: date) -> str:
@@ -23,16 +25,10 @@ def rule_catalogue_rows(
     in_force, enabled (switch), who changed the switch and when, note, source file."""
     catalogue = catalogue or default_catalogue()
     on_date = on_date or date.today()
-    stmt = (
-        select(RuleSetting.rule_id, RuleSetting.enabled, RuleSetting.changed_at, User.username)
-        .select_from(RuleSetting)
-        .outerjoin(User, User.id == RuleSetting.changed_by_id)
-    )
-    with connection(db) as conn:
-        switches = {row.rule_id: row for row in conn.execute(stmt)}
+    switches = switch_settings(db)
     rows = []
     for rule in catalogue.rules:
-        sw = switches.get(rule.id)
+        sw = switches.get(rule.id, UNSWITCHED)
         citation = rule.basis.citation()
         rows.append(
             {
@@ -50,9 +46,9 @@ def rule_catalogue_rows(
                 "effective_to": rule.effective_to,
                 "parameters": _parameters_text(rule, on_date),
                 "in_force": rule.in_force(on_date),
-                "enabled": True if sw is None else bool(sw.enabled),
-                "changed_at": None if sw is None else sw.changed_at,
-                "changed_by": None if sw is None else sw.username,
+                "enabled": sw.enabled,
+                "changed_at": sw.changed_at,
+                "changed_by": sw.changed_by,
                 "finding_zh": rule.finding.zh,
                 "finding_en": rule.finding.en,
                 "note": rule.note,

@@ -1,14 +1,12 @@
 """Read side of double random selection and the duty roster.
 
 Port scope is a frozenset of port ids or None (every port). Times come back UTC-aware.
-The published list (公开) and its CSV / PDF exports carry no confidential detail: no declaration
-numbers, goods, values, rule hits, seeds or inspector names.
+The published list (公开) carries no confidential detail: no declaration numbers, goods, values,
+rule hits, seeds or inspector names; portsight.documents.published_list writes it as CSV and PDF.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -16,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from sqlalchemy import and_, case, func, select, true
 
-from portsight.clock import utcnow
+from portsight.clock import LOCAL_TZ, utcnow
 from portsight.db.models import (
     ConflictOfInterest,
     Declaration,
@@ -31,11 +29,10 @@ from portsight.db.models import (
     UserPort,
 )
 from portsight.db.session import Database
-from portsight.domain.access import Role
+from portsight.db.sql import connection, day_bounds, frame, in_scope
+from portsight.db.staff import active_inspector_at
 from portsight.domain.enterprise import CreditTier
 from portsight.domain.selection import DEFAULT_POLICY, Outcome, SelectionPolicy
-from portsight.i18n import t
-from portsight.queries import LOCAL_TZ, connection, day_bounds, frame, in_scope
 
 TIERS = tuple(t.value for t in CreditTier)
 
@@ -299,85 +296,12 @@ def published_list(
     return df[PUBLISHED_COLUMNS].reset_index(drop=True)
 
 
-def _published_rows(df: pd.DataFrame, lang: str) -> tuple[list[str], list[list[str]]]:
-    header = [t(lang, f"selection.pub_{c}") for c in PUBLISHED_COLUMNS]
-    rows = [
-        [
-            str(r["date"]),
-            str(r["port"]),
-            str(r["enterprise"]),
-            str(r["uscc"]),
-            t(lang, f"selection.check_{r['check']}"),
-            t(lang, f"selection.result_{r['result']}"),
-        ]
-        for r in df.to_dict("records")
-    ]
-    return header, rows
-
-
-def published_list_csv(df: pd.DataFrame, lang: str) -> bytes:
-    """The published list as CSV, UTF-8 with a byte-order mark so spreadsheet programs read Chinese."""
-    header, rows = _published_rows(df, lang)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def published_list_pdf(df: pd.DataFrame, lang: str, title: str, subtitle: str = "") -> bytes:
-    """The published list as an A4 PDF; Chinese text through reportlab's CID font STSong-Light."""
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-
-    font = "STSong-Light"
-    if font not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(font))
-    header, rows = _published_rows(df, lang)
-    cell = ParagraphStyle("cell", fontName=font, fontSize=8, leading=10)
-    story = [
-        Paragraph(title, ParagraphStyle("title", fontName=font, fontSize=14, leading=18)),
-        Paragraph(subtitle, ParagraphStyle("sub", fontName=font, fontSize=9, leading=12)),
-        Spacer(1, 4 * mm),
-    ]
-    data = [[Paragraph(h, cell) for h in header]] + [[Paragraph(v, cell) for v in row] for row in rows]
-    if not rows:
-        data.append([Paragraph(t(lang, "selection.published_empty"), cell)] + [""] * (len(header) - 1))
-    table = Table(data, repeatRows=1, colWidths=[24 * mm, 18 * mm, 80 * mm, 42 * mm, 34 * mm, 40 * mm])
-    table.setStyle(
-        TableStyle(
-            [
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e3e8ef")),
-                ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ]
-        )
-    )
-    story.append(table)
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer, pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm, topMargin=12 * mm,
-        bottomMargin=12 * mm, title=title,
-    )  # fmt: skip
-    doc.build(story)
-    return buffer.getvalue()
-
-
 # --------------------------------------------------------------------------- roster
 def port_inspectors(db: Database, port_id: int) -> pd.DataFrame:
     """Active inspectors who work at the port. Columns user_id, username, display_name."""
     stmt = (
         select(User.id.label("user_id"), User.username.label("username"), User.display_name.label("display_name"))
-        .where(
-            User.role == Role.INSPECTOR.value,
-            User.active.is_(True),
-            (User.all_ports.is_(True)) | User.id.in_(select(UserPort.user_id).where(UserPort.port_id == port_id)),
-        )
+        .where(active_inspector_at(port_id))
         .order_by(User.display_name)
     )
     return frame(db, stmt)

@@ -13,11 +13,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from portsight.clock import as_utc, utcnow
+from portsight.db.audit import record_audit
 from portsight.db.models import Port, User
 from portsight.db.session import Database, unit_of_work
 from portsight.domain.access import SYSTEM, Actor, Role, require_role
 from portsight.security import hash_password, verify_password
-from portsight.services.audit import record_audit
 
 # Verifying against a real hash when the user is unknown keeps the answer time the same,
 # so response timing does not tell which usernames exist.

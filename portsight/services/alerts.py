@@ -1,6 +1,6 @@
 """An alert's life after it is raised: acknowledge, assign, resolve (with a comment), re-open.
 
-Raising (and re-opening when the same condition fires again) is portsight.services.alerts_store
+Raising (and re-opening when the same condition fires again) is portsight.db.alert_store
 .raise_alert. Here a person acts on an alert: each function checks the role and the port scope,
 changes the alert in one unit of work and writes the audit log in the same transaction.
 
@@ -17,17 +17,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portsight.clock import utcnow
+from portsight.db.alert_store import ACKNOWLEDGED, OPEN, RESOLVED
+from portsight.db.audit import record_audit
 from portsight.db.models import Alert, User
 from portsight.db.session import Database, unit_of_work
+from portsight.db.staff import covers_port
 from portsight.domain.access import AccessDenied, Actor, Role, require_port, require_role
-from portsight.services.audit import record_audit
-from portsight.services.errors import Conflict, InvalidInput, NotFound
-
-OPEN = "open"
-ACKNOWLEDGED = "acknowledged"
-RESOLVED = "resolved"
-STATES = (OPEN, ACKNOWLEDGED, RESOLVED)
-UNRESOLVED = (OPEN, ACKNOWLEDGED)
+from portsight.errors import Conflict, InvalidInput, NotFound
+from portsight.services.inputs import typed_text
 
 # Roles that act on alerts, and the roles an alert may be assigned to.
 ALERT_ROLES = (Role.SUPERVISOR, Role.ADMIN)
@@ -53,12 +50,8 @@ def _load_for_update(session: Session, actor: Actor, alert_id: int) -> Alert:
 
 
 def _clean_comment(comment: str | None, *, required: bool, what: str) -> str | None:
-    text = (comment or "").strip()
-    if required and not text:
-        raise InvalidInput(f"Write a comment saying why the alert is {what}; it goes into the audit log.")
-    if len(text) > MAX_COMMENT:
-        raise InvalidInput(f"The comment is {len(text)} characters long; keep it under {MAX_COMMENT}.")
-    return text or None
+    why = f"Write a comment saying why the alert is {what}; it goes into the audit log."
+    return typed_text(comment, "comment", MAX_COMMENT, required=why if required else None)
 
 
 def _result(alert: Alert) -> dict:
@@ -71,6 +64,23 @@ def _result(alert: Alert) -> dict:
         "resolved_at": alert.resolved_at,
         "comment": alert.comment,
     }
+
+
+def _audited(
+    session: Session, actor: Actor, action: str, alert: Alert, before: dict, after: dict | None = None
+) -> dict:
+    """Audit the change to the alert (after: its snapshot now, unless given) and return it as plain data."""
+    record_audit(
+        session,
+        actor,
+        action,
+        "alert",
+        alert.id,
+        before=before,
+        after=_snapshot(alert) if after is None else after,
+        port_id=alert.port_id,
+    )
+    return _result(alert)
 
 
 def acknowledge_alert(
@@ -89,17 +99,7 @@ def acknowledge_alert(
         alert.acknowledged_by_id = actor.user_id
         if text:
             alert.comment = text
-        record_audit(
-            session,
-            actor,
-            "acknowledge",
-            "alert",
-            alert.id,
-            before=before,
-            after={**_snapshot(alert), "comment": text},
-            port_id=alert.port_id,
-        )
-        return _result(alert)
+        return _audited(session, actor, "acknowledge", alert, before, {**_snapshot(alert), "comment": text})
 
 
 def resolve_alert(db: Database, actor: Actor, alert_id: int, comment: str, *, now: datetime | None = None) -> dict:
@@ -119,17 +119,7 @@ def resolve_alert(db: Database, actor: Actor, alert_id: int, comment: str, *, no
         alert.resolved_at = now
         alert.resolved_by_id = actor.user_id
         alert.comment = text
-        record_audit(
-            session,
-            actor,
-            "resolve",
-            "alert",
-            alert.id,
-            before=before,
-            after=_snapshot(alert),
-            port_id=alert.port_id,
-        )
-        return _result(alert)
+        return _audited(session, actor, "resolve", alert, before)
 
 
 def assign_alert(
@@ -148,22 +138,11 @@ def assign_alert(
                 raise InvalidInput(
                     f"{assignee.username} is a {assignee.role}; alerts go to a supervisor or an administrator."
                 )
-            sees = assignee.all_ports or any(p.id == alert.port_id for p in assignee.ports)
-            if not sees:
+            if not covers_port(session, assignee, alert.port_id):
                 raise InvalidInput(f"{assignee.username} does not cover this alert's port; pick someone who does.")
         before = _snapshot(alert)
         alert.assigned_to_id = None if assignee_id is None else int(assignee_id)
-        record_audit(
-            session,
-            actor,
-            "assign",
-            "alert",
-            alert.id,
-            before=before,
-            after=_snapshot(alert),
-            port_id=alert.port_id,
-        )
-        return _result(alert)
+        return _audited(session, actor, "assign", alert, before)
 
 
 def reopen_alert(db: Database, actor: Actor, alert_id: int, comment: str, *, now: datetime | None = None) -> dict:
@@ -183,25 +162,10 @@ def reopen_alert(db: Database, actor: Actor, alert_id: int, comment: str, *, now
         alert.resolved_at = None
         alert.resolved_by_id = None
         alert.comment = text
-        record_audit(
-            session,
-            actor,
-            "reopen",
-            "alert",
-            alert.id,
-            before=before,
-            after=_snapshot(alert),
-            port_id=alert.port_id,
-        )
-        return _result(alert)
+        return _audited(session, actor, "reopen", alert, before)
 
 
 __all__ = [
-    "ACKNOWLEDGED",
-    "OPEN",
-    "RESOLVED",
-    "STATES",
-    "UNRESOLVED",
     "AccessDenied",
     "acknowledge_alert",
     "assign_alert",

@@ -19,13 +19,14 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from portsight.clock import utcnow
+from portsight.db.audit import record_audit
 from portsight.db.models import AssistSession, ChatMessage, Evidence, Inspection, User
 from portsight.db.session import Database, unit_of_work
 from portsight.domain.access import AccessDenied, Actor, Role, require_port, require_role
 from portsight.domain.inspection import OPEN_STATES
-from portsight.services.audit import record_audit
-from portsight.services.errors import Conflict, InvalidInput, NotFound
-from portsight.services.media_store import store_media
+from portsight.errors import Conflict, InvalidInput, NotFound
+from portsight.services.inputs import typed_text
+from portsight.storage import store_media
 
 WAITING, ACTIVE, ENDED, MISSED, CANCELLED = "waiting", "active", "ended", "missed", "cancelled"
 OPEN_ASSIST_STATES = (WAITING, ACTIVE)
@@ -41,14 +42,7 @@ WATCHER_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 
 
 def _text(value: str | None, what: str, limit: int, *, required: bool) -> str | None:
-    cleaned = (value or "").strip()
-    if not cleaned:
-        if required:
-            raise InvalidInput(f"The {what} is empty; write a few words.")
-        return None
-    if len(cleaned) > limit:
-        raise InvalidInput(f"The {what} is {len(cleaned)} characters long; keep it under {limit}.")
-    return cleaned
+    return typed_text(value, what, limit, required=f"The {what} is empty; write a few words." if required else None)
 
 
 def _load(session: Session, session_id: int, *, lock: bool = False) -> AssistSession:
@@ -146,28 +140,7 @@ def request_assist(
 
 def cancel_assist(db: Database, actor: Actor, session_id: int) -> None:
     """The inspector withdraws a request no expert has joined yet (a supervisor may too)."""
-    with unit_of_work(db) as session:
-        record = _load(session, session_id, lock=True)
-        require_port(actor, record.port_id)
-        if not (_is_requester(actor, record) or actor.role in WATCHER_ROLES):
-            raise AccessDenied(f"Only the inspector who asked may cancel request #{session_id}.")
-        if record.state == CANCELLED:
-            return
-        if record.state != WAITING:
-            raise Conflict(f"Request #{session_id} is {record.state}; only a waiting request can be cancelled.")
-        before = _snapshot(record)
-        record.state = CANCELLED
-        record.ended_at = utcnow()
-        record_audit(
-            session,
-            actor,
-            "assist.cancel",
-            "assist_session",
-            session_id,
-            before=before,
-            after=_snapshot(record),
-            port_id=record.port_id,
-        )
+    _close_waiting(db, actor, session_id, CANCELLED, "assist.cancel", verb="cancel")
 
 
 def join_assist(db: Database, actor: Actor, session_id: int) -> None:
@@ -251,26 +224,31 @@ def end_assist(
 
 def mark_missed(db: Database, actor: Actor, session_id: int) -> None:
     """A waiting request nobody took: the inspector gave up waiting or the wait ran out."""
+    _close_waiting(db, actor, session_id, MISSED, "assist.missed", verb="close")
+
+
+def _close_waiting(db: Database, actor: Actor, session_id: int, state: str, action: str, *, verb: str) -> None:
+    """The inspector who asked (or a watcher) closes a waiting request; closing it again changes nothing."""
     with unit_of_work(db) as session:
         record = _load(session, session_id, lock=True)
         require_port(actor, record.port_id)
         if not (_is_requester(actor, record) or actor.role in WATCHER_ROLES):
-            raise AccessDenied(f"Only the inspector who asked may close request #{session_id}.")
-        if record.state == MISSED:
+            raise AccessDenied(f"Only the inspector who asked may {verb} request #{session_id}.")
+        if record.state == state:
             return
         if record.state != WAITING:
-            raise Conflict(f"Request #{session_id} is {record.state}; only a waiting request can be missed.")
-        _miss(session, actor, record, utcnow())
+            raise Conflict(f"Request #{session_id} is {record.state}; only a waiting request can be {state}.")
+        _close(session, actor, record, state, action, utcnow())
 
 
-def _miss(session: Session, actor: Actor, record: AssistSession, now: datetime) -> None:
+def _close(session: Session, actor: Actor, record: AssistSession, state: str, action: str, now: datetime) -> None:
     before = _snapshot(record)
-    record.state = MISSED
+    record.state = state
     record.ended_at = now
     record_audit(
         session,
         actor,
-        "assist.missed",
+        action,
         "assist_session",
         record.id,
         before=before,
@@ -296,7 +274,7 @@ def mark_stale_requests_missed(
             stmt = stmt.where(AssistSession.port_id.in_(sorted(actor.port_ids)))
         stale = list(session.scalars(stmt.order_by(AssistSession.id).with_for_update()))
         for record in stale:
-            _miss(session, actor, record, now)
+            _close(session, actor, record, MISSED, "assist.missed", now)
         return [r.id for r in stale]
 
 

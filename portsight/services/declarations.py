@@ -11,13 +11,13 @@ from sqlalchemy import insert, select
 
 from portsight import reference
 from portsight.clock import utcnow
+from portsight.db.audit import record_audit
 from portsight.db.models import Container, Declaration, Enterprise, GoodsLine, Port
+from portsight.db.rollups import refresh_rollups_for_declaration
 from portsight.db.session import Database, unit_of_work
 from portsight.domain.access import Actor, Role, require_port, require_role
 from portsight.domain.enterprise import is_valid_uscc, normalize_uscc
-from portsight.services.audit import record_audit
-from portsight.services.errors import Conflict, InvalidInput, NotFound
-from portsight.services.rollups import refresh_rollups_for_declaration
+from portsight.errors import Conflict, InvalidInput, NotFound
 
 DIRECTIONS = frozenset({"import", "export"})
 TRANSPORT_MODES = frozenset({"sea", "air", "road", "rail"})

@@ -1,134 +1,48 @@
-"""Field inspection at the container: accept a task, record each checklist step, photos, findings,
-complete, decide.
+"""Field inspection at the container: accept a task, record each checklist step, add findings, complete.
 
 Every write is one transaction and is audited. A step is judged by the rules (portsight.domain.rules.judge)
 and saved at once with the inspection's resume point (inspection.current_step), so a closed tab, a
 dead phone or a killed server loses nothing already saved. A non-conforming judgement creates its
 findings with the rule cited; a high-severity finding raises an alert.
 
-Photos are accepted by their content (JPEG, PNG or WebP magic bytes), never by their name; the
-stored path derives from the SHA-256 of the bytes only, so no file name can choose where bytes go.
-Everything is checked before the first byte is written: a refused upload writes nothing.
-
-Decision policy (house policy, not in the rule catalogue yet):
-- release is refused while the inspection has a high-severity finding;
-- return and destroy need a second inspector recorded on the inspection;
-- the inspector confirms the decision explicitly.
+The guards every field write passes (the assigned inspector's inspection, locked; its checklist;
+the slot a request names) are here too: photos (portsight.services.evidence) and the decision
+(portsight.services.decisions) build on them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, select
 from sqlalchemy.orm import Session
 
 from portsight.clock import utcnow
-from portsight.db.models import (
-    ConflictOfInterest,
-    Declaration,
-    Evidence,
-    Finding,
-    Inspection,
-    InspectorAssignment,
-    StepResult,
-    User,
-    UserPort,
-)
+from portsight.db.alert_store import raise_alert
+from portsight.db.audit import record_audit
+from portsight.db.checklists import load_checklist, slot_progress
+from portsight.db.locks import lock_inspection
+from portsight.db.models import Finding, Inspection, InspectorAssignment, StepResult
 from portsight.db.session import Database, unit_of_work
 from portsight.domain.access import Actor, Role, require_port, require_role
-from portsight.domain.checklist import ContainerFacts, step_context
-from portsight.domain.conditions import Text
-from portsight.domain.inspection import Decision, InspectionState
+from portsight.domain.checklist import InspectionChecklist, Slot, missing_work
+from portsight.domain.conditions import Text, bilingual
+from portsight.domain.facts import ContainerFacts
+from portsight.domain.inspection import InspectionState
+from portsight.domain.rulebook import SEVERITIES
 from portsight.domain.rules import INVALID, judge
-from portsight.queries.field import (
-    InspectionChecklist,
-    load_checklist,
-    missing_work,
-    slot_progress,
-)
+from portsight.domain.steps import step_context
+from portsight.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from portsight.services import inspections as lifecycle
-from portsight.services.alerts_store import raise_alert
-from portsight.services.audit import record_audit
-from portsight.services.errors import AccessDenied, Conflict, InvalidInput, NotFound
-from portsight.services.media_store import store_media
+from portsight.services.inputs import typed_text
 
-SEVERITIES = ("low", "medium", "high")
-RELEASE_BLOCKING_SEVERITIES = frozenset({"high"})
-SECOND_INSPECTOR_DECISIONS = frozenset({Decision.RETURN.value, Decision.DESTROY.value})
-PHOTO_SOURCES = ("camera", "upload")
 MAX_NOTE = 2000
-MAX_NAME = 200
 
 # --------------------------------------------------------------------------- pure helpers
-
-_IMAGE_TYPES = (("image/jpeg", ".jpg"), ("image/png", ".png"), ("image/webp", ".webp"))
-
-
-def sniff_image(data: bytes) -> tuple[str, str] | None:
-    """(media type, suffix) from the first bytes: JPEG, PNG or WebP; None for anything else."""
-    if data[:3] == b"\xff\xd8\xff":
-        return _IMAGE_TYPES[0]
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return _IMAGE_TYPES[1]
-    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return _IMAGE_TYPES[2]
-    return None
-
-
-def check_upload_name(filename: str | None) -> str | None:
-    """The file name as kept for the record; refuses names that try to reach another folder.
-
-    The name is never used to build a path (the store uses the hash), but a name with a path in
-    it is a sign of a crafted upload and is refused rather than silently cleaned.
-    """
-    if filename is None or not str(filename).strip():
-        return None
-    name = str(filename).strip()
-    if (
-        "/" in name
-        or "\\" in name
-        or "\x00" in name
-        or name in {".", ".."}
-        or name.startswith("~")
-        or (len(name) > 1 and name[1] == ":")
-    ):
-        raise InvalidInput(f"The file name {name[:60]!r} contains a path; upload the photo under a plain name.")
-    if any(ord(ch) < 32 for ch in name):
-        raise InvalidInput("The file name contains control characters; rename the photo and upload it again.")
-    return name[:MAX_NAME]
-
-
-def bilingual(text: Text, detail: Text | None = None) -> str:
-    """Stored text in both languages: Chinese on the first line, English on the second."""
-    zh, en = text.zh, text.en
-    if detail is not None:
-        zh, en = f"{zh}（{detail.zh}）", f"{en} ({detail.en})"
-    return f"{zh}\n{en}"
-
-
-def in_language(stored: str | None, lang: str) -> str:
-    """The line of a bilingual stored text for the language (a one-line text is returned as is)."""
-    if not stored:
-        return ""
-    lines = stored.split("\n", 1)
-    if len(lines) == 1:
-        return stored
-    return lines[0] if lang.lower().startswith("zh") else lines[1]
-
-
-def release_blockers(severities: Iterable[str]) -> list[str]:
-    """Severities among the findings that forbid release."""
-    return [s for s in severities if s in RELEASE_BLOCKING_SEVERITIES]
-
-
-def second_inspector_required(decision: str) -> bool:
-    return decision in SECOND_INSPECTOR_DECISIONS
 
 
 # --------------------------------------------------------------------------- results
@@ -158,11 +72,11 @@ class StepOutcome:
         return self.outcome != INVALID
 
 
-# --------------------------------------------------------------------------- internals
+# --------------------------------------------------------------------------- what every field write passes
 
 
 @contextmanager
-def _one_transaction(db: Database) -> Iterator[Connection]:
+def one_transaction(db: Database) -> Iterator[Connection]:
     """Several services' units of work as one transaction (they join as savepoints)."""
     if isinstance(db, Engine):
         with db.begin() as conn:
@@ -172,18 +86,11 @@ def _one_transaction(db: Database) -> Iterator[Connection]:
             yield db
 
 
-def _lock_inspection(session: Session, inspection_id: int) -> Inspection:
-    inspection = session.execute(
-        select(Inspection).where(Inspection.id == inspection_id).with_for_update(of=Inspection)
-    ).scalar_one_or_none()
-    if inspection is None:
-        raise NotFound(f"Inspection {inspection_id} does not exist.")
-    return inspection
-
-
-def _require_my_inspection(session: Session, actor: Actor, inspection_id: int, *states: str) -> Inspection:
+def require_my_inspection(session: Session, actor: Actor, inspection_id: int, *states: str) -> Inspection:
+    """The inspection, locked, for an inspector assigned to it at a port in their scope; in one of
+    the states when any are given."""
     require_role(actor, Role.INSPECTOR)
-    inspection = _lock_inspection(session, inspection_id)
+    inspection = lock_inspection(session, inspection_id)
     require_port(actor, inspection.port_id)
     assigned = session.scalar(
         select(InspectorAssignment.id).where(
@@ -199,7 +106,8 @@ def _require_my_inspection(session: Session, actor: Actor, inspection_id: int, *
     return inspection
 
 
-def _checklist(session: Session, inspection_id: int) -> InspectionChecklist:
+def inspection_checklist(session: Session, inspection_id: int) -> InspectionChecklist:
+    """The checklist of an inspection the unit of work has already locked."""
     checklist = load_checklist(session.connection(), inspection_id)
     if checklist is None:  # pragma: no cover - the inspection was just locked
         raise NotFound(f"Inspection {inspection_id} does not exist.")
@@ -210,7 +118,8 @@ def _container_number(checklist: InspectionChecklist, container_id: int | None) 
     return next((n for n, c in checklist.containers.items() if c["id"] == container_id), None)
 
 
-def _resolve_slot(checklist: InspectionChecklist, step_key: str, container_id: int | None):
+def resolve_slot(checklist: InspectionChecklist, step_key: str, container_id: int | None) -> Slot:
+    """The slot of the step (for the container); a step on one container only needs no container."""
     slot = checklist.slot_for(step_key, container_id)
     if slot is None and container_id is None:
         candidates = [s for s in checklist.slots if s.step.key == step_key]
@@ -240,7 +149,7 @@ def accept_task(db: Database, actor: Actor, inspection_id: int, *, now: datetime
     """The assigned inspector accepts the task and starts the inspection (a no-op when already started)."""
     require_role(actor, Role.INSPECTOR)
     with unit_of_work(db) as session:
-        inspection = _require_my_inspection(session, actor, inspection_id)
+        inspection = require_my_inspection(session, actor, inspection_id)
         state = inspection.state
     if state == InspectionState.IN_PROGRESS.value:
         return {"id": inspection_id, "state": state}
@@ -264,13 +173,11 @@ def record_step_result(
     saved. Recording a step again replaces its earlier result and the findings the rules made of it.
     """
     now = now or utcnow()
-    note_text = (note or "").strip() or None
-    if note_text and len(note_text) > MAX_NOTE:
-        raise InvalidInput(f"The note is {len(note_text)} characters long; keep it under {MAX_NOTE}.")
+    note_text = typed_text(note, "note", MAX_NOTE)
     with unit_of_work(db) as session:
-        inspection = _require_my_inspection(session, actor, inspection_id, InspectionState.IN_PROGRESS.value)
-        checklist = _checklist(session, inspection_id)
-        slot = _resolve_slot(checklist, step_key, container_id)
+        inspection = require_my_inspection(session, actor, inspection_id, InspectionState.IN_PROGRESS.value)
+        checklist = inspection_checklist(session, inspection_id)
+        slot = resolve_slot(checklist, step_key, container_id)
         box = None
         if slot.container_number:
             declared = checklist.containers[slot.container_number]
@@ -388,8 +295,8 @@ def record_step_result(
 def set_current_step(db: Database, actor: Actor, inspection_id: int, slot_id: str) -> None:
     """Remember which step the inspector has open (moving back and forth resumes there)."""
     with unit_of_work(db) as session:
-        inspection = _require_my_inspection(session, actor, inspection_id, InspectionState.IN_PROGRESS.value)
-        checklist = _checklist(session, inspection_id)
+        inspection = require_my_inspection(session, actor, inspection_id, InspectionState.IN_PROGRESS.value)
+        checklist = inspection_checklist(session, inspection_id)
         if checklist.slot(slot_id) is None:
             raise InvalidInput(f"Step '{slot_id}' is not on this inspection's checklist.")
         inspection.current_step = slot_id[:64]
@@ -407,21 +314,17 @@ def add_finding(
     now: datetime | None = None,
 ) -> int:
     """A finding the inspector writes (the rules did not make it); photos go to its step. Returns its id."""
-    text = (description or "").strip()
-    if not text:
-        raise InvalidInput("Describe the finding in a few words.")
-    if len(text) > MAX_NOTE:
-        raise InvalidInput(f"The finding is {len(text)} characters long; keep it under {MAX_NOTE}.")
+    text = typed_text(description, "finding", MAX_NOTE, required="Describe the finding in a few words.")
     if severity not in SEVERITIES:
         raise InvalidInput(f"Severity must be one of {', '.join(SEVERITIES)}.")
     now = now or utcnow()
     with unit_of_work(db) as session:
-        inspection = _require_my_inspection(
+        inspection = require_my_inspection(
             session, actor, inspection_id, InspectionState.IN_PROGRESS.value, InspectionState.COMPLETED.value
         )
         if step_key is not None:
-            checklist = _checklist(session, inspection_id)
-            _resolve_slot(checklist, step_key, container_id)
+            checklist = inspection_checklist(session, inspection_id)
+            resolve_slot(checklist, step_key, container_id)
         finding = Finding(
             inspection_id=inspection_id,
             step_key=step_key,
@@ -447,92 +350,7 @@ def add_finding(
         return finding.id
 
 
-def attach_photo(
-    db: Database,
-    actor: Actor,
-    inspection_id: int,
-    step_key: str,
-    data: bytes,
-    filename: str | None,
-    media_type: str | None,
-    container_id: int | None = None,
-    lat: float | None = None,
-    lon: float | None = None,
-    source: str = "camera",
-    *,
-    media_dir: Path | str,
-    max_bytes: int,
-    now: datetime | None = None,
-) -> int:
-    """Keep a photo as evidence on a step (and container). Returns the Evidence id.
-
-    Accepted: JPEG, PNG or WebP by content, at most max_bytes, a plain file name. The declared
-    media_type is not trusted (the content decides). Nothing is written when refused.
-    """
-    if source not in PHOTO_SOURCES:
-        raise InvalidInput(f"Photo source must be one of {', '.join(PHOTO_SOURCES)}.")
-    name = check_upload_name(filename)
-    if not data:
-        raise InvalidInput("The file is empty; take or choose the photo again.")
-    if len(data) > max_bytes:
-        raise InvalidInput(
-            f"The photo is {len(data) / 1048576:.1f} MB; the limit is {max_bytes / 1048576:.0f} MB. "
-            "Take it again at a lower resolution."
-        )
-    sniffed = sniff_image(data)
-    if sniffed is None:
-        raise InvalidInput("This file is not a JPEG, PNG or WebP image; only photos are accepted as evidence.")
-    kind, suffix = sniffed
-    for value, what in ((lat, "latitude"), (lon, "longitude")):
-        limit = 90 if what == "latitude" else 180
-        if value is not None and not (-limit <= float(value) <= limit):
-            raise InvalidInput(f"The {what} {value} is out of range.")
-    now = now or utcnow()
-    with unit_of_work(db) as session:
-        inspection = _require_my_inspection(
-            session, actor, inspection_id, InspectionState.IN_PROGRESS.value, InspectionState.COMPLETED.value
-        )
-        checklist = _checklist(session, inspection_id)
-        slot = _resolve_slot(checklist, step_key, container_id)
-        # Last, once everything is checked: the bytes go to the store (named by their hash only).
-        sha, _path = store_media(media_dir, data, suffix)
-        evidence = Evidence(
-            inspection_id=inspection_id,
-            step_key=slot.step.key,
-            container_id=slot.container_id,
-            sha256=sha,
-            media_type=kind,
-            size_bytes=len(data),
-            original_name=name,
-            source=source,
-            taken_at=now,
-            taken_by_id=actor.user_id,
-            lat=lat,
-            lon=lon,
-        )
-        session.add(evidence)
-        session.flush()
-        record_audit(
-            session,
-            actor,
-            "field.photo",
-            "evidence",
-            evidence.id,
-            after={
-                "inspection_id": inspection_id,
-                "step": slot.id,
-                "sha256": sha,
-                "media_type": kind,
-                "declared_media_type": media_type,
-                "size_bytes": len(data),
-                "source": source,
-            },
-            port_id=inspection.port_id,
-        )
-        return evidence.id
-
-
-def _missing_message(checklist: InspectionChecklist, missing: dict[str, list]) -> str | None:
+def _missing_message(missing: dict[str, list]) -> str | None:
     parts = []
     if missing["unrecorded"]:
         parts.append("steps not recorded: " + ", ".join(missing["unrecorded"]))
@@ -547,137 +365,28 @@ def _missing_message(checklist: InspectionChecklist, missing: dict[str, list]) -
 
 def complete_checklist(db: Database, actor: Actor, inspection_id: int, *, now: datetime | None = None) -> dict:
     """Complete the inspection when every step is recorded with its required photos."""
-    with _one_transaction(db) as conn:
+    with one_transaction(db) as conn:
         with unit_of_work(conn) as session:
-            _require_my_inspection(session, actor, inspection_id, InspectionState.IN_PROGRESS.value)
-            checklist = _checklist(session, inspection_id)
+            require_my_inspection(session, actor, inspection_id, InspectionState.IN_PROGRESS.value)
+            checklist = inspection_checklist(session, inspection_id)
             missing = missing_work(checklist, slot_progress(session.connection(), checklist))
-            message = _missing_message(checklist, missing)
+            message = _missing_message(missing)
             if message:
                 raise InvalidInput(message)
         return lifecycle.complete_inspection(conn, actor, inspection_id, now=now)
 
 
-def take_decision(
-    db: Database,
-    actor: Actor,
-    inspection_id: int,
-    decision: str,
-    *,
-    confirmed: bool,
-    second_inspector_id: int | None = None,
-    secret: str | None = None,
-    now: datetime | None = None,
-) -> dict:
-    """Release, hold, return or destroy a completed inspection; a release issues the receipt.
-
-    The inspector confirms (confirmed=True). Release is refused with a high-severity finding.
-    Return and destroy need a second inspector: the one assigned, or one named here (an active
-    inspector at the port, not the decider, without a conflict of interest), who is recorded.
-    One transaction: the second inspector, the decision and the receipt land together or not at all.
-    """
-    require_role(actor, Role.INSPECTOR)
-    try:
-        decision = Decision(decision).value
-    except ValueError as exc:
-        raise InvalidInput(f"'{decision}' is not a decision (release, hold, return, destroy).") from exc
-    if not confirmed:
-        raise InvalidInput("Confirm the decision first: tick the confirmation and submit again.")
-    if decision == Decision.RELEASE.value and not secret:
-        raise InvalidInput("Release needs the server secret to sign the receipt.")
-    now = now or utcnow()
-    with _one_transaction(db) as conn:
-        second_id = None
-        with unit_of_work(conn) as session:
-            inspection = _require_my_inspection(session, actor, inspection_id, InspectionState.COMPLETED.value)
-            severities = list(session.scalars(select(Finding.severity).where(Finding.inspection_id == inspection_id)))
-            blockers = release_blockers(severities)
-            if decision == Decision.RELEASE.value and blockers:
-                raise Conflict(
-                    f"Release is not allowed: the inspection has {len(blockers)} high-severity finding(s). "
-                    "Hold, return or destroy instead, or ask a supervisor."
-                )
-            if second_inspector_required(decision):
-                second_id = _second_inspector(session, actor, inspection, second_inspector_id, now)
-            record_audit(
-                session,
-                actor,
-                "field.decide",
-                "inspection",
-                inspection_id,
-                after={
-                    "decision": decision,
-                    "confirmed": True,
-                    "second_inspector_id": second_id,
-                    "finding_severities": severities,
-                },
-                port_id=inspection.port_id,
-            )
-        result = lifecycle.decide_inspection(conn, actor, inspection_id, decision, now=now)
-        result["second_inspector_id"] = second_id
-        if decision == Decision.RELEASE.value:
-            from portsight.services.receipts import issue_receipt
-
-            receipt = issue_receipt(conn, actor, inspection_id, secret=secret, now=now)
-            result["receipt_no"] = receipt["receipt_no"]
-            result["token"] = receipt["token"]
-        return result
-
-
-def _second_inspector(session: Session, actor: Actor, inspection: Inspection, wanted: int | None, now: datetime) -> int:
-    assigned = dict(
-        session.execute(
-            select(InspectorAssignment.user_id, InspectorAssignment.position).where(
-                InspectorAssignment.inspection_id == inspection.id
-            )
-        ).all()
-    )
-    if wanted is None:
-        others = [uid for uid, pos in assigned.items() if uid != actor.user_id]
-        if not others:
-            raise InvalidInput("This decision needs a second inspector; choose the colleague who checked it with you.")
-        return others[0]
-    wanted = int(wanted)
-    if wanted == actor.user_id:
-        raise InvalidInput("The second inspector must be someone other than you.")
-    if wanted in assigned:
-        return wanted
-    user = session.get(User, wanted)
-    if user is None or user.role != Role.INSPECTOR.value or not user.active:
-        raise InvalidInput("The second inspector must be an active inspector.")
-    if (
-        not user.all_ports
-        and session.scalar(
-            select(UserPort.user_id).where(UserPort.user_id == wanted, UserPort.port_id == inspection.port_id)
-        )
-        is None
-    ):
-        raise InvalidInput(f"{user.display_name} does not work at this port.")
-    enterprise_id = session.scalar(select(Declaration.enterprise_id).where(Declaration.id == inspection.declaration_id))
-    if session.scalar(
-        select(ConflictOfInterest.id).where(
-            ConflictOfInterest.user_id == wanted, ConflictOfInterest.enterprise_id == enterprise_id
-        )
-    ):
-        raise Conflict(f"{user.display_name} has a declared conflict of interest with this enterprise.")
-    session.add(InspectorAssignment(inspection_id=inspection.id, user_id=wanted, position="second", assigned_at=now))
-    return wanted
-
-
 __all__ = [
+    "MAX_NOTE",
     "FindingResult",
     "StepOutcome",
     "accept_task",
     "add_finding",
-    "attach_photo",
-    "bilingual",
-    "check_upload_name",
     "complete_checklist",
-    "in_language",
+    "inspection_checklist",
+    "one_transaction",
     "record_step_result",
-    "release_blockers",
-    "second_inspector_required",
+    "require_my_inspection",
+    "resolve_slot",
     "set_current_step",
-    "sniff_image",
-    "take_decision",
 ]

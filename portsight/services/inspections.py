@@ -15,6 +15,8 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from portsight.clock import utcnow
+from portsight.db.audit import record_audit
+from portsight.db.locks import lock_inspection
 from portsight.db.models import (
     ConflictOfInterest,
     Declaration,
@@ -22,9 +24,11 @@ from portsight.db.models import (
     InspectionTransition,
     InspectorAssignment,
     User,
-    UserPort,
 )
+from portsight.db.outbox import add_decision_to_outbox
+from portsight.db.rollups import refresh_rollups_for_inspection
 from portsight.db.session import Database, unit_of_work
+from portsight.db.staff import covers_port, is_active_inspector
 from portsight.domain.access import Actor, Role, require_port, require_role
 from portsight.domain.inspection import (
     DECISION_STATE,
@@ -35,19 +39,7 @@ from portsight.domain.inspection import (
     check_transition,
 )
 from portsight.domain.selection import may_decide
-from portsight.exchange.outbox import add_decision_to_outbox
-from portsight.services.audit import record_audit
-from portsight.services.errors import AccessDenied, Conflict, InvalidInput, NotFound
-from portsight.services.rollups import refresh_rollups_for_inspection
-
-
-def _load(session: Session, inspection_id: int) -> Inspection:
-    inspection = session.execute(
-        select(Inspection).where(Inspection.id == inspection_id).with_for_update(of=Inspection)
-    ).scalar_one_or_none()
-    if inspection is None:
-        raise NotFound(f"Inspection {inspection_id} does not exist.")
-    return inspection
+from portsight.errors import AccessDenied, Conflict, InvalidInput, NotFound
 
 
 def _assigned_user_ids(session: Session, inspection_id: int) -> list[int]:
@@ -63,6 +55,15 @@ def _assigned_user_ids(session: Session, inspection_id: int) -> list[int]:
 def _require_assigned(session: Session, actor: Actor, inspection: Inspection) -> None:
     if actor.user_id not in _assigned_user_ids(session, inspection.id):
         raise AccessDenied(f"Inspection {inspection.id} is assigned to other inspectors.")
+
+
+def _my_inspection(session: Session, actor: Actor, inspection_id: int) -> Inspection:
+    """The inspection locked for the inspector assigned to it, at a port in their scope."""
+    require_role(actor, Role.INSPECTOR)
+    inspection = lock_inspection(session, inspection_id)
+    require_port(actor, inspection.port_id)
+    _require_assigned(session, actor, inspection)
+    return inspection
 
 
 def _move(
@@ -188,21 +189,16 @@ def assign_inspectors(
     if len(set(user_ids)) != len(user_ids):
         raise InvalidInput("The same inspector cannot be assigned twice.")
     with unit_of_work(db) as session:
-        inspection = _load(session, inspection_id)
+        inspection = lock_inspection(session, inspection_id)
         require_port(actor, inspection.port_id)
         users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(user_ids)))}
-        scoped = set(
-            session.scalars(
-                select(UserPort.user_id).where(UserPort.user_id.in_(user_ids), UserPort.port_id == inspection.port_id)
-            )
-        )
         for uid in user_ids:
             user = users.get(uid)
             if user is None:
                 raise NotFound(f"User {uid} does not exist.")
-            if user.role != Role.INSPECTOR.value or not user.active:
+            if not is_active_inspector(user):
                 raise InvalidInput(f"{user.username} is not an active inspector.")
-            if not user.all_ports and uid not in scoped:
+            if not covers_port(session, user, inspection.port_id):
                 raise InvalidInput(f"{user.username} does not work at this port.")
         enterprise_id = session.scalar(
             select(Declaration.enterprise_id).where(Declaration.id == inspection.declaration_id)
@@ -244,21 +240,15 @@ def assign_inspectors(
 
 def start_inspection(db: Database, actor: Actor, inspection_id: int, *, now: datetime | None = None) -> dict:
     """The assigned inspector starts work at the container."""
-    require_role(actor, Role.INSPECTOR)
     with unit_of_work(db) as session:
-        inspection = _load(session, inspection_id)
-        require_port(actor, inspection.port_id)
-        _require_assigned(session, actor, inspection)
+        inspection = _my_inspection(session, actor, inspection_id)
         return _move(session, actor, inspection, InspectionState.IN_PROGRESS, now or utcnow(), "start")
 
 
 def complete_inspection(db: Database, actor: Actor, inspection_id: int, *, now: datetime | None = None) -> dict:
     """The assigned inspector has finished the checklist; the decision comes next."""
-    require_role(actor, Role.INSPECTOR)
     with unit_of_work(db) as session:
-        inspection = _load(session, inspection_id)
-        require_port(actor, inspection.port_id)
-        _require_assigned(session, actor, inspection)
+        inspection = _my_inspection(session, actor, inspection_id)
         result = _move(session, actor, inspection, InspectionState.COMPLETED, now or utcnow(), "complete")
         session.flush()
         refresh_rollups_for_inspection(session, inspection.id)
@@ -277,7 +267,7 @@ def decide_inspection(
     now = now or utcnow()
     require_role(actor, Role.INSPECTOR, Role.SUPERVISOR)
     with unit_of_work(db) as session:
-        inspection = _load(session, inspection_id)
+        inspection = lock_inspection(session, inspection_id)
         require_port(actor, inspection.port_id)
         if actor.role == Role.INSPECTOR:
             if inspection.state == InspectionState.HELD.value:

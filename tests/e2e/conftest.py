@@ -1,6 +1,7 @@
 """Browser tests: `streamlit run app.py` on a free loopback port against a prepared database, and Chromium.
 
-Fixtures: app_server (base URL), browser (Debian Chromium), page (a fresh context per test).
+Fixtures: app_server (base URL, warmed up as deploy/ does), fresh_app_server (starts a process of
+the test's own, cold or warm), browser (Debian Chromium), page (a fresh context per test).
 Helpers for tests: tests/e2e/helpers.py (login, expect_signed_in, by_key, nav_links).
 """
 
@@ -12,7 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -45,7 +46,26 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
     raise TimeoutError(f"{url} not healthy after {timeout}s")
 
 
-def start_streamlit(data_dir: Path, url: str, extra_env: dict[str, str] | None = None) -> tuple[str, subprocess.Popen]:
+def warm_up(base: str, timeout: float = 60) -> None:
+    """Run app.py once (the script health check), as deploy/ does after a start.
+
+    Until app.py's st.navigation has run once, Streamlit runs pages/ in its legacy multipage mode
+    (components/shell/state.py, reached_without_app); this run ends that mode before any browser comes.
+    """
+    with urllib.request.urlopen(f"{base}/_stcore/script-health-check", timeout=timeout) as resp:
+        body = resp.read().decode()
+        if resp.status != 200 or body != "ok":
+            raise RuntimeError(f"script health check: HTTP {resp.status} {body}")
+
+
+def start_streamlit(
+    data_dir: Path, url: str, extra_env: dict[str, str] | None = None, *, warm: bool = True
+) -> tuple[str, subprocess.Popen]:
+    """Start the app on a free port; with warm, run app.py once before returning (see warm_up).
+
+    Without warm the only request made is /_stcore/health, which runs no script: the first
+    browser request is the process's first run.
+    """
     port = free_port()
     env = {**os.environ, **app_env(data_dir, url), "PYTHONPATH": str(ROOT), **(extra_env or {})}
     log = open(data_dir / "streamlit.log", "w")  # noqa: SIM115 - closed with the process
@@ -64,6 +84,8 @@ def start_streamlit(data_dir: Path, url: str, extra_env: dict[str, str] | None =
             "127.0.0.1",
             "--browser.gatherUsageStats",
             "false",
+            "--server.scriptHealthCheckEnabled",
+            "true",
         ],
         cwd=ROOT,
         env=env,
@@ -73,6 +95,8 @@ def start_streamlit(data_dir: Path, url: str, extra_env: dict[str, str] | None =
     base = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(base, proc)
+        if warm:
+            warm_up(base)
     except Exception:
         proc.terminate()
         raise
@@ -95,6 +119,26 @@ def app_server(tmp_path_factory) -> Iterator[str]:
     base, proc = start_streamlit(data_dir, url)
     yield base
     stop(proc)
+
+
+@pytest.fixture
+def fresh_app_server(tmp_path) -> Iterator[Callable[..., tuple[str, Path]]]:
+    """Start an app process of this test's own: start(warm=False) -> (base URL, its log file).
+
+    Cold (warm=False), no script has run in it when the test's browser makes its first request.
+    """
+    procs: list[subprocess.Popen] = []
+
+    def start(*, warm: bool) -> tuple[str, Path]:
+        data_dir = tmp_path / f"server{len(procs)}"
+        url = prepare_app_database(data_dir)
+        base, proc = start_streamlit(data_dir, url, warm=warm)
+        procs.append(proc)
+        return base, data_dir / "streamlit.log"
+
+    yield start
+    for proc in procs:
+        stop(proc)
 
 
 @pytest.fixture(scope="module")  # a live sync Playwright holds an asyncio loop: never across modules

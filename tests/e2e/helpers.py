@@ -25,6 +25,11 @@ def by_key(page: Page, key: str) -> Locator:
 def login(page: Page, base_url: str, username: str, password: str, *, path: str = "") -> None:
     """Open base_url(/path), fill the sign-in form by widget key and submit (does not wait for success)."""
     page.goto(f"{base_url}/{path}")
+    fill_login(page, username, password)
+
+
+def fill_login(page: Page, username: str, password: str) -> None:
+    """Fill the sign-in form already on the page by widget key and submit (does not wait for success)."""
     by_key(page, "login.username").locator("input").fill(username)
     by_key(page, "login.password").locator("input").fill(password)
     by_key(page, "login.submit").locator("button").click()

@@ -9,10 +9,10 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
+from portsight.db.alert_store import raise_alert
 from portsight.db.models import Alert, AuditEntry, Port
 from portsight.db.session import make_engine, unit_of_work
 from portsight.i18n import t
-from portsight.services.alerts_store import raise_alert
 from tests.e2e.conftest import start_streamlit, stop
 from tests.e2e.helpers import by_key, expect_signed_in, login, settled
 from tests.pages.appdb import PASSWORD, prepare_app_database

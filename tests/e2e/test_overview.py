@@ -15,11 +15,11 @@ from portsight.clock import utcnow
 from portsight.db.migrate import upgrade
 from portsight.db.models import AuditEntry, Enterprise
 from portsight.db.session import make_engine
+from portsight.demo.seed import seed_demo
 from portsight.domain.access import SYSTEM
 from portsight.i18n import t
 from portsight.security import hash_password
 from portsight.services.declarations import register_declaration
-from portsight.services.seeding import seed_demo
 from tests.e2e.conftest import start_streamlit, stop
 from tests.e2e.helpers import by_key, expect_signed_in, login
 from tests.pages.appdb import PASSWORD

@@ -11,10 +11,10 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from portsight.catalogue import default_catalogue
 from portsight.clock import utcnow
 from portsight.db.models import AuditEntry, Declaration, Enterprise, GoodsLine, Port, RuleSetting
 from portsight.db.session import make_engine, unit_of_work
-from portsight.domain.rules import default_catalogue
 from portsight.i18n import t
 from tests.e2e.conftest import start_streamlit, stop
 from tests.e2e.helpers import by_key, expect_signed_in, login

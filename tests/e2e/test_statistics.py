@@ -11,9 +11,9 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
+from portsight.db.rollups import rebuild_rollups
 from portsight.db.session import make_engine
 from portsight.domain.stats import IsoWeek
-from portsight.services.rollups import rebuild_rollups
 from tests.e2e.conftest import start_streamlit, stop
 from tests.e2e.helpers import by_key, expect_signed_in, login, nav_links
 from tests.pages.appdb import PASSWORD, prepare_app_database

@@ -9,9 +9,11 @@ import pandas as pd
 import pytest
 from sqlalchemy import select, update
 
+from portsight.db.alert_store import raise_alert
 from portsight.db.models import Alert, AuditEntry
 from portsight.db.session import unit_of_work
 from portsight.domain.access import AccessDenied
+from portsight.errors import Conflict, InvalidInput, NotFound
 from portsight.queries.alerts import (
     alert_assignees,
     alert_detail,
@@ -20,8 +22,6 @@ from portsight.queries.alerts import (
     open_alert_counts,
 )
 from portsight.services.alerts import acknowledge_alert, assign_alert, reopen_alert, resolve_alert
-from portsight.services.alerts_store import raise_alert
-from portsight.services.errors import Conflict, InvalidInput, NotFound
 from tests.integration.supervision_world import NBO, SGH, make_world
 
 

@@ -13,9 +13,9 @@ from portsight.clock import utcnow
 from portsight.db.models import AssistSession, AuditEntry, Declaration, Enterprise, Evidence, Inspection, Port, User
 from portsight.db.session import unit_of_work
 from portsight.domain.access import AccessDenied, Actor, Role
+from portsight.errors import Conflict, InvalidInput, NotFound
 from portsight.queries import assist as q
 from portsight.services import assist
-from portsight.services.errors import Conflict, InvalidInput, NotFound
 
 _ids = count(1)
 JPEG = b"\xff\xd8\xff\xe0" + b"snapshot" * 10 + b"\xff\xd9"

@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, insert, select
 
+from portsight.db.checklists import load_checklist
 from portsight.db.models import (
     Alert,
     AuditEntry,
@@ -26,10 +27,11 @@ from portsight.db.models import (
     UserPort,
 )
 from portsight.domain.access import Actor, Role
+from portsight.errors import AccessDenied, Conflict, InvalidInput
 from portsight.queries import field as q
+from portsight.services import decisions, evidence
 from portsight.services import field as svc
 from portsight.services.declarations import register_declaration
-from portsight.services.errors import AccessDenied, Conflict, InvalidInput
 from portsight.services.inspections import assign_inspectors, open_inspection
 
 T0 = datetime(2020, 6, 1, 2, 0, tzinfo=UTC)  # recovered paper could still be imported (under licence)
@@ -144,13 +146,13 @@ def container_id(db) -> int:
 
 
 def record_all(db, insp: int, tmp_path: Path | None = None, *, photos: bool = True) -> None:
-    checklist = q.load_checklist(db, insp)
+    checklist = load_checklist(db, insp)
     for slot in checklist.slots:
         outcome = svc.record_step_result(db, LEAD, insp, slot.step.key, GOOD_VALUES[slot.step.key], slot.container_id)
         assert outcome.outcome == "conforming", (slot.id, outcome)
         if photos:
             for n in range(slot.photos_required):
-                svc.attach_photo(
+                evidence.attach_photo(
                     db, LEAD, insp, slot.step.key, png_bytes((n * 30 % 255, 10, 10)), f"{slot.id}-{n}.png",
                     "image/png", slot.container_id, media_dir=tmp_path, max_bytes=MAX_BYTES,
                 )  # fmt: skip
@@ -167,7 +169,7 @@ def world(db):
 
 def test_the_checklist_follows_the_rules_for_recovered_paper(world):
     insp = started_inspection(world)
-    checklist = q.load_checklist(world, insp)
+    checklist = load_checklist(world, insp)
     assert [s.id for s in checklist.slots] == [
         f"container_number@{BOX}", f"seal@{BOX}", "radiation", "goods", "impurity", "packaging",
         f"container_body@{BOX}",
@@ -229,7 +231,7 @@ def test_only_the_assigned_inspector_of_a_started_inspection_records(world):
 def test_an_image_is_stored_by_its_hash_with_step_container_and_inspector(world, tmp_path):
     insp = started_inspection(world)
     data = jpeg_bytes()
-    evidence_id = svc.attach_photo(
+    evidence_id = evidence.attach_photo(
         world, LEAD, insp, "seal", data, "IMG_0001.jpg", "application/octet-stream", container_id(world),
         lat=31.2, lon=121.5, source="camera", media_dir=tmp_path, max_bytes=MAX_BYTES,
     )  # fmt: skip
@@ -260,7 +262,7 @@ def test_a_refused_upload_says_why_and_writes_nothing(world, tmp_path, data, nam
     insp = started_inspection(world)
     media = tmp_path / "media"
     with pytest.raises(InvalidInput, match=message):
-        svc.attach_photo(
+        evidence.attach_photo(
             world, LEAD, insp, "goods", png_bytes() if data is None else data, name, "image/png",
             media_dir=media, max_bytes=MAX_BYTES, source="upload",
         )  # fmt: skip
@@ -272,8 +274,8 @@ def test_a_refused_upload_says_why_and_writes_nothing(world, tmp_path, data, nam
 def test_a_photo_for_another_port_is_refused_before_anything_is_written(world, tmp_path):
     insp = started_inspection(world)
     with pytest.raises(AccessDenied):
-        svc.attach_photo(world, OTHER, insp, "goods", png_bytes(), "a.png", "image/png", media_dir=tmp_path,
-                         max_bytes=MAX_BYTES)  # fmt: skip
+        evidence.attach_photo(world, OTHER, insp, "goods", png_bytes(), "a.png", "image/png", media_dir=tmp_path,
+                              max_bytes=MAX_BYTES)  # fmt: skip
     assert not any(tmp_path.rglob("*.png"))
 
 
@@ -298,10 +300,10 @@ def test_release_is_refused_with_a_high_finding_and_hold_is_recorded(world, tmp_
     svc.record_step_result(world, LEAD, insp, "impurity", {"impurity_pct": 2.0})
     svc.complete_checklist(world, LEAD, insp)
     with pytest.raises(InvalidInput, match="Confirm"):
-        svc.take_decision(world, LEAD, insp, "hold", confirmed=False)
+        decisions.take_decision(world, LEAD, insp, "hold", confirmed=False)
     with pytest.raises(Conflict, match="Release is not allowed"):
-        svc.take_decision(world, LEAD, insp, "release", confirmed=True, secret=SECRET)
-    result = svc.take_decision(world, LEAD, insp, "hold", confirmed=True)
+        decisions.take_decision(world, LEAD, insp, "release", confirmed=True, secret=SECRET)
+    result = decisions.take_decision(world, LEAD, insp, "hold", confirmed=True)
     assert result["state"] == "held" and "receipt_no" not in result
     actions = list(world.scalars(select(AuditEntry.action).where(AuditEntry.entity_id == str(insp))))
     assert actions.count("field.decide") == 1 and "decide" in actions
@@ -312,12 +314,12 @@ def test_destroy_needs_a_second_inspector_who_is_then_recorded(world, tmp_path):
     record_all(world, insp, tmp_path)
     svc.complete_checklist(world, LEAD, insp)
     with pytest.raises(InvalidInput, match="second inspector"):
-        svc.take_decision(world, LEAD, insp, "destroy", confirmed=True)
+        decisions.take_decision(world, LEAD, insp, "destroy", confirmed=True)
     with pytest.raises(InvalidInput, match="does not work at this port"):
-        svc.take_decision(world, LEAD, insp, "destroy", confirmed=True, second_inspector_id=4)
+        decisions.take_decision(world, LEAD, insp, "destroy", confirmed=True, second_inspector_id=4)
     options = q.second_inspector_options(world, insp, me=2)
     assert [o["id"] for o in options] == [6, 3] or {o["id"] for o in options} == {3, 6}
-    result = svc.take_decision(world, LEAD, insp, "destroy", confirmed=True, second_inspector_id=6)
+    result = decisions.take_decision(world, LEAD, insp, "destroy", confirmed=True, second_inspector_id=6)
     assert result["state"] == "destroyed" and result["second_inspector_id"] == 6
     positions = dict(
         world.execute(
@@ -333,7 +335,7 @@ def test_release_issues_a_receipt_in_the_same_transaction(world, tmp_path):
     insp = started_inspection(world)
     record_all(world, insp, tmp_path)
     svc.complete_checklist(world, LEAD, insp)
-    result = svc.take_decision(world, LEAD, insp, "release", confirmed=True, secret=SECRET)
+    result = decisions.take_decision(world, LEAD, insp, "release", confirmed=True, secret=SECRET)
     assert result["state"] == "released" and result["receipt_no"].startswith("RR-CNSGH-")
     assert q.receipt_of(world, insp)["receipt_no"] == result["receipt_no"]
 
@@ -354,7 +356,7 @@ def test_my_tasks_are_mine_at_my_port_most_urgent_first(world):
 
 def test_hints_for_a_seeded_enterprise_list_its_findings_and_the_rate_equals_a_fresh_count(db):
     from portsight.db import models as m
-    from portsight.services.seeding import seed_demo
+    from portsight.demo.seed import seed_demo
 
     seed_demo(db, weeks=3, seed=11, now=NOW, password_hash="x")
     # An enterprise with findings in the window, and one of its inspections.

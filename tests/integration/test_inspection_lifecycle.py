@@ -20,8 +20,8 @@ from portsight.db.models import (
     UserPort,
 )
 from portsight.domain.access import Actor, Role
+from portsight.errors import AccessDenied, Conflict, InvalidInput, TransitionNotAllowed
 from portsight.services.declarations import register_declaration
-from portsight.services.errors import AccessDenied, Conflict, InvalidInput, TransitionNotAllowed
 from portsight.services.inspections import (
     assign_inspectors,
     complete_inspection,

@@ -11,19 +11,20 @@ import pytest
 from sqlalchemy import insert
 
 from portsight.db.models import InspectorAssignment
+from portsight.db.sql import day_bounds
 from portsight.domain.access import AccessDenied
-from portsight.queries import day_bounds
+from portsight.domain.stats import percentile
+from portsight.errors import NotFound
+from portsight.queries.inspection_record import inspection_record
 from portsight.queries.inspections import (
     InspectionFilter,
     count_inspections,
     export_inspections,
-    inspection_record,
     search_inspections,
     to_csv_bytes,
     to_excel_bytes,
 )
-from portsight.queries.overview import latest_event_id, latest_events, overview, percentile
-from portsight.services.errors import NotFound
+from portsight.queries.overview import latest_event_id, latest_events, overview
 from tests.integration.supervision_world import NBO, SGH, make_world
 
 

@@ -10,9 +10,10 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from portsight.db.models import AuditEntry, OutboxEntry, ReleaseReceipt
+from portsight.documents import receipt as document
+from portsight.errors import AccessDenied, Conflict
+from portsight.services import decisions, receipts
 from portsight.services import field as svc
-from portsight.services import receipts
-from portsight.services.errors import AccessDenied, Conflict
 from tests.integration.test_field import (
     BOX,
     GATE,
@@ -33,7 +34,9 @@ def released(db, tmp_path):
     insp = started_inspection(db)
     record_all(db, insp, tmp_path)
     svc.complete_checklist(db, LEAD, insp, now=NOW + timedelta(hours=1))
-    result = svc.take_decision(db, LEAD, insp, "release", confirmed=True, secret=SECRET, now=NOW + timedelta(hours=2))
+    result = decisions.take_decision(
+        db, LEAD, insp, "release", confirmed=True, secret=SECRET, now=NOW + timedelta(hours=2)
+    )
     return db, insp, result
 
 
@@ -103,7 +106,7 @@ def test_no_receipt_without_a_release(db, tmp_path):
 
 def test_the_pdf_holds_chinese_and_english_labels_the_containers_seals_and_the_code(released):
     db, insp, result = released
-    name, pdf = receipts.receipt_pdf(db, LEAD, insp)
+    name, pdf = document.receipt_pdf(db, LEAD, insp)
     assert name == f"{result['receipt_no']}.pdf" and pdf.startswith(b"%PDF")
     text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     for label in ("放行回执", "Release receipt", "集装箱号", "Container", "封识号", "Seal", "放行时间", "Released at",
@@ -115,6 +118,6 @@ def test_the_pdf_holds_chinese_and_english_labels_the_containers_seals_and_the_c
 
 def test_the_qr_code_carries_the_token_and_the_gate_camera_reads_it(released):
     db, _insp, result = released
-    png = receipts.qr_png(result["token"])
-    assert receipts.decode_qr_image(png) == result["token"]
-    assert receipts.decode_qr_image(b"not an image") is None
+    png = document.qr_png(result["token"])
+    assert document.decode_qr_image(png) == result["token"]
+    assert document.decode_qr_image(b"not an image") is None

@@ -29,6 +29,13 @@ from portsight.db.models import (
     User,
     UserPort,
 )
+from portsight.db.rollups import (
+    COUNTS,
+    ORIGIN_COUNTS,
+    rebuild_rollups,
+    refresh_rollups,
+    refresh_rollups_at,
+)
 from portsight.domain import stats
 from portsight.domain.access import Actor, Role
 from portsight.services.declarations import register_declaration
@@ -38,13 +45,6 @@ from portsight.services.inspections import (
     decide_inspection,
     open_inspection,
     start_inspection,
-)
-from portsight.services.rollups import (
-    COUNTS,
-    ORIGIN_COUNTS,
-    rebuild_rollups,
-    refresh_rollups,
-    refresh_rollups_at,
 )
 
 ENTERPRISES = [

@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from portsight.catalogue import default_catalogue
+from portsight.db.alert_store import raise_alert
 from portsight.db.models import (
     Alert,
     AuditEntry,
@@ -20,13 +22,13 @@ from portsight.db.models import (
     RuleSetting,
     StepResult,
 )
+from portsight.db.rule_switches import rule_switches, rules_in_force
 from portsight.db.session import unit_of_work
 from portsight.domain import iso6346
 from portsight.domain.access import AccessDenied, Actor, Role
-from portsight.domain.rules import default_catalogue
-from portsight.services.alerts_store import raise_alert
-from portsight.services.errors import InvalidInput, NotFound
-from portsight.services.rules import backtest_rule, rule_switches, rules_in_force, set_rule_enabled
+from portsight.errors import InvalidInput, NotFound
+from portsight.queries.backtest import backtest_rule
+from portsight.services.rules import set_rule_enabled
 
 ADMIN = Actor(user_id=None, username="admin", role=Role.ADMIN, port_ids=None)
 SUPERVISOR = Actor(user_id=None, username="sup", role=Role.SUPERVISOR, port_ids=None)

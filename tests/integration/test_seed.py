@@ -10,11 +10,15 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from portsight.catalogue import default_catalogue
 from portsight.clock import as_utc
 from portsight.db import models as m
+from portsight.demo.seed import seed_demo
 from portsight.domain.enterprise import is_valid_uscc
-from portsight.services.errors import Conflict
-from portsight.services.seeding import container_check_digit, seed_demo
+from portsight.domain.iso6346 import check_digit
+from portsight.errors import Conflict
+
+CATALOGUE = default_catalogue()
 
 NOW = datetime(2025, 6, 4, 10, 0, tzinfo=UTC)
 KEY_TABLES = (m.Port, m.Enterprise, m.User, m.DutyShift, m.Declaration, m.GoodsLine, m.Container, m.Selection,
@@ -117,7 +121,7 @@ def test_the_seed_is_shaped_like_port_work(seeded):
     assert states["released"] > states["held"] > 0
     assert {"pending", "assigned"} & set(states)  # open work at the end
     assert air_boxes == 0
-    assert all(container_check_digit(b[:10]) == int(b[10]) for b in boxes)
+    assert all(check_digit(b[:10]) == int(b[10]) for b in boxes)
     assert all(is_valid_uscc(u) for u in ussc)
     assert sizes["CNSGH"] > 5 * sizes["CNWXS"]
     assert users["supervisor.sgh"] == ("supervisor", False) and users["admin"] == ("admin", True)
@@ -155,7 +159,7 @@ def seeded_db(db):
 
 
 def _facts(conn, declaration_id: int):
-    from portsight.domain.checklist import ContainerFacts, DeclarationFacts, GoodsLineFacts
+    from portsight.domain.facts import ContainerFacts, DeclarationFacts, GoodsLineFacts
 
     head = conn.execute(
         select(m.Declaration.transport_mode, m.Declaration.origin_country, m.Declaration.declared_at,
@@ -189,8 +193,9 @@ def _facts(conn, declaration_id: int):
 
 def test_seeded_step_results_are_what_the_rules_make_of_their_values(seeded_db):
     """Re-judge a sample from scratch: checklist from the declaration, values through judge()."""
-    from portsight.domain.checklist import generate_checklist, step_context
+    from portsight.domain.checklist import generate_checklist
     from portsight.domain.rules import judge
+    from portsight.domain.steps import step_context
 
     db = seeded_db
     with_findings = select(m.Finding.inspection_id).distinct().order_by(m.Finding.inspection_id).limit(25)
@@ -201,7 +206,7 @@ def test_seeded_step_results_are_what_the_rules_make_of_their_values(seeded_db):
     for inspection_id in sample:
         declaration_id = db.scalar(select(m.Inspection.declaration_id).where(m.Inspection.id == inspection_id))
         facts, boxes = _facts(db, declaration_id)
-        steps = {s.key: s for s in generate_checklist(facts, facts.declared_on)}
+        steps = {s.key: s for s in generate_checklist(facts, facts.declared_on, CATALOGUE)}
         stored_findings = Counter(
             db.execute(
                 select(m.Finding.step_key, m.Finding.container_id, m.Finding.rule_id).where(
@@ -218,7 +223,7 @@ def test_seeded_step_results_are_what_the_rules_make_of_their_values(seeded_db):
             box = boxes.get(row.container_id)
             container = next((c for c in facts.containers if box and c.number == box.number), None)
             assert (container is not None) == step.per_container
-            judgement = judge(step, row.values, step_context(facts, container), facts.declared_on)
+            judgement = judge(step, row.values, step_context(facts, container), facts.declared_on, CATALOGUE)
             assert judgement.outcome == row.outcome, (row.step_key, row.values, judgement)
             judged_findings.update((row.step_key, row.container_id, f.rule_id) for f in judgement.findings)
             checked += 1
@@ -228,7 +233,7 @@ def test_seeded_step_results_are_what_the_rules_make_of_their_values(seeded_db):
 
 
 def test_every_seeded_finding_cites_its_rule(seeded_db):
-    from portsight.domain.rules import default_catalogue
+    from portsight.catalogue import default_catalogue
 
     catalogue = default_catalogue()
     rows = seeded_db.execute(select(m.Finding.rule_id, m.Finding.severity, m.Finding.citation)).all()
@@ -240,7 +245,8 @@ def test_every_seeded_finding_cites_its_rule(seeded_db):
 
 
 def test_seeded_draws_replay_exactly(seeded_db):
-    from portsight.services.selection import replay_dispatch, replay_selection
+    from portsight.services.dispatch import replay_dispatch
+    from portsight.services.selection import replay_selection
 
     db = seeded_db
     ids = list(db.scalars(select(m.Selection.id).order_by(m.Selection.id).limit(400)))
@@ -301,7 +307,7 @@ def test_non_conformity_varies_by_goods(seeded_db):
 
 
 def test_the_seed_ends_with_rollups_equal_to_a_rebuild(seeded_db):
-    from portsight.services.rollups import rebuild_rollups
+    from portsight.db.rollups import rebuild_rollups
 
     cols = [c for c in m.DailyRollup.__table__.c]
     before = seeded_db.execute(select(*cols).order_by(*cols[:4])).all()

@@ -22,19 +22,11 @@ from portsight.db.models import (
 from portsight.db.session import unit_of_work
 from portsight.domain.access import Actor, Role
 from portsight.domain.selection import derive_seed, uniform
+from portsight.errors import AccessDenied, Conflict, InvalidInput
 from portsight.services.declarations import register_declaration
-from portsight.services.errors import AccessDenied, Conflict, InvalidInput
-from portsight.services.selection import (
-    CODE_VERSION,
-    UNDER_INVESTIGATION,
-    declare_conflict,
-    dispatch_inspectors,
-    remove_duty_shift,
-    replay_dispatch,
-    replay_selection,
-    select_declaration,
-    set_duty_shift,
-)
+from portsight.services.dispatch import dispatch_inspectors, replay_dispatch
+from portsight.services.roster import declare_conflict, remove_duty_shift, set_duty_shift
+from portsight.services.selection import CODE_VERSION, UNDER_INVESTIGATION, replay_selection, select_declaration
 
 T0 = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)
 ENTERPRISES = {

@@ -12,11 +12,14 @@ from pypdf import PdfReader
 from sqlalchemy import insert, select
 
 from portsight.db.models import Finding, InspectorAssignment
+from portsight.documents import published_list as published_document
 from portsight.domain.access import Actor, Role
 from portsight.domain.selection import DEFAULT_POLICY, derive_seed, uniform
 from portsight.queries import selection as q
+from portsight.services.dispatch import dispatch_inspectors
 from portsight.services.inspections import complete_inspection, decide_inspection, start_inspection
-from portsight.services.selection import declare_conflict, dispatch_inspectors, select_declaration, set_duty_shift
+from portsight.services.roster import declare_conflict, set_duty_shift
+from portsight.services.selection import select_declaration
 from tests.integration.test_selection import SUP, T0, declare, world  # noqa: F401 - the fixture is reused
 
 DAY = (T0 - timedelta(hours=8), T0 + timedelta(hours=16))
@@ -99,12 +102,12 @@ def test_published_list_shows_enterprise_check_and_result_without_confidential_d
     for secret in ("A-1", "A-3", "rule_hit", drawn["inspected"].seed, "insp."):
         assert secret not in text
 
-    csv_bytes = q.published_list_csv(pub, "zh_CN")
+    csv_bytes = published_document.published_list_csv(pub, "zh_CN")
     assert csv_bytes.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(csv_bytes.decode("utf-8-sig"))))
     assert rows[0][2] == "企业名称" and len(rows) == 3
 
-    pdf = q.published_list_pdf(pub, "zh_CN", "双随机抽查结果公示", "2025-03-03")
+    pdf = published_document.published_list_pdf(pub, "zh_CN", "双随机抽查结果公示", "2025-03-03")
     page = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     assert "Enterprise 1" in page and "91310000MA1FL8LQ34" in page
 

@@ -10,12 +10,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from portsight import simulator as sim_module
 from portsight.config import load_settings
 from portsight.db import models as m
-from portsight.services.seeding import seed_demo
-from portsight.services.selection import CODE_VERSION, replay_dispatch, replay_selection
-from portsight.simulator import Simulator, start_simulator, stop_simulator
+from portsight.demo import simulator as sim_module
+from portsight.demo.seed import seed_demo
+from portsight.demo.simulator import Simulator, start_simulator, stop_simulator
+from portsight.services.dispatch import replay_dispatch
+from portsight.services.selection import CODE_VERSION, replay_selection
 
 NOW = datetime(2025, 6, 4, 2, 0, tzinfo=UTC)  # 10:00 in China
 
@@ -109,7 +110,7 @@ def test_live_steps_are_recorded_and_judged_through_the_field_services(db, tmp_p
 
 
 def test_a_step_refreshes_the_rollups_of_the_slices_it_touched(db, tmp_path):
-    from portsight.services.rollups import aggregate  # noqa: F401 - the module exists
+    from portsight.db.rollups import aggregate  # noqa: F401 - the module exists
 
     seed_demo(db, weeks=1, seed=5, now=NOW, password_hash="x")
     day = (NOW + timedelta(hours=8)).date()
@@ -123,7 +124,7 @@ def test_a_step_refreshes_the_rollups_of_the_slices_it_touched(db, tmp_path):
 def test_supervision_checks_run_every_thirty_simulated_seconds(db, tmp_path, monkeypatch):
     seed_demo(db, weeks=1, seed=5, now=NOW, password_hash="x")
     runs = []
-    monkeypatch.setattr(sim_module, "run_supervision_checks", lambda db, now, since=None: runs.append(now) or {})
+    monkeypatch.setattr(sim_module, "run_alert_checks", lambda db, now, since=None: runs.append(now) or {})
     sim = _sim(tmp_path, db, seed=7, declaration_chance=0.0, move_chance=0.0)
     for s in range(0, 75, 5):
         sim.step(now=NOW + timedelta(seconds=s))

@@ -8,12 +8,12 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import insert, select
 
+from portsight.alert_checks import AlertCheckLimits, run_alert_checks
 from portsight.db.models import Alert, AuditEntry, RuleSetting
 from portsight.services.alerts import resolve_alert
-from portsight.services.supervision import SupervisionLimits, run_supervision_checks
 from tests.integration.supervision_world import NBO, SGH, make_world
 
-LIMITS = SupervisionLimits(overdue_minutes=240, repeat_window_days=30, repeat_threshold=3)
+LIMITS = AlertCheckLimits(overdue_minutes=240, repeat_window_days=30, repeat_threshold=3)
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def w(db):
 
 
 def run(w, now: datetime | None = None, **kw):
-    return run_supervision_checks(w.db, now or w.now, limits=LIMITS, **kw)
+    return run_alert_checks(w.db, now or w.now, limits=LIMITS, **kw)
 
 
 def alerts(db, kind: str | None = None) -> list:

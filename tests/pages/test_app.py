@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from components.navigation import PAGES, visible_pages
+from components.shell.navigation import PAGES, visible_pages
 from portsight.domain.access import may_open
 from portsight.i18n import t
 from tests.pages.appdb import USERS
@@ -117,7 +117,7 @@ def _page_as(role_user: str, page_key: str):
     """Sign a user in directly in session state and run the page guard for page_key (an AppTest script)."""
     import streamlit as st
 
-    from components.state import require_page
+    from components.shell.state import require_page
     from portsight.domain.access import Actor, Role
     from portsight.services.accounts import SignedIn
 
@@ -142,6 +142,22 @@ def test_guard_lets_an_allowed_role_through():
 
 
 def test_page_run_alone_without_sign_in_asks_to_sign_in(app_environment):
-    at = AppTest.from_file(str(Path(APP).parent / "views" / "home.py"), default_timeout=30).run()
+    at = AppTest.from_file(str(Path(APP).parent / "pages" / "home.py"), default_timeout=30).run()
     assert errors(at) == [t("zh_CN", "common.sign_in_first")]
     assert not at.exception
+
+
+def test_a_page_reached_in_legacy_mode_runs_app_py_instead(new_app):
+    # AppTest, like a fresh server, starts each run in Streamlit's legacy multipage mode: the first
+    # run for /alerts execs pages/alerts.py alone, and its guard has app.py run in its place.
+    at = new_app()
+    at.switch_page("pages/alerts.py").run()
+    assert not at.exception and not errors(at)
+    assert at.text_input(key="login.username").value == ""  # app.py's sign-in form, at /alerts
+    assert not [x for x in at.title if x.value in (t("en", "alerts.title"), t("zh_CN", "alerts.title"))]
+    assert not at.dataframe and not at.sidebar.children
+
+    at = login(at, "supervisor")
+    assert not at.exception and not errors(at)
+    assert [x.value for x in at.title] == [t("en", "alerts.title")]
+    assert at.button(key="sidebar.logout")  # the page inside app.py, with its sidebar

@@ -12,7 +12,7 @@ from portsight.exchange import import_bytes
 from portsight.i18n import t
 from tests.pages.conftest import errors, login
 
-PAGE = "views/data_exchange.py"
+PAGE = "pages/data_exchange.py"
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "exchange" / "sample_declarations.json"
 
 

@@ -14,7 +14,7 @@ from portsight.services.declarations import register_declaration
 from portsight.services.inspections import assign_inspectors, open_inspection
 from tests.pages.conftest import errors, login
 
-PAGE = "views/field_inspection.py"
+PAGE = "pages/field_inspection.py"
 BOX = "CSQU3054383"
 
 

@@ -11,12 +11,13 @@ from portsight.config import load_settings
 from portsight.db.models import Enterprise, User
 from portsight.db.session import make_engine, unit_of_work
 from portsight.domain.access import SYSTEM, Actor, Role
+from portsight.services import decisions, evidence
 from portsight.services import field as svc
 from portsight.services.declarations import register_declaration
 from portsight.services.inspections import assign_inspectors, open_inspection
 from tests.pages.conftest import errors, login
 
-PAGE = "views/gate.py"
+PAGE = "pages/gate.py"
 
 
 @pytest.fixture(scope="module")
@@ -44,11 +45,11 @@ def token(app_db) -> str:
     svc.record_step_result(engine, actor, insp, "packaging", {"packaging_intact": True, "wood_packaging": False})
     for step, n in (("goods", 2), ("packaging", 1)):
         for i in range(n):
-            svc.attach_photo(engine, actor, insp, step, png + bytes([i, len(step)]), f"{step}{i}.png", "image/png",
-                             media_dir=media, max_bytes=10_000)  # fmt: skip
+            evidence.attach_photo(engine, actor, insp, step, png + bytes([i, len(step)]), f"{step}{i}.png",
+                                  "image/png", media_dir=media, max_bytes=10_000)  # fmt: skip
     svc.complete_checklist(engine, actor, insp)
     secret = load_settings({"PORTSIGHT_DATA_DIR": str(data_dir), "DATABASE_URL": url}).secret
-    result = svc.take_decision(engine, actor, insp, "release", confirmed=True, secret=secret)
+    result = decisions.take_decision(engine, actor, insp, "release", confirmed=True, secret=secret)
     engine.dispose()
     return result["token"]
 

@@ -9,7 +9,7 @@ from portsight.db.models import Alert, Port
 from portsight.db.session import make_engine, unit_of_work
 from tests.pages.conftest import login
 
-PAGE = "views/overview.py"
+PAGE = "pages/overview.py"
 
 
 def raise_high_alert(url: str, title: str) -> None:

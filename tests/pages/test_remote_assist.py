@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from components import webrtc
+from components.remote_assist import webrtc
 from portsight.db.models import AssistSession, ChatMessage, User
 from portsight.db.session import make_engine, unit_of_work
 from tests.pages.conftest import errors, login
 
-PAGE = "views/remote_assist.py"
+PAGE = "pages/remote_assist.py"
 
 
 @pytest.fixture

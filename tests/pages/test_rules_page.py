@@ -9,16 +9,17 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from portsight.catalogue import RULES_DIR
 from portsight.clock import utcnow
 from portsight.db.models import AuditEntry, Declaration, Enterprise, GoodsLine, Inspection, Port, RuleSetting
 from portsight.db.session import make_engine, unit_of_work
 from portsight.domain.access import AccessDenied
-from portsight.domain.rules import KINDS, RULES_DIR, SCOPE_KEYS
+from portsight.domain.rulebook import KINDS, SCOPE_KEYS
 from portsight.i18n import LANGUAGES, catalogue
 from portsight.services.rules import set_rule_enabled
 from tests.pages.conftest import errors, login
 
-RULES = "views/rules.py"
+RULES = "pages/rules.py"
 
 
 def open_page(new_app, username):

@@ -12,8 +12,8 @@ from portsight.db.models import Declaration, DutyShift, Enterprise, Port, Select
 from portsight.db.session import make_engine, unit_of_work
 from tests.pages.conftest import errors, login
 
-SELECTION = "views/selection.py"
-ROSTER = "views/roster.py"
+SELECTION = "pages/selection.py"
+ROSTER = "pages/roster.py"
 
 
 def open_page(new_app, username, page):
@@ -119,7 +119,7 @@ def test_roster_records_a_declared_conflict(new_app):
 
 
 def test_selection_and_roster_are_in_the_menu_of_supervisors_and_admins_only():
-    from components.navigation import visible_pages
+    from components.shell.navigation import visible_pages
 
     for role in ("supervisor", "admin"):
         assert {"selection", "roster"} <= set(visible_pages(role))

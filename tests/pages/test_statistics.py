@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from portsight.db.rollups import rebuild_rollups
 from portsight.db.session import make_engine
 from portsight.domain.stats import IsoWeek
-from portsight.services.rollups import rebuild_rollups
 from tests.pages.conftest import errors, login
 
 
@@ -15,7 +15,7 @@ def _open(new_app, app_db, username="supervisor"):
     rebuild_rollups(engine)
     engine.dispose()
     at = login(new_app().run(), username)
-    at.switch_page("views/statistics.py").run()
+    at.switch_page("pages/statistics.py").run()
     assert not at.exception, at.exception
     return at
 

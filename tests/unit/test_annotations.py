@@ -6,14 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from portsight.domain.annotations import (
-    InvalidMark,
-    Mark,
-    draw_annotations,
-    encode_snapshot,
-    marks_from_dicts,
-    marks_to_dicts,
-)
+from portsight.calls.overlay import draw_annotations, encode_snapshot
+from portsight.domain.annotations import InvalidMark, Mark, marks_from_dicts, marks_to_dicts
 
 GREEN_BGR = (0, 135, 0)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from components.charts_overview import (
+from components.overview.charts import (
     STATUS_COLOURS,
     alerts_severity_chart,
     port_pipeline_chart,

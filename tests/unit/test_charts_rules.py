@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from components.charts_rules import HITS_COLOUR, backtest_chart
+from components.rules.charts import HITS_COLOUR, backtest_chart
 
 
 def frame() -> pd.DataFrame:

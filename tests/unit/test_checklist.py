@@ -6,14 +6,13 @@ from datetime import date
 
 import pytest
 
-from portsight.domain.checklist import (
-    ContainerFacts,
-    DeclarationFacts,
-    GoodsLineFacts,
-    generate_checklist,
-    step_context,
-)
-from portsight.domain.rules import CONFORMING, NON_CONFORMING, declaration_alerts, default_catalogue, judge
+from portsight.catalogue import default_catalogue
+from portsight.domain.checklist import generate_checklist
+from portsight.domain.facts import ContainerFacts, DeclarationFacts, GoodsLineFacts
+from portsight.domain.rules import CONFORMING, NON_CONFORMING, declaration_alerts, judge
+from portsight.domain.steps import step_context
+
+CATALOGUE = default_catalogue()
 
 
 def decl(hs: list[str], containers: list[tuple[str, str]], on: date, **kw) -> DeclarationFacts:
@@ -61,12 +60,12 @@ CASES = {
 @pytest.mark.parametrize("name", list(CASES))
 def test_checklist_steps_come_in_the_expected_order(name):
     facts, expected = CASES[name]
-    assert [s.key for s in generate_checklist(facts)] == expected
+    assert [s.key for s in generate_checklist(facts, None, CATALOGUE)] == expected
 
 
 def test_every_step_asks_for_inputs_and_photos_and_names_its_rules():
     facts, _ = CASES["recovered paper from the US in 2017"]
-    steps = {s.key: s for s in generate_checklist(facts)}
+    steps = {s.key: s for s in generate_checklist(facts, None, CATALOGUE)}
     assert [i.name for i in steps["container_number"].inputs] == ["number"]
     assert [i.name for i in steps["seal"].inputs] == ["seal_number", "seal_class"]
     assert steps["container_body"].photos.count == 7
@@ -84,39 +83,47 @@ def test_every_step_asks_for_inputs_and_photos_and_names_its_rules():
 
 def test_reefer_step_covers_only_the_reefer_containers():
     facts = decl(["0203290000"], [("TGHU7599330", "45R1"), ("CSQU3054383", "22G1")], date(2023, 11, 20))
-    steps = {s.key: s for s in generate_checklist(facts)}
+    steps = {s.key: s for s in generate_checklist(facts, None, CATALOGUE)}
     assert steps["reefer_temperature"].container_numbers == ("TGHU7599330",)
     assert steps["seal"].container_numbers == ("TGHU7599330", "CSQU3054383")
 
 
 def test_copper_step_is_judged_with_the_copper_limit():
     facts, _ = CASES["recycled copper from Japan in 2019"]
-    step = next(s for s in generate_checklist(facts) if s.key == "impurity")
+    step = next(s for s in generate_checklist(facts, None, CATALOGUE) if s.key == "impurity")
     assert step.rule_ids == ("nonferrous_scrap_impurity",)
-    assert judge(step, {"impurity_pct": 0.9}, step_context(facts), facts.declared_on).outcome == CONFORMING
-    assert judge(step, {"impurity_pct": 1.1}, step_context(facts), facts.declared_on).outcome == NON_CONFORMING
+    assert judge(step, {"impurity_pct": 0.9}, step_context(facts), facts.declared_on, CATALOGUE).outcome == CONFORMING
+    assert (
+        judge(step, {"impurity_pct": 1.1}, step_context(facts), facts.declared_on, CATALOGUE).outcome == NON_CONFORMING
+    )
 
 
 def test_seal_is_judged_against_the_declared_seal_of_its_container():
     facts, _ = CASES["general cargo (machinery from Germany)"]
-    seal = next(s for s in generate_checklist(facts) if s.key == "seal")
+    seal = next(s for s in generate_checklist(facts, None, CATALOGUE) if s.key == "seal")
     second = facts.containers[1]
     ctx = step_context(facts, second)
-    assert judge(seal, {"seal_number": "seal1", "seal_class": "S"}, ctx, facts.declared_on).outcome == CONFORMING
-    assert judge(seal, {"seal_number": "SEAL0", "seal_class": "S"}, ctx, facts.declared_on).outcome == NON_CONFORMING
+    assert (
+        judge(seal, {"seal_number": "seal1", "seal_class": "S"}, ctx, facts.declared_on, CATALOGUE).outcome
+        == CONFORMING
+    )
+    assert (
+        judge(seal, {"seal_number": "SEAL0", "seal_class": "S"}, ctx, facts.declared_on, CATALOGUE).outcome
+        == NON_CONFORMING
+    )
 
 
 def test_declaring_recovered_paper_after_2021_raises_the_ban_alert():
     paper_2022 = decl(["4707100000"], [("HLXU2008419", "45G1")], date(2022, 3, 1))
-    assert [r.id for r in declaration_alerts(paper_2022)] == ["solid_waste_import_ban"]
-    assert declaration_alerts(CASES["recovered paper from the US in 2017"][0]) == []
+    assert [r.id for r in declaration_alerts(paper_2022, CATALOGUE)] == ["solid_waste_import_ban"]
+    assert declaration_alerts(CASES["recovered paper from the US in 2017"][0], CATALOGUE) == []
 
 
 def test_a_catalogue_without_a_rule_drops_its_step():
     facts, _ = CASES["recovered paper from the US in 2017"]
     catalogue = default_catalogue()
     without = catalogue.only(set(catalogue.ids) - {"recovered_paper_impurity"})
-    assert "impurity" not in [s.key for s in generate_checklist(facts, catalogue=without)]
+    assert "impurity" not in [s.key for s in generate_checklist(facts, None, without)]
 
 
 def test_declaration_facts_from_a_dict():
@@ -124,4 +131,4 @@ def test_declaration_facts_from_a_dict():
         {"transport_mode": "road", "origin_country": "vn", "hs": ["0810"], "declared_on": "2024-01-02"}
     )
     assert facts.port_kind == "land" and facts.origin_country == "VN" and facts.declared_on == date(2024, 1, 2)
-    assert [s.key for s in generate_checklist(facts)] == ["goods", "packaging"]
+    assert [s.key for s in generate_checklist(facts, None, CATALOGUE)] == ["goods", "packaging"]

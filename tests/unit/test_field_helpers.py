@@ -6,11 +6,20 @@ from datetime import UTC, datetime
 
 import pytest
 
-from portsight.domain.checklist import DeclarationFacts, generate_checklist
-from portsight.domain.conditions import Text
-from portsight.queries.field import checklist_slots, split_slot_id
-from portsight.services import field, receipts
-from portsight.services.errors import InvalidInput
+from portsight.catalogue import default_catalogue
+from portsight.domain.checklist import (
+    checklist_slots,
+    generate_checklist,
+    release_blockers,
+    second_inspector_required,
+    split_slot_id,
+)
+from portsight.domain.conditions import Text, bilingual, in_language
+from portsight.domain.facts import DeclarationFacts
+from portsight.errors import InvalidInput
+from portsight.services import evidence, receipts
+
+CATALOGUE = default_catalogue()
 
 
 @pytest.mark.parametrize(
@@ -28,7 +37,7 @@ from portsight.services.errors import InvalidInput
     ids=["jpeg", "png", "webp", "gif", "pdf", "svg", "wav", "empty"],
 )
 def test_images_are_recognised_by_their_bytes_not_their_name(head, expected):
-    assert field.sniff_image(head) == expected
+    assert evidence.sniff_image(head) == expected
 
 
 @pytest.mark.parametrize(
@@ -36,25 +45,25 @@ def test_images_are_recognised_by_their_bytes_not_their_name(head, expected):
 )
 def test_names_with_a_path_are_refused(name):
     with pytest.raises(InvalidInput):
-        field.check_upload_name(name)
+        evidence.check_upload_name(name)
 
 
 @pytest.mark.parametrize("name", ["IMG_0001.JPG", "封识.png", "photo..final.webp", "a b.jpg"])
 def test_plain_names_are_kept(name):
-    assert field.check_upload_name(name) == name
+    assert evidence.check_upload_name(name) == name
 
 
 def test_bilingual_text_is_stored_once_and_read_per_language():
-    stored = field.bilingual(Text("夹杂物超标", "Impurity above the limit"), Text("0.8%", "0.8 %"))
-    assert field.in_language(stored, "zh_CN") == "夹杂物超标（0.8%）"
-    assert field.in_language(stored, "en") == "Impurity above the limit (0.8 %)"
-    assert field.in_language("written by hand", "en") == "written by hand"
+    stored = bilingual(Text("夹杂物超标", "Impurity above the limit"), Text("0.8%", "0.8 %"))
+    assert in_language(stored, "zh_CN") == "夹杂物超标（0.8%）"
+    assert in_language(stored, "en") == "Impurity above the limit (0.8 %)"
+    assert in_language("written by hand", "en") == "written by hand"
 
 
 def test_a_high_finding_blocks_release_and_return_or_destroy_need_two():
-    assert field.release_blockers(["low", "high", "medium"]) == ["high"]
-    assert field.release_blockers(["low", "medium"]) == []
-    assert [d for d in ("release", "hold", "return", "destroy") if field.second_inspector_required(d)] == [
+    assert release_blockers(["low", "high", "medium"]) == ["high"]
+    assert release_blockers(["low", "medium"]) == []
+    assert [d for d in ("release", "hold", "return", "destroy") if second_inspector_required(d)] == [
         "return",
         "destroy",
     ]
@@ -76,7 +85,7 @@ def test_per_container_steps_become_one_slot_per_container():
         "declared_on": "2024-05-01", "hs": ["8471300000"],
         "containers": [{"number": "CSQU3054383", "size_type": "22G1"}, {"number": "MSKU7654320", "size_type": "22G1"}],
     })  # fmt: skip
-    slots = checklist_slots(generate_checklist(facts), {"CSQU3054383": 1, "MSKU7654320": 2})
+    slots = checklist_slots(generate_checklist(facts, None, CATALOGUE), {"CSQU3054383": 1, "MSKU7654320": 2})
     ids = [s.id for s in slots]
     assert ids[:4] == ["container_number@CSQU3054383", "container_number@MSKU7654320", "seal@CSQU3054383",
                        "seal@MSKU7654320"]  # fmt: skip

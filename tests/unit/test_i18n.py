@@ -12,7 +12,7 @@ from portsight.domain.inspection import InspectionState
 from portsight.i18n import LANGUAGES, catalogue, t
 
 ROOT = Path(__file__).resolve().parents[2]
-UI_SOURCES = [ROOT / "app.py", *sorted((ROOT / "views").glob("*.py")), *sorted((ROOT / "components").rglob("*.py"))]
+UI_SOURCES = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "components").rglob("*.py"))]
 # tr("ns.key", ...) with a literal key; f-strings (tr(f"...")) are covered by the explicit lists below.
 TR_CALL = re.compile(r"""\btr\(\s*(["'])([A-Za-z0-9_]+\.[A-Za-z0-9_.]+)\1""")
 # keys passed to helpers that translate them (render_empty("home.no_alerts"))
@@ -56,12 +56,12 @@ def test_keys_built_at_run_time_exist(lang):
     assert not [k for k in keys if k not in catalogue(lang)]
 
 
-def test_registered_page_titles_exist():
-    from components.navigation import PAGES
+def test_registered_page_titles_and_menu_sections_exist():
+    from components.shell.navigation import PAGES, SECTIONS
 
-    for spec in PAGES.values():
+    for key in [spec.title_key for spec in PAGES.values()] + list(SECTIONS):
         for lang in LANGUAGES:
-            assert spec.title_key in catalogue(lang), (lang, spec.title_key)
+            assert key in catalogue(lang), (lang, key)
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

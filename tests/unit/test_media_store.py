@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from portsight.services.media_store import media_path, read_media, store_media
+from portsight.storage import media_path, read_media, store_media
 
 
 def test_store_media_writes_under_hash_prefix_and_is_idempotent(tmp_path):

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pandas as pd
 import pytest
 
-from components.overview_board import (
+from components.overview.board import (
     TABLE_COLUMNS,
     alerts_may_be_new,
     board_moved,

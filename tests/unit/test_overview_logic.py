@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from components.widgets_alerts import badge_markdown
-from portsight.queries.overview import COUNT_COLUMNS, PORT_COLUMNS, kpis_from, percentile
+from components.alerts.badge import badge_markdown
+from portsight.domain.stats import percentile
+from portsight.queries.overview import COUNT_COLUMNS, PORT_COLUMNS, kpis_from
 
 
 @pytest.mark.parametrize(

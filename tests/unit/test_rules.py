@@ -6,16 +6,9 @@ from datetime import date
 
 import pytest
 
-from portsight.domain.checklist import BASE_STEPS
-from portsight.domain.rules import (
-    CONFORMING,
-    INVALID,
-    NON_CONFORMING,
-    check_selection,
-    default_catalogue,
-    judge,
-    scenario_outcome,
-)
+from portsight.catalogue import default_catalogue
+from portsight.domain.rules import CONFORMING, INVALID, NON_CONFORMING, check_selection, judge, scenario_outcome
+from portsight.domain.steps import BASE_STEPS
 
 CATALOGUE = default_catalogue()
 SCENARIOS = [(rule.id, i, s) for rule in CATALOGUE.rules for i, s in enumerate(rule.scenarios)]
@@ -103,7 +96,11 @@ def test_changed_parameter_changes_the_verdict():
 def test_seal_mismatch_is_a_high_finding_citing_its_basis():
     seal = next(s for s in BASE_STEPS if s.key == "seal")
     verdict = judge(
-        seal, {"seal_number": "CN7654321", "seal_class": "h"}, {"declared_seal": "CN1234567"}, date(2024, 5, 1)
+        seal,
+        {"seal_number": "CN7654321", "seal_class": "h"},
+        {"declared_seal": "CN1234567"},
+        date(2024, 5, 1),
+        CATALOGUE,
     )
     assert verdict.outcome == NON_CONFORMING
     assert verdict.severity == "high"
@@ -113,7 +110,9 @@ def test_seal_mismatch_is_a_high_finding_citing_its_basis():
 
 def test_invalid_input_says_what_is_expected():
     seal = next(s for s in BASE_STEPS if s.key == "seal")
-    verdict = judge(seal, {"seal_number": "CN1", "seal_class": "Q"}, {"declared_seal": "CN1"}, date(2024, 5, 1))
+    verdict = judge(
+        seal, {"seal_number": "CN1", "seal_class": "Q"}, {"declared_seal": "CN1"}, date(2024, 5, 1), CATALOGUE
+    )
     assert verdict.outcome == INVALID
     (problem,) = verdict.problems
     assert problem.name == "seal_class" and "I / S / H" in problem.expected.en
@@ -121,14 +120,14 @@ def test_invalid_input_says_what_is_expected():
 
 def test_wrong_container_number_finding_explains_the_check_digit():
     step = next(s for s in BASE_STEPS if s.key == "container_number")
-    verdict = judge(step, {"number": "CSQU3054384"}, {}, date(2024, 5, 1))
+    verdict = judge(step, {"number": "CSQU3054384"}, {}, date(2024, 5, 1), CATALOGUE)
     assert verdict.outcome == NON_CONFORMING
     assert verdict.findings[0].detail.en == "wrong check digit (expected 3)"
 
 
 def test_rule_not_in_force_is_not_applied():
     step = CATALOGUE.step_specs()["reefer_temperature"]
-    verdict = judge(step, {"set_point_c": -18, "measured_c": -5}, {}, date(2020, 1, 1))
+    verdict = judge(step, {"set_point_c": -18, "measured_c": -5}, {}, date(2020, 1, 1), CATALOGUE)
     assert verdict.outcome == CONFORMING
 
 

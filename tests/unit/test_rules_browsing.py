@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from components.readers_rules import (
+from components.rules.data import (
     ANY_SCOPE,
     UNIVERSAL,
     filter_rule_rows,
     rule_parameter_defaults,
     rule_parameter_rows,
 )
-from portsight.domain.rules import KINDS, default_catalogue
+from portsight.catalogue import default_catalogue
+from portsight.domain.rulebook import KINDS
 
 
 def rows() -> list[dict]:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from portsight.domain.rules import RULES_DIR, RuleCatalogueError, load_catalogue
+from portsight.catalogue import RULES_DIR, load_catalogue
+from portsight.domain.rulebook import RuleCatalogueError
 
 GOOD = """
 rules:

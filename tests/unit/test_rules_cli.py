@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from portsight.__main__ import main
-from portsight.domain.rules import RULES_DIR
+from portsight.catalogue import RULES_DIR
 
 
 @pytest.fixture

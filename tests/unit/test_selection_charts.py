@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from components.charts_selection import realised_vs_target_chart
+from components.selection.charts import realised_vs_target_chart
 
 LABELS = {"advanced_certified": "高级认证企业", "general": "一般信用企业", "dishonest": "失信企业"}
 

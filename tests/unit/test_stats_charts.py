@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from components import charts_statistics as charts
+from components.statistics import charts
 
 TREND = pd.DataFrame(
     {

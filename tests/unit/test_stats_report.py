@@ -9,9 +9,11 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from portsight.documents.weekly_excel import render_excel
+from portsight.documents.weekly_pdf import render_pdf
+from portsight.documents.weekly_text import change_text, kpi_text
 from portsight.domain.stats import KPIS, IsoWeek
 from portsight.queries.statistics import PortInfo, WeekReview
-from portsight.services import reports
 
 WEEK = IsoWeek(2026, 10)
 
@@ -127,7 +129,7 @@ def review() -> WeekReview:
 @pytest.mark.parametrize("lang", ["zh_CN", "en"])
 def test_pdf_names_the_week_and_the_ports_in_both_languages(lang):
     steps = []
-    pdf = reports.render_pdf(review(), lang, lambda f, k: steps.append(k))
+    pdf = render_pdf(review(), lang, lambda f, k: steps.append(k))
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert "2026-W10" in text
     for name in ("Shanghai", "上海", "Ningbo", "宁波"):
@@ -138,7 +140,7 @@ def test_pdf_names_the_week_and_the_ports_in_both_languages(lang):
 
 
 def test_excel_has_one_sheet_per_breakdown_with_raw_numbers():
-    data = reports.render_excel(review(), "en")
+    data = render_excel(review(), "en")
     wb = load_workbook(io.BytesIO(data))
     assert wb.sheetnames == [
         "Key figures",
@@ -163,14 +165,14 @@ def test_excel_has_one_sheet_per_breakdown_with_raw_numbers():
 
 
 def test_chinese_excel_translates_headers_and_tiers():
-    wb = load_workbook(io.BytesIO(reports.render_excel(review(), "zh_CN")))
+    wb = load_workbook(io.BytesIO(render_excel(review(), "zh_CN")))
     assert wb.sheetnames[0] == "关键指标"
     assert wb["信用等级"]["A3"].value == "失信企业"
 
 
 def test_changes_are_written_as_percent_or_points():
-    assert reports.change_text("en", "relative", 0.2) == "+20.0%"
-    assert reports.change_text("en", "points", 0.05) == "+5.0 pts"
-    assert reports.change_text("zh_CN", "points", -0.01) == "-1.0个百分点"
-    assert reports.change_text("en", "relative", None) == "—"
-    assert reports.kpi_text("en", "release_median_min", 75.0) == "1 h 15 min"
+    assert change_text("en", "relative", 0.2) == "+20.0%"
+    assert change_text("en", "points", 0.05) == "+5.0 pts"
+    assert change_text("zh_CN", "points", -0.01) == "-1.0个百分点"
+    assert change_text("en", "relative", None) == "—"
+    assert kpi_text("en", "release_median_min", 75.0) == "1 h 15 min"

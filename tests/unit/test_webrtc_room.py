@@ -5,18 +5,26 @@ from __future__ import annotations
 
 import asyncio
 import fractions
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import av
 import numpy as np
 import pytest
 from aiortc.mediastreams import MediaStreamError
 
-from components import webrtc
-from components.webrtc import EXPERT, INSPECTOR, Mp4Recorder, Room, RoomRegistry, rtc_configuration
+from portsight.calls import room as rooms
+from portsight.calls.media import PLACEHOLDER_SIZE, clock
+from portsight.calls.recorder import Mp4Recorder
+from portsight.calls.registry import RoomRegistry
+from portsight.calls.room import EXPERT, INSPECTOR, Room
+from portsight.calls.start import rtc_configuration
 from portsight.domain.access import Actor, Role
 from portsight.domain.annotations import Mark
 
+ROOT = Path(__file__).resolve().parents[2]
 INSPECTOR_ACTOR = Actor(user_id=1, username="inspector", role=Role.INSPECTOR, port_ids=frozenset({1}))
 EXPERT_ACTOR = Actor(user_id=2, username="expert", role=Role.EXPERT, port_ids=None)
 
@@ -38,6 +46,15 @@ def run(coro):
     return asyncio.run(asyncio.wait_for(coro, 10))
 
 
+def test_rooms_load_without_streamlit():
+    code = (
+        "import sys, portsight.calls.registry, portsight.calls.start, portsight.calls.overlay;"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('streamlit', 'streamlit_webrtc')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert done.stdout.strip() == "[]"
+
+
 def test_no_ice_servers_is_an_explicit_empty_list_never_an_empty_dict():
     config = rtc_configuration([])
     assert config == {"iceServers": []} and bool(config)
@@ -53,21 +70,21 @@ def test_expert_receives_placeholder_then_the_inspectors_picture_with_marks():
         inspector = room.endpoint("s1:inspector", INSPECTOR, INSPECTOR_ACTOR)
         expert = room.endpoint("s2:expert", EXPERT, EXPERT_ACTOR)
         first = await expert.source_video.recv()
-        assert (first.height, first.width) == webrtc.PLACEHOLDER_SIZE
+        assert (first.height, first.width) == PLACEHOLDER_SIZE
 
-        inspector.sink_video._callback(green())
+        inspector.sink_video.callback(green())
         plain = (await expert.source_video.recv()).to_ndarray(format="bgr24")
         assert tuple(plain[120, 80]) == (0, 135, 0)
 
         room.add_mark(Mark("box", 0.25, 0.25, 0.75, 0.75))
-        inspector.sink_video._callback(green())
+        inspector.sink_video.callback(green())
         marked = (await expert.source_video.recv()).to_ndarray(format="bgr24")
         own = (await inspector.source_video.recv()).to_ndarray(format="bgr24")
         edge = marked[120, round(0.25 * 319)]
         assert edge[2] > 200 and edge[1] < 80  # red (YUV round trip blurs a little)
         assert np.array_equal(marked, own)  # both sides see the same marks
         room.clear_marks()
-        inspector.sink_video._callback(green())
+        inspector.sink_video.callback(green())
         cleared = (await expert.source_video.recv()).to_ndarray(format="bgr24")
         assert abs(int(cleared[120, round(0.25 * 319), 1]) - 135) < 10
         room.close()
@@ -82,7 +99,7 @@ def test_timestamps_sent_to_a_side_always_increase():
         expert = room.endpoint("s2:expert", EXPERT, EXPERT_ACTOR)
         pts = [(await expert.source_video.recv()).pts]
         for _ in range(3):
-            inspector.sink_video._callback(green())
+            inspector.sink_video.callback(green())
             pts.append((await expert.source_video.recv()).pts)
         assert pts == sorted(pts) and len(set(pts)) == len(pts)
         room.close()
@@ -97,11 +114,11 @@ def test_voices_cross_over_and_silence_fills_the_gaps():
         expert = room.endpoint("s2:expert", EXPERT, EXPERT_ACTOR)
         silent = await inspector.source_audio.recv()
         assert not silent.to_ndarray().any() and silent.samples == 960
-        expert.sink_audio._callback(tone(1234))
+        expert.sink_audio.callback(tone(1234))
         heard = await inspector.source_audio.recv()
         assert (heard.to_ndarray() == 1234).all()
         assert heard.pts == silent.pts + 960
-        inspector.sink_audio._callback(tone(777))
+        inspector.sink_audio.callback(tone(777))
         assert ((await expert.source_audio.recv()).to_ndarray() == 777).all()
         room.close()
 
@@ -112,7 +129,7 @@ def test_snapshot_is_the_latest_inspector_frame_with_marks():
     room = Room(4)
     inspector = room.endpoint("s1:inspector", INSPECTOR, INSPECTOR_ACTOR)
     assert room.snapshot_jpeg() is None
-    inspector.sink_video._callback(green())
+    inspector.sink_video.callback(green())
     room.add_mark(Mark("circle", 0.5, 0.5, 0.7, 0.5))
     import cv2
 
@@ -125,8 +142,8 @@ def in_call(room):
     """Both sides joined (tabs s1 and s2) and each has sent one frame: (inspector, expert) endpoints."""
     inspector = room.endpoint("s1:inspector", INSPECTOR, INSPECTOR_ACTOR)
     expert = room.endpoint("s2:expert", EXPERT, EXPERT_ACTOR)
-    inspector.sink_video._callback(green())
-    expert.sink_audio._callback(tone())
+    inspector.sink_video.callback(green())
+    expert.sink_audio.callback(tone())
     return inspector, expert
 
 
@@ -137,9 +154,9 @@ def test_a_side_that_goes_silent_is_released_and_the_end_recorded():
     async def scenario():
         room = registry.room(5)
         inspector, expert = in_call(room)
-        now = webrtc._now()
+        now = clock()
         assert registry.check(now + 1) == []
-        assert registry.check(now + webrtc.GONE_AFTER_SECONDS + 1)
+        assert registry.check(now + rooms.GONE_AFTER_SECONDS + 1)
         assert left and left[0][0] == 5
         assert registry.get(5) is None and room.closed
         for track in (inspector.source_video, expert.source_audio, expert.source_video):
@@ -154,8 +171,8 @@ def test_an_ended_input_track_counts_as_gone_at_once():
     registry = RoomRegistry(watch=False)
     room = registry.room(6)
     inspector = room.endpoint("s1:inspector", INSPECTOR, INSPECTOR_ACTOR)
-    inspector.sink_video._callback(green())
-    inspector.sink_video._fire_on_ended()
+    inspector.sink_video.callback(green())
+    inspector.sink_video.on_ended()
     assert [ep.key for ep in room.gone_endpoints()] == ["s1:inspector"]
     assert registry.check() == [(6, INSPECTOR)]
 
@@ -165,22 +182,22 @@ def test_a_side_whose_page_closed_is_gone_after_a_short_grace_while_its_media_st
     alive = {"s1": True, "s2": True}
     registry = RoomRegistry(watch=False, page_alive=lambda session: alive[session])
     in_call(registry.room(8))
-    now = webrtc._now()
+    now = clock()
     alive["s1"] = False
     assert registry.check(now) == []  # a websocket may come back (reconnect): not yet
     alive["s1"] = True
     assert registry.check(now + 1) == []
     alive["s1"] = False
     assert registry.check(now + 1.5) == []
-    assert registry.check(now + 1.5 + webrtc.PAGE_GONE_AFTER_SECONDS) == [(8, INSPECTOR)]
-    assert webrtc.PAGE_GONE_AFTER_SECONDS + 1.5 < webrtc.GONE_AFTER_SECONDS  # sooner than the silence would tell
+    assert registry.check(now + 1.5 + rooms.PAGE_GONE_AFTER_SECONDS) == [(8, INSPECTOR)]
+    assert rooms.PAGE_GONE_AFTER_SECONDS + 1.5 < rooms.GONE_AFTER_SECONDS  # sooner than the silence would tell
 
 
 def test_a_side_that_never_connected_is_not_gone_and_endpoints_are_stable():
     room = Room(7)
     ep = room.endpoint("s1:inspector", INSPECTOR, INSPECTOR_ACTOR)
     assert room.endpoint("s1:inspector", INSPECTOR, INSPECTOR_ACTOR) is ep
-    assert room.gone_endpoints(webrtc._now() + 60) == []
+    assert room.gone_endpoints(clock() + 60) == []
     room.release(ep)
     assert room.endpoint("s1:inspector", INSPECTOR, INSPECTOR_ACTOR) is not ep
 

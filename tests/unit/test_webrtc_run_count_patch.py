@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import pytest
 import streamlit_webrtc.component as component
 
-from components import webrtc
+from components.remote_assist import webrtc_patches
 
 
 class FakeWorker:
@@ -30,7 +30,7 @@ def fake_session(monkeypatch):
     state: dict = {}
     monkeypatch.setattr(component, "get_this_session_info", lambda: info)
     monkeypatch.setattr(component, "st", SimpleNamespace(session_state=state))
-    monkeypatch.setattr(webrtc, "st", SimpleNamespace(session_state=state))
+    monkeypatch.setattr(webrtc_patches, "st", SimpleNamespace(session_state=state))
     monkeypatch.setattr(component, "get_script_run_count", component.get_script_run_count)
     return info, state
 
@@ -38,12 +38,12 @@ def fake_session(monkeypatch):
 def render(key, state, with_patch: bool):
     """What webrtc_streamer does first in each run, with the component's frontend value present."""
     if with_patch:
-        webrtc._StableRunCount.before_render(key)
+        webrtc_patches._StableRunCount.before_render(key)
     try:
         context = component._get_or_create_context(key)
     finally:
         if with_patch:
-            webrtc._StableRunCount.after_render()
+            webrtc_patches._StableRunCount.after_render()
     state[component.generate_frontend_component_key(key)] = {"playing": True}
     return context
 
@@ -66,13 +66,13 @@ def test_without_the_patch_the_race_stops_the_live_worker(fake_session):
 
 def test_with_the_patch_the_live_worker_survives_the_race(fake_session):
     info, state = fake_session
-    webrtc.install_run_count_patch()
+    webrtc_patches.install_run_count_patch()
     assert not racing_reruns(info, state, with_patch=True).stopped
 
 
 def test_with_the_patch_a_page_switch_still_resets_the_stale_context(fake_session):
     info, state = fake_session
-    webrtc.install_run_count_patch()
+    webrtc_patches.install_run_count_patch()
     key = "assist.call"
     context = render(key, state, with_patch=True)
     worker = FakeWorker()
@@ -85,7 +85,7 @@ def test_with_the_patch_a_page_switch_still_resets_the_stale_context(fake_sessio
 
 def test_install_is_idempotent(monkeypatch):
     monkeypatch.setattr(component, "get_script_run_count", component.get_script_run_count)
-    webrtc.install_run_count_patch()
+    webrtc_patches.install_run_count_patch()
     once = component.get_script_run_count
-    webrtc.install_run_count_patch()
+    webrtc_patches.install_run_count_patch()
     assert component.get_script_run_count is once

@@ -14,7 +14,8 @@ import av
 import numpy as np
 from aiortc.codecs.vpx import Vp8Encoder
 
-from components.webrtc import EXPERT, INSPECTOR, Mp4Recorder, Room
+from portsight.calls.recorder import Mp4Recorder
+from portsight.calls.room import EXPERT, INSPECTOR, Room
 from portsight.domain.access import Actor, Role
 from portsight.domain.annotations import Mark
 
@@ -38,7 +39,7 @@ def run_sides(marks: bool) -> tuple[list[int], list[int], int]:
         encoder = Vp8Encoder()
         seen_inspector, seen_expert, shared = [], [], 0
         for i in range(6):
-            inspector.sink_video._callback(camera_frame(40 + i))
+            inspector.sink_video.callback(camera_frame(40 + i))
             own = await asyncio.wait_for(inspector.source_video.recv(), 2)
             encoder.encode(own, force_keyframe=i == 0)  # rebases own.pts in place, as the sender does
             seen_inspector.append(own.pts)

@@ -8,7 +8,7 @@ the frontend; the browser e2e (tests/e2e/test_remote_assist.py) shows the calls 
 
 from __future__ import annotations
 
-from components.webrtc import StartPlan, offer_ufrag, plan_start
+from portsight.calls.start import StartPlan, offer_ufrag, plan_start
 
 
 def offer(ufrag: str) -> dict:

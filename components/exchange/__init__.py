@@ -1,0 +1,1 @@
+"""The data exchange page's area: import, report and export wrappers (``data``)."""

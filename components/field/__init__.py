@@ -1,0 +1,1 @@
+"""The field inspection page's area: its readers and write wrappers (``data``)."""

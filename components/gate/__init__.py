@@ -1,0 +1,1 @@
+"""The gate page's area: the receipt check and the QR decoder (``data``)."""

@@ -1,0 +1,24 @@
+"""The gate page's receipt check and the reading of a scanned QR code.
+
+Not cached: every check is a write (a genuine receipt is marked used at this gate).
+"""
+
+from __future__ import annotations
+
+from components.shell.runtime import get_engine, get_settings
+from portsight.documents import receipt as receipt_document
+from portsight.domain.access import Actor
+from portsight.services import receipts as receipt_services
+from portsight.services.receipts import GENUINE, USED, Verification
+
+__all__ = ["GENUINE", "USED", "Verification", "decode_qr_image", "verify_receipt"]
+
+
+def verify_receipt(actor: Actor, token: str, gate: str) -> Verification:
+    """Genuine and unused (now marked used at `gate`), already used, or forged; signed with the configured secret."""
+    return receipt_services.verify_receipt(get_engine(), actor, token, gate, secret=get_settings().secret)
+
+
+def decode_qr_image(image: bytes) -> str | None:
+    """The text of the QR code in a photo, or None when there is none."""
+    return receipt_document.decode_qr_image(image)

@@ -1,0 +1,1 @@
+"""The home page's area: its cached readers (``data``) and charts."""

@@ -1,0 +1,1 @@
+"""The inspections list's area: its cached readers and exports (``data``)."""

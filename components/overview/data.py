@@ -1,0 +1,58 @@
+"""The live overview's cached readers.
+
+Arguments are small and hashable: a scope is a sorted tuple of port ids (None = every port).
+The live panel asks `load_change_token` every period (ttl = the period, so all open boards
+share one query per period); the board itself is cached by that token and the minute, so it is
+recomputed only when something happened (or the minute turned, for the overdue count).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import streamlit as st
+
+from components.overview.board import BoardView, board_view
+from components.shell.runtime import get_engine, get_settings, scope_set
+from components.shell.state import Scope
+from portsight.clock import utcnow
+from portsight.queries import alerts as alert_queries
+from portsight.queries import overview as overview_queries
+
+REFRESH_SECONDS = 1.0  # the live panel's period; the change token's ttl is half of it (commit -> screen < 2 s)
+
+
+@st.cache_data(ttl=REFRESH_SECONDS / 2, max_entries=512, show_spinner=False)
+def load_change_token(scope: Scope) -> tuple[int, str]:
+    return overview_queries.change_token(get_engine(), scope_set(scope))
+
+
+@st.cache_data(ttl=120, max_entries=256, show_spinner=False)
+def load_overview(scope: Scope, token: tuple[int, str], minute: str) -> overview_queries.Overview:
+    """The board for this scope as of `token` (and the minute, which moves the overdue count)."""
+    return overview_queries.overview(
+        get_engine(), scope_set(scope), utcnow(), overdue_minutes=get_settings().overdue_minutes
+    )
+
+
+@st.cache_resource(ttl=120, max_entries=64, show_spinner=False)
+def load_board_view(scope: Scope, token: tuple[int, str], minute: str, lang: str) -> BoardView:
+    """The board ready to show (cards, table, feed, figures), built once per change (token, minute)
+    and language and shared by every session showing it: a refresh then only emits elements.
+    Shared objects: never mutate them."""
+    return board_view(load_overview(scope, token, minute), lang, token, REFRESH_SECONDS)
+
+
+def current_minute() -> str:
+    return utcnow().strftime("%Y-%m-%dT%H:%M")
+
+
+@st.cache_data(ttl=REFRESH_SECONDS, max_entries=512, show_spinner=False)
+def load_new_high_alerts(
+    scope: Scope, since: datetime, token: tuple[int, str]
+) -> tuple[tuple[str | None, str, datetime], ...]:
+    """(port, title, last_raised_at) of the high alerts raised after `since`, newest first: plain
+    tuples, which every session showing the board reads after each change (a DataFrame costs more
+    to copy out of the cache and to iterate than the board's other pieces)."""
+    new = alert_queries.high_alerts_raised_since(get_engine(), scope_set(scope), since)
+    return tuple(zip(new["port"], new["title"], new["last_raised_at"], strict=True))

@@ -1,0 +1,102 @@
+"""The remote-assistance page's readers and write wrappers, and the settings its calls need.
+
+Nothing here is cached: the live panels refresh every few seconds and must show the other
+side's chat and state as they are. Readers are named load_<thing>; writes keep their service's
+name and take the actor, never an engine. The media of a call go through ``webrtc``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from components.remote_assist.webrtc import get_registry
+from components.shell.runtime import get_engine, get_settings
+from portsight.calls.registry import RoomRegistry
+from portsight.domain.access import Actor
+from portsight.queries import assist as assist_queries
+from portsight.services import assist as assist_services
+from portsight.storage import media_path
+
+MAX_QUESTION = assist_services.MAX_QUESTION
+
+
+# ------------------------------------------------------------------ calls
+
+
+def room_registry() -> RoomRegistry:
+    """The server's one room registry, recording into the data folder when recording is on."""
+    settings = get_settings()
+    recording_dir = str(settings.data_dir / "recordings") if settings.recording else None
+    return get_registry(settings.database_url, recording_dir)
+
+
+def recording_on() -> bool:
+    return get_settings().recording
+
+
+def ice_servers() -> list:
+    """The configured STUN/TURN servers (none for loopback)."""
+    return get_settings().ice_servers
+
+
+def snapshot_file(sha256: str) -> Path:
+    """Where a snapshot's file is (it may be missing)."""
+    return media_path(get_settings().media_dir, sha256, ".jpg")
+
+
+# ------------------------------------------------------------------ readers
+
+
+def load_session_record(session_id: int, port_ids: Iterable[int] | None) -> dict | None:
+    return assist_queries.session_record(get_engine(), session_id, port_ids)
+
+
+def load_chat_messages(session_id: int) -> list[dict]:
+    return assist_queries.chat_messages(get_engine(), session_id)
+
+
+def load_open_session_for_user(user_id: int) -> dict | None:
+    return assist_queries.open_session_for_user(get_engine(), user_id)
+
+
+def load_inspections_for_assist(user_id: int, port_ids: Iterable[int] | None) -> pd.DataFrame:
+    return assist_queries.inspections_for_assist(get_engine(), user_id, port_ids)
+
+
+def load_waiting_queue(port_ids: Iterable[int] | None) -> pd.DataFrame:
+    return assist_queries.waiting_queue(get_engine(), port_ids)
+
+
+def load_active_sessions(port_ids: Iterable[int] | None) -> pd.DataFrame:
+    return assist_queries.active_sessions(get_engine(), port_ids)
+
+
+# ------------------------------------------------------------------ writes
+
+
+def request_assist(actor: Actor, inspection_id: int, step_key: str | None, question: str, expertise: str | None) -> int:
+    return assist_services.request_assist(get_engine(), actor, inspection_id, step_key, question, expertise)
+
+
+def join_assist(actor: Actor, session_id: int) -> None:
+    assist_services.join_assist(get_engine(), actor, session_id)
+
+
+def cancel_assist(actor: Actor, session_id: int) -> None:
+    assist_services.cancel_assist(get_engine(), actor, session_id)
+
+
+def end_assist(actor: Actor, session_id: int, note: str | None = None, conclusion: str | None = None) -> None:
+    assist_services.end_assist(get_engine(), actor, session_id, note, conclusion)
+
+
+def post_chat_message(actor: Actor, session_id: int, text: str) -> int:
+    return assist_services.post_chat_message(get_engine(), actor, session_id, text)
+
+
+def save_snapshot(actor: Actor, session_id: int, jpeg: bytes) -> int:
+    """Keep a frame of the call as evidence, in the configured media folder."""
+    return assist_services.save_snapshot(get_engine(), actor, session_id, jpeg, get_settings().media_dir)

@@ -1,0 +1,669 @@
+"""Field inspection on a phone: my tasks, the checklist one step at a time, photos, findings, help, decision, receipt.
+
+Layout and widgets only: reads and writes go through components.field.data. Every write runs in a
+button or camera callback (before the script), so the next run already shows the saved state, and
+a reload resumes at inspection.current_step.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components.field.data import (
+    accept_task,
+    add_finding,
+    attach_photo,
+    complete_checklist,
+    in_language,
+    load_checklist_state,
+    load_findings,
+    load_gallery,
+    load_hints,
+    load_my_tasks,
+    load_receipt,
+    load_second_inspector_options,
+    media_file,
+    receipt_data,
+    receipt_pdf,
+    receipt_qr_png,
+    record_step_result,
+    request_assist,
+    set_current_step,
+    take_decision,
+)
+from components.shell.state import current_scope, lang, require_page, tr
+from components.shell.widgets import render_empty, severity_label, show_error, state_label
+from portsight.domain import iso6346
+from portsight.domain.checklist import InspectionChecklist, Slot, second_inspector_required
+from portsight.domain.rulebook import SEVERITIES
+from portsight.domain.seal import seal_matches
+from portsight.i18n import fmt_percent
+
+actor = require_page("field_inspection")
+
+K_TASK = "field.inspection"  # session: the open inspection id, or None for the task list
+K_SLOT = "field.slot"  # session: the slot shown
+K_FLASH = "field.flash"  # session: (kind, text) shown once after a write
+K_OUTCOME = "field.outcome"  # session: the last step outcome, shown under its step
+K_GEN = "field.photo_gen"  # session: bumps to give the camera/uploader a fresh widget
+K_BACK = "field.back"
+K_ACCEPT = "field.accept"
+K_STEP_SELECT = "field.step_select"
+K_SAVE = "field.save"
+K_NEXT = "field.next"
+K_NOTE = "field.note"
+K_HELP_QUESTION = "field.help_question"
+K_HELP_SEND = "field.help_send"
+K_FINDING_TEXT = "field.finding_text"
+K_FINDING_SEVERITY = "field.finding_severity"
+K_FINDING_ADD = "field.finding_add"
+K_COMPLETE = "field.complete"
+K_DECISION = "field.decision"
+K_SECOND = "field.second"
+K_CONFIRM = "field.confirm"
+K_DECIDE = "field.decide"
+K_RECEIPT = "field.receipt_download"
+DECISIONS = ("release", "hold", "return", "destroy")
+SUFFIX = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
+
+LANG = lang()
+st.session_state.setdefault(K_TASK, None)
+st.session_state.setdefault(K_GEN, 0)
+
+
+def _input_key(slot_id: str, name: str) -> str:
+    return f"field.in.{slot_id}.{name}"
+
+
+def _flash(kind: str, text: str) -> None:
+    st.session_state[K_FLASH] = (kind, text)
+
+
+def _run(action) -> object | None:
+    """Run a service call in a callback; the project's errors become the flash message."""
+    try:
+        return action()
+    except Exception as exc:  # noqa: BLE001 - shown below; unexpected ones are logged by show_error
+        st.session_state[K_FLASH] = ("exception", exc)
+        return None
+
+
+def _show_flash() -> None:
+    flash = st.session_state.pop(K_FLASH, None)
+    if flash is None:
+        return
+    kind, payload = flash
+    if kind == "exception":
+        show_error(payload)
+    elif kind == "success":
+        st.success(payload, icon=":material/check_circle:")
+    elif kind == "warning":
+        st.warning(payload, icon=":material/warning:")
+    else:
+        st.info(payload, icon=":material/info:")
+
+
+# --------------------------------------------------------------------------- callbacks
+
+
+def _open(inspection_id: int | None) -> None:
+    st.session_state[K_TASK] = inspection_id
+    st.session_state.pop(K_SLOT, None)
+    st.session_state.pop(K_STEP_SELECT, None)
+    st.session_state.pop(K_OUTCOME, None)
+
+
+def _accept(inspection_id: int) -> None:
+    if _run(lambda: accept_task(actor, inspection_id)) is not None:
+        _flash("success", tr("field.accepted"))
+
+
+def _choose_slot(inspection_id: int) -> None:
+    slot_id = st.session_state.get(K_STEP_SELECT)
+    if slot_id:
+        st.session_state[K_SLOT] = slot_id
+        st.session_state.pop(K_OUTCOME, None)
+        _run(lambda: set_current_step(actor, inspection_id, slot_id))
+
+
+def _save(inspection_id: int, slot: Slot) -> None:
+    values = {spec.name: st.session_state.get(_input_key(slot.id, spec.name)) for spec in slot.step.inputs}
+    note = st.session_state.get(f"{K_NOTE}.{slot.id}")
+    outcome = _run(lambda: record_step_result(actor, inspection_id, slot.step.key, values, slot.container_id, note))
+    if outcome is None:
+        return
+    st.session_state[K_OUTCOME] = outcome
+    if outcome.saved and outcome.outcome == "conforming" and outcome.next_slot:
+        # Conforming: straight on to the next open step; a finding stays on screen to be read.
+        st.session_state[K_SLOT] = outcome.next_slot
+        st.session_state[K_STEP_SELECT] = outcome.next_slot
+        _flash("success", tr("field.step_saved_next"))
+
+
+def _photo(inspection_id: int, slot: Slot, widget_key: str, source: str) -> None:
+    upload = st.session_state.get(widget_key)
+    if upload is None:
+        return
+    data = upload.getvalue()
+    evidence = _run(
+        lambda: attach_photo(
+            actor,
+            inspection_id,
+            slot.step.key,
+            data,
+            getattr(upload, "name", None),
+            getattr(upload, "type", None),
+            slot.container_id,
+            source=source,
+        )
+    )
+    if evidence is not None:
+        _flash("success", tr("field.photo_saved"))
+    st.session_state[K_GEN] += 1  # a fresh camera / uploader for the next photo
+
+
+def _ask_help(inspection_id: int, slot_id: str) -> None:
+    question = st.session_state.get(K_HELP_QUESTION) or ""
+    request_id = _run(lambda: request_assist(actor, inspection_id, slot_id, question))
+    if request_id is not None:
+        st.session_state[K_HELP_QUESTION] = ""
+        _flash("success", tr("field.help_sent", id=request_id))
+
+
+def _add_finding(inspection_id: int, slot: Slot | None) -> None:
+    text = st.session_state.get(K_FINDING_TEXT) or ""
+    severity = st.session_state.get(K_FINDING_SEVERITY) or "medium"
+    key = slot.step.key if slot else None
+    cid = slot.container_id if slot else None
+    if _run(lambda: add_finding(actor, inspection_id, text, severity, key, cid)) is not None:
+        st.session_state[K_FINDING_TEXT] = ""
+        _flash("success", tr("field.finding_added"))
+
+
+def _complete(inspection_id: int) -> None:
+    if _run(lambda: complete_checklist(actor, inspection_id)) is not None:
+        _flash("success", tr("field.completed"))
+
+
+def _decide(inspection_id: int) -> None:
+    decision = st.session_state.get(K_DECISION)
+    if decision is None:
+        _flash("warning", tr("field.choose_decision"))
+        return
+    result = _run(
+        lambda: take_decision(
+            actor,
+            inspection_id,
+            decision,
+            confirmed=bool(st.session_state.get(K_CONFIRM)),
+            second_inspector_id=st.session_state.get(K_SECOND),
+        )
+    )
+    if result is not None:
+        st.session_state[K_CONFIRM] = False
+        _flash("success", tr("field.decided", decision=tr(f"field.decision_{decision}")))
+
+
+# --------------------------------------------------------------------------- blocks
+
+
+def render_tasks() -> None:
+    st.subheader(tr("field.my_tasks"))
+    tasks = load_my_tasks(actor.user_id, current_scope())
+    if tasks.empty:
+        render_empty("field.no_tasks")
+        return
+    for task in tasks.itertuples():
+        with st.container(border=True, key=f"field.task.{task.inspection_id}"):
+            st.markdown(f"**{task.declaration}** · {state_label(task.state)}")
+            goods = f"{task.hs_code or '—'} {task.goods or ''}".strip()
+            st.caption(
+                tr(
+                    "field.task_summary",
+                    enterprise=task.enterprise,
+                    tier=tr(f"field.tier_{task.credit_tier}"),
+                    origin=task.origin,
+                    goods=goods,
+                    lines=int(task.goods_lines),
+                    containers=int(task.containers),
+                    minutes=int(task.waiting_minutes),
+                )
+            )
+            st.button(
+                tr("field.open_task"),
+                key=f"field.open.{task.inspection_id}",
+                on_click=_open,
+                args=(int(task.inspection_id),),
+                type="primary",
+                use_container_width=True,
+                icon=":material/assignment:",
+            )
+
+
+def render_hints(inspection_id: int) -> None:
+    hint = load_hints(inspection_id)
+    if hint is None:
+        return
+    ent = hint["enterprise"]
+    with st.expander(tr("field.hints"), icon=":material/lightbulb:", expanded=bool(hint["repeat"])):
+        st.markdown(
+            tr(
+                "field.hint_enterprise",
+                name=ent["name"],
+                tier=tr(f"field.tier_{ent['credit_tier']}"),
+                count=ent["findings_12m"],
+            )
+        )
+        for row in ent["latest"]:
+            st.caption(f"· {row['declaration']} · {row['step_key'] or '—'} · {in_language(row['description'], LANG)}")
+        for rate in hint["rates"]:
+            if rate["inspections"]:
+                st.markdown(
+                    tr(
+                        "field.hint_rate",
+                        heading=rate["heading"],
+                        origin=rate["origin"],
+                        bad=rate["non_conforming"],
+                        total=rate["inspections"],
+                        rate=fmt_percent(LANG, rate["rate"]),
+                    )
+                )
+            else:
+                st.markdown(tr("field.hint_rate_none", heading=rate["heading"], origin=rate["origin"]))
+        if hint["common"]:
+            st.markdown(tr("field.hint_common"))
+            for row in hint["common"]:
+                st.caption(f"· {row['step_key'] or '—'} × {row['count']}: {in_language(row['description'], LANG)}")
+        for row in hint["repeat"]:
+            st.warning(
+                tr(
+                    "field.hint_repeat",
+                    container=row["container"],
+                    seal=row["seal"] or "—",
+                    declaration=row["declaration"],
+                    step=row["step_key"] or "—",
+                    text=in_language(row["description"], LANG),
+                ),
+                icon=":material/history:",
+            )
+
+
+def render_declared(checklist: InspectionChecklist, slot: Slot) -> None:
+    """What the declaration says, next to what to enter."""
+    with st.container(border=True, key="field.declared"):
+        st.caption(tr("field.declared"))
+        if slot.container_number:
+            box = checklist.containers[slot.container_number]
+            st.markdown(
+                tr(
+                    "field.declared_container",
+                    number=slot.container_number,
+                    size_type=box["size_type"],
+                    seal=box["declared_seal"] or "—",
+                )
+            )
+        if slot.step.key in ("goods", "packaging", "impurity", "radiation") or not slot.container_number:
+            for g in checklist.goods:
+                st.markdown(
+                    tr(
+                        "field.declared_goods",
+                        hs=g["hs_code"],
+                        description=g["description"],
+                        quantity=f"{g['quantity']:g}",
+                        unit=g["unit"],
+                        weight=f"{g['gross_weight_kg']:g}",
+                    )
+                )
+
+
+def _live_check(checklist: InspectionChecklist, slot: Slot, name: str, value: str | None) -> None:
+    """Container number and seal checked as typed."""
+    if not value:
+        return
+    if name == "number":
+        problem = iso6346.explain(value)
+        declared = slot.container_number
+        if problem is None:
+            st.success(tr("field.iso_ok", number=iso6346.normalize(value)), icon=":material/check:")
+        elif problem.expected is not None:
+            st.warning(tr("field.iso_check_digit", expected=problem.expected), icon=":material/pin:")
+        else:
+            st.warning(problem.zh if LANG == "zh_CN" else problem.en, icon=":material/pin:")
+        if declared and iso6346.normalize(value) != declared:
+            st.warning(tr("field.number_differs", declared=declared), icon=":material/compare_arrows:")
+    elif name == "seal_number" and slot.container_number:
+        declared = checklist.containers[slot.container_number]["declared_seal"]
+        if seal_matches(declared, value):
+            st.success(tr("field.seal_ok"), icon=":material/lock:")
+        else:
+            st.warning(tr("field.seal_differs", declared=declared or "—"), icon=":material/lock_open:")
+
+
+def render_inputs(checklist: InspectionChecklist, slot: Slot, previous: dict) -> None:
+    # Labels computed now: AppTest may call format_func later, outside this run.
+    yes_no = {True: tr("field.yes"), False: tr("field.no")}
+    for spec in slot.step.inputs:
+        key = _input_key(slot.id, spec.name)
+        if key not in st.session_state and spec.name in previous:
+            st.session_state[key] = previous[spec.name]
+        label = spec.title.get(LANG) + (f" ({spec.unit})" if spec.unit else "")
+        if spec.type == "bool":
+            st.radio(
+                label,
+                [True, False],
+                format_func=yes_no.get,
+                index=None,
+                horizontal=True,
+                key=key,
+            )
+        elif spec.type == "choice":
+            st.radio(label, list(spec.choices), index=None, horizontal=True, key=key)
+        elif spec.type == "number":
+            st.number_input(label, value=None, min_value=spec.min, max_value=spec.max, format="%g", key=key)
+        else:
+            value = st.text_input(label, key=key)
+            _live_check(checklist, slot, spec.name, value)
+
+
+def render_photos(inspection_id: int, slot: Slot, progress: dict, photos) -> None:
+    mine = photos[(photos["step_key"] == slot.step.key)]
+    if slot.container_number:
+        mine = mine[mine["container"] == slot.container_number]
+    have, need = progress["photos"], slot.photos_required
+    st.markdown(tr("field.photos_count", have=have, need=need, what=slot.step.photos.what.get(LANG)))
+    gen = st.session_state[K_GEN]
+    camera_key = f"field.camera.{slot.id}.{gen}"
+    st.camera_input(
+        tr("field.take_photo"),
+        key=camera_key,
+        on_change=_photo,
+        args=(inspection_id, slot, camera_key, "camera"),
+    )
+    upload_key = f"field.upload.{slot.id}.{gen}"
+    st.file_uploader(
+        tr("field.upload_photo"),
+        type=["jpg", "jpeg", "png", "webp"],
+        key=upload_key,
+        on_change=_photo,
+        args=(inspection_id, slot, upload_key, "upload"),
+    )
+    if len(mine):
+        render_thumbnails(mine, columns=4)
+
+
+def render_thumbnails(rows, columns: int = 4) -> None:
+    cols = st.columns(columns)
+    for i, row in enumerate(rows.itertuples()):
+        path = media_file(row.sha256, SUFFIX.get(row.media_type, ".jpg"))
+        with cols[i % columns]:
+            if path.exists():
+                st.image(str(path), width=110)
+            else:
+                st.caption(tr("field.photo_missing_file", id=row.id))
+
+
+def _go(inspection_id: int, slot_id: str) -> None:
+    st.session_state[K_STEP_SELECT] = slot_id
+    _choose_slot(inspection_id)
+
+
+def render_outcome(inspection_id: int, slot_id: str) -> None:
+    outcome = st.session_state.get(K_OUTCOME)
+    if outcome is None or outcome.slot_id != slot_id:
+        return
+    if outcome.outcome == "invalid":
+        st.warning(tr("field.invalid") + "\n\n" + "\n".join(f"- {p.get(LANG)}" for p in outcome.problems))
+    elif outcome.outcome == "conforming":
+        st.success(tr("field.step_conforming"), icon=":material/check_circle:")
+    else:
+        for f in outcome.findings:
+            detail = f" ({f.detail.get(LANG)})" if f.detail else ""
+            citation = f.citation.get(LANG) if f.citation else "—"
+            st.error(
+                f"{tr('field.step_non_conforming')} · {severity_label(f.severity)}\n\n{f.text.get(LANG)}{detail}\n\n"
+                f"{tr('field.citation')}: {citation} [{f.rule_id}]",
+                icon=":material/report:",
+            )
+    if outcome.saved and outcome.next_slot:
+        st.button(
+            tr("field.next_step"),
+            key=K_NEXT,
+            on_click=_go,
+            args=(inspection_id, outcome.next_slot),
+            use_container_width=True,
+            icon=":material/arrow_forward:",
+        )
+
+
+def render_help(inspection_id: int, slot_id: str) -> None:
+    with st.expander(tr("field.help"), icon=":material/support_agent:"):
+        st.text_input(tr("field.help_question"), key=K_HELP_QUESTION, placeholder=tr("field.help_placeholder"))
+        st.button(
+            tr("field.help_send"),
+            key=K_HELP_SEND,
+            on_click=_ask_help,
+            args=(inspection_id, slot_id),
+            use_container_width=True,
+            icon=":material/call:",
+        )
+        st.page_link("pages/remote_assist.py", label=tr("field.help_open_assist"), icon=":material/video_call:")
+
+
+def photo_short(have: int, need: int) -> str:
+    return tr("field.photo_short", have=have, need=need)
+
+
+def _slot_label(checklist: InspectionChecklist, progress: dict) -> dict[str, str]:
+    marks = {None: "○", "conforming": "✓", "non_conforming": "✗", "not_applicable": "–"}
+    labels = {}
+    for n, slot in enumerate(checklist.slots, start=1):
+        p = progress[slot.id]
+        where = f" · {slot.container_number}" if slot.container_number else ""
+        photo = "" if p["photos"] >= p["photos_required"] else " · " + photo_short(p["photos"], p["photos_required"])
+        labels[slot.id] = f"{marks.get(p['outcome'], '○')} {n}. {slot.step.title.get(LANG)}{where}{photo}"
+    return labels
+
+
+def render_checklist(state: dict) -> None:
+    checklist: InspectionChecklist = state["checklist"]
+    progress = state["progress"]
+    inspection_id = checklist.inspection_id
+    if not checklist.slots:
+        render_empty("field.no_steps")
+        return
+    ids = [s.id for s in checklist.slots]
+    current = st.session_state.get(K_SLOT)
+    if current not in ids:
+        current = state["resume"] if state["resume"] in ids else ids[0]
+        st.session_state[K_SLOT] = current
+    st.session_state[K_STEP_SELECT] = current
+    st.progress(state["done"] / state["total"], text=tr("field.progress", done=state["done"], total=state["total"]))
+    labels = _slot_label(checklist, progress)
+    st.selectbox(
+        tr("field.step"),
+        ids,
+        format_func=labels.get,
+        key=K_STEP_SELECT,
+        on_change=_choose_slot,
+        args=(inspection_id,),
+    )
+    slot = checklist.slot(current)
+    st.subheader(slot.step.title.get(LANG) + (f" · {slot.container_number}" if slot.container_number else ""))
+    render_declared(checklist, slot)
+    render_inputs(checklist, slot, progress[slot.id]["values"])
+    photos = load_gallery(inspection_id)
+    render_photos(inspection_id, slot, progress[slot.id], photos)
+    st.text_area(tr("field.note"), key=f"{K_NOTE}.{slot.id}", height=68)
+    st.button(
+        tr("field.save"),
+        key=K_SAVE,
+        on_click=_save,
+        args=(inspection_id, slot),
+        type="primary",
+        use_container_width=True,
+        icon=":material/save:",
+    )
+    render_outcome(inspection_id, slot.id)
+    render_help(inspection_id, slot.id)
+    st.divider()
+    missing = state["missing"]
+    if missing["unrecorded"] or missing["photos"]:
+        lines = [tr("field.missing_step", step=labels[sid]) for sid in missing["unrecorded"]]
+        lines += [tr("field.missing_photos", step=labels[sid], have=h, need=n) for sid, h, n in missing["photos"]]
+        st.caption(tr("field.before_complete") + "\n\n" + "\n".join(f"- {line}" for line in lines))
+    st.button(
+        tr("field.complete"),
+        key=K_COMPLETE,
+        on_click=_complete,
+        args=(inspection_id,),
+        use_container_width=True,
+        disabled=bool(missing["unrecorded"] or missing["photos"]),
+        icon=":material/task_alt:",
+    )
+
+
+def render_findings(inspection_id: int, checklist: InspectionChecklist, can_add: bool) -> None:
+    findings = load_findings(inspection_id)
+    st.subheader(tr("field.findings", count=len(findings)))
+    for row in findings.itertuples():
+        with st.container(border=True, key=f"field.finding.{row.id}"):
+            where = f"{row.step_key or '—'}" + (f" · {row.container}" if row.container else "")
+            st.markdown(f"**{severity_label(row.severity)}** · {where}")
+            st.markdown(in_language(row.description, LANG))
+            if row.citation:
+                st.caption(f"{tr('field.citation')}: {in_language(row.citation, LANG)} [{row.rule_id}]")
+    if can_add:
+        slot = checklist.slot(st.session_state.get(K_SLOT) or "")
+        with st.expander(tr("field.add_finding"), icon=":material/add_comment:"):
+            st.text_area(tr("field.finding_text"), key=K_FINDING_TEXT, height=68)
+            severities = {s: severity_label(s) for s in SEVERITIES}
+            st.selectbox(
+                tr("field.finding_severity"),
+                list(severities),
+                index=1,
+                format_func=severities.get,
+                key=K_FINDING_SEVERITY,
+            )
+            st.button(
+                tr("field.finding_add"),
+                key=K_FINDING_ADD,
+                on_click=_add_finding,
+                args=(inspection_id, slot),
+                use_container_width=True,
+            )
+
+
+def render_gallery(inspection_id: int, checklist: InspectionChecklist) -> None:
+    photos = load_gallery(inspection_id)
+    with st.expander(tr("field.gallery", count=len(photos)), icon=":material/photo_library:"):
+        if photos.empty:
+            st.caption(tr("field.no_photos"))
+            return
+        titles = {s.step.key: s.step.title.get(LANG) for s in checklist.slots}
+        for (step_key, container), rows in photos.groupby(["step_key", "container"], dropna=False, sort=False):
+            where = "" if container is None or container != container else f" · {container}"
+            st.markdown(f"**{titles.get(step_key, step_key)}{where}** ({len(rows)})")
+            render_thumbnails(rows, columns=4)
+
+
+def render_decision(inspection_id: int) -> None:
+    st.subheader(tr("field.decision"))
+    labels = {d: tr(f"field.decision_{d}") for d in DECISIONS}
+    st.radio(
+        tr("field.decision_choose"),
+        list(labels),
+        format_func=labels.get,
+        index=None,
+        horizontal=True,
+        key=K_DECISION,
+    )
+    decision = st.session_state.get(K_DECISION)
+    if decision and second_inspector_required(decision):
+        options = load_second_inspector_options(inspection_id, actor.user_id)
+        names = {o["id"]: o["display_name"] for o in options}
+        st.selectbox(tr("field.second_inspector"), list(names), format_func=names.get, index=None, key=K_SECOND)
+    st.checkbox(tr("field.confirm"), key=K_CONFIRM)
+    st.button(
+        tr("field.decide"),
+        key=K_DECIDE,
+        on_click=_decide,
+        args=(inspection_id,),
+        type="primary",
+        use_container_width=True,
+        icon=":material/gavel:",
+    )
+
+
+def render_receipt(inspection_id: int) -> None:
+    receipt = load_receipt(inspection_id)
+    if receipt is None:
+        render_empty("field.no_receipt")
+        return
+    name, pdf = receipt_pdf(actor, inspection_id)
+    data = receipt_data(actor, inspection_id)
+    st.success(tr("field.released", receipt=receipt["receipt_no"]), icon=":material/local_shipping:")
+    st.caption(tr("field.receipt_code_label"))
+    st.code(data["token"], language=None, wrap_lines=True)
+    st.image(receipt_qr_png(data["token"]), width=180)
+    st.download_button(
+        tr("field.receipt_download"),
+        data=pdf,
+        file_name=name,
+        mime="application/pdf",
+        key=K_RECEIPT,
+        type="primary",
+        use_container_width=True,
+        icon=":material/download:",
+    )
+
+
+def render_inspection(inspection_id: int) -> None:
+    st.button(tr("field.back"), key=K_BACK, on_click=_open, args=(None,), icon=":material/arrow_back:")
+    state = load_checklist_state(inspection_id, actor.port_ids)
+    if state is None:
+        render_empty("field.not_found")
+        return
+    checklist: InspectionChecklist = state["checklist"]
+    decl = checklist.declaration
+    st.markdown(f"### {decl['number']}")
+    st.caption(
+        " · ".join(
+            [
+                state_label(checklist.state),
+                decl["enterprise"],
+                tr(f"field.tier_{decl['credit_tier']}"),
+                decl["origin_country"],
+                decl["port_code"],
+            ]
+        )
+    )
+    _show_flash()
+    render_hints(inspection_id)
+    if checklist.state == "assigned":
+        st.button(
+            tr("field.accept"),
+            key=K_ACCEPT,
+            on_click=_accept,
+            args=(inspection_id,),
+            type="primary",
+            use_container_width=True,
+            icon=":material/play_arrow:",
+        )
+    elif checklist.state == "in_progress":
+        render_checklist(state)
+    elif checklist.state == "completed":
+        render_decision(inspection_id)
+    elif checklist.state == "released":
+        render_receipt(inspection_id)
+    else:
+        st.info(tr("field.closed", state=state_label(checklist.state)), icon=":material/lock:")
+    render_findings(inspection_id, checklist, can_add=checklist.state in ("in_progress", "completed"))
+    render_gallery(inspection_id, checklist)
+
+
+st.title(tr("nav.field_inspection"))
+if st.session_state[K_TASK] is None:
+    _show_flash()
+    render_tasks()
+else:
+    render_inspection(int(st.session_state[K_TASK]))

@@ -1,0 +1,78 @@
+"""Gate check: type, paste or scan a release receipt's code; genuine and unused / already used / forged.
+
+Layout only: the check and the marking are components.gate.data.verify_receipt.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components.gate.data import GENUINE, USED, decode_qr_image, verify_receipt
+from components.shell.state import lang, require_page, tr
+from components.shell.widgets import show_error
+from portsight.i18n import fmt_datetime
+
+actor = require_page("gate")
+
+K_GATE = "gate.gate"
+K_CODE = "gate.code"
+K_CHECK = "gate.check"
+K_SCAN = "gate.scan"
+K_SCAN_GEN = "gate.scan_gen"
+K_RESULT = "gate.result"  # session: the last Verification, or an exception to show
+
+st.session_state.setdefault(K_GATE, tr("gate.default_gate"))
+st.session_state.setdefault(K_SCAN_GEN, 0)
+
+
+def _check(code: str | None = None) -> None:
+    token = code if code is not None else st.session_state.get(K_CODE, "")
+    try:
+        st.session_state[K_RESULT] = verify_receipt(actor, token or "", st.session_state.get(K_GATE, ""))
+    except Exception as exc:  # noqa: BLE001 - shown by show_error (ours as a message, others logged)
+        st.session_state[K_RESULT] = exc
+
+
+def _scanned(widget_key: str) -> None:
+    photo = st.session_state.get(widget_key)
+    st.session_state[K_SCAN_GEN] += 1
+    if photo is None:
+        return
+    text = decode_qr_image(photo.getvalue())
+    if text is None:
+        st.session_state[K_RESULT] = "no_code"
+        return
+    st.session_state[K_CODE] = text
+    _check(text)
+
+
+st.title(tr("nav.gate"))
+st.text_input(tr("gate.gate_name"), key=K_GATE)
+st.text_input(tr("gate.code"), key=K_CODE, placeholder="RR-CNSGH-20250303-A1B2C3.…")
+st.button(tr("gate.check"), key=K_CHECK, on_click=_check, type="primary", use_container_width=True,
+          icon=":material/verified:")  # fmt: skip
+with st.expander(tr("gate.scan"), icon=":material/qr_code_scanner:"):
+    scan_key = f"{K_SCAN}.{st.session_state[K_SCAN_GEN]}"
+    st.camera_input(tr("gate.scan_hint"), key=scan_key, on_change=_scanned, args=(scan_key,))
+
+result = st.session_state.get(K_RESULT)
+if isinstance(result, Exception):
+    show_error(result)
+elif result == "no_code":
+    st.warning(tr("gate.no_code"), icon=":material/qr_code:")
+elif result is not None:
+    when = fmt_datetime(lang(), result.used_at)
+    facts = tr(
+        "gate.facts",
+        receipt=result.receipt_no or "—",
+        declaration=result.declaration or "—",
+        containers=", ".join(result.containers) or "—",
+    )
+    if result.status == GENUINE:
+        st.success(
+            tr("gate.genuine", gate=result.used_gate, when=when) + "\n\n" + facts, icon=":material/check_circle:"
+        )
+    elif result.status == USED:
+        st.warning(tr("gate.used", gate=result.used_gate, when=when) + "\n\n" + facts, icon=":material/block:")
+    else:
+        st.error(tr("gate.forged"), icon=":material/gpp_bad:")

@@ -1,0 +1,391 @@
+"""Inspections: the filtered, sorted, paginated list with CSV / Excel export, and one inspection's
+record (opened by ?id=<inspection id>)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from components.inspections.data import (
+    filter_of,
+    load_export,
+    load_inspection_record,
+    load_inspections,
+    load_inspectors,
+    load_ports,
+    media_dir,
+)
+from components.shell.state import current_scope, lang, require_page, scope_key, tr
+from components.shell.widgets import guarded, localise_times, render_empty, state_label
+from portsight.clock import as_utc
+from portsight.domain.inspection import Decision, InspectionState
+from portsight.i18n import fmt_datetime
+
+actor = require_page("inspections")
+
+PAGE_SIZE = 50
+SORTS = ("created_at", "declared_at", "port", "state", "declaration", "enterprise", "priority")
+MEDIA_SUFFIX = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
+
+scope = scope_key(current_scope())
+lg = lang()
+
+
+def when(value) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "—"
+    return fmt_datetime(lg, as_utc(value.to_pydatetime() if hasattr(value, "to_pydatetime") else value))
+
+
+def table(rows: list[dict], columns: dict[str, str], key: str, times: tuple[str, ...] = ()) -> None:
+    if not rows:
+        render_empty("inspections.nothing")
+        return
+    df = pd.DataFrame(rows)
+    for col in times:
+        if col in df:
+            df[col] = df[col].map(when)
+    for col in df.columns:
+        if df[col].map(lambda v: isinstance(v, dict | list)).any():
+            df[col] = df[col].map(lambda v: json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v)
+    shown = [c for c in columns if c in df.columns]
+    st.dataframe(df[shown], hide_index=True, key=key, column_config={c: columns[c] for c in shown})
+
+
+def render_record(inspection_id: int) -> None:
+    if st.button(tr("inspections.back"), key="inspections.back", icon=":material/arrow_back:"):
+        st.query_params.clear()
+        st.rerun()
+    record = guarded(lambda: load_inspection_record(scope, inspection_id))
+    if record is None:
+        return
+    ins, decl, port = record["inspection"], record["declaration"], record["port"]
+    port_name = port["name_zh"] if lg == "zh_CN" else port["name_en"]
+    st.title(tr("inspections.record_title", id=ins["id"], number=decl["number"]))
+    with st.container(key="inspections.record_head"):
+        c = st.columns(4)
+        c[0].metric(tr("inspections.state"), state_label(ins["state"]))
+        c[1].metric(
+            tr("inspections.decision"), tr(f"inspections.decision_{ins['decision']}") if ins["decision"] else "—"
+        )
+        c[2].metric(tr("inspections.port"), f"{port['code']} · {port_name}")
+        c[3].metric(tr("inspections.enterprise"), record["enterprise"].get("name", "—"))
+    tabs = st.tabs(
+        [
+            tr("inspections.tab_declaration"),
+            tr("inspections.tab_selection"),
+            tr("inspections.tab_timeline"),
+            tr("inspections.tab_checklist"),
+            tr("inspections.tab_photos"),
+            tr("inspections.tab_findings"),
+            tr("inspections.tab_assist"),
+            tr("inspections.tab_decision"),
+            tr("inspections.tab_audit"),
+        ]
+    )
+    with tabs[0]:
+        st.markdown(
+            "\n".join(
+                [
+                    f"- {tr('inspections.declaration')}: **{decl['number']}**",
+                    f"- {tr('inspections.direction')}: {decl['direction']} · {decl['transport_mode']}",
+                    f"- {tr('inspections.origin')}: {decl['origin_country']}",
+                    f"- {tr('inspections.declared_at')}: {when(decl['declared_at'])}",
+                    f"- {tr('inspections.credit_tier')}: {record['enterprise'].get('credit_tier', '—')}",
+                ]
+            )
+        )
+        st.markdown(f"**{tr('inspections.goods')}**")
+        table(
+            record["goods"],
+            {
+                "line_no": "#",
+                "hs_code": "HS",
+                "description": tr("inspections.description"),
+                "quantity": tr("inspections.quantity"),
+                "unit": tr("inspections.unit"),
+                "gross_weight_kg": tr("inspections.weight"),
+                "value": tr("inspections.value"),
+                "currency": "",
+            },
+            "inspections.goods",
+        )
+        st.markdown(f"**{tr('inspections.containers')}**")
+        table(
+            record["containers"],
+            {
+                "number": tr("inspections.container"),
+                "size_type": tr("inspections.size_type"),
+                "declared_seal": tr("inspections.declared_seal"),
+            },
+            "inspections.containers",
+        )
+    with tabs[1]:
+        sel = record["selection"]
+        if not sel:
+            render_empty("inspections.no_selection")
+        else:
+            st.markdown(
+                "\n".join(
+                    [
+                        f"- {tr('inspections.outcome')}: **{sel['outcome']}**",
+                        f"- {tr('inspections.reasons')}: {', '.join(map(str, sel['reasons'] or [])) or '—'}",
+                        f"- {tr('inspections.rate')}: {sel['rate']:.1%}",
+                        f"- {tr('inspections.seed')}: `{sel['seed']}` · {sel['code_version']}",
+                        f"- {tr('inspections.drawn_at')}: {when(sel['drawn_at'])}",
+                    ]
+                )
+            )
+        st.markdown(f"**{tr('inspections.inspectors')}**")
+        table(
+            record["inspectors"],
+            {
+                "display_name": tr("inspections.inspector"),
+                "position": tr("inspections.position"),
+                "assigned_at": tr("inspections.at"),
+                "draw_seed": tr("inspections.seed"),
+            },
+            "inspections.inspectors",
+            ("assigned_at",),
+        )
+    with tabs[2]:
+        with st.container(key="inspections.timeline"):
+            if not record["timeline"]:
+                render_empty("inspections.nothing")
+            for step in record["timeline"]:
+                before = state_label(step["from_state"]) if step["from_state"] else "—"
+                st.markdown(
+                    f"- {when(step['at'])} · {before} → **{state_label(step['to_state'])}**"
+                    f" · {step['by'] or tr('inspections.system')}"
+                )
+    with tabs[3]:
+        table(
+            record["steps"],
+            {
+                "step_key": tr("inspections.step"),
+                "container": tr("inspections.container"),
+                "outcome": tr("inspections.outcome"),
+                "values": tr("inspections.values"),
+                "rules_applied": tr("inspections.rules_applied"),
+                "note": tr("inspections.note"),
+                "recorded_at": tr("inspections.at"),
+                "by": tr("inspections.by"),
+            },
+            "inspections.steps",
+            ("recorded_at",),
+        )
+    with tabs[4]:
+        photos = record["evidence"]
+        if not photos:
+            render_empty("inspections.no_photos")
+        by_step: dict[str, list[dict]] = {}
+        for item in photos:
+            by_step.setdefault(item["step_key"] or tr("inspections.other"), []).append(item)
+        for step_key, items in by_step.items():
+            st.markdown(f"**{step_key}**")
+            cols = st.columns(4)
+            for i, item in enumerate(items):
+                path = _media_path(item)
+                with cols[i % 4]:
+                    if path is not None and path.exists():
+                        st.image(str(path), caption=f"{item['source']} · {when(item['taken_at'])}")
+                    else:
+                        st.caption(f"{item['original_name'] or item['sha256'][:12]} · {tr('inspections.missing_file')}")
+    with tabs[5]:
+        table(
+            record["findings"],
+            {
+                "severity": tr("inspections.severity"),
+                "rule_id": tr("inspections.rule"),
+                "description": tr("inspections.description"),
+                "citation": tr("inspections.citation"),
+                "created_at": tr("inspections.at"),
+                "by": tr("inspections.by"),
+            },
+            "inspections.findings",
+            ("created_at",),
+        )
+    with tabs[6]:
+        table(
+            record["assist_sessions"],
+            {
+                "id": "#",
+                "state": tr("inspections.state"),
+                "question": tr("inspections.question"),
+                "expert": tr("inspections.expert"),
+                "requested_at": tr("inspections.at"),
+                "note": tr("inspections.note"),
+                "conclusion": tr("inspections.conclusion"),
+                "messages": tr("inspections.messages"),
+            },
+            "inspections.assist",
+            ("requested_at",),
+        )
+        snaps = [e for e in photos if e.get("assist_session_id")]
+        if snaps:
+            st.caption(tr("inspections.snapshots", count=len(snaps)))
+    with tabs[7]:
+        st.markdown(
+            "\n".join(
+                [
+                    f"- {tr('inspections.decision')}: **{ins['decision'] or '—'}** · {ins['decided_by'] or '—'}",
+                    f"- {tr('inspections.decided_at')}: {when(ins['decided_at'])}",
+                ]
+            )
+        )
+        receipt = record["receipt"]
+        if receipt:
+            st.markdown(
+                f"- {tr('inspections.receipt')}: `{receipt['receipt_no']}` · {when(receipt['issued_at'])}"
+                f" · {tr('inspections.used_at')}: {when(receipt['used_at'])} {receipt['used_gate'] or ''}"
+            )
+        else:
+            render_empty("inspections.no_receipt")
+        table(
+            record["alerts"],
+            {
+                "id": "#",
+                "kind": tr("inspections.alert_kind"),
+                "severity": tr("inspections.severity"),
+                "state": tr("inspections.state"),
+                "count": tr("inspections.count"),
+                "title": tr("inspections.alert"),
+            },
+            "inspections.alerts",
+        )
+    with tabs[8]:
+        with st.container(key="inspections.audit"):
+            if not record["audit"]:
+                render_empty("inspections.nothing")
+            for entry in record["audit"]:
+                st.markdown(
+                    f"- {when(entry['at'])} · {entry['actor']} · {entry['action']} {entry['entity']}"
+                    f" {entry['entity_id'] or ''}"
+                )
+
+
+def _media_path(item: dict) -> Path | None:
+    suffix = MEDIA_SUFFIX.get(item["media_type"])
+    if suffix is None or len(item["sha256"]) != 64:
+        return None
+    return Path(media_dir()) / item["sha256"][:2] / f"{item['sha256']}{suffix}"
+
+
+def render_list() -> None:
+    st.title(tr("inspections.title"))
+    ports = load_ports(scope)
+    port_names = {None: tr("inspections.any")} | {p["id"]: p["code"] for p in ports}
+    inspectors = guarded(lambda: load_inspectors(scope)) or []
+    inspector_names = {None: tr("inspections.any")} | {u["id"]: u["display_name"] for u in inspectors}
+    decisions = {None: tr("inspections.any")} | {d.value: tr(f"inspections.decision_{d.value}") for d in Decision}
+    with st.expander(tr("inspections.filters"), expanded=True):
+        a, b, c, d = st.columns(4)
+        port_id = a.selectbox(
+            tr("inspections.port"), list(port_names), format_func=port_names.get, key="inspections.f_port"
+        )
+        state_labels = {s.value: state_label(s.value) for s in InspectionState}
+        states = b.multiselect(
+            tr("inspections.state"),
+            list(state_labels),
+            format_func=state_labels.get,
+            key="inspections.f_states",
+            placeholder=tr("inspections.any"),
+        )
+        dates = c.date_input(tr("inspections.dates"), value=(), key="inspections.f_dates")
+        decision = d.selectbox(
+            tr("inspections.decision"), list(decisions), format_func=decisions.get, key="inspections.f_decision"
+        )
+        e, f, g, h = st.columns(4)
+        enterprise = e.text_input(tr("inspections.enterprise"), key="inspections.f_enterprise")
+        container = f.text_input(tr("inspections.container"), key="inspections.f_container")
+        hs_chapter = g.text_input(tr("inspections.hs_chapter"), key="inspections.f_hs", max_chars=2)
+        inspector_id = h.selectbox(
+            tr("inspections.inspector"),
+            list(inspector_names),
+            format_func=inspector_names.get,
+            key="inspections.f_inspector",
+        )
+    dates = tuple(dates) if isinstance(dates, list | tuple) else (dates,)
+    flt = filter_of(
+        port_id=port_id,
+        states=states,
+        date_from=dates[0] if dates else None,
+        date_to=dates[1] if len(dates) > 1 else (dates[0] if dates else None),
+        enterprise=enterprise,
+        container=container,
+        hs_chapter=hs_chapter,
+        inspector_id=inspector_id,
+        decision=decision,
+    )
+    s1, s2, s3, s4 = st.columns([2, 1, 1, 2], vertical_alignment="bottom")
+    sort_labels = {k: tr(f"inspections.sort_{k}") for k in SORTS}  # computed now: AppTest formats later
+    sort = s1.selectbox(tr("inspections.sort"), SORTS, format_func=sort_labels.get, key="inspections.sort")
+    descending = s2.toggle(tr("inspections.descending"), value=True, key="inspections.desc")
+    page_no = s3.number_input(tr("inspections.page"), min_value=1, value=1, step=1, key="inspections.page")
+    result = guarded(lambda: load_inspections(scope, flt, sort, descending, PAGE_SIZE, (page_no - 1) * PAGE_SIZE))
+    if result is None:
+        return
+    rows, total = result
+    s4.caption(tr("inspections.total", total=total, pages=max(1, -(-total // PAGE_SIZE))))
+    if rows.empty:
+        render_empty("inspections.none")
+        return
+    shown = localise_times(rows, "declared_at", "created_at", "decided_at")
+    shown["state"] = shown["state"].map(state_label)
+    picked = st.dataframe(
+        shown,
+        hide_index=True,
+        key="inspections.table",
+        on_select="rerun",
+        selection_mode="single-row",
+        column_config={
+            "inspection_id": "#",
+            "declaration": tr("inspections.declaration"),
+            "port": tr("inspections.port"),
+            "enterprise": tr("inspections.enterprise"),
+            "credit_tier": tr("inspections.credit_tier"),
+            "origin": tr("inspections.origin"),
+            "state": tr("inspections.state"),
+            "decision": tr("inspections.decision"),
+            "priority": tr("inspections.priority"),
+            "declared_at": tr("inspections.declared_at"),
+            "created_at": tr("inspections.created_at"),
+            "decided_at": tr("inspections.decided_at"),
+        },
+    )
+    chosen = picked.selection.rows if picked and picked.selection else []
+    if chosen:
+        st.query_params["id"] = str(int(rows.iloc[chosen[0]]["inspection_id"]))
+        st.rerun()
+    o1, o2, o3 = st.columns([2, 1, 1], vertical_alignment="bottom")
+    with o1.form("inspections.open_form", border=False):
+        number = st.number_input(tr("inspections.open_id"), min_value=1, step=1, key="inspections.open_id")
+        if st.form_submit_button(tr("inspections.open"), key="inspections.open"):
+            st.query_params["id"] = str(int(number))
+            st.rerun()
+    if not o2.toggle(tr("inspections.prepare_export"), key="inspections.prepare_export"):
+        return
+    for col, kind, mime in (
+        (o2, "csv", "text/csv"),
+        (o3, "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ):
+        data = guarded(lambda kind=kind: load_export(scope, flt, sort, descending, kind))
+        if data is not None:
+            col.download_button(
+                tr(f"inspections.export_{kind}"),
+                data,
+                file_name=f"inspections.{kind}",
+                mime=mime,
+                key=f"inspections.export_{kind}",
+                on_click="ignore",
+            )
+
+
+wanted = st.query_params.get("id")
+if wanted and wanted.isdigit():
+    render_record(int(wanted))
+else:
+    render_list()

@@ -1,0 +1,67 @@
+"""Overdue inspections: open longer than the service time, raised again every further service time.
+
+k = whole service times since the inspection was opened: the alert is raised when k becomes 1,
+raised again at k = 2, 3, ... (and becomes high from k = 2) while the inspection stays open.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portsight.alert_checks.triggers import AlertCheckLimits, Trigger
+from portsight.clock import as_utc
+from portsight.db.models import Declaration, Inspection
+from portsight.domain.inspection import OPEN_STATES
+
+
+def overdue_trigger(
+    inspection_id: int,
+    port_id: int | None,
+    number: str,
+    state: str,
+    created: datetime,
+    until: datetime,
+    limits: AlertCheckLimits,
+) -> Trigger | None:
+    """The latest trigger of an inspection opened at `created` and still open at `until` (None
+    before its first service time); the demo seed records its history with it too."""
+    period = timedelta(minutes=limits.overdue_minutes)
+    k = int((until - created) / period)
+    if k < 1:
+        return None
+    minutes = int((until - created).total_seconds() // 60)
+    return Trigger(
+        dedupe_key=f"overdue:inspection:{inspection_id}",
+        kind="overdue",
+        severity="high" if k >= 2 else "medium",
+        port_id=port_id,
+        title=f"Inspection of {number} is overdue ({state}, open {minutes} min)",
+        at=created + k * period,
+        detail={
+            "declaration": number,
+            "state": state,
+            "open_minutes": minutes,
+            "overdue_minutes": limits.overdue_minutes,
+            "periods": k,
+        },
+        inspection_id=inspection_id,
+    )
+
+
+def overdue_triggers(session: Session, now: datetime, limits: AlertCheckLimits) -> list[Trigger]:
+    """Open inspections older than the service time; one trigger each, for the service times elapsed."""
+    period = timedelta(minutes=limits.overdue_minutes)
+    rows = session.execute(
+        select(Inspection.id, Inspection.port_id, Inspection.state, Inspection.created_at, Declaration.number)
+        .join(Declaration, Declaration.id == Inspection.declaration_id)
+        .where(Inspection.state.in_(sorted(OPEN_STATES)), Inspection.created_at <= now - period)
+    ).all()
+    out = []
+    for inspection_id, port_id, state, created_at, number in rows:
+        trigger = overdue_trigger(inspection_id, port_id, number, state, as_utc(created_at), now, limits)
+        if trigger is not None:
+            out.append(trigger)
+    return out

@@ -1,0 +1,412 @@
+"""Checks on what was recorded: an inspection closed fast without a photo, a seal that differs
+from the declared one, prohibited goods declared, and repeated non-conformity.
+
+Each check reads the records since `since` (repeated non-conformity: its window) and returns
+triggers; the `*_trigger` builders name the alert, and the demo seed builds its alerts with them
+so a seeded history carries exactly what these checks raise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from sqlalchemy import exists, func, or_, select, union_all
+from sqlalchemy.orm import Session
+
+from portsight.alert_checks.triggers import (
+    RULE_KINDS,
+    AlertCheckLimits,
+    Trigger,
+    local_date,
+    minutes_between,
+    rule_detail,
+    rule_key,
+)
+from portsight.clock import as_utc
+from portsight.db.models import (
+    Container,
+    Declaration,
+    Enterprise,
+    Evidence,
+    Finding,
+    GoodsLine,
+    Inspection,
+    Port,
+    StepResult,
+)
+from portsight.domain.facts import ContainerFacts, DeclarationFacts, GoodsLineFacts
+from portsight.domain.repeats import Group, NonConformity, RepeatTrigger, repeat_severity, repeat_triggers
+from portsight.domain.rulebook import Rule
+from portsight.domain.rules import alert_fires
+from portsight.domain.seal import normalize_seal, seal_matches
+
+SEAL_STEP = "seal"
+# Fields of the catalogue's alert rules that are judged on a completed inspection.
+INSPECTION_FIELDS = frozenset({"minutes_to_close", "photo_count", "step_count"})
+
+# ------------------------------------------------------------------ closed fast without a photo
+
+
+def inspection_rules(rules: list[Rule]) -> list[Rule]:
+    """Alert rules judged on a completed inspection's figures (minutes_to_close, photo_count, step_count)."""
+    return [r for r in rules if r.when and all(c.field in INSPECTION_FIELDS for c in r.when)]
+
+
+def inspection_rule_trigger(
+    rule: Rule,
+    inspection_id: int,
+    port_id: int | None,
+    declaration_id: int | None,
+    number: str,
+    took: float,
+    photos: int,
+    completed: datetime,
+) -> Trigger:
+    """The alert of an inspection alert rule that fired on an inspection completed after `took` minutes."""
+    return Trigger(
+        dedupe_key=rule_key(rule, "inspection", inspection_id),
+        kind=RULE_KINDS.get(rule.id, "rule"),
+        severity=rule.severity,
+        port_id=port_id,
+        title=f"{rule.title.en}: {number}, {took:.0f} min, {photos} photos",
+        at=completed,
+        detail={"declaration": number, "minutes": round(took, 1), "photos": photos, **rule_detail(rule)},
+        rule_id=rule.id,
+        inspection_id=inspection_id,
+        declaration_id=declaration_id,
+    )
+
+
+def fast_no_photo_triggers(session: Session, now: datetime, since: datetime, rules: list[Rule]) -> list[Trigger]:
+    """Inspections completed since `since`, judged by the catalogue's inspection alert rules
+    (quick_close_without_photo: closed within max_minutes of starting with no photo)."""
+    rules = inspection_rules(rules)
+    if not rules:
+        return []
+    photos = select(func.count(Evidence.id)).where(Evidence.inspection_id == Inspection.id).scalar_subquery()
+    steps = select(func.count(StepResult.id)).where(StepResult.inspection_id == Inspection.id).scalar_subquery()
+    rows = session.execute(
+        select(
+            Inspection.id,
+            Inspection.port_id,
+            Inspection.declaration_id,
+            Inspection.started_at,
+            Inspection.completed_at,
+            Declaration.number,
+            photos.label("photos"),
+            steps.label("steps"),
+        )
+        .join(Declaration, Declaration.id == Inspection.declaration_id)
+        .where(Inspection.completed_at > since, Inspection.completed_at <= now, Inspection.started_at.is_not(None))
+    ).all()
+    out = []
+    for inspection_id, port_id, declaration_id, started_at, completed_at, number, n_photos, n_steps in rows:
+        took = minutes_between(started_at, completed_at)
+        values = {"minutes_to_close": took, "photo_count": int(n_photos or 0), "step_count": int(n_steps or 0)}
+        on = local_date(completed_at)
+        out.extend(
+            inspection_rule_trigger(
+                rule,
+                inspection_id,
+                port_id,
+                declaration_id,
+                number,
+                took,
+                values["photo_count"],
+                as_utc(completed_at),
+            )
+            for rule in rules
+            if alert_fires(rule, values, on)
+        )
+    return out
+
+
+# ------------------------------------------------------------------ seal differs from the declared one
+
+
+def seal_mismatch_trigger(
+    inspection_id: int,
+    container_id: int | None,
+    declaration_id: int | None,
+    port_id: int | None,
+    number: str,
+    container_no: str | None,
+    declared: str | None,
+    observed: str | None,
+    at: datetime,
+) -> Trigger:
+    """The alert of a seal read at `at` that is not the declared one."""
+    return Trigger(
+        dedupe_key=f"seal_mismatch:inspection:{inspection_id}:container:{container_id}",
+        kind="seal_mismatch",
+        severity="high",
+        port_id=port_id,
+        title=f"Seal on {container_no or 'container'} of {number}: declared {declared or '-'}, found {observed or '-'}",
+        at=at,
+        detail={"declaration": number, "container": container_no, "declared_seal": declared, "observed_seal": observed},
+        inspection_id=inspection_id,
+        declaration_id=declaration_id,
+    )
+
+
+def seal_mismatch_triggers(session: Session, now: datetime, since: datetime) -> list[Trigger]:
+    """Seal steps recorded since `since` whose seal differs from the declared one (or marked non-conforming)."""
+    rows = session.execute(
+        select(
+            StepResult.inspection_id,
+            StepResult.container_id,
+            StepResult.outcome,
+            StepResult.values,
+            StepResult.recorded_at,
+            Container.number,
+            Container.declared_seal,
+            Inspection.port_id,
+            Inspection.declaration_id,
+            Declaration.number,
+        )
+        .join(Inspection, Inspection.id == StepResult.inspection_id)
+        .join(Declaration, Declaration.id == Inspection.declaration_id)
+        .outerjoin(Container, Container.id == StepResult.container_id)
+        .where(StepResult.step_key == SEAL_STEP, StepResult.recorded_at > since, StepResult.recorded_at <= now)
+    ).all()
+    out = []
+    for (
+        inspection_id,
+        container_id,
+        outcome,
+        values,
+        recorded_at,
+        container_no,
+        declared,
+        port_id,
+        declaration_id,
+        number,
+    ) in rows:
+        observed = (values or {}).get("seal_number")
+        differs = bool(declared) and bool(normalize_seal(observed)) and not seal_matches(declared, observed)
+        if not (differs or outcome == "non_conforming"):
+            continue
+        out.append(
+            seal_mismatch_trigger(
+                inspection_id,
+                container_id,
+                declaration_id,
+                port_id,
+                number,
+                container_no,
+                declared,
+                observed,
+                as_utc(recorded_at),
+            )
+        )
+    return out
+
+
+# ------------------------------------------------------------------ prohibited goods declared
+
+
+def declaration_rules(rules: list[Rule]) -> list[Rule]:
+    """Alert rules a declaration raises by its scope alone (e.g. solid_waste_import_ban)."""
+    return [r for r in rules if not r.when and not r.scope.is_empty()]
+
+
+def declaration_rule_trigger(
+    rule: Rule,
+    declaration_id: int,
+    port_id: int | None,
+    number: str,
+    hs_codes: list[str],
+    declared_at: datetime,
+) -> Trigger:
+    """The alert of a declaration alert rule whose scope caught a declaration (hs_codes: the lines it caught)."""
+    return Trigger(
+        dedupe_key=rule_key(rule, "declaration", declaration_id),
+        kind=RULE_KINDS.get(rule.id, "rule"),
+        severity=rule.severity,
+        port_id=port_id,
+        title=f"{rule.title.en}: declaration {number}, HS {', '.join(hs_codes) or '-'}",
+        at=declared_at,
+        detail={"declaration": number, "hs_codes": hs_codes, **rule_detail(rule)},
+        rule_id=rule.id,
+        declaration_id=declaration_id,
+    )
+
+
+def prohibited_goods_triggers(session: Session, now: datetime, since: datetime, rules: list[Rule]) -> list[Trigger]:
+    """Declarations received since `since` that an alert rule's scope catches (prohibited goods).
+
+    SQL narrows to declarations with a goods line under one of the rules' HS prefixes (all
+    declarations of the window when a rule has no HS scope); the domain decides on the facts.
+    """
+    rules = declaration_rules(rules)
+    if not rules:
+        return []
+    prefixes = sorted({p for r in rules for p in r.scope.hs})
+    any_hs = any(not r.scope.hs for r in rules)
+    stmt = (
+        select(Declaration.id)
+        .where(Declaration.declared_at > since, Declaration.declared_at <= now)
+        .order_by(Declaration.id)
+    )
+    if not any_hs:
+        stmt = stmt.where(
+            exists().where(
+                GoodsLine.declaration_id == Declaration.id, or_(*[GoodsLine.hs_code.like(p + "%") for p in prefixes])
+            )
+        )
+    ids = list(session.scalars(stmt))
+    out: list[Trigger] = []
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        heads = session.execute(
+            select(
+                Declaration.id,
+                Declaration.number,
+                Declaration.port_id,
+                Declaration.declared_at,
+                Declaration.transport_mode,
+                Declaration.origin_country,
+                Port.kind,
+                Enterprise.credit_tier,
+            )
+            .join(Port, Port.id == Declaration.port_id)
+            .join(Enterprise, Enterprise.id == Declaration.enterprise_id)
+            .where(Declaration.id.in_(chunk))
+        ).all()
+        goods: dict[int, list] = {}
+        for did, hs_code, description in session.execute(
+            select(GoodsLine.declaration_id, GoodsLine.hs_code, GoodsLine.description)
+            .where(GoodsLine.declaration_id.in_(chunk))
+            .order_by(GoodsLine.declaration_id, GoodsLine.line_no)
+        ):
+            goods.setdefault(did, []).append(GoodsLineFacts(hs_code=hs_code, description=description))
+        boxes: dict[int, list] = {}
+        for did, number, size_type, seal in session.execute(
+            select(Container.declaration_id, Container.number, Container.size_type, Container.declared_seal).where(
+                Container.declaration_id.in_(chunk)
+            )
+        ):
+            boxes.setdefault(did, []).append(ContainerFacts(number=number, size_type=size_type, declared_seal=seal))
+        for did, number, port_id, declared_at, mode, origin, port_kind, tier in heads:
+            facts = DeclarationFacts(
+                transport_mode=mode,
+                port_kind=port_kind,
+                origin_country=origin,
+                credit_tier=tier,
+                goods=tuple(goods.get(did, ())),
+                containers=tuple(boxes.get(did, ())),
+                declared_on=local_date(declared_at),
+                number=number,
+            )
+            for rule in rules:
+                if rule.applies_to(facts):
+                    hs = [g.hs_code for g in facts.goods if rule.scope.hs_matches(g.hs_code)]
+                    out.append(declaration_rule_trigger(rule, did, port_id, number, hs, as_utc(declared_at)))
+    return out
+
+
+# ------------------------------------------------------------------ repeated non-conformity
+
+
+def repeat_trigger(
+    group: Group,
+    trigger: RepeatTrigger,
+    limits: AlertCheckLimits,
+    enterprise_names: Mapping[int, str],
+) -> Trigger:
+    """The alert of a repeated non-conformity group (domain.repeats) at one of its triggers."""
+    days = limits.repeat_window_days
+    n = trigger.inspections
+    severity = repeat_severity(n, limits.repeat_threshold)
+    if group[0] == "enterprise":
+        _, enterprise_id, port_id = group
+        name = enterprise_names[enterprise_id]
+        return Trigger(
+            dedupe_key=f"repeat_nc:enterprise:{enterprise_id}:port:{port_id}",
+            kind="repeat_nc_enterprise",
+            severity=severity,
+            port_id=port_id,
+            title=f"{name}: {n} non-conforming inspections in {days} days",
+            at=trigger.at,
+            detail={"enterprise_id": enterprise_id, "enterprise": name, "inspections": n, "window_days": days},
+        )
+    _, origin, hs4, port_id = group
+    return Trigger(
+        dedupe_key=f"repeat_nc:origin_hs:{origin}:{hs4}:port:{port_id}",
+        kind="repeat_nc_origin_hs",
+        severity=severity,
+        port_id=port_id,
+        title=f"Origin {origin}, HS {hs4}: {n} non-conforming inspections in {days} days",
+        at=trigger.at,
+        detail={"origin": origin, "hs4": hs4, "inspections": n, "window_days": days},
+    )
+
+
+def _non_conformities(window_start: datetime, now: datetime):
+    """(inspection_id, at) of every non-conformity in the window: findings and non-conforming steps."""
+    return union_all(
+        select(Finding.inspection_id.label("inspection_id"), Finding.created_at.label("at")).where(
+            Finding.created_at >= window_start, Finding.created_at <= now
+        ),
+        select(StepResult.inspection_id.label("inspection_id"), StepResult.recorded_at.label("at")).where(
+            StepResult.outcome == "non_conforming",
+            StepResult.recorded_at >= window_start,
+            StepResult.recorded_at <= now,
+        ),
+    ).subquery("nc")
+
+
+def non_conforming_inspections(
+    session: Session, window_start: datetime, now: datetime
+) -> tuple[list[NonConformity], dict[int, str]]:
+    """The inspections with a non-conformity in the window (each at its latest one there), and
+    the names of their enterprises."""
+    nc = _non_conformities(window_start, now)
+    per_inspection = (
+        select(nc.c.inspection_id, func.max(nc.c.at).label("at")).group_by(nc.c.inspection_id).subquery("nci")
+    )
+    rows = session.execute(
+        select(
+            per_inspection.c.inspection_id,
+            per_inspection.c.at,
+            Declaration.enterprise_id,
+            Enterprise.name,
+            Inspection.port_id,
+            Declaration.origin_country,
+            func.substr(GoodsLine.hs_code, 1, 4),
+        )
+        .select_from(per_inspection)
+        .join(Inspection, Inspection.id == per_inspection.c.inspection_id)
+        .join(Declaration, Declaration.id == Inspection.declaration_id)
+        .join(Enterprise, Enterprise.id == Declaration.enterprise_id)
+        .outerjoin(GoodsLine, GoodsLine.declaration_id == Declaration.id)
+        .order_by(per_inspection.c.inspection_id)
+    ).all()
+    heads: dict[int, tuple] = {}
+    headings: dict[int, dict[str, None]] = {}
+    names: dict[int, str] = {}
+    for inspection_id, at, enterprise_id, name, port_id, origin, hs4 in rows:
+        heads.setdefault(inspection_id, (as_utc(at), enterprise_id, port_id, origin))
+        names[enterprise_id] = name
+        if hs4 is not None:
+            headings.setdefault(inspection_id, {})[hs4] = None
+    found = [
+        NonConformity(at, enterprise_id, port_id, origin, tuple(headings.get(inspection_id, ())))
+        for inspection_id, (at, enterprise_id, port_id, origin) in heads.items()
+    ]
+    return found, names
+
+
+def repeat_non_conformity_triggers(
+    session: Session, now: datetime, since: datetime, limits: AlertCheckLimits
+) -> list[Trigger]:
+    """Same enterprise, or same origin + HS heading, with repeat_threshold non-conforming inspections
+    at one port within repeat_window_days; triggered by the latest one when it is newer than `since`."""
+    window = timedelta(days=limits.repeat_window_days)
+    found, names = non_conforming_inspections(session, now - window, now)
+    return [
+        repeat_trigger(group, triggers[-1], limits, names)
+        for group, triggers in repeat_triggers(found, window, limits.repeat_threshold).items()
+        if triggers[-1].at > since
+    ]

@@ -1,0 +1,450 @@
+"""A room: one call (one assistance request) and the media it relays between its sides.
+
+Each side's browser connects to the server; the room relays media between them:
+
+    inspector camera --sink--> room.latest frame --(marks drawn)--> inspector (own picture)
+                                                  --(marks drawn)--> expert (and watchers)
+    inspector mic    --sink--> audio queues ------------------------> expert (and watchers)
+    expert mic       --sink--> audio queues ------------------------> inspector
+
+What a side receives is a forwarding track (``ForwardVideoTrack``, ``ForwardAudioTrack``) that
+sends a small placeholder (silence for audio) until the other side has published, so either
+side may start first. Marks live in the room under a lock; the overlay runs in a worker
+thread, once per frame, shared by every consumer. Sink callbacks run on the event loop, marks are set from a page's
+script thread, and a watchdog asks which sides have gone: everything shared is under the lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import fractions
+import logging
+import threading
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import av
+from aiortc import MediaStreamTrack
+from aiortc.mediastreams import MediaStreamError
+
+from portsight.calls.media import (
+    AUDIO_RATE,
+    VIDEO_CLOCK,
+    VIDEO_TIME_BASE,
+    DrainSink,
+    clock,
+    placeholder_frame,
+    private_copy,
+    silence,
+)
+from portsight.calls.overlay import draw_annotations, encode_snapshot
+from portsight.calls.recorder import Mp4Recorder
+from portsight.domain.access import Actor
+from portsight.domain.annotations import Mark
+
+log = logging.getLogger(__name__)
+
+# No input for this long: the side has gone (network lost). A closed tab ends the input at once
+# (DTLS close), so this only covers silent losses; 4 s ended healthy calls on a loaded 2-core
+# machine, where the server's input stalled for 4-5 s while the other side's connection was set up.
+GONE_AFTER_SECONDS = 8.0
+# The side's Streamlit page has had no websocket for this long: its tab was closed. Chromium does
+# not always send RTCP BYE or a DTLS close when a tab goes (under load it often did not), and
+# then only the silence above told, too late for "ends within 10 s". A short grace lets a page
+# that reconnects its websocket (same session) keep the call.
+PAGE_GONE_AFTER_SECONDS = 2.0
+
+PLACEHOLDER_INTERVAL = 0.2  # seconds between placeholder frames (5 fps is enough to say "waiting")
+
+INSPECTOR, EXPERT, WATCHER = "inspector", "expert", "watcher"
+
+
+def _overlay(frame: av.VideoFrame, marks: tuple[Mark, ...]) -> av.VideoFrame:
+    """Runs in a worker thread: draw the marks on a copy and hand back a new frame."""
+    image = draw_annotations(frame.to_ndarray(format="bgr24"), marks)
+    out = av.VideoFrame.from_ndarray(image, format="bgr24").reformat(format="yuv420p")
+    out.pts, out.time_base = frame.pts, frame.time_base
+    return out
+
+
+class ForwardVideoTrack(MediaStreamTrack):
+    """The inspector's picture with the marks, as sent to one side; a placeholder until it exists."""
+
+    kind = "video"
+
+    def __init__(self, room: Room) -> None:
+        super().__init__()
+        self._room = room
+        self._seq = 0
+        self._last_pts = -1
+        self._event = asyncio.Event()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        room._add_video_waiter(self._event)
+
+    async def recv(self) -> av.VideoFrame:
+        self.loop = asyncio.get_running_loop()
+        room = self._room
+        while True:
+            if self.readyState != "live":
+                raise MediaStreamError
+            seq, frame, pts, publishing = room._latest_video()
+            if frame is not None and seq != self._seq:
+                self._seq = seq
+                marks, version = room.marks_with_version()
+                if marks:
+                    frame = await room._overlaid(seq, version, frame, marks)
+                if pts > self._last_pts:
+                    self._last_pts = pts
+                    return private_copy(frame, pts)  # never the shared object: encoders change it
+                continue
+            self._event.clear()
+            try:
+                await asyncio.wait_for(self._event.wait(), PLACEHOLDER_INTERVAL)
+            except TimeoutError:
+                if not publishing:
+                    pts = max(self._last_pts + 1, room.video_ticks())
+                    self._last_pts = pts
+                    return placeholder_frame(pts)
+
+    def stop(self) -> None:
+        super().stop()
+        self._room._remove_video_waiter(self._event)
+
+
+class ForwardAudioTrack(MediaStreamTrack):
+    """The other side's voice, paced at 20 ms; silence while they are not there."""
+
+    kind = "audio"
+
+    def __init__(self, room: Room, source_role: str) -> None:
+        super().__init__()
+        self._room = room
+        self._source_role = source_role
+        self._queue: collections.deque[av.AudioFrame] = collections.deque(maxlen=25)
+        self._event = asyncio.Event()
+        self._start: float | None = None
+        self._samples = 0
+        self.loop: asyncio.AbstractEventLoop | None = None
+        room._add_audio_subscriber(source_role, self._queue, self._event)
+
+    async def recv(self) -> av.AudioFrame:
+        self.loop = asyncio.get_running_loop()
+        if self._start is None:
+            self._start = clock()
+        while True:
+            if self.readyState != "live":
+                raise MediaStreamError
+            due = self._start + self._samples / AUDIO_RATE
+            now = clock()
+            if now - due > 0.2:  # far behind (a pause): resynchronise the clock
+                self._start = now - self._samples / AUDIO_RATE
+                due = now
+            if self._queue:
+                source = self._queue.popleft()
+                frame = av.AudioFrame.from_ndarray(
+                    source.to_ndarray(), format=source.format.name, layout=source.layout.name
+                )
+                frame.sample_rate = source.sample_rate
+                break
+            if now >= due + 0.02:
+                frame = silence()
+                break
+            self._event.clear()
+            try:
+                await asyncio.wait_for(self._event.wait(), max(0.001, due + 0.02 - now))
+            except TimeoutError:
+                pass
+        frame.pts, frame.time_base = self._samples, fractions.Fraction(1, frame.sample_rate)
+        self._samples += frame.samples
+        return frame
+
+    def stop(self) -> None:
+        super().stop()
+        self._room._remove_audio_subscriber(self._source_role, self._queue)
+
+
+@dataclass
+class Endpoint:
+    """One side's connection to a room: the tracks the server sends it and the sinks draining it."""
+
+    key: str  # streamlit session id + role: one endpoint per browser tab and role
+    role: str
+    actor: Actor
+    source_video: ForwardVideoTrack | None = None
+    source_audio: ForwardAudioTrack | None = None
+    sink_video: DrainSink | None = None
+    sink_audio: DrainSink | None = None
+    created_at: float = field(default_factory=clock)
+    first_input_at: float | None = None
+    last_input_at: float | None = None
+    ended_at: float | None = None
+    worker: object | None = None  # weakref to the streamlit-webrtc worker, for stopping on close
+    gone: bool = False
+    page_lost_at: float | None = None  # when its page was first seen without a websocket
+    frames_in: dict = field(default_factory=lambda: {"audio": 0, "video": 0})
+
+    @property
+    def page_session(self) -> str:
+        return self.key.rpartition(":")[0]
+
+    @property
+    def connected(self) -> bool:
+        return self.first_input_at is not None and not self.gone
+
+
+class Room:
+    """One call: media between the inspector and the expert (watchers receive what the expert does)."""
+
+    def __init__(self, session_id: int, recorder: Mp4Recorder | None = None) -> None:
+        self.session_id = session_id
+        self._lock = threading.RLock()
+        self._epoch = clock()
+        self._marks: tuple[Mark, ...] = ()
+        self._marks_version = 0
+        self._video: av.VideoFrame | None = None
+        self._video_seq = 0
+        self._video_pts = -1  # of the latest frame, kept here: consumers must not trust frame.pts
+        self._video_at: float | None = None
+        self._video_waiters: set[asyncio.Event] = set()
+        self._audio_subscribers: dict[str, dict[int, tuple[collections.deque, asyncio.Event]]] = {
+            INSPECTOR: {},
+            EXPERT: {},
+        }
+        self._overlay_cache: tuple[int, int, asyncio.Future] | None = None
+        self.endpoints: dict[str, Endpoint] = {}
+        self.recorder = recorder
+        self.on_recording: Callable[[int, Actor, Path], None] | None = None
+        self._recording_noted = False
+        self.closed = False
+        self.frames_in = 0
+
+    # ----- marks (expert's page thread writes, media threads read)
+    def set_marks(self, marks: list[Mark] | tuple[Mark, ...]) -> None:
+        with self._lock:
+            self._marks = tuple(marks)
+            self._marks_version += 1
+
+    def add_mark(self, mark: Mark) -> None:
+        with self._lock:
+            self.set_marks((*self._marks, mark))
+
+    def clear_marks(self) -> None:
+        self.set_marks(())
+
+    def marks(self) -> tuple[Mark, ...]:
+        with self._lock:
+            return self._marks
+
+    def marks_with_version(self) -> tuple[tuple[Mark, ...], int]:
+        with self._lock:
+            return self._marks, self._marks_version
+
+    # ----- the inspector's picture
+    def video_ticks(self) -> int:
+        return int((clock() - self._epoch) * VIDEO_CLOCK)
+
+    def _latest_video(self) -> tuple[int, av.VideoFrame | None, int, bool]:
+        """(sequence number, latest frame (shared: read only), its pts, whether it is recent)."""
+        with self._lock:
+            publishing = self._video_at is not None and clock() - self._video_at < 1.0
+            return self._video_seq, self._video, self._video_pts, publishing
+
+    def latest_frame(self) -> av.VideoFrame | None:
+        with self._lock:
+            return self._video
+
+    def snapshot_jpeg(self) -> bytes | None:
+        """The inspector's latest picture with the marks, as JPEG (None before the first frame)."""
+        frame = self.latest_frame()
+        if frame is None:
+            return None
+        return encode_snapshot(draw_annotations(frame.to_ndarray(format="bgr24"), self.marks()))
+
+    def _on_inspector_video(self, endpoint: Endpoint, frame: av.VideoFrame) -> None:
+        """Sink callback on the event loop: keep the latest frame, wake the forwarding tracks."""
+        now = clock()
+        pts = int((now - self._epoch) * VIDEO_CLOCK)
+        frame.pts, frame.time_base = pts, VIDEO_TIME_BASE
+        with self._lock:
+            self._video = frame
+            self._video_pts = pts
+            self._video_seq += 1
+            self._video_at = now
+            waiters = list(self._video_waiters)
+        self.frames_in += 1
+        endpoint.frames_in["video"] += 1
+        endpoint.last_input_at = now
+        if endpoint.first_input_at is None:
+            endpoint.first_input_at = now
+        for event in waiters:
+            event.set()
+        if self.recorder is not None:
+            self.recorder.put_video(frame)
+
+    def _on_audio(self, endpoint: Endpoint, frame: av.AudioFrame) -> None:
+        now = clock()
+        endpoint.frames_in["audio"] += 1
+        endpoint.last_input_at = now
+        if endpoint.first_input_at is None:
+            endpoint.first_input_at = now
+        if endpoint.role not in self._audio_subscribers:
+            return
+        with self._lock:
+            subscribers = list(self._audio_subscribers[endpoint.role].values())
+        for frames, event in subscribers:
+            frames.append(frame)
+            event.set()
+        if self.recorder is not None and endpoint.role == INSPECTOR:
+            self.recorder.put_audio(frame)
+
+    async def _overlaid(self, seq: int, version: int, frame: av.VideoFrame, marks) -> av.VideoFrame:
+        """The frame with marks, computed once per (frame, marks) in a worker thread."""
+        cache = self._overlay_cache
+        if cache is None or cache[0] != seq or cache[1] != version:
+            loop = asyncio.get_running_loop()
+            future = loop.run_in_executor(None, _overlay, frame, marks)
+            self._overlay_cache = cache = (seq, version, future)
+        return await asyncio.shield(cache[2])
+
+    # ----- subscriptions (created on a script thread, used on the loop)
+    def _add_video_waiter(self, event: asyncio.Event) -> None:
+        with self._lock:
+            self._video_waiters.add(event)
+
+    def _remove_video_waiter(self, event: asyncio.Event) -> None:
+        with self._lock:
+            self._video_waiters.discard(event)
+
+    def _add_audio_subscriber(self, role: str, frames: collections.deque, event: asyncio.Event) -> None:
+        with self._lock:
+            self._audio_subscribers[role][id(frames)] = (frames, event)
+
+    def _remove_audio_subscriber(self, role: str, frames: collections.deque) -> None:
+        with self._lock:
+            self._audio_subscribers[role].pop(id(frames), None)
+
+    # ----- endpoints
+    def endpoint(self, key: str, role: str, actor: Actor) -> Endpoint:
+        """The endpoint of this tab and role, with live tracks (new ones after a disconnect)."""
+        with self._lock:
+            found = self.endpoints.get(key)
+            if found is None or found.gone:
+                found = Endpoint(key=key, role=role, actor=actor)
+                self._arm(found)
+                self.endpoints[key] = found
+                note = role == INSPECTOR and self.recorder is not None and not self._recording_noted
+                self._recording_noted = self._recording_noted or note
+            else:
+                note = False
+        if note and self.on_recording is not None:
+            args = (self.session_id, actor, self.recorder.path)
+            threading.Thread(target=self.on_recording, args=args, daemon=True).start()
+        return found
+
+    def _arm(self, ep: Endpoint) -> None:
+        other = EXPERT if ep.role == INSPECTOR else INSPECTOR
+        ep.source_video = ForwardVideoTrack(self)
+        ep.source_audio = ForwardAudioTrack(self, INSPECTOR if ep.role != INSPECTOR else other)
+        ref = weakref.ref(ep)
+
+        def touched(callback):
+            def on_frame(frame):
+                target = ref()
+                if target is not None and not target.gone:
+                    callback(target, frame)
+
+            return on_frame
+
+        def ended() -> None:
+            self._mark_ended(ref)
+
+        ep.sink_audio = DrainSink(touched(self._on_audio), "audio", on_ended=ended)
+        if ep.role == INSPECTOR:
+            ep.sink_video = DrainSink(touched(self._on_inspector_video), "video", on_ended=ended)
+
+    def _mark_ended(self, ref) -> None:
+        ep = ref()
+        if ep is not None and ep.first_input_at is not None and ep.ended_at is None:
+            ep.ended_at = clock()
+
+    def gone_endpoints(
+        self, now: float | None = None, page_alive: Callable[[str], bool] | None = None
+    ) -> list[Endpoint]:
+        """Sides that were connected and are no longer: their page closed, their input ended or went silent."""
+        now = clock() if now is None else now
+        with self._lock:
+            candidates = list(self.endpoints.values())
+        gone = []
+        for ep in candidates:
+            if ep.gone or ep.first_input_at is None:
+                continue
+            if page_alive is not None:
+                if page_alive(ep.page_session):
+                    ep.page_lost_at = None
+                elif ep.page_lost_at is None:
+                    ep.page_lost_at = now
+            page_closed = ep.page_lost_at is not None and now - ep.page_lost_at >= PAGE_GONE_AFTER_SECONDS
+            silent = ep.last_input_at is not None and now - ep.last_input_at > GONE_AFTER_SECONDS
+            if ep.ended_at is not None or silent or page_closed:
+                gone.append(ep)
+        return gone
+
+    def release(self, ep: Endpoint) -> None:
+        """Free one side's tracks (ends the relay tasks reading them) and stop its worker."""
+        with self._lock:
+            ep.gone = True
+            if self.endpoints.get(ep.key) is ep:
+                del self.endpoints[ep.key]
+        for track in (ep.source_video, ep.source_audio):
+            if track is not None:
+                _stop_track(track)
+        for sink in (ep.sink_video, ep.sink_audio):
+            if sink is not None:
+                _call_on_loop(sink.loop, sink.stop)
+        worker = ep.worker() if callable(ep.worker) else None
+        if worker is not None:
+            threading.Thread(target=stop_worker, args=(worker,), daemon=True).start()
+
+    def close(self) -> None:
+        with self._lock:
+            self.closed = True
+            endpoints = list(self.endpoints.values())
+        for ep in endpoints:
+            self.release(ep)
+        with self._lock:
+            self._video = None
+            self._overlay_cache = None
+        if self.recorder is not None:
+            self.recorder.close()
+
+    def has_connected(self, role: str) -> bool:
+        with self._lock:
+            return any(ep.role == role and ep.connected for ep in self.endpoints.values())
+
+
+def _call_on_loop(loop: asyncio.AbstractEventLoop | None, fn: Callable[[], None]) -> None:
+    if loop is not None and loop.is_running():
+        try:
+            if asyncio.get_running_loop() is loop:
+                fn()
+                return
+        except RuntimeError:
+            pass
+        loop.call_soon_threadsafe(fn)
+    else:
+        fn()
+
+
+def _stop_track(track: MediaStreamTrack) -> None:
+    _call_on_loop(getattr(track, "loop", None), track.stop)
+
+
+def stop_worker(worker) -> None:
+    """Stop a side's streamlit-webrtc worker (closes its peer connection; can take a second: not on a page's thread)."""
+    try:
+        worker.stop(timeout=2.0)
+    except Exception:  # noqa: BLE001 - the peer may already be gone; nothing left to free
+        log.debug("stopping a webrtc worker failed", exc_info=True)

@@ -1,0 +1,46 @@
+"""SQL helpers shared by the read side and the write side: connections, port scope, day bounds, frames."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from sqlalchemy import ColumnElement, Connection, Engine, Select, true
+
+from portsight.clock import LOCAL_TZ
+from portsight.db.session import Database
+
+
+@contextmanager
+def connection(db: Database) -> Iterator[Connection]:
+    """A Connection as is (tests pass one inside a transaction), or a short-lived one from an Engine."""
+    if isinstance(db, Engine):
+        with db.connect() as conn:
+            yield conn
+    else:
+        yield db
+
+
+def in_scope(column, port_ids: Iterable[int] | None) -> ColumnElement[bool]:
+    """A WHERE clause limiting column (a port id) to the scope; None means every port."""
+    if port_ids is None:
+        return true()
+    return column.in_(sorted(port_ids))
+
+
+def day_bounds(now: datetime, tz: str = LOCAL_TZ) -> tuple[datetime, datetime]:
+    """Start and end (UTC) of the local calendar day that contains now."""
+    zone = ZoneInfo(tz)
+    start = datetime.combine(now.astimezone(zone).date(), time.min, tzinfo=zone)
+    return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
+
+
+def frame(db: Database, stmt: Select) -> pd.DataFrame:
+    """Run a select and return its rows as a DataFrame with the select's column names."""
+    with connection(db) as conn:
+        result = conn.execute(stmt)
+        columns = list(result.keys())
+        return pd.DataFrame(result.all(), columns=columns)

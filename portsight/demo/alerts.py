@@ -1,0 +1,105 @@
+"""The alerts of the seeded history, as the live alert checks and the field service raise them.
+
+Each alert is built by the check's own trigger builder (portsight.alert_checks) from what the
+seed recorded, so its dedupe key, kind, title and detail are those the live checks would write
+and, running on, they count on from it instead of raising it twice. What the seed adds is the
+alert's handling: acknowledged and resolved by the supervisor as it gets older.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from portsight.alert_checks import AlertCheckLimits, Trigger
+from portsight.alert_checks.overdue import overdue_trigger
+from portsight.alert_checks.patterns import inspection_rule_trigger, inspection_rules, repeat_trigger
+from portsight.db import models as m
+from portsight.demo.rows import Rows
+from portsight.demo.world import LOCAL
+from portsight.domain.repeats import NonConformity, repeat_triggers
+from portsight.domain.rulebook import RuleCatalogue
+from portsight.domain.rules import alert_fires
+
+
+class SeededAlerts:
+    """Writes alert rows; collects the non-conformities for the repeated non-conformity alerts at the end."""
+
+    def __init__(
+        self,
+        rows: Rows,
+        rng: random.Random,
+        now: datetime,
+        supervisor_id: int,
+        catalogue: RuleCatalogue,
+        limits: AlertCheckLimits,
+    ):
+        self.rows = rows
+        self.rng = rng
+        self.now = now
+        self.supervisor_id = supervisor_id
+        self.limits = limits
+        self.inspection_rules = inspection_rules([r for r in catalogue.rules if r.kind == "alert"])
+        self.non_conformities: list[NonConformity] = []
+
+    def add(self, trigger: Trigger, *, first_at: datetime | None = None, count: int = 1) -> None:
+        """One alert row, last raised by `trigger` (first at `first_at`, `count` triggers in all);
+        its state (open, acknowledged, resolved) follows the age of its last trigger."""
+        rng = self.rng
+        last_at = trigger.at
+        first_at = first_at or last_at
+        age = self.now - last_at
+        if age > timedelta(days=3):
+            state = "resolved" if rng.random() < 0.92 else "acknowledged"
+        elif age > timedelta(hours=6):
+            state = rng.choice(["open", "acknowledged", "resolved"])
+        else:
+            state = "open"
+        sup = self.supervisor_id
+        ack = last_at + timedelta(minutes=rng.randint(5, 240)) if state != "open" else None
+        res = ack + timedelta(hours=rng.uniform(1, 48)) if state == "resolved" else None
+        if res is not None and res > self.now:
+            state, res = "acknowledged", None
+        if ack is not None and ack > self.now:
+            state, ack = "open", None
+        self.rows.add(m.Alert, {
+            "dedupe_key": trigger.dedupe_key[:200], "kind": trigger.kind, "rule_id": trigger.rule_id,
+            "severity": trigger.severity, "port_id": trigger.port_id, "inspection_id": trigger.inspection_id,
+            "declaration_id": trigger.declaration_id, "title": trigger.title[:300],
+            "detail": {**trigger.detail, "trigger_at": last_at.isoformat()}, "state": state, "count": count,
+            "first_raised_at": first_at, "last_raised_at": last_at, "assigned_to_id": None,
+            "acknowledged_at": ack, "acknowledged_by_id": sup if ack else None,
+            "resolved_at": res, "resolved_by_id": sup if res else None,
+            "comment": "Checked with the port; handled." if res else None})  # fmt: skip
+
+    def overdue(self, iid: int, pid: int, number: str, state: str, created: datetime, closed_at: datetime) -> None:
+        """Raised once per service time an inspection stayed open (until closed_at, or now)."""
+        trigger = overdue_trigger(iid, pid, number, state, created, min(closed_at, self.now), self.limits)
+        if trigger is not None:
+            first = created + timedelta(minutes=self.limits.overdue_minutes)
+            self.add(trigger, first_at=first, count=trigger.detail["periods"])
+
+    def quick_close(
+        self, iid: int, pid: int, did: int, number: str, started: datetime, completed: datetime, steps: int
+    ) -> None:
+        """The catalogue's inspection alert rules (closing fast without a photo) on a completed
+        inspection; seeded inspections have no photos."""
+        took = (completed - started).total_seconds() / 60
+        values = {"minutes_to_close": took, "photo_count": 0, "step_count": steps}
+        for rule in self.inspection_rules:
+            if alert_fires(rule, values, (completed + LOCAL).date()):
+                self.add(inspection_rule_trigger(rule, iid, pid, did, number, took, 0, completed))
+
+    def non_conformity(self, nc: NonConformity) -> None:
+        """A non-conforming inspection, counted by repeated_non_conformity at the end."""
+        self.non_conformities.append(nc)
+
+    def repeated_non_conformity(self, enterprise_names: Mapping[int, str]) -> None:
+        """Every further non-conforming inspection within the window, from the threshold on, raised
+        the group's alert again: one alert per group, counting its triggers (domain.repeats)."""
+        window = timedelta(days=self.limits.repeat_window_days)
+        found = repeat_triggers(self.non_conformities, window, self.limits.repeat_threshold)
+        for group, triggers in found.items():
+            alert = repeat_trigger(group, triggers[-1], self.limits, enterprise_names)
+            self.add(alert, first_at=triggers[0].at, count=len(triggers))

@@ -1,0 +1,88 @@
+"""The rule catalogue's decisions for the seed, remembered.
+
+The seed asks the same questions of the pure domain code over and over: the catalogue's state and
+the selection policy of a day, the alert rules a declaration hits and its checklist (by the
+declaration's shape: headings, origin, tier, mode, port kind, box type and count), and the
+judgement of identical values. The answers are those of the domain; only the asking is cached.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from portsight.domain import selection as draw
+from portsight.domain.checklist import generate_checklist
+from portsight.domain.facts import ContainerFacts, DeclarationFacts, GoodsLineFacts
+from portsight.domain.rulebook import Rule, RuleCatalogue
+from portsight.domain.rules import Judgement, judge
+from portsight.domain.steps import DECLARED_FIELDS, ChecklistStep
+
+
+class CatalogueDecisions:
+    """Memoised domain decisions on one catalogue; `sig` is a small int naming the catalogue's state on a day."""
+
+    def __init__(self, catalogue: RuleCatalogue):
+        self.catalogue = catalogue
+        self._days: dict = {}
+        self._signatures: dict = {}
+        self._policies: dict = {}
+        self._hit_cache: dict = {}
+        self._checklists: dict = {}
+        self._ctx_fields: dict = {}
+        self._judged: dict = {}
+
+    def day(self, day: date) -> tuple[int, draw.SelectionPolicy]:
+        """The catalogue's state on a day (rules in force, parameter values) and the selection policy."""
+        info = self._days.get(day)
+        if info is None:
+            state = tuple(
+                (r.id, tuple((n, p.at(day)) for n, p in sorted(r.parameters.items())))
+                for r in self.catalogue.rules
+                if r.in_force(day)
+            )
+            sig = self._signatures.setdefault(state, len(self._signatures))  # a small int hashes fast
+            policy = self._policies.get(sig)
+            if policy is None:
+                policy = self._policies[sig] = draw.policy_from_catalogue(day, self.catalogue)
+            info = self._days[day] = (sig, policy)
+        return info
+
+    def facts(self, shape: tuple, day: date, numbers: tuple[str, ...] = ()) -> DeclarationFacts:
+        """The facts of a declaration shape on a day (containers named by index unless numbers are given)."""
+        headings, origin, tier, mode, kind, size_type, n_boxes = shape
+        boxes = tuple(ContainerFacts(numbers[i] if numbers else str(i), size_type) for i in range(n_boxes))
+        return DeclarationFacts(mode, kind, origin, tier, tuple(GoodsLineFacts(h) for h in headings), boxes, day)
+
+    def hits(self, shape: tuple, day: date, sig: int) -> list[Rule]:
+        """Alert rules the declaration hits by scope alone (prohibited goods): they force inspection."""
+        key = (shape[:6], sig)  # the number of containers does not change what a scope matches
+        hits = self._hit_cache.get(key)
+        if hits is None:
+            hits = self._hit_cache[key] = [
+                r for r in self.catalogue.rules if r.kind == "alert" and not r.when and r.applies_to(
+                    self.facts(shape, day), day)
+            ]  # fmt: skip
+        return hits
+
+    def checklist(self, shape: tuple, day: date, sig: int) -> list[ChecklistStep]:
+        """The checklist of a declaration shape; per-container steps name containers by index ("0", "1")."""
+        key = (shape, sig)
+        steps = self._checklists.get(key)
+        if steps is None:
+            steps = self._checklists[key] = generate_checklist(self.facts(shape, day), day, self.catalogue)
+        return steps
+
+    def judge(self, step: ChecklistStep, values: dict, context: dict, day: date, sig: int) -> Judgement:
+        """domain.rules.judge, remembered for identical inputs (seven-point checks repeat a lot)."""
+        fields = self._ctx_fields.get((step.key, step.rule_ids))
+        if fields is None:
+            names = {i.default_from for i in step.inputs if i.default_from}
+            for rid in step.rule_ids:
+                for cond in self.catalogue.get(rid).require:
+                    names.update(f for f in cond.field_names() if f in DECLARED_FIELDS)
+            fields = self._ctx_fields[step.key, step.rule_ids] = tuple(sorted(n for n in names if n))
+        key = (step.key, step.rule_ids, tuple(values.items()), tuple(context.get(f) for f in fields), sig)
+        result = self._judged.get(key)
+        if result is None:
+            result = self._judged[key] = judge(step, values, context, day, self.catalogue)
+        return result

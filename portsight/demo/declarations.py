@@ -1,0 +1,229 @@
+"""Declarations of the seeded history, with their goods lines, containers and selection draws.
+
+Declarations arrive hour by hour at every port (Poisson, office-hour and weekday rhythm, port
+volume), from the port's enterprises weighted by their trade; goods by the enterprise's trade,
+origins to match, containers with valid ISO 6346 numbers and bolt seals. Each is drawn as
+services.selection.select_declaration draws it (domain.selection.decide with the day's policy,
+the catalogue's forced hits and the tier's forced share, a seed derived from the seed), and
+handed to the inspections when drawn for inspection before `now`.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import deque
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from portsight import reference
+from portsight.alert_checks.patterns import declaration_rule_trigger
+from portsight.db import models as m
+from portsight.demo.alerts import SeededAlerts
+from portsight.demo.decisions import CatalogueDecisions
+from portsight.demo.inspections import Inspections
+from portsight.demo.masterdata import MasterData
+from portsight.demo.rows import Rows
+from portsight.demo.world import LOCAL, OWNERS, PORT_VOLUME, Category
+from portsight.domain import selection as draw
+from portsight.domain.iso6346 import check_digit
+from portsight.services.selection import (
+    CODE_VERSION,
+    FORCED_SHARE_MIN_SAMPLE,
+    FORCED_SHARE_WINDOW_DAYS,
+    UNDER_INVESTIGATION,
+)
+
+
+def _poisson(rng: random.Random, lam: float) -> int:
+    if lam <= 0:
+        return 0
+    if lam > 30:
+        return max(0, round(rng.gauss(lam, math.sqrt(lam))))
+    limit, k, p = math.exp(-lam), 0, 1.0
+    while True:
+        p *= rng.random()
+        if p <= limit:
+            return k
+        k += 1
+
+
+def _hour_factor(local_hour: int, weekday: int) -> float:
+    """Declarations per hour, relative: office hours peak, a lull at lunch, quiet nights and weekends."""
+    if 9 <= local_hour <= 11 or 14 <= local_hour <= 16:
+        f = 1.6
+    elif local_hour in (8, 13, 17):
+        f = 1.1
+    elif local_hour == 12 or 18 <= local_hour <= 20:
+        f = 0.6
+    else:
+        f = 0.12
+    return f * (0.35 if weekday == 5 else 0.2 if weekday == 6 else 1.0)
+
+
+class Declarations:
+    """Seeds the declarations of the history (`history`), drawing each and passing the drawn on."""
+
+    def __init__(
+        self,
+        rows: Rows,
+        rng: random.Random,
+        master: MasterData,
+        decisions: CatalogueDecisions,
+        alerts: SeededAlerts,
+        inspections: Inspections,
+        seed: int,
+        start: datetime,
+        now: datetime,
+    ):
+        self.rows = rows
+        self.rng = rng
+        self.master = master
+        self.decisions = decisions
+        self.alerts = alerts
+        self.inspections = inspections
+        self.seed = seed
+        self.start = start
+        self.now = now
+        self.container_serial = rng.randint(100000, 400000)
+        self._inputs: dict = {}
+        self._descriptions: dict[str, str] = {}
+        self._forced: dict[str, deque] = {}
+        self._forced_counts: dict[str, list[int]] = {}
+
+    def history(self) -> None:
+        """Every hour from start to now, at every port, the declarations that arrived."""
+        rng = self.rng
+        hours = int((self.now - self.start).total_seconds() // 3600)
+        weekly = {pid: PORT_VOLUME[code][0] for code, pid in self.master.port_ids.items()}
+        norm = sum(_hour_factor(h % 24, h // 24) for h in range(24 * 7))
+        seq = 0
+        for h in range(hours):
+            hour = self.start + timedelta(hours=h)
+            local = hour + LOCAL
+            factor = _hour_factor(local.hour, local.weekday())
+            for pid in self.master.port_ids.values():
+                for _ in range(_poisson(rng, weekly[pid] * factor / norm)):
+                    seq += 1
+                    declared = hour + timedelta(seconds=rng.randrange(3600))
+                    self.declaration(pid, declared, seq)
+
+    def _description(self, heading: str) -> str:
+        """The goods description: the HS heading's text from the reference data."""
+        text = self._descriptions.get(heading)
+        if text is None:
+            text = self._descriptions[heading] = reference.hs_heading(heading).description[:300]
+        return text
+
+    def declaration(self, pid: int, declared: datetime, seq: int) -> None:
+        """One declaration with its goods lines and containers, then its draw."""
+        rng = self.rng
+        ids, cum = self.master.port_ents[pid]
+        eid = rng.choices(ids, cum_weights=cum)[0]
+        ent = self.master.ent[eid]
+        cat: Category = ent["cat"]
+        kind = self.master.port_kind[pid]
+        mode = {"sea": "sea", "air": "air", "land": "road", "rail": "rail"}[kind]
+        direction = "export" if cat.export and rng.random() < 0.12 else "import"
+        origin = "CN" if direction == "export" else rng.choice(ent["origins"])
+        local = declared + LOCAL
+        number = f"{local:%Y%m%d}{pid:02d}{seq:07d}"
+        did = self.rows.add(
+            m.Declaration,
+            {"number": number, "source_system_id": f"H2018-{number}", "port_id": pid, "enterprise_id": eid,
+             "direction": direction, "transport_mode": mode, "origin_country": origin, "declared_at": declared,
+             "content_hash": None},
+        )  # fmt: skip
+        n_lines = 1 + (rng.random() < 0.3) + (rng.random() < 0.12) + (rng.random() < 0.05)
+        headings = [rng.choice(cat.headings) for _ in range(n_lines)]
+        n_boxes = 0 if mode == "air" else 1 + min(int(rng.expovariate(0.9)), 11)
+        total_kg = (rng.lognormvariate(math.log(800), 0.9) if mode == "air" else
+                    n_boxes * rng.uniform(6000, 22000))  # fmt: skip
+        quantity = weight = 0.0
+        for line_no, heading in enumerate(headings, start=1):
+            kg = round(total_kg / n_lines * rng.uniform(0.6, 1.4), 1)
+            qty = round(kg / cat.kg_per_unit) if cat.unit != "kg" else kg
+            quantity += qty
+            weight += kg
+            value = Decimal(str(round(kg * cat.usd_per_kg * rng.uniform(0.7, 1.4), 2)))
+            self.rows.add(m.GoodsLine, {
+                "declaration_id": did, "line_no": line_no, "hs_code": heading,
+                "description": self._description(heading), "quantity": qty, "unit": cat.unit,
+                "gross_weight_kg": kg, "value": value, "currency": "USD"})  # fmt: skip
+        boxes = []
+        owner, seal_prefix = rng.choice(OWNERS)
+        size_type = rng.choice(cat.boxes)
+        for _ in range(n_boxes):
+            self.container_serial += rng.randint(1, 97)
+            prefix = f"{owner}{self.container_serial % 1000000:06d}"
+            number_box = prefix + str(check_digit(prefix))
+            seal = f"{seal_prefix}{rng.randint(1000000, 9999999)}"
+            cid = self.rows.add(m.Container, {"declaration_id": did, "number": number_box, "size_type": size_type,
+                                              "declared_seal": seal})  # fmt: skip
+            boxes.append((cid, number_box, seal))
+        decl = {
+            "id": did,
+            "number": number,
+            "eid": eid,
+            "ent": ent,
+            "cat": cat,
+            "pid": pid,
+            "origin": origin,
+            "headings": headings,
+            "declared": declared,
+            "boxes": boxes,
+            "quantity": quantity,
+            "weight": weight,
+            "day": local.date(),
+            "shape": (tuple(headings), origin, ent["tier"], mode, kind, size_type if n_boxes else "", n_boxes),
+        }
+        self.selection(decl)
+
+    def _forced_share(self, tier: str, at: datetime, forced: bool) -> float:
+        """As services.selection: the tier's share of forced draws over the last 90 days (0 below 200 draws)."""
+        window = self._forced.setdefault(tier, deque())
+        counts = self._forced_counts.setdefault(tier, [0, 0])
+        since = at - timedelta(days=FORCED_SHARE_WINDOW_DAYS)
+        while window and window[0][0] < since:
+            _, was_forced = window.popleft()
+            counts[0] -= 1
+            counts[1] -= was_forced
+        share = 0.0 if counts[0] < FORCED_SHARE_MIN_SAMPLE else round(counts[1] / counts[0], 4)
+        window.append((at, forced))
+        counts[0] += 1
+        counts[1] += forced
+        return share
+
+    def selection(self, decl: dict) -> None:
+        """The draw as services.selection.select_declaration records it, with a seed derived from the seed."""
+        rng = self.rng
+        ent, did = decl["ent"], decl["id"]
+        sig, policy = self.decisions.day(decl["day"])
+        rules = self.decisions.hits(decl["shape"], decl["day"], sig)
+        hits = [r.id for r in rules]
+        if ent["under_investigation"]:
+            hits.append(UNDER_INVESTIGATION)
+        tier = ent["tier"]
+        drawn = decl["declared"] + timedelta(seconds=rng.randint(20, 600))
+        forced_share = self._forced_share(tier, drawn, bool(hits))
+        seed = draw.derive_seed(f"demo-{self.seed}", "select", did)
+        decision = draw.decide(tier, seed, hits, policy, forced_share)
+        # What select_declaration records, built once per (tier, hits, policy): only the share and context vary.
+        proto_key = (tier, tuple(hits), sig)
+        proto = self._inputs.get(proto_key)
+        if proto is None:
+            proto = self._inputs[proto_key] = draw.selection_inputs(tier, hits, policy, 0.0)
+        inputs = {
+            **proto, "forced_share": float(forced_share), "declaration_id": did, "declaration_number": decl["number"],
+            "enterprise_id": decl["eid"], "port_id": decl["pid"], "enterprise_credit_tier": tier,
+            "inspectors_needed": decision.inspectors_needed,
+        }  # fmt: skip
+        sid = self.rows.add(m.Selection, {
+            "declaration_id": did, "outcome": decision.outcome.value, "reasons": [dict(r) for r in decision.reasons],
+            "rate": decision.rate, "seed": seed, "inputs": inputs, "code_version": CODE_VERSION,
+            "drawn_at": drawn})  # fmt: skip
+        for rule in rules:  # the prohibited goods check raises these for every declaration that arrives
+            hs = [h for h in decl["headings"] if rule.scope.hs_matches(h)]
+            self.alerts.add(declaration_rule_trigger(rule, did, decl["pid"], decl["number"], hs, decl["declared"]))
+        if decision.outcome is draw.Outcome.INSPECT and drawn < self.now:
+            self.inspections.inspection(decl, sid, drawn, decision)

@@ -1,0 +1,113 @@
+"""Demo data: ports, enterprises, users, roster and weeks of realistic inspection history.
+
+`seed_demo(db, weeks=26, seed=7, now=...)` writes everything in one transaction with bulk
+inserts and ids assigned here, so it is fast (26 weeks in seconds on SQLite) and reproducible:
+the same seed and the same `now` give identical rows. Only random.Random(seed) and seeds derived
+from it are used, one generator passed along in a fixed order of calls.
+
+The shape follows real port work: office-hour and weekday rhythm, big and small ports, airports
+without containers, goods mix by HS chapter with matching origins, inspection rate by
+enterprise credit tier, non-conformity by goods and origin, release times with a long tail,
+holds, returns and destructions, and open work in the last hours.
+
+What is recorded is what the product itself would record, from the same pure domain code:
+
+- selections: portsight.domain.selection.decide with the tier policy of the rule catalogue, the
+  catalogue's forced hits and the tier's forced share, a recorded seed and the same inputs as
+  services.selection.select_declaration, so replay_selection reproduces every seeded draw;
+- dispatch: domain.selection.dispatch among the inspectors on the seeded duty roster (conflicts
+  excluded, least loaded first), with seed and inputs on the assignments (replay_dispatch);
+- step results: the checklist from domain.checklist.generate_checklist (step keys, input names,
+  rules per step, per container), the values an inspector enters, and outcome, rules_applied and
+  findings (rule id, severity, citation) from domain.rules.judge, as services.field stores them;
+- alerts: built by the alert checks' own trigger builders (overdue, seal mismatch, quick close
+  without photo, prohibited goods, repeated non-conformity by domain.repeats) and as the field
+  service raises high-severity findings, so the live checks carry on without raising them twice;
+- daily rollups rebuilt from the seeded rows at the end.
+
+The parts, in the order they run: world (plain data), masterdata (ports, enterprises, users,
+roster), declarations (with goods, containers and draws), inspections (dispatch to decision,
+step results, findings, assists), alerts, rows (ids and the bulk write); decisions caches the
+catalogue's answers.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+from portsight.alert_checks import AlertCheckLimits
+from portsight.catalogue import default_catalogue
+from portsight.clock import utcnow
+from portsight.db import models as m
+from portsight.db.session import Database, unit_of_work
+from portsight.demo.alerts import SeededAlerts
+from portsight.demo.decisions import CatalogueDecisions
+from portsight.demo.declarations import Declarations
+from portsight.demo.inspections import Inspections
+from portsight.demo.masterdata import MasterData
+from portsight.demo.rows import Rows, is_empty, reset_sequences, wipe
+from portsight.errors import Conflict
+
+DEMO_PASSWORD = "demo"
+
+
+def database_is_empty(db: Database) -> bool:
+    with unit_of_work(db) as session:
+        return is_empty(session)
+
+
+def _history(rows: Rows, seed: int, weeks: int, now: datetime, password_hash: str) -> None:
+    """Every seeded row, in memory. The order of the calls is the order of the draws: keep it."""
+    rng = random.Random(seed)
+    start = now - timedelta(weeks=weeks)
+    master = MasterData(rows, rng, start, now, password_hash)
+    master.ports()
+    master.enterprises()
+    master.users()
+    master.roster()
+    catalogue = default_catalogue()
+    alerts = SeededAlerts(rows, rng, now, master.user_ids["supervisor"], catalogue, AlertCheckLimits())
+    decisions = CatalogueDecisions(catalogue)
+    inspections = Inspections(rows, rng, master, decisions, alerts, seed, now)
+    declarations = Declarations(rows, rng, master, decisions, alerts, inspections, seed, start, now)
+    declarations.history()
+    alerts.repeated_non_conformity({r["id"]: r["name"] for r in rows.of(m.Enterprise)})
+
+
+def seed_demo(
+    db: Database,
+    *,
+    weeks: int = 26,
+    seed: int = 7,
+    now: datetime | None = None,
+    force: bool = False,
+    password_hash: str | None = None,
+) -> dict[str, int]:
+    """Seed the demo data; returns the number of rows per table.
+
+    Refuses (Conflict) when the database already holds ports unless force=True, which first
+    deletes all data. `now` anchors the history (default: the current hour); the same seed and
+    now give identical rows. Ends with the daily rollups rebuilt from the seeded rows.
+    """
+    from portsight.db.rollups import rebuild_rollups
+
+    if now is None:
+        now = utcnow().replace(minute=0, second=0, microsecond=0)
+    now = now if now.tzinfo else now.replace(tzinfo=UTC)
+    now = now.astimezone(UTC)
+    if password_hash is None:
+        from portsight.security import hash_password
+
+        password_hash = hash_password(DEMO_PASSWORD)  # once: argon2 is slow on purpose
+    with unit_of_work(db) as session:
+        if not is_empty(session):
+            if not force:
+                raise Conflict("The database already has data; seed refuses to mix demo data into it (use --force).")
+            wipe(session)
+        rows = Rows()
+        _history(rows, seed, weeks, now, password_hash)
+        counts = rows.write(session)
+        reset_sequences(session)
+        counts["daily_rollups"] = rebuild_rollups(session)
+    return counts
