@@ -27,6 +27,7 @@ from portsight.db.models import (
     UserPort,
 )
 from portsight.domain.access import Actor, Role
+from portsight.domain.conditions import in_language
 from portsight.errors import AccessDenied, Conflict, InvalidInput
 from portsight.queries import field as q
 from portsight.services import decisions, evidence
@@ -198,7 +199,7 @@ def test_a_non_conforming_impurity_reading_creates_a_finding_citing_the_standard
     row = world.execute(select(Finding.__table__).where(Finding.inspection_id == insp)).one()
     assert row.rule_id == "recovered_paper_impurity" and row.step_key == "impurity"
     assert "GB 16487.4-2017" in row.citation and "0.8" in row.description
-    assert svc.in_language(row.description, "en").startswith("Recovered paper impurity above the limit")
+    assert in_language(row.description, "en").startswith("Recovered paper impurity above the limit")
     assert world.scalar(select(Alert.severity).where(Alert.inspection_id == insp, Alert.kind == "finding")) == "high"
     # Re-measured within the limit: the rule's finding goes, the step conforms.
     again = svc.record_step_result(world, LEAD, insp, "impurity", {"impurity_pct": 0.3})
