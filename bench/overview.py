@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -52,10 +51,6 @@ OVERDUE_MINUTES = 240
 # Dataset: the shared national dataset of bench/national.py (built once, reused by every bench)
 
 
-def dataset(n: int, database: str) -> tuple[Engine, str]:
-    return national.dataset(n, database)
-
-
 def dataset_now(engine: Engine) -> datetime:
     """'Now' of a (possibly reused) dataset: just after its newest declaration."""
     with engine.connect() as conn:
@@ -66,15 +61,6 @@ def dataset_now(engine: Engine) -> datetime:
 
 # ---------------------------------------------------------------------------------------------
 # Timing
-
-
-def timed(fn, runs: int) -> list[float]:
-    out = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - t0) * 1000)
-    return out
 
 
 def pct(values: list[float], q: float) -> float:
@@ -121,9 +107,9 @@ def measure(label: str, engine: Engine, database: str, n: int, runs: int, baseli
     board = overview(engine, None, now, overdue_minutes=OVERDUE_MINUTES)  # warm-up, and a sanity check
     naive = naive_overview(engine, now)
     assert board.kpis["declarations"] == naive["declarations"], (board.kpis, naive)
-    fast = timed(lambda: overview(engine, None, now, overdue_minutes=OVERDUE_MINUTES), runs)
-    token = timed(lambda: change_token(engine, None), runs)
-    slow = timed(lambda: naive_overview(engine, now), baseline_runs)
+    fast = national.timed(lambda: overview(engine, None, now, overdue_minutes=OVERDUE_MINUTES), runs)
+    token = national.timed(lambda: change_token(engine, None), runs)
+    slow = national.timed(lambda: naive_overview(engine, now), baseline_runs)
     row = {
         "label": label,
         "database": database,
@@ -190,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [("custom", args.declarations)] if args.declarations else [("demo", DEMO_N), ("10x", DEMO_N * 10)]
     rows = []
     for label, n in sizes:
-        engine, source = dataset(n, args.database)
+        engine, source = national.dataset(n, args.database)
         rows.append(measure(label, engine, args.database, n, args.runs, args.baseline_runs, source))
         engine.dispose()
     print_table(rows)

@@ -23,7 +23,6 @@ import argparse
 import json
 import sys
 import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -50,12 +49,7 @@ END = national.END  # a Monday: the last complete week ends the day before
 
 
 # ---------------------------------------------------------------------------------------------
-# Datasets
-
-
-def dataset(n: int, database: str) -> tuple[Engine, str]:
-    """The shared national dataset of bench/national.py (built once, reused by every bench)."""
-    return national.dataset(n, database)
+# Datasets: the demo seed here, the large one the shared dataset of bench/national.py
 
 
 def demo_engine(tmp: Path) -> Engine:
@@ -71,15 +65,6 @@ def demo_engine(tmp: Path) -> Engine:
 
 # ---------------------------------------------------------------------------------------------
 # Timing
-
-
-def timed(fn, runs: int) -> list[float]:
-    out = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - t0) * 1000)
-    return out
 
 
 def p95(values: list[float]) -> float:
@@ -149,8 +134,8 @@ def measure(label: str, engine: Engine, database: str, runs: int, baseline_runs:
     # The last complete week: the dataset ends on a Monday, the demo at "now".
     review = week_review(engine, None, week)
     decl = int(review.kpis.set_index("kpi").loc["declarations", "value"])
-    times = timed(lambda: week_review(engine, None, week), runs)
-    base = timed(lambda: naive_review(engine, week), baseline_runs) if baseline_runs else []
+    times = national.timed(lambda: week_review(engine, None, week), runs)
+    base = national.timed(lambda: naive_review(engine, week), baseline_runs) if baseline_runs else []
     result = {
         "label": label,
         "rows": rows,
@@ -215,7 +200,7 @@ def main() -> int:
                 n = conn.scalar(select(func.count(Declaration.id)))
             results.append(measure("demo", engine, "sqlite", args.runs, args.baseline_runs, n))
             engine.dispose()
-        engine, how = dataset(args.declarations, args.database)
+        engine, how = national.dataset(args.declarations, args.database)
         print(f"  large dataset {how}: {args.declarations:,} declarations on {args.database}")
         results.append(measure("large", engine, args.database, args.runs, args.baseline_runs, args.declarations))
         engine.dispose()

@@ -24,7 +24,8 @@ actor = require_page("alerts")
 SEVERITY = "alerts.severity"
 STATES = "alerts.states"
 SELECTED = "alerts.selected"
-KINDS = ("overdue", "fast_no_photo", "seal_mismatch", "prohibited_goods", "repeat_nc_enterprise", "repeat_nc_origin_hs")
+KINDS = ("overdue", "fast_no_photo", "seal_mismatch", "prohibited_goods", "repeat_nc_enterprise", "repeat_nc_origin_hs",
+         "credit_bound")  # fmt: skip
 KIND_LABELS = {k: tr(f"alerts.kind_{k}") for k in KINDS}
 STATE_LABELS = {s: tr(f"alerts.state_{s}") for s in ("open", "acknowledged", "resolved")}
 SEVERITY_LABELS = {s: tr(f"common.severity_{s}") for s in ("high", "medium", "low")}

@@ -16,6 +16,7 @@ from components.field.data import (
     complete_checklist,
     in_language,
     load_checklist_state,
+    load_decision_state,
     load_findings,
     load_gallery,
     load_hints,
@@ -26,6 +27,7 @@ from components.field.data import (
     receipt_data,
     receipt_pdf,
     receipt_qr_png,
+    record_hold_result,
     record_step_result,
     request_assist,
     set_current_step,
@@ -35,8 +37,9 @@ from components.shell.state import current_scope, lang, require_page, tr
 from components.shell.widgets import render_empty, severity_label, show_error, state_label
 from portsight.domain import iso6346
 from portsight.domain.checklist import InspectionChecklist, Slot, second_inspector_required
+from portsight.domain.inspection import AWAITING_RESULT_STATES, HOLD_RESULTS, HOLD_STATE, WAITING_DECISIONS, Decision
 from portsight.domain.rulebook import SEVERITIES
-from portsight.domain.seal import seal_matches
+from portsight.domain.seal import class_at_least, seal_matches
 from portsight.i18n import fmt_percent
 
 actor = require_page("field_inspection")
@@ -62,9 +65,16 @@ K_DECISION = "field.decision"
 K_SECOND = "field.second"
 K_CONFIRM = "field.confirm"
 K_DECIDE = "field.decide"
+K_WHAT = "field.decision_what"  # the treatment, sample or identification ordered
+K_RESULT = "field.result"
+K_RESULT_NOTE = "field.result_note"
+K_RESULT_SAVE = "field.result_save"
 K_RECEIPT = "field.receipt_download"
-DECISIONS = ("release", "hold", "return", "destroy")
+DECISIONS = tuple(d.value for d in Decision)
+WAITING = tuple(d.value for d in WAITING_DECISIONS)
+RESULT_STATES = tuple(s.value for s in AWAITING_RESULT_STATES)
 SUFFIX = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
+SEAL_STEPS = ("seal", "seal_integrity", "reseal")  # the steps that show the declared seal class
 
 LANG = lang()
 st.session_state.setdefault(K_TASK, None)
@@ -197,11 +207,26 @@ def _decide(inspection_id: int) -> None:
             decision,
             confirmed=bool(st.session_state.get(K_CONFIRM)),
             second_inspector_id=st.session_state.get(K_SECOND),
+            what=st.session_state.get(K_WHAT) if decision in WAITING else None,
         )
     )
     if result is not None:
         st.session_state[K_CONFIRM] = False
+        st.session_state[K_WHAT] = ""
+        st.session_state.pop(K_DECISION, None)
         _flash("success", tr("field.decided", decision=tr(f"field.decision_{decision}")))
+
+
+def _record_result(inspection_id: int) -> None:
+    result = st.session_state.get(K_RESULT)
+    if result is None:
+        _flash("warning", tr("field.choose_result"))
+        return
+    note = st.session_state.get(K_RESULT_NOTE)
+    if _run(lambda: record_hold_result(actor, inspection_id, result, note)) is not None:
+        st.session_state[K_RESULT_NOTE] = ""
+        st.session_state.pop(K_RESULT, None)
+        _flash("success", tr("field.result_recorded", result=tr(f"field.result_{result}")))
 
 
 # --------------------------------------------------------------------------- blocks
@@ -302,6 +327,13 @@ def render_declared(checklist: InspectionChecklist, slot: Slot) -> None:
                     seal=box["declared_seal"] or "—",
                 )
             )
+            if slot.step.key in SEAL_STEPS:
+                # Shown to compare with, never filled in for the inspector: a lower class on the door must be seen.
+                declared_class = _declared_seal_class(checklist, slot.container_number)
+                if declared_class:
+                    st.markdown(tr("field.declared_seal_class", cls=declared_class))
+                else:
+                    st.caption(tr("field.declared_seal_class_none"))
         if slot.step.key in ("goods", "packaging", "impurity", "radiation") or not slot.container_number:
             for g in checklist.goods:
                 st.markdown(
@@ -316,9 +348,23 @@ def render_declared(checklist: InspectionChecklist, slot: Slot) -> None:
                 )
 
 
+def _declared_seal_class(checklist: InspectionChecklist, number: str | None) -> str | None:
+    box = next((c for c in checklist.facts.containers if c.number == number), None)
+    return box.declared_seal_class if box else None
+
+
 def _live_check(checklist: InspectionChecklist, slot: Slot, name: str, value: str | None) -> None:
-    """Container number and seal checked as typed."""
+    """Container number, seals and seal class checked as typed or chosen."""
     if not value:
+        return
+    if name in ("seal_class", "new_seal_class") and slot.container_number:
+        declared_class = _declared_seal_class(checklist, slot.container_number)
+        if declared_class and not class_at_least(value, declared_class):
+            st.warning(tr("field.seal_class_lower", declared=declared_class), icon=":material/lock_open:")
+        return
+    if name == "new_seal_number" and slot.container_number:
+        if seal_matches(checklist.containers[slot.container_number]["declared_seal"], value):
+            st.warning(tr("field.new_seal_same"), icon=":material/lock_open:")
         return
     if name == "number":
         problem = iso6346.explain(value)
@@ -357,7 +403,8 @@ def render_inputs(checklist: InspectionChecklist, slot: Slot, previous: dict) ->
                 key=key,
             )
         elif spec.type == "choice":
-            st.radio(label, list(spec.choices), index=None, horizontal=True, key=key)
+            choice = st.radio(label, list(spec.choices), index=None, horizontal=True, key=key)
+            _live_check(checklist, slot, spec.name, choice)
         elif spec.type == "number":
             st.number_input(label, value=None, min_value=spec.min, max_value=spec.max, format="%g", key=key)
         else:
@@ -566,9 +613,54 @@ def render_gallery(inspection_id: int, checklist: InspectionChecklist) -> None:
             render_thumbnails(rows, columns=4)
 
 
+def render_blockers(options) -> None:
+    """Why release is blocked, each reason with its basis."""
+    if not options.blockers:
+        return
+    lines = []
+    for b in options.blockers:
+        line = f"- **{b.reason.get(LANG)}**" + (f" — {b.detail.get(LANG)}" if b.detail else "")
+        basis = [f"{tr('field.citation')}: {b.citation.get(LANG)}"] if b.citation else []
+        basis += [f"[{b.ref}]"] if b.ref else []
+        lines.append(line + ("  \n  " + " ".join(basis) if basis else ""))
+    st.error(tr("field.release_blocked") + "\n\n" + "\n".join(lines), icon=":material/block:")
+
+
+def render_holds(holds: list[dict]) -> None:
+    """The treatments, samples and identifications ordered on this inspection, and their results."""
+    if not holds:
+        return
+    with st.expander(tr("field.holds", count=len(holds)), icon=":material/science:"):
+        for h in holds:
+            result = tr(f"field.result_{h['result']}") if h["result"] else tr("field.hold_pending")
+            note = f" · {h['result_note']}" if h["result_note"] else ""
+            kind = tr(f"field.hold_{h['kind']}")
+            st.markdown(f"- **{kind}** · {h['what']} · {result}{note}")
+
+
 def render_decision(inspection_id: int) -> None:
     st.subheader(tr("field.decision"))
-    labels = {d: tr(f"field.decision_{d}") for d in DECISIONS}
+    state = load_decision_state(inspection_id, actor.port_ids)
+    if state is None:
+        render_empty("field.not_found")
+        return
+    options = state["options"]
+    render_blockers(options)
+    for decision, rule_ids in options.suggested.items():
+        called = [
+            f"{state['rules'][rid][0].get(LANG)} ({state['rules'][rid][1].get(LANG)})"
+            for rid in rule_ids
+            if rid in state["rules"]
+        ]
+        if called:
+            st.info(
+                tr("field.called_for", decision=tr(f"field.decision_{decision}"), rules="; ".join(called)),
+                icon=":material/rule:",
+            )
+    render_holds(state["holds"])
+    labels = {d: tr(f"field.decision_{d}") for d in DECISIONS if d in options.allowed}
+    if st.session_state.get(K_DECISION) not in labels:
+        st.session_state.pop(K_DECISION, None)
     st.radio(
         tr("field.decision_choose"),
         list(labels),
@@ -578,9 +670,11 @@ def render_decision(inspection_id: int) -> None:
         key=K_DECISION,
     )
     decision = st.session_state.get(K_DECISION)
+    if decision in WAITING:
+        st.text_input(tr(f"field.what_{decision}"), key=K_WHAT)
     if decision and second_inspector_required(decision):
-        options = load_second_inspector_options(inspection_id, actor.user_id)
-        names = {o["id"]: o["display_name"] for o in options}
+        choices = load_second_inspector_options(inspection_id, actor.user_id)
+        names = {o["id"]: o["display_name"] for o in choices}
         st.selectbox(tr("field.second_inspector"), list(names), format_func=names.get, index=None, key=K_SECOND)
     st.checkbox(tr("field.confirm"), key=K_CONFIRM)
     st.button(
@@ -591,6 +685,32 @@ def render_decision(inspection_id: int) -> None:
         type="primary",
         use_container_width=True,
         icon=":material/gavel:",
+    )
+
+
+def render_awaiting_result(inspection_id: int, current: str) -> None:
+    """A treatment, laboratory result or identification is awaited: record it when it is in."""
+    state = load_decision_state(inspection_id, actor.port_ids)
+    if state is None:
+        render_empty("field.not_found")
+        return
+    kind = next(k for k, s in HOLD_STATE.items() if s.value == current)
+    pending = next((h for h in reversed(state["holds"]) if h["kind"] == kind and h["result"] is None), None)
+    st.subheader(tr(f"field.hold_{kind}"))
+    st.info(tr(f"field.awaiting_{kind}", what=pending["what"] if pending else "—"), icon=":material/hourglass_top:")
+    render_blockers(state["options"])
+    render_holds(state["holds"])
+    labels = {r: tr(f"field.result_{r}") for r in HOLD_RESULTS[kind]}
+    st.radio(tr("field.result_choose"), list(labels), format_func=labels.get, index=None, horizontal=True, key=K_RESULT)
+    st.text_input(tr("field.result_note"), key=K_RESULT_NOTE)
+    st.button(
+        tr("field.result_record"),
+        key=K_RESULT_SAVE,
+        on_click=_record_result,
+        args=(inspection_id,),
+        type="primary",
+        use_container_width=True,
+        icon=":material/fact_check:",
     )
 
 
@@ -653,6 +773,8 @@ def render_inspection(inspection_id: int) -> None:
         render_checklist(state)
     elif checklist.state == "completed":
         render_decision(inspection_id)
+    elif checklist.state in RESULT_STATES:
+        render_awaiting_result(inspection_id, checklist.state)
     elif checklist.state == "released":
         render_receipt(inspection_id)
     else:

@@ -19,10 +19,8 @@ from components.inspections.data import (
     media_dir,
 )
 from components.shell.state import current_scope, lang, require_page, scope_key, tr
-from components.shell.widgets import guarded, localise_times, render_empty, state_label
-from portsight.clock import as_utc
-from portsight.domain.inspection import Decision, InspectionState
-from portsight.i18n import fmt_datetime
+from components.shell.widgets import fmt_time, guarded, localise_times, render_empty, state_label
+from portsight.domain.inspection import CLOSING_DECISIONS, InspectionState
 
 actor = require_page("inspections")
 
@@ -34,20 +32,11 @@ scope = scope_key(current_scope())
 lg = lang()
 
 
-def when(value) -> str:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return "—"
-    return fmt_datetime(lg, as_utc(value.to_pydatetime() if hasattr(value, "to_pydatetime") else value))
-
-
 def table(rows: list[dict], columns: dict[str, str], key: str, times: tuple[str, ...] = ()) -> None:
     if not rows:
         render_empty("inspections.nothing")
         return
-    df = pd.DataFrame(rows)
-    for col in times:
-        if col in df:
-            df[col] = df[col].map(when)
+    df = localise_times(pd.DataFrame(rows), *times)
     for col in df.columns:
         if df[col].map(lambda v: isinstance(v, dict | list)).any():
             df[col] = df[col].map(lambda v: json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v)
@@ -93,7 +82,7 @@ def render_record(inspection_id: int) -> None:
                     f"- {tr('inspections.declaration')}: **{decl['number']}**",
                     f"- {tr('inspections.direction')}: {decl['direction']} · {decl['transport_mode']}",
                     f"- {tr('inspections.origin')}: {decl['origin_country']}",
-                    f"- {tr('inspections.declared_at')}: {when(decl['declared_at'])}",
+                    f"- {tr('inspections.declared_at')}: {fmt_time(decl['declared_at'])}",
                     f"- {tr('inspections.credit_tier')}: {record['enterprise'].get('credit_tier', '—')}",
                 ]
             )
@@ -135,7 +124,7 @@ def render_record(inspection_id: int) -> None:
                         f"- {tr('inspections.reasons')}: {', '.join(map(str, sel['reasons'] or [])) or '—'}",
                         f"- {tr('inspections.rate')}: {sel['rate']:.1%}",
                         f"- {tr('inspections.seed')}: `{sel['seed']}` · {sel['code_version']}",
-                        f"- {tr('inspections.drawn_at')}: {when(sel['drawn_at'])}",
+                        f"- {tr('inspections.drawn_at')}: {fmt_time(sel['drawn_at'])}",
                     ]
                 )
             )
@@ -158,7 +147,7 @@ def render_record(inspection_id: int) -> None:
             for step in record["timeline"]:
                 before = state_label(step["from_state"]) if step["from_state"] else "—"
                 st.markdown(
-                    f"- {when(step['at'])} · {before} → **{state_label(step['to_state'])}**"
+                    f"- {fmt_time(step['at'])} · {before} → **{state_label(step['to_state'])}**"
                     f" · {step['by'] or tr('inspections.system')}"
                 )
     with tabs[3]:
@@ -191,7 +180,7 @@ def render_record(inspection_id: int) -> None:
                 path = _media_path(item)
                 with cols[i % 4]:
                     if path is not None and path.exists():
-                        st.image(str(path), caption=f"{item['source']} · {when(item['taken_at'])}")
+                        st.image(str(path), caption=f"{item['source']} · {fmt_time(item['taken_at'])}")
                     else:
                         st.caption(f"{item['original_name'] or item['sha256'][:12]} · {tr('inspections.missing_file')}")
     with tabs[5]:
@@ -232,15 +221,15 @@ def render_record(inspection_id: int) -> None:
             "\n".join(
                 [
                     f"- {tr('inspections.decision')}: **{ins['decision'] or '—'}** · {ins['decided_by'] or '—'}",
-                    f"- {tr('inspections.decided_at')}: {when(ins['decided_at'])}",
+                    f"- {tr('inspections.decided_at')}: {fmt_time(ins['decided_at'])}",
                 ]
             )
         )
         receipt = record["receipt"]
         if receipt:
             st.markdown(
-                f"- {tr('inspections.receipt')}: `{receipt['receipt_no']}` · {when(receipt['issued_at'])}"
-                f" · {tr('inspections.used_at')}: {when(receipt['used_at'])} {receipt['used_gate'] or ''}"
+                f"- {tr('inspections.receipt')}: `{receipt['receipt_no']}` · {fmt_time(receipt['issued_at'])}"
+                f" · {tr('inspections.used_at')}: {fmt_time(receipt['used_at'])} {receipt['used_gate'] or ''}"
             )
         else:
             render_empty("inspections.no_receipt")
@@ -262,7 +251,7 @@ def render_record(inspection_id: int) -> None:
                 render_empty("inspections.nothing")
             for entry in record["audit"]:
                 st.markdown(
-                    f"- {when(entry['at'])} · {entry['actor']} · {entry['action']} {entry['entity']}"
+                    f"- {fmt_time(entry['at'])} · {entry['actor']} · {entry['action']} {entry['entity']}"
                     f" {entry['entity_id'] or ''}"
                 )
 
@@ -280,7 +269,9 @@ def render_list() -> None:
     port_names = {None: tr("inspections.any")} | {p["id"]: p["code"] for p in ports}
     inspectors = guarded(lambda: load_inspectors(scope)) or []
     inspector_names = {None: tr("inspections.any")} | {u["id"]: u["display_name"] for u in inspectors}
-    decisions = {None: tr("inspections.any")} | {d.value: tr(f"inspections.decision_{d.value}") for d in Decision}
+    decisions = {None: tr("inspections.any")} | {
+        d.value: tr(f"inspections.decision_{d.value}") for d in CLOSING_DECISIONS
+    }
     with st.expander(tr("inspections.filters"), expanded=True):
         a, b, c, d = st.columns(4)
         port_id = a.selectbox(

@@ -1,6 +1,7 @@
 """Rules: browse the catalogue by kind and scope, read each rule's legal basis, switch rules on/off
 (administrators; audited) with the switch history from the audit log, and back-test a rule or a
-changed parameter on history, by port, before it goes live."""
+changed parameter on history, by port, before it goes live. The calendar tab shows the law's
+changes as dated events (rules starting, ending, taken over) and what each did to the checklist."""
 
 from __future__ import annotations
 
@@ -10,14 +11,20 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
-from components.rules.charts import backtest_chart
+from components.rules.charts import backtest_chart, calendar_chart
 from components.rules.data import (
     ANY_SCOPE,
+    ENDS,
+    STARTS,
     UNIVERSAL,
     backtest_frame,
+    calendar_families,
+    calendar_periods,
+    filter_calendar,
     filter_rule_rows,
     load_rule_rows,
     load_switch_history,
+    rule_calendar,
     rule_parameter_defaults,
     rule_parameter_rows,
     run_backtest,
@@ -42,6 +49,7 @@ BT_START = "rules.backtest_start"
 BT_END = "rules.backtest_end"
 BT_PARAM = "rules.param.{rule}.{name}"  # one number input per parameter of the picked rule
 BT_RUN = "rules.backtest_run"
+CAL_FAMILIES = "rules.calendar_families"
 # Session state (not widgets)
 FLASH = "rules.flash"  # (level, message) left by the switch callback for the next run
 BACKTEST = "rules.backtest_result"  # the last BacktestResult
@@ -71,10 +79,17 @@ def scope_code_label(key: str, code) -> str:
 def scope_text(row: dict) -> str:
     if not row["scope"]:
         return tr("rules.scope_universal")
-    return "; ".join(
+    text = "; ".join(
         f"{tr(f'rules.scope_{key}')}: {', '.join(scope_code_label(key, c) for c in codes)}"
         for key, codes in row["scope"].items()
     )
+    if row.get("hs_except"):
+        carved = [
+            code if since is None else tr("rules.except_from", code=code, date=fmt_date(lang(), since))
+            for code, since in row["hs_except"]
+        ]
+        text += f" ({tr('rules.scope_hs_except')} {', '.join(carved)})"
+    return text
 
 
 def date_text(value: date | None, open_key: str) -> str:
@@ -171,7 +186,8 @@ def render_rule(row: dict) -> None:
         st.markdown(
             f"**{tr('rules.effective')}** {date_text(row['effective_from'], 'rules.since_always')} → "
             f"{date_text(row['effective_to'], 'rules.open_ended')}  \n"
-            f"**{tr('rules.in_force_today')}** {yes_no(row['in_force'])}  \n"
+            + (f"**{tr('rules.superseded_by')}** `{row['superseded_by']}`  \n" if row.get("superseded_by") else "")
+            + f"**{tr('rules.in_force_today')}** {yes_no(row['in_force'])}  \n"
             f"**{tr('rules.scope_heading')}** {scope_text(row)}  \n"
             f"**{tr('rules.finding')}** {row['finding_zh'] if lang() == 'zh_CN' else row['finding_en']}"
         )
@@ -307,19 +323,88 @@ def render_backtest_result(result) -> None:
     )
 
 
+# ---------------------------------------------------------------- calendar
+def family_label(family: str) -> str:
+    """A rule file's family in the user's words; a file without a label shows its name."""
+    key = f"rules.family_{family}"
+    text = tr(key)
+    return family if text == key else text
+
+
+def effect_text(event: dict) -> str:
+    step = event["step_zh"] if lang() == "zh_CN" else event["step_en"]
+    return tr(f"rules.cal_effect_{event['effect']}", step=step or "—", codes=", ".join(event["codes"]))
+
+
+def succession_text(event: dict) -> str:
+    if event["change"] == ENDS:
+        day = fmt_date(lang(), event["last_day"])
+        if event["successor"]:
+            return tr("rules.cal_successor", rule=event["successor"], date=day)
+        return tr("rules.cal_last_day", date=day)
+    if event["change"] == STARTS and event["predecessors"]:
+        return tr("rules.cal_predecessors", rules=", ".join(event["predecessors"]))
+    return ""
+
+
+def render_calendar() -> None:
+    st.caption(tr("rules.calendar_intro"))
+    events = rule_calendar()
+    families = calendar_families(events)
+    labels = {f: family_label(f) for f in families}  # fixed in this run (see render_browser)
+    chosen = st.multiselect(tr("rules.calendar_families"), families, default=families, format_func=labels.get,
+                            key=CAL_FAMILIES)  # fmt: skip
+    shown = filter_calendar(events, chosen)
+    if not shown:
+        render_empty("rules.calendar_empty")
+        return
+    table = pd.DataFrame(
+        {
+            "on": [fmt_date(lang(), e["on"]) for e in shown],
+            "change": [tr(f"rules.cal_change_{e['change']}") for e in shown],
+            "rule": [f"{e['rule_id']} — {e['title_zh'] if lang() == 'zh_CN' else e['title_en']}" for e in shown],
+            "family": [labels.get(e["family"], e["family"]) for e in shown],
+            "effect": [effect_text(e) for e in shown],
+            "link": [succession_text(e) for e in shown],
+        }
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        key="rules.calendar_table",
+        column_config={
+            "on": tr("rules.cal_col_on"),
+            "change": tr("rules.cal_col_change"),
+            "rule": tr("rules.cal_col_rule"),
+            "family": tr("rules.cal_col_family"),
+            "effect": tr("rules.cal_col_effect"),
+            "link": tr("rules.cal_col_link"),
+        },
+    )
+    st.plotly_chart(
+        calendar_chart(calendar_periods(families=chosen), today, labels, title=tr("rules.calendar_chart"),
+                       today_label=tr("rules.calendar_today")),
+        key="rules.calendar_chart",
+    )  # fmt: skip
+
+
 # ---------------------------------------------------------------- page
 st.title(tr("rules.title"))
 st.caption(tr("rules.intro"))
 render_flash()
 
-rows = load_rule_rows(today)
-shown = render_browser(rows)
-if shown:
-    ids = [r["id"] for r in shown]
-    titles = {r["id"]: f"{r['id']} — {title_of(r)}" for r in shown}
-    picked = st.selectbox(tr("rules.pick"), ids, format_func=titles.get, key=PICK)
-    row = next(r for r in shown if r["id"] == picked)
-    with st.container(border=True):
-        render_rule(row)
-        render_history(row["id"])
-    render_backtest(row)
+catalogue_tab, calendar_tab = st.tabs([tr("rules.tab_catalogue"), tr("rules.tab_calendar")])
+with catalogue_tab:
+    rows = load_rule_rows(today)
+    shown = render_browser(rows)
+    if shown:
+        ids = [r["id"] for r in shown]
+        titles = {r["id"]: f"{r['id']} — {title_of(r)}" for r in shown}
+        picked = st.selectbox(tr("rules.pick"), ids, format_func=titles.get, key=PICK)
+        row = next(r for r in shown if r["id"] == picked)
+        with st.container(border=True):
+            render_rule(row)
+            render_history(row["id"])
+        render_backtest(row)
+with calendar_tab:
+    render_calendar()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -11,10 +11,12 @@ import streamlit as st
 from components.selection.charts import realised_vs_target_chart
 from components.selection.data import (
     PUBLISHED_COLUMNS,
+    credit_measures,
     current_policy,
     dispatch_inspectors,
     load_awaiting_dispatch,
     load_dispatched_today,
+    load_draw_commitments,
     load_draws_today,
     load_pool_summary,
     load_published_list,
@@ -23,11 +25,14 @@ from components.selection.data import (
     published_list_pdf,
     replay_selection,
     select_pending,
+    tier_name,
 )
 from components.shell.state import current_scope, lang, require_page, scope_key, tr
 from components.shell.widgets import flash, guarded, localise_times, render_empty, show_flash, state_label
 from portsight.clock import LOCAL_TZ
+from portsight.domain.credit import GENERAL_CERTIFIED
 from portsight.domain.enterprise import CreditTier
+from portsight.domain.selection import CEILING, SelectionPolicy
 from portsight.i18n import fmt_percent
 
 actor = require_page("selection")
@@ -47,8 +52,28 @@ CHART = "selection.rates_chart"
 scope = scope_key(current_scope())
 
 
-def tier_label(tier: str) -> str:
-    return tr(f"selection.tier_{tier}") if tier in set(CreditTier) else tier
+def tier_label(tier: str, on: date | None = None) -> str:
+    """The tier's name under the credit measures in force on the date (today for None)."""
+    name = tier_name(tier, on or datetime.now(ZoneInfo(LOCAL_TZ)).date(), lang())
+    if name:
+        return name
+    return tr(f"selection.tier_{tier}") if tier in {*CreditTier, GENERAL_CERTIFIED} else tier
+
+
+def target_text(policy: SelectionPolicy, tier: str, on: date) -> str:
+    """A tier's target, with its legal bound when it has one."""
+    values = {"tier": tier_label(tier, on), "target": fmt_percent(lang(), policy.target(tier), 1)}
+    bound = policy.bounds.get(tier)
+    if bound is None:
+        return tr("selection.target_plain", **values)
+    if bound.kind == CEILING:
+        base = tier_label(policy.base_tier, on)
+        return tr("selection.target_ceiling", share=fmt_percent(lang(), bound.value, 0), base=base, **values)
+    return tr("selection.target_floor", floor=fmt_percent(lang(), bound.value, 0), **values)
+
+
+def bound_text(op: str | None, limit: float | None) -> str:
+    return "—" if op is None or limit is None or pd.isna(limit) else f"{op} {fmt_percent(lang(), limit, 1)}"
 
 
 def outcome_label(outcome: str) -> str:
@@ -208,16 +233,18 @@ def render_rates_and_published() -> None:
     rates = load_realised_rates(scope, start, end)
     if rates["n"].sum() == 0:
         render_empty("selection.no_rates")
-    labels = {t.value: tr(f"selection.tier_{t.value}") for t in CreditTier}
+    labels = {t: tier_label(t, end) for t in rates["tier"]}
     fig = realised_vs_target_chart(
         rates, labels, tr("selection.chart_realised"), tr("selection.chart_target"),
         title=tr("selection.chart_title"), rate_axis=tr("selection.chart_rate_axis"),
     )  # fmt: skip
     st.plotly_chart(fig, key=CHART)
     table = rates.copy()
-    table["tier"] = table["tier"].map(tier_label)
+    table["tier"] = table["tier"].map(labels.get)
     for col in ("realised", "target"):
         table[col] = table[col].map(lambda v: "—" if pd.isna(v) else fmt_percent(lang(), v, 1))
+    table["bound"] = [bound_text(op, limit) for op, limit in zip(rates["bound_op"], rates["limit"], strict=True)]
+    table = table[["tier", "n", "inspected", "forced", "realised", "target", "bound", "inside"]]
     st.dataframe(
         table,
         hide_index=True,
@@ -229,6 +256,8 @@ def render_rates_and_published() -> None:
             "forced": tr("selection.col_forced"),
             "realised": tr("selection.col_realised"),
             "target": tr("selection.col_target"),
+            "bound": tr("selection.col_bound"),
+            "inside": st.column_config.CheckboxColumn(tr("selection.col_inside")),
         },
     )
 
@@ -282,11 +311,42 @@ def render_replay() -> None:
                             recomputed=replay.recomputed))  # fmt: skip
 
 
+def render_commitments() -> None:
+    st.subheader(tr("selection.commitments"))
+    st.caption(tr("selection.commitments_caption"))
+    commitments = load_draw_commitments()
+    if commitments.empty:
+        render_empty("selection.no_commitments")
+        return
+    shown = localise_times(commitments, "published_at", "revealed_at")
+    shown["seed"] = shown["seed"].map(lambda v: v if isinstance(v, str) else tr("selection.seed_not_revealed"))
+    st.dataframe(
+        shown,
+        hide_index=True,
+        key="selection.commitments_table",
+        column_config={
+            "day": tr("selection.col_day"),
+            "seed_sha256": tr("selection.col_seed_sha256"),
+            "published_at": tr("selection.col_published_at"),
+            "seed": tr("selection.col_seed"),
+            "revealed_at": tr("selection.col_revealed_at"),
+        },
+    )
+    st.caption(tr("selection.commitments_verify"))
+    st.code("python -m portsight draws verify --day YYYY-MM-DD", language="bash")
+
+
 # ---------------------------------------------------------------- layout
 st.title(tr("selection.title"))
-policy = current_policy()
-targets = ", ".join(f"{tier_label(t.value)} {fmt_percent(lang(), policy.target(t.value), 1)}" for t in CreditTier)
+today = datetime.now(ZoneInfo(LOCAL_TZ)).date()
+policy = current_policy(today)
+measures = credit_measures(today)
+targets = "; ".join(target_text(policy, t, today) for t in policy.tiers)
 st.caption(tr("selection.intro", minimum=fmt_percent(lang(), policy.minimum_random_rate, 1)))
+if measures is not None:
+    since = measures.effective_from.isoformat()
+    note = "" if measures.rates_confirmed else " " + tr("selection.measures_unconfirmed")
+    st.caption(tr("selection.measures", document=measures.document.get(lang()), since=since) + note)
 st.caption(tr("selection.targets", targets=targets))
 show_flash(FLASH)
 
@@ -298,3 +358,4 @@ else:
     guarded(render_dispatch)
     guarded(render_rates_and_published)
     guarded(render_replay)
+    guarded(render_commitments)

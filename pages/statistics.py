@@ -106,7 +106,7 @@ def render_charts(review: WeekReview) -> None:
             "statistics.by_tier",
             "statistics.by_tier_text",
             charts.tier_target_chart(
-                review.by_tier, {t: tier_label(language, t) for t in review.by_tier["tier"]}, labels
+                review.by_tier, {t: tier_label(language, t, review.week.sunday) for t in review.by_tier["tier"]}, labels
             ),
             "statistics.chart_tiers",
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from portsight.cli import draws as draws_cli
 from portsight.config import load_settings
 from portsight.exchange import cli as exchange_cli
 
@@ -63,6 +64,32 @@ def _cmd_rules_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_judge(args: argparse.Namespace) -> int:
+    """Judge a case file as the app would; print one JSON object (exit 0), or say which field is wrong (exit 2)."""
+    import json
+
+    from portsight.catalogue import default_catalogue
+    from portsight.domain.verdict import CaseError, judge_case
+
+    try:
+        text = sys.stdin.read() if args.case == "-" else open(args.case, encoding="utf-8").read()
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"malformed case: field 'case': cannot read {args.case}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        print(f"malformed case: field 'case': not valid JSON at line {exc.lineno}, column {exc.colno}", file=sys.stderr)
+        return 2
+    try:
+        verdict = judge_case(raw, default_catalogue())
+    except CaseError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(json.dumps(verdict, ensure_ascii=False))
+    return 0
+
+
 def _cmd_health(args: argparse.Namespace) -> int:
     from portsight.health import run_checks
 
@@ -103,6 +130,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rules.set_defaults(handler=_cmd_rules_check)
 
+    judge = sub.add_parser(
+        "judge",
+        help="judge a case (declaration and recorded steps, JSON) as the app would: print one JSON verdict; "
+        "exit 2 naming the field of a malformed case",
+    )
+    judge.add_argument("case", help="the case file, JSON (- reads standard input)")
+    judge.set_defaults(handler=_cmd_judge)
+
     health = sub.add_parser("health", help="check a running replica over HTTP and ping its database; exit 1 if not")
     health.add_argument("--url", help="the replica's base URL, e.g. http://127.0.0.1:8501 (omit: database only)")
     health.add_argument("--no-script", action="store_true", help="skip /_stcore/script-health-check")
@@ -110,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     health.set_defaults(handler=_cmd_health)
 
     exchange_cli.add_subcommands(sub)  # import, export (portsight/exchange/cli.py)
+    draws_cli.add_subcommands(sub)  # draws publish|reveal|verify (portsight/cli/draws.py)
     return parser
 
 

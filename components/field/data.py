@@ -36,6 +36,7 @@ __all__ = [
     "complete_checklist",
     "in_language",
     "load_checklist_state",
+    "load_decision_state",
     "load_findings",
     "load_gallery",
     "load_hints",
@@ -46,6 +47,7 @@ __all__ = [
     "receipt_data",
     "receipt_pdf",
     "receipt_qr_png",
+    "record_hold_result",
     "record_step_result",
     "request_assist",
     "set_current_step",
@@ -62,6 +64,11 @@ def load_my_tasks(user_id: int, port_ids: Iterable[int] | None) -> pd.DataFrame:
 
 def load_checklist_state(inspection_id: int, port_ids: Iterable[int] | None) -> dict | None:
     return field_queries.checklist_state(get_engine(), inspection_id, port_ids)
+
+
+def load_decision_state(inspection_id: int, port_ids: Iterable[int] | None) -> dict | None:
+    """The decisions open, why release is blocked, the rules calling for a decision, the holds."""
+    return field_queries.decision_state(get_engine(), inspection_id, port_ids)
 
 
 def load_hints(inspection_id: int) -> dict | None:
@@ -175,7 +182,13 @@ def complete_checklist(actor: Actor, inspection_id: int) -> dict:
 
 
 def take_decision(
-    actor: Actor, inspection_id: int, decision: str, *, confirmed: bool, second_inspector_id: int | None
+    actor: Actor,
+    inspection_id: int,
+    decision: str,
+    *,
+    confirmed: bool,
+    second_inspector_id: int | None,
+    what: str | None = None,
 ) -> dict:
     """Decide; a release signs its receipt with the configured secret."""
     return decision_services.take_decision(
@@ -186,4 +199,10 @@ def take_decision(
         confirmed=confirmed,
         second_inspector_id=second_inspector_id,
         secret=get_settings().secret,
+        what=what,
     )
+
+
+def record_hold_result(actor: Actor, inspection_id: int, result: str, note: str | None) -> dict:
+    """The treatment done, the laboratory's result, or the identification's conclusion."""
+    return decision_services.record_hold_result(get_engine(), actor, inspection_id, result, note=note)

@@ -18,23 +18,13 @@ import plotly.graph_objects as go
 import pyarrow as pa
 
 from components.overview import charts
+from components.shell.formatting import fmt_stored_time
 from portsight.clock import as_utc
-from portsight.i18n import fmt_datetime, fmt_duration_minutes, fmt_number, fmt_percent, t
-from portsight.queries.overview import Overview
+from portsight.i18n import fmt_duration_minutes, fmt_number, fmt_percent, t
+from portsight.queries.overview import PIPELINE_COUNTS, Overview
 
-TABLE_COLUMNS = (
-    "port",
-    "name",
-    "status",
-    "declarations",
-    "waiting",
-    "under_inspection",
-    "completed",
-    "released",
-    "held",
-    "overdue",
-    "alerts_high",
-)
+TABLE_COLUMNS = ("port", "name", "status", "declarations", *PIPELINE_COUNTS, "alerts_high")
+CARD_COUNTS = ("declarations", "waiting", "under_inspection", "completed", "released", "held", "overdue")
 
 
 @dataclass(frozen=True)
@@ -78,14 +68,6 @@ def next_toast_since(since: datetime, token: tuple[int, str], newest_toasted: da
     return max(seen)
 
 
-def _when(lang: str, value) -> str:
-    if value is None or pd.isna(value):
-        return fmt_datetime(lang, None)
-    if hasattr(value, "to_pydatetime"):
-        value = value.to_pydatetime()
-    return fmt_datetime(lang, as_utc(value))  # SQLite hands back naive UTC
-
-
 def board_view(board: Overview, lang: str, token: tuple[int, str], refresh_seconds: float) -> BoardView:
     """Everything the board shows, in `lang`, from the board's data as of change `token`."""
 
@@ -95,21 +77,20 @@ def board_view(board: Overview, lang: str, token: tuple[int, str], refresh_secon
     k = board.kpis
     statuses = {s: tr(f"overview.status_{s}") for s in charts.PORT_STATUSES}
     severities = {s: tr(f"common.severity_{s}") for s in ("high", "medium", "low")}
-    pipeline = {
+    counted = {  # the labels of the counts, in the table's order
+        "declarations": tr("overview.declarations"),
         "waiting": tr("overview.waiting"),
         "under_inspection": tr("overview.under_inspection"),
         "completed": tr("overview.completed"),
+        "awaiting_results": tr("overview.awaiting_results"),
+        "released": tr("overview.released"),
+        "held": tr("overview.held"),
         "overdue": tr("overview.overdue"),
     }
+    pipeline = {key: counted[key] for key in charts.PIPELINE}
     name_column = "name_zh" if lang == "zh_CN" else "name_en"
     cards = (
-        (tr("overview.declarations"), fmt_number(lang, k["declarations"])),
-        (tr("overview.waiting"), fmt_number(lang, k["waiting"])),
-        (tr("overview.under_inspection"), fmt_number(lang, k["under_inspection"])),
-        (tr("overview.completed"), fmt_number(lang, k["completed"])),
-        (tr("overview.released"), fmt_number(lang, k["released"])),
-        (tr("overview.held"), fmt_number(lang, k["held"])),
-        (tr("overview.overdue"), fmt_number(lang, k["overdue"])),
+        *((counted[key], fmt_number(lang, k[key])) for key in CARD_COUNTS),
         (tr("overview.inspection_rate"), fmt_percent(lang, k["inspection_rate"])),
         (tr("overview.release_p50"), fmt_duration_minutes(lang, k["release_p50_minutes"])),
         (tr("overview.release_p90"), fmt_duration_minutes(lang, k["release_p90_minutes"])),
@@ -125,19 +106,13 @@ def board_view(board: Overview, lang: str, token: tuple[int, str], refresh_secon
         "port": tr("overview.port"),
         "name": tr("overview.port_name"),
         "status": tr("overview.status"),
-        "declarations": tr("overview.declarations"),
-        "waiting": tr("overview.waiting"),
-        "under_inspection": tr("overview.under_inspection"),
-        "completed": tr("overview.completed"),
-        "released": tr("overview.released"),
-        "held": tr("overview.held"),
-        "overdue": tr("overview.overdue"),
+        **counted,
         "alerts_high": tr("overview.alerts_high"),
     }
     feed = None
     if not board.events.empty:
         feed = "\n".join(
-            f"- `#{e.id}` {_when(lang, e.at)} · **{e.port}** · "
+            f"- `#{e.id}` {fmt_stored_time(lang, e.at)} · **{e.port}** · "
             + tr("overview.event", actor=e.actor, action=e.action, entity=e.entity, entity_id=e.entity_id or "")
             for e in board.events.itertuples()
         )

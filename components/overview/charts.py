@@ -22,8 +22,14 @@ STATUS_COLOURS = {
     "normal": "#2e7d32",
     "idle": "#9e9e9e",  # nothing today
 }
-PIPELINE = ("waiting", "under_inspection", "completed", "overdue")
-PIPELINE_COLOURS = {"waiting": "#90caf9", "under_inspection": "#1e88e5", "completed": "#5e35b1", "overdue": "#ef8f00"}
+PIPELINE = ("waiting", "under_inspection", "completed", "awaiting_results", "overdue")
+PIPELINE_COLOURS = {
+    "waiting": "#90caf9",
+    "under_inspection": "#1e88e5",
+    "completed": "#5e35b1",
+    "awaiting_results": "#8d6e63",  # treatment, laboratory or identification: outside work
+    "overdue": "#ef8f00",
+}
 BUSY_OPEN_WORK = 10
 
 
@@ -117,7 +123,7 @@ def alerts_severity_chart(counts: Mapping[str, int], severity_labels: Mapping[st
 
 
 def port_pipeline_chart(ports: pd.DataFrame, labels: Mapping[str, str], title: str = "") -> go.Figure:
-    """Grouped bars per port: waiting, under inspection, awaiting decision, overdue."""
+    """Grouped bars per port: waiting, under inspection, awaiting decision, awaiting results, overdue."""
     fig = go.Figure()
     for key in PIPELINE:
         fig.add_bar(

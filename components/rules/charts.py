@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -52,5 +54,59 @@ def backtest_chart(
         legend=dict(orientation="h"),
         xaxis=dict(type="category"),
         yaxis=dict(title=count_axis or None, rangemode="tozero"),
+    )
+    return fig
+
+
+FAMILY_COLOURS = ("#1f77b4", "#c62828", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#5d4037", "#ad1457", "#455a64")
+
+
+def calendar_chart(
+    df: pd.DataFrame,
+    today: date,
+    family_labels: dict[str, str] | None = None,
+    title: str = "",
+    today_label: str = "today",
+) -> go.Figure:
+    """The law's calendar as bars: each dated rule from its start to its end, one colour per family.
+
+    df has columns rule, family, start, end (components.rules.data.calendar_periods gives it); a
+    missing start draws from before the earliest date shown ("since always"), a missing end to
+    after today and the latest date ("until further notice"). Rules are drawn oldest start on top.
+    """
+    labels = family_labels or {}
+    known = [d for d in [*df["start"], *df["end"]] if isinstance(d, date)]
+    floor = (min(known) if known else today) - timedelta(days=730)
+    horizon = max([today, *known]) + timedelta(days=730)
+    rows = df.assign(
+        start=[d if isinstance(d, date) else floor for d in df["start"]],
+        end=[(d + timedelta(days=1)) if isinstance(d, date) else horizon for d in df["end"]],
+    ).sort_values(["start", "rule"], ascending=[False, False])
+    fig = go.Figure()
+    for i, family in enumerate(sorted(set(rows["family"]))):
+        part = rows[rows["family"] == family]
+        fig.add_bar(
+            y=list(part["rule"]),
+            base=[d.isoformat() for d in part["start"]],
+            x=[(e - s).days * 86_400_000 for s, e in zip(part["start"], part["end"], strict=True)],
+            orientation="h",
+            name=labels.get(family, family),
+            marker_color=FAMILY_COLOURS[i % len(FAMILY_COLOURS)],
+            customdata=[
+                [s.isoformat(), (e - timedelta(days=1)).isoformat()]
+                for s, e in zip(part["start"], part["end"], strict=True)
+            ],
+            hovertemplate="%{y}: %{customdata[0]} – %{customdata[1]}<extra>" + labels.get(family, family) + "</extra>",
+        )
+    fig.add_vline(x=today.isoformat(), line_dash="dot", line_color="#555")
+    fig.add_annotation(x=today.isoformat(), y=1, yref="paper", text=today_label, showarrow=False, yanchor="bottom")
+    fig.update_layout(
+        barmode="overlay",
+        title=title or None,
+        height=max(260, 22 * len(rows) + 80),
+        margin=dict(l=10, r=10, t=40 if title else 24, b=10),
+        legend=dict(orientation="h"),
+        xaxis=dict(type="date"),
+        yaxis=dict(type="category", automargin=True, categoryorder="array", categoryarray=list(rows["rule"])),
     )
     return fig

@@ -3,12 +3,15 @@
 - load_rule_rows / load_switch_history: @st.cache_data readers with small hashable arguments.
 - switch_rule / run_backtest: switch a rule (and clear the readers the write affects), back-test one.
 - rule_parameter_rows / filter_rule_rows / scope_codes: pure helpers over the catalogue's rows.
+- rule_calendar / filter_calendar / calendar_periods: the catalogue as a calendar of the law (what
+  changed when, and what each change did to the checklist).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, timedelta
+from pathlib import PurePosixPath
 
 import pandas as pd
 import streamlit as st
@@ -16,6 +19,7 @@ import streamlit as st
 from components.shell.runtime import get_engine
 from portsight.catalogue import default_catalogue
 from portsight.domain.access import Actor
+from portsight.domain.rulebook import Rule, RuleCatalogue
 from portsight.queries import backtest as backtest_queries
 from portsight.queries import rules as rule_queries
 from portsight.queries.backtest import BacktestResult
@@ -121,3 +125,127 @@ def filter_rule_rows(rows: Iterable[dict], kinds: Iterable[str], scope: str = AN
                 continue
         out.append(row)
     return out
+
+
+# ---------------------------------------------------------------- the calendar of the law
+
+STARTS, ENDS, NARROWS = "starts", "ends", "narrows"  # what happens to a rule on an event's day
+# What a change does to the checklist (rules.cal_effect_<effect> says it in the user's language).
+EFFECTS = (
+    "adds_step", "removes_step", "step_continues", "adds_check", "drops_check", "raises_alert",
+    "forbids_release", "stops_alert", "sets_bound", "drops_bound", "scope_narrowed",
+)  # fmt: skip
+
+
+def rule_family(rule: Rule) -> str:
+    """The family a rule belongs to: the name of its rule file (data/rules/waste.yaml -> waste)."""
+    return PurePosixPath(rule.source.replace("\\", "/")).stem
+
+
+def _effect(rule: Rule, change: str, catalogue: RuleCatalogue) -> str:
+    if change == NARROWS:
+        return "scope_narrowed"
+    if rule.kind == "alert":
+        if change == ENDS:
+            return "stops_alert"
+        return "forbids_release" if rule.forbids_release else "raises_alert"
+    if rule.kind == "selection":
+        return "sets_bound" if change == STARTS else "drops_bound"
+    if rule.adds_step is not None:
+        if change == STARTS:
+            return "adds_step"
+        successor = catalogue.get(rule.superseded_by) if rule.superseded_by in catalogue else None
+        return "step_continues" if successor is not None and successor.step_key == rule.step_key else "removes_step"
+    return "adds_check" if change == STARTS else "drops_check"
+
+
+def rule_calendar(catalogue: RuleCatalogue | None = None) -> list[dict]:
+    """The catalogue's dated changes, newest first.
+
+    One event per date a rule carries: it starts on effective_from, ends on the day after
+    effective_to (its last day in force, `last_day`), and narrows on the date an HS exception of
+    its scope takes effect while it is in force (`codes`: what it no longer covers). Each event
+    says what the change did to the checklist (`effect`, one of EFFECTS) on which step, the rule
+    that takes over (`successor`) and the rules it takes over from (`predecessors`). Rules without
+    dates are no events.
+    """
+    catalogue = catalogue or default_catalogue()
+    specs = catalogue.step_specs()
+    predecessors: dict[str, list[str]] = {}
+    for rule in catalogue.rules:
+        if rule.superseded_by:
+            predecessors.setdefault(rule.superseded_by, []).append(rule.id)
+    events = []
+    for rule in catalogue.rules:
+        dated: list[tuple[str, date | None]] = [(STARTS, rule.effective_from)]
+        if rule.effective_to is not None:
+            dated.append((ENDS, rule.effective_to + timedelta(days=1)))
+        carved: dict[date, list[str]] = {}
+        for exception in rule.scope.hs_except:
+            since = exception.since
+            if (
+                since is not None
+                and (rule.effective_from is None or since > rule.effective_from)
+                and rule.in_force(since)
+            ):
+                carved.setdefault(since, []).append(exception.prefix)
+        dated += [(NARROWS, since) for since in sorted(carved)]
+        step = specs.get(rule.step_key) if rule.step_key else None
+        for change, on in dated:
+            if on is None:
+                continue
+            events.append(
+                {
+                    "on": on,
+                    "change": change,
+                    "rule_id": rule.id,
+                    "family": rule_family(rule),
+                    "kind": rule.kind,
+                    "title_zh": rule.title.zh,
+                    "title_en": rule.title.en,
+                    "effect": _effect(rule, change, catalogue),
+                    "step": rule.step_key,
+                    "step_zh": step.title.zh if step else None,
+                    "step_en": step.title.en if step else None,
+                    "scope": rule.scope.codes(),
+                    "codes": carved.get(on, []) if change == NARROWS and on is not None else [],
+                    "last_day": rule.effective_to if change == ENDS else None,
+                    "successor": rule.superseded_by if change == ENDS else None,
+                    "predecessors": predecessors.get(rule.id, []) if change == STARTS else [],
+                }
+            )
+    # Newest first; on one day what ends, then what narrows, then what starts; then by family and rule.
+    order = {ENDS: 0, NARROWS: 1, STARTS: 2}
+    events.sort(key=lambda e: (order[e["change"]], e["family"], e["rule_id"]))
+    events.sort(key=lambda e: e["on"], reverse=True)
+    return events
+
+
+def calendar_families(events: Iterable[dict]) -> list[str]:
+    return sorted({e["family"] for e in events})
+
+
+def filter_calendar(events: Iterable[dict], families: Iterable[str] | None = None) -> list[dict]:
+    """The events of the given families (None: every family), in their order."""
+    if families is None:
+        return list(events)
+    wanted = set(families)
+    return [e for e in events if e["family"] in wanted]
+
+
+def calendar_periods(catalogue: RuleCatalogue | None = None, families: Iterable[str] | None = None) -> pd.DataFrame:
+    """One row per dated rule: rule, family, start and end (None: since always / open-ended), successor."""
+    catalogue = catalogue or default_catalogue()
+    wanted = None if families is None else set(families)
+    rows = [
+        {
+            "rule": rule.id,
+            "family": rule_family(rule),
+            "start": rule.effective_from,
+            "end": rule.effective_to,
+            "successor": rule.superseded_by,
+        }
+        for rule in catalogue.rules
+        if (rule.effective_from or rule.effective_to) and (wanted is None or rule_family(rule) in wanted)
+    ]
+    return pd.DataFrame(rows, columns=["rule", "family", "start", "end", "successor"])

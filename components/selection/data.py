@@ -16,10 +16,14 @@ import streamlit as st
 
 from components.shell.runtime import get_engine, load_ports
 from components.shell.state import Scope
+from portsight.catalogue import default_credit_calendar, selection_policy
+from portsight.catalogue import tier_name as catalogue_tier_name
 from portsight.clock import LOCAL_TZ
 from portsight.documents import published_list as published_document
 from portsight.domain.access import Actor
+from portsight.domain.credit import CreditMeasures
 from portsight.domain.selection import SelectionPolicy
+from portsight.queries import draws as draw_queries
 from portsight.queries import selection as selection_queries
 from portsight.queries.selection import PUBLISHED_COLUMNS
 from portsight.services import dispatch as dispatch_services
@@ -29,12 +33,14 @@ from portsight.services.dispatch import DispatchRecord
 
 __all__ = [
     "PUBLISHED_COLUMNS",
+    "credit_measures",
     "current_policy",
     "declare_conflict",
     "dispatch_inspectors",
     "load_awaiting_dispatch",
     "load_conflicts",
     "load_dispatched_today",
+    "load_draw_commitments",
     "load_draws_today",
     "load_enterprises",
     "load_on_duty_now",
@@ -50,14 +56,26 @@ __all__ = [
     "replay_selection",
     "select_pending",
     "set_duty_shift",
+    "tier_name",
 ]
 
 ZONE = ZoneInfo(LOCAL_TZ)
 
 
 def current_policy(on_date: date | None = None) -> SelectionPolicy:
-    """The selection policy (tier targets, minimum random rate) in force on the date (today for None)."""
-    return selection_services.current_policy(on_date)
+    """The selection policy (tier targets, bounds, minimum random rate) in force on the local date (today
+    for None): the same the draw uses and the statistics page compares with."""
+    return selection_policy(on_date or datetime.now(ZONE).date())
+
+
+def credit_measures(on_date: date) -> CreditMeasures | None:
+    """The credit measures in force on the date (which tiers exist, the base of the bounds), None before 2018-05-01."""
+    return default_credit_calendar().on(on_date)
+
+
+def tier_name(code: str, on_date: date, lang: str) -> str | None:
+    """The tier's name under the credit measures in force on the date, None when they do not name it."""
+    return catalogue_tier_name(code, on_date, lang)
 
 
 # ---------------------------------------------------------------- selection: cached readers
@@ -95,6 +113,14 @@ def load_published_list(scope: Scope, start: date, end: date) -> pd.DataFrame:
     return selection_queries.published_list(get_engine(), scope, lo, hi)
 
 
+@st.cache_data(ttl=60, show_spinner=False)
+def load_draw_commitments(days: int = 14) -> pd.DataFrame:
+    """The draw seed commitments of the last `days` local days and any published ahead, newest first:
+    day, seed_sha256, published_at, seed (None until revealed), revealed_at."""
+    today = datetime.now(ZONE).date()
+    return draw_queries.draw_commitments(get_engine(), today - timedelta(days=days - 1), today + timedelta(days=1))
+
+
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """The local days start..end (both included) as UTC instants."""
     lo = datetime.combine(start, time.min, tzinfo=ZONE).astimezone(UTC)
@@ -104,7 +130,7 @@ def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
 
 def _clear_selection_readers() -> None:
     for reader in (load_pool_summary, load_draws_today, load_awaiting_dispatch, load_dispatched_today,
-                   load_realised_rates, load_published_list):  # fmt: skip
+                   load_realised_rates, load_published_list, load_draw_commitments):  # fmt: skip
         reader.clear()
 
 

@@ -54,6 +54,7 @@ PAGES: dict[str, PageSpec] = {
     "selection": PageSpec("pages/selection.py", "nav.selection", ":material/casino:", PLANNING),
     "roster": PageSpec("pages/roster.py", "nav.roster", ":material/calendar_month:", PLANNING),
     "rules": PageSpec("pages/rules.py", "nav.rules", ":material/gavel:", PLANNING),
+    "risk_profiles": PageSpec("pages/risk_profiles.py", "nav.risk_profiles", ":material/crisis_alert:", PLANNING),
     "data_exchange": PageSpec("pages/data_exchange.py", "nav.data_exchange", ":material/sync_alt:", DATA),
 }
 

@@ -9,10 +9,9 @@ from typing import TypeVar
 import pandas as pd
 import streamlit as st
 
+from components.shell.formatting import fmt_stored_time
 from components.shell.state import lang, tr
-from portsight.clock import as_utc
 from portsight.domain.access import AccessDenied
-from portsight.i18n import fmt_datetime
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -62,16 +61,13 @@ def localise_times(df: pd.DataFrame, *columns: str) -> pd.DataFrame:
     out = df.copy()
     for col in columns:
         if col in out:
-            out[col] = out[col].map(_fmt_time)
+            out[col] = out[col].map(fmt_time)
     return out
 
 
-def _fmt_time(value) -> str:
-    if value is None or pd.isna(value):
-        return fmt_datetime(lang(), None)
-    if hasattr(value, "to_pydatetime"):
-        value = value.to_pydatetime()
-    return fmt_datetime(lang(), as_utc(value))  # SQLite hands back naive UTC
+def fmt_time(value) -> str:
+    """One stored time (see fmt_stored_time) for display in the session's language."""
+    return fmt_stored_time(lang(), value)
 
 
 def state_label(state: str) -> str:

@@ -16,6 +16,7 @@ and, when it had been resolved, raise_alert re-opens it.
     triggers.py   Trigger, AlertCheckLimits, how a catalogue rule names its alert
     overdue.py    inspections open past the service time
     patterns.py   closed fast without a photo, seal mismatch, prohibited goods, repeated non-conformity
+    credit_bounds.py  a credit tier's realised inspection rate over a rolling window outside its legal bound
     runner.py     collect the triggers, raise the new ones, audit each raise
 
 Dedupe keys (stable, one alert per condition):
@@ -26,6 +27,7 @@ Dedupe keys (stable, one alert per condition):
     rule:<rule id>:inspection|declaration:<id>    (other alert rules of the catalogue)
     repeat_nc:enterprise:<id>:port:<id>
     repeat_nc:origin_hs:<country>:<hs4>:port:<id>
+    credit_bound:tier:<tier>                      (the selection rule of the bound; every port)
 """
 
 from __future__ import annotations

@@ -1,5 +1,8 @@
 """Overdue inspections: open longer than the service time, raised again every further service time.
 
+The service time is the inspectors' work; an inspection waiting for a treatment, a laboratory or an
+identification (portsight.domain.inspection.AWAITING_RESULT_STATES) is not overdue for it.
+
 k = whole service times since the inspection was opened: the alert is raised when k becomes 1,
 raised again at k = 2, 3, ... (and becomes high from k = 2) while the inspection stays open.
 """
@@ -14,7 +17,7 @@ from sqlalchemy.orm import Session
 from portsight.alert_checks.triggers import AlertCheckLimits, Trigger
 from portsight.clock import as_utc
 from portsight.db.models import Declaration, Inspection
-from portsight.domain.inspection import OPEN_STATES
+from portsight.domain.inspection import ACTIVE_STATES
 
 
 def overdue_trigger(
@@ -57,7 +60,7 @@ def overdue_triggers(session: Session, now: datetime, limits: AlertCheckLimits) 
     rows = session.execute(
         select(Inspection.id, Inspection.port_id, Inspection.state, Inspection.created_at, Declaration.number)
         .join(Declaration, Declaration.id == Inspection.declaration_id)
-        .where(Inspection.state.in_(sorted(OPEN_STATES)), Inspection.created_at <= now - period)
+        .where(Inspection.state.in_(sorted(ACTIVE_STATES)), Inspection.created_at <= now - period)
     ).all()
     out = []
     for inspection_id, port_id, state, created_at, number in rows:

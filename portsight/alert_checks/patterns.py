@@ -14,15 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import exists, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
-from portsight.alert_checks.triggers import (
-    RULE_KINDS,
-    AlertCheckLimits,
-    Trigger,
-    local_date,
-    minutes_between,
-    rule_detail,
-    rule_key,
-)
+from portsight.alert_checks.triggers import AlertCheckLimits, Trigger, local_date, rule_trigger
 from portsight.clock import as_utc
 from portsight.db.models import (
     Container,
@@ -40,6 +32,7 @@ from portsight.domain.repeats import Group, NonConformity, RepeatTrigger, repeat
 from portsight.domain.rulebook import Rule
 from portsight.domain.rules import alert_fires
 from portsight.domain.seal import normalize_seal, seal_matches
+from portsight.domain.stats import inspection_duration_minutes
 
 SEAL_STEP = "seal"
 # Fields of the catalogue's alert rules that are judged on a completed inspection.
@@ -64,15 +57,14 @@ def inspection_rule_trigger(
     completed: datetime,
 ) -> Trigger:
     """The alert of an inspection alert rule that fired on an inspection completed after `took` minutes."""
-    return Trigger(
-        dedupe_key=rule_key(rule, "inspection", inspection_id),
-        kind=RULE_KINDS.get(rule.id, "rule"),
-        severity=rule.severity,
+    return rule_trigger(
+        rule,
+        "inspection",
+        inspection_id,
         port_id=port_id,
-        title=f"{rule.title.en}: {number}, {took:.0f} min, {photos} photos",
+        what=f"{number}, {took:.0f} min, {photos} photos",
         at=completed,
-        detail={"declaration": number, "minutes": round(took, 1), "photos": photos, **rule_detail(rule)},
-        rule_id=rule.id,
+        detail={"declaration": number, "minutes": round(took, 1), "photos": photos},
         inspection_id=inspection_id,
         declaration_id=declaration_id,
     )
@@ -100,10 +92,11 @@ def fast_no_photo_triggers(session: Session, now: datetime, since: datetime, rul
         .join(Declaration, Declaration.id == Inspection.declaration_id)
         .where(Inspection.completed_at > since, Inspection.completed_at <= now, Inspection.started_at.is_not(None))
     ).all()
-    out = []
+    out: list[Trigger] = []
     for inspection_id, port_id, declaration_id, started_at, completed_at, number, n_photos, n_steps in rows:
-        took = minutes_between(started_at, completed_at)
-        values = {"minutes_to_close": took, "photo_count": int(n_photos or 0), "step_count": int(n_steps or 0)}
+        took = inspection_duration_minutes(started_at, completed_at) or 0.0  # the query asks for both times
+        photo_count = int(n_photos or 0)
+        values = {"minutes_to_close": took, "photo_count": photo_count, "step_count": int(n_steps or 0)}
         on = local_date(completed_at)
         out.extend(
             inspection_rule_trigger(
@@ -113,7 +106,7 @@ def fast_no_photo_triggers(session: Session, now: datetime, since: datetime, rul
                 declaration_id,
                 number,
                 took,
-                values["photo_count"],
+                photo_count,
                 as_utc(completed_at),
             )
             for rule in rules
@@ -220,15 +213,14 @@ def declaration_rule_trigger(
     declared_at: datetime,
 ) -> Trigger:
     """The alert of a declaration alert rule whose scope caught a declaration (hs_codes: the lines it caught)."""
-    return Trigger(
-        dedupe_key=rule_key(rule, "declaration", declaration_id),
-        kind=RULE_KINDS.get(rule.id, "rule"),
-        severity=rule.severity,
+    return rule_trigger(
+        rule,
+        "declaration",
+        declaration_id,
         port_id=port_id,
-        title=f"{rule.title.en}: declaration {number}, HS {', '.join(hs_codes) or '-'}",
+        what=f"declaration {number}, HS {', '.join(hs_codes) or '-'}",
         at=declared_at,
-        detail={"declaration": number, "hs_codes": hs_codes, **rule_detail(rule)},
-        rule_id=rule.id,
+        detail={"declaration": number, "hs_codes": hs_codes},
         declaration_id=declaration_id,
     )
 
@@ -301,7 +293,7 @@ def prohibited_goods_triggers(session: Session, now: datetime, since: datetime, 
             )
             for rule in rules:
                 if rule.applies_to(facts):
-                    hs = [g.hs_code for g in facts.goods if rule.scope.hs_matches(g.hs_code)]
+                    hs = [g.hs_code for g in facts.goods if rule.scope.hs_matches(g.hs_code, facts.declared_on)]
                     out.append(declaration_rule_trigger(rule, did, port_id, number, hs, as_utc(declared_at)))
     return out
 
@@ -318,28 +310,23 @@ def repeat_trigger(
     """The alert of a repeated non-conformity group (domain.repeats) at one of its triggers."""
     days = limits.repeat_window_days
     n = trigger.inspections
-    severity = repeat_severity(n, limits.repeat_threshold)
     if group[0] == "enterprise":
         _, enterprise_id, port_id = group
         name = enterprise_names[enterprise_id]
-        return Trigger(
-            dedupe_key=f"repeat_nc:enterprise:{enterprise_id}:port:{port_id}",
-            kind="repeat_nc_enterprise",
-            severity=severity,
-            port_id=port_id,
-            title=f"{name}: {n} non-conforming inspections in {days} days",
-            at=trigger.at,
-            detail={"enterprise_id": enterprise_id, "enterprise": name, "inspections": n, "window_days": days},
-        )
-    _, origin, hs4, port_id = group
+        kind, key, who = "repeat_nc_enterprise", f"enterprise:{enterprise_id}", name
+        detail: dict = {"enterprise_id": enterprise_id, "enterprise": name}
+    else:
+        _, origin, hs4, port_id = group
+        kind, key, who = "repeat_nc_origin_hs", f"origin_hs:{origin}:{hs4}", f"Origin {origin}, HS {hs4}"
+        detail = {"origin": origin, "hs4": hs4}
     return Trigger(
-        dedupe_key=f"repeat_nc:origin_hs:{origin}:{hs4}:port:{port_id}",
-        kind="repeat_nc_origin_hs",
-        severity=severity,
+        dedupe_key=f"repeat_nc:{key}:port:{port_id}",
+        kind=kind,
+        severity=repeat_severity(n, limits.repeat_threshold),
         port_id=port_id,
-        title=f"Origin {origin}, HS {hs4}: {n} non-conforming inspections in {days} days",
+        title=f"{who}: {n} non-conforming inspections in {days} days",
         at=trigger.at,
-        detail={"origin": origin, "hs4": hs4, "inspections": n, "window_days": days},
+        detail={**detail, "inspections": n, "window_days": days},
     )
 
 

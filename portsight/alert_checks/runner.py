@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portsight.alert_checks.credit_bounds import credit_bound_triggers
 from portsight.alert_checks.overdue import overdue_triggers
 from portsight.alert_checks.patterns import (
     fast_no_photo_triggers,
@@ -30,7 +31,7 @@ from portsight.domain.rulebook import Rule, RuleCatalogue, RuleCatalogueError
 
 log = logging.getLogger(__name__)
 
-CHECKS = ("overdue", "fast_no_photo", "seal_mismatch", "prohibited_goods", "repeat_nc")
+CHECKS = ("overdue", "fast_no_photo", "seal_mismatch", "prohibited_goods", "repeat_nc", "credit_bound")
 
 
 def alert_rules(session: Session, catalogue: RuleCatalogue | None = None) -> list[Rule]:
@@ -58,6 +59,7 @@ def collect_triggers(
         "seal_mismatch": seal_mismatch_triggers(session, now, since),
         "prohibited_goods": prohibited_goods_triggers(session, now, since, rules),
         "repeat_nc": repeat_non_conformity_triggers(session, now, since, limits),
+        "credit_bound": credit_bound_triggers(session, now, limits, catalogue),
     }
 
 

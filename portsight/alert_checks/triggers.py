@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-from portsight.clock import LOCAL_TZ, as_utc
+from portsight.clock import LOCAL_TZ
 from portsight.config import Settings
 from portsight.domain.rulebook import Rule
+from portsight.domain.stats import local_day
 
 # Alert kinds (shown and filtered on the alerts page) of the catalogue rules the checks run by name.
 RULE_KINDS = {"quick_close_without_photo": "fast_no_photo", "solid_waste_import_ban": "prohibited_goods"}
@@ -23,6 +23,8 @@ class AlertCheckLimits:
     repeat_window_days: int = 30  # ... non-conformities counted over this window ...
     repeat_threshold: int = 3  # ... from this many distinct inspections raise an alert
     lookback_hours: int = 24  # how far back event-driven checks look when not told `since`
+    credit_window_days: int = 28  # a credit tier's realised rate is judged over this rolling window ...
+    credit_min_draws: int = 100  # ... when the tier and the base tier each have this many draws in it
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AlertCheckLimits:
@@ -61,10 +63,34 @@ def rule_key(rule: Rule, entity: str, entity_id: int) -> str:
     return f"{kind}:{entity}:{entity_id}" if kind else f"rule:{rule.id}:{entity}:{entity_id}"
 
 
+def rule_trigger(
+    rule: Rule,
+    entity: str,
+    entity_id: int,
+    *,
+    port_id: int | None,
+    what: str,
+    at: datetime,
+    detail: dict,
+    inspection_id: int | None = None,
+    declaration_id: int | None = None,
+) -> Trigger:
+    """The alert of a catalogue rule that fired on one inspection or declaration: titled with the
+    rule's title and `what` it caught, the rule's text added to the detail."""
+    return Trigger(
+        dedupe_key=rule_key(rule, entity, entity_id),
+        kind=RULE_KINDS.get(rule.id, "rule"),
+        severity=rule.severity,
+        port_id=port_id,
+        title=f"{rule.title.en}: {what}",
+        at=at,
+        detail={**detail, **rule_detail(rule)},
+        rule_id=rule.id,
+        inspection_id=inspection_id,
+        declaration_id=declaration_id,
+    )
+
+
 def local_date(value: datetime) -> date:
     """The day in China of an instant: the day a rule is judged on."""
-    return as_utc(value).astimezone(ZoneInfo(LOCAL_TZ)).date()
-
-
-def minutes_between(a: datetime, b: datetime) -> float:
-    return (as_utc(b) - as_utc(a)).total_seconds() / 60.0
+    return local_day(value, LOCAL_TZ)

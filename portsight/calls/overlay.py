@@ -62,7 +62,8 @@ def _label_patch(text: str, px_height: int, rgb: tuple[int, int, int]) -> tuple[
         font = ImageFont.truetype(font_path, px_height)
         left, top, right, bottom = font.getbbox(text)
         w, h = right - left + 2 * pad, bottom - top + 2 * pad
-        image = Image.new("RGBA", (w, h), (0, 0, 0, 160))
+        # getbbox is typed float; a FreeType font measures in whole pixels
+        image = Image.new("RGBA", (int(w), int(h)), (0, 0, 0, 160))
         ImageDraw.Draw(image).text((pad - left, pad - top), text, font=font, fill=(*rgb, 255))
         array = np.asarray(image)
         return np.ascontiguousarray(array[:, :, :3]), array[:, :, 3].astype(np.float32) / 255.0

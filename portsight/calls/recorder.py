@@ -74,6 +74,7 @@ class Mp4Recorder:
                         audio = container.add_stream("aac", rate=AUDIO_RATE)
                         audio.layout = "stereo"
                         resampler = av.AudioResampler(format="fltp", layout="stereo", rate=AUDIO_RATE)
+                    assert size is not None  # set with the video stream, on the first video frame
                     out = frame.reformat(width=size[0], height=size[1], format="yuv420p")
                     if out is frame:  # the room's shared frame: the encoder below rewrites its pts
                         out = private_copy(frame, 0)
@@ -84,7 +85,7 @@ class Mp4Recorder:
                     for packet in video.encode(out):
                         container.mux(packet)
                     self.video_frames += 1
-                elif audio is not None:  # audio before the first video frame is held back
+                elif audio is not None and resampler is not None:  # audio before the first video frame is held back
                     for chunk in resampler.resample(frame):
                         chunk.pts, chunk.time_base = audio_pts, AUDIO_TIME_BASE
                         audio_pts += chunk.samples

@@ -82,6 +82,8 @@ class RoomRegistry:
         left = []
         for room in self.rooms():
             for ep in room.gone_endpoints(now, self._page_alive):
+                first_input_at = ep.first_input_at
+                assert first_input_at is not None  # gone_endpoints lists sides that sent input only
                 why = (
                     "its input ended"
                     if ep.ended_at is not None
@@ -95,8 +97,8 @@ class RoomRegistry:
                     ep.role,
                     ep.key,
                     why,
-                    ep.first_input_at - ep.created_at,
-                    (ep.last_input_at or ep.first_input_at) - ep.created_at,
+                    first_input_at - ep.created_at,
+                    (ep.last_input_at or first_input_at) - ep.created_at,
                     ep.frames_in,
                 )
                 room.release(ep)

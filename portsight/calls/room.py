@@ -339,7 +339,7 @@ class Room:
                 self._recording_noted = self._recording_noted or note
             else:
                 note = False
-        if note and self.on_recording is not None:
+        if note and self.on_recording is not None and self.recorder is not None:  # note implies a recorder
             args = (self.session_id, actor, self.recorder.path)
             threading.Thread(target=self.on_recording, args=args, daemon=True).start()
         return found

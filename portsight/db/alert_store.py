@@ -72,7 +72,7 @@ def raise_alert(
     stmt = insert(Alert.__table__).values(**values)
     table = Alert.__table__
     resolved = table.c.state == RESOLVED
-    stmt = stmt.on_conflict_do_update(
+    upsert = stmt.on_conflict_do_update(
         index_elements=[table.c.dedupe_key],
         set_={
             "count": table.c.count + 1,
@@ -87,9 +87,9 @@ def raise_alert(
             "acknowledged_by_id": case((resolved, None), else_=table.c.acknowledged_by_id),
         },
     ).returning(table.c.id, table.c.count, table.c.state)
-    row = session.execute(stmt).one()
+    alert_id, count, state = session.execute(upsert).one()
     # An Alert already loaded in this session is now stale.
     for obj in list(session.identity_map.values()):
-        if isinstance(obj, Alert) and obj.id == row.id:
+        if isinstance(obj, Alert) and obj.id == alert_id:
             session.expire(obj)
-    return RaisedAlert(id=row.id, count=row.count, state=row.state)
+    return RaisedAlert(id=alert_id, count=count, state=state)

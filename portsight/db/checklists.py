@@ -23,7 +23,7 @@ from portsight.db.models import (
 )
 from portsight.db.rule_switches import enabled_catalogue
 from portsight.db.session import Database
-from portsight.db.sql import connection
+from portsight.db.sql import connection, records
 from portsight.domain.checklist import InspectionChecklist, checklist_slots, generate_checklist, slot_id
 from portsight.domain.facts import ContainerFacts, DeclarationFacts, GoodsLineFacts
 from portsight.domain.stats import local_day
@@ -57,23 +57,28 @@ def load_checklist(db: Database, inspection_id: int) -> InspectionChecklist | No
         ).one_or_none()
         if head is None:
             return None
-        goods = [
-            dict(r._mapping)
-            for r in conn.execute(
-                select(
-                    GoodsLine.line_no,
-                    GoodsLine.hs_code,
-                    GoodsLine.description,
-                    GoodsLine.quantity,
-                    GoodsLine.unit,
-                    GoodsLine.gross_weight_kg,
-                )
-                .where(GoodsLine.declaration_id == head.declaration_id)
-                .order_by(GoodsLine.line_no)
+        goods = records(
+            conn,
+            select(
+                GoodsLine.line_no,
+                GoodsLine.hs_code,
+                GoodsLine.description,
+                GoodsLine.quantity,
+                GoodsLine.unit,
+                GoodsLine.gross_weight_kg,
+                GoodsLine.package_count,
             )
-        ]
+            .where(GoodsLine.declaration_id == head.declaration_id)
+            .order_by(GoodsLine.line_no),
+        )
         boxes = conn.execute(
-            select(Container.id, Container.number, Container.size_type, Container.declared_seal)
+            select(
+                Container.id,
+                Container.number,
+                Container.size_type,
+                Container.declared_seal,
+                Container.declared_seal_class,
+            )
             .where(Container.declaration_id == head.declaration_id)
             .order_by(Container.id)
         ).all()
@@ -84,15 +89,25 @@ def load_checklist(db: Database, inspection_id: int) -> InspectionChecklist | No
         origin_country=head.origin_country,
         credit_tier=head.credit_tier,
         goods=tuple(
-            GoodsLineFacts(g["hs_code"], g["description"], g["quantity"], g["unit"], g["gross_weight_kg"])
+            GoodsLineFacts(
+                g["hs_code"], g["description"], g["quantity"], g["unit"], g["gross_weight_kg"], g["package_count"]
+            )
             for g in goods
         ),
-        containers=tuple(ContainerFacts(b.number, b.size_type, b.declared_seal) for b in boxes),
+        containers=tuple(ContainerFacts(b.number, b.size_type, b.declared_seal, b.declared_seal_class) for b in boxes),
         declared_on=local_day(head.declared_at, LOCAL_TZ),
         number=head.number,
     )
     steps = generate_checklist(facts, facts.declared_on, catalogue)
-    containers = {b.number: {"id": b.id, "size_type": b.size_type, "declared_seal": b.declared_seal} for b in boxes}
+    containers = {
+        b.number: {
+            "id": b.id,
+            "size_type": b.size_type,
+            "declared_seal": b.declared_seal,
+            "declared_seal_class": b.declared_seal_class,
+        }
+        for b in boxes
+    }
     declaration = {
         k: getattr(head, k)
         for k in (
@@ -137,7 +152,7 @@ def slot_progress(db: Database, checklist: InspectionChecklist) -> dict[str, dic
             .where(Evidence.inspection_id == checklist.inspection_id)
             .group_by(Evidence.step_key, Evidence.container_id)
         ).all()
-    out = {
+    out: dict[str, dict[str, Any]] = {
         s.id: {"outcome": None, "values": {}, "note": None, "photos": 0, "photos_required": s.photos_required}
         for s in checklist.slots
     }

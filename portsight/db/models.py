@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     MetaData,
     Numeric,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -36,6 +38,8 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Base(DeclarativeBase):
+    # Every model maps a Table (none maps a join or subquery), so Core insert/update/delete take it.
+    __table__: ClassVar[Table]
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {datetime: DateTime(timezone=True), dict: JSON, list: JSON}
 
@@ -156,6 +160,7 @@ class GoodsLine(Base):
     gross_weight_kg: Mapped[float] = mapped_column(Float)
     value: Mapped[float] = mapped_column(Numeric(16, 2))
     currency: Mapped[str] = mapped_column(String(3), default="USD")
+    package_count: Mapped[int | None] = mapped_column(Integer)  # 件数 when declared (0 or more, checked on input)
     declaration: Mapped[Declaration] = relationship(back_populates="goods")
 
 
@@ -166,6 +171,7 @@ class Container(Base):
     number: Mapped[str] = mapped_column(String(11), index=True)
     size_type: Mapped[str] = mapped_column(String(4))  # ISO 6346 size/type code, e.g. 22G1, 45R1
     declared_seal: Mapped[str | None] = mapped_column(String(32), index=True)
+    declared_seal_class: Mapped[str | None] = mapped_column(String(1))  # ISO 17712 I / S / H, when declared
     declaration: Mapped[Declaration] = relationship(back_populates="containers")
 
 
@@ -182,6 +188,51 @@ class Selection(Base):
     inputs: Mapped[dict] = mapped_column(JSON)
     code_version: Mapped[str] = mapped_column(String(40))
     drawn_at: Mapped[datetime]
+    __table_args__ = (Index("ix_selections_drawn_at", "drawn_at"),)  # a day's draws, verified together
+
+
+class RiskProfile(Base):
+    """A risk profile (布控): an administrator's scope of declarations that are forced to inspection, or
+    inspected at a raised rate, from starts_at until expires_at (portsight.domain.risk_profiles)."""
+
+    __tablename__ = "risk_profiles"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(8))  # force / raise
+    rate: Mapped[float | None] = mapped_column(Float)  # raise: the inspection rate at least applied
+    # scope: None leaves a criterion open; every criterion given must hold
+    port_id: Mapped[int | None] = mapped_column(ForeignKey("ports.id"))
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"))
+    hs_prefix: Mapped[str | None] = mapped_column(String(10))
+    origin_country: Mapped[str | None] = mapped_column(String(2))
+    min_value: Mapped[float | None] = mapped_column(Numeric(16, 2))
+    max_value: Mapped[float | None] = mapped_column(Numeric(16, 2))
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    reason: Mapped[str] = mapped_column(Text)
+    starts_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    deactivated_at: Mapped[datetime | None]
+    deactivated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # every draw reads the profiles in force: active ones not yet expired
+    __table_args__ = (Index("ix_risk_profiles_active_expires", "active", "expires_at"),)
+
+
+class RiskProfileHit(Base):
+    """A declaration a profile matched when it was drawn, written with the selection (append-only);
+    `fired` says whether the profile forced its inspection (a raise may not have)."""
+
+    __tablename__ = "risk_profile_hits"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    profile_id: Mapped[int] = mapped_column(ForeignKey("risk_profiles.id"))
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("declarations.id"), index=True)
+    selection_id: Mapped[int] = mapped_column(ForeignKey("selections.id"))
+    fired: Mapped[bool] = mapped_column(Boolean)
+    hit_at: Mapped[datetime]
+    # a declaration is drawn once, so it hits a profile once; the constraint's index serves the counts
+    __table_args__ = (UniqueConstraint("profile_id", "declaration_id"),)
 
 
 class Inspection(Base):
@@ -229,7 +280,10 @@ class InspectorAssignment(Base):
     assigned_at: Mapped[datetime]
     draw_seed: Mapped[str | None] = mapped_column(String(64))
     draw_inputs: Mapped[dict | None] = mapped_column(JSON)
-    __table_args__ = (UniqueConstraint("inspection_id", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("inspection_id", "user_id"),
+        Index("ix_inspector_assignments_assigned_at", "assigned_at"),  # a day's dispatches, verified together
+    )
 
 
 class StepResult(Base):
@@ -282,6 +336,25 @@ class Finding(Base):
     citation: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ReleaseHold(Base):
+    """What release waits for, ordered as a decision on a completed inspection: a treatment (then
+    re-inspection), a laboratory result, or an attribute identification of suspected solid waste."""
+
+    __tablename__ = "release_holds"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # treatment / lab / identification
+    what: Mapped[str] = mapped_column(Text)  # the treatment, the sample and laboratory, the body commissioned
+    rule_ids: Mapped[list] = mapped_column(JSON, default=list)  # the rules that called for it
+    ordered_at: Mapped[datetime]
+    ordered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # None while pending; treatment: done; lab: pass / fail; identification: waste / not_waste
+    result: Mapped[str | None] = mapped_column(String(16))
+    result_note: Mapped[str | None] = mapped_column(Text)
+    result_at: Mapped[datetime | None]
+    result_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class ReleaseReceipt(Base):
@@ -491,3 +564,19 @@ class DailyOriginRollup(Base):
     inspected: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     inspections: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     non_conforming: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class DrawCommitment(Base):
+    """The draw seed of one local day (China time): its SHA-256 published before the day's first draw,
+    the seed itself revealed after the day has ended (portsight.domain.draws).
+
+    `seed` is stored from the start, since every draw of the day derives its seed from it, but the
+    read side hands it out only once `revealed_at` is set.
+    """
+
+    __tablename__ = "draw_commitments"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    seed_sha256: Mapped[str] = mapped_column(String(64))
+    published_at: Mapped[datetime]
+    seed: Mapped[str] = mapped_column(String(64))
+    revealed_at: Mapped[datetime | None]

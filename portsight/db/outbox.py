@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session
 
 from portsight.clock import utcnow
 from portsight.db.audit import _plain
-from portsight.db.models import Finding, Inspection, OutboxEntry, User
+from portsight.db.models import Container, Finding, Inspection, OutboxEntry, StepResult, User
 
-KINDS = ("decision", "finding", "receipt")
+KINDS = ("decision", "finding", "receipt", "seal")
+RESEAL_STEP = "reseal"  # the checklist step recording the new seal put on a container after inspection
 _ADVISORY_KEY = 0x0B0C5  # arbitrary constant, unique to the outbox
 
 
@@ -32,7 +33,8 @@ def add_to_outbox(
     """Queue one result for the backbone in the caller's transaction; returns the outbox id.
 
     kind: "decision" (payload: decision, decided_at, decided_by), "finding" (finding_id, severity,
-    rule_id, description, citation), "receipt" (receipt_no, issued_at). The exporter adds the
+    rule_id, description, citation), "receipt" (receipt_no, issued_at), "seal" (container_number,
+    seal_number, seal_class, sealed_at: the new seal after inspection). The exporter adds the
     declaration ids, port code and inspection times from the database; payload keys win.
     """
     if kind not in KINDS:
@@ -48,11 +50,12 @@ def add_to_outbox(
 
 
 def add_decision_to_outbox(session: Session, inspection_id: int, *, now: datetime | None = None) -> list[int]:
-    """Queue a decision and the inspection's findings as they stand at that moment; returns the ids.
+    """Queue a decision, the inspection's findings and its new seals as they stand at that moment; returns the ids.
 
     Call it in decide_inspection's unit of work, after the decision is set on the inspection.
     Findings go out with the decision, not one by one as they are recorded: rule findings of a step
-    are replaced when the step is recorded again, and only the decided set is a result.
+    are replaced when the step is recorded again, and only the decided set is a result. So do the
+    new seals put on the opened containers (the reseal step): the next checkpoint compares with them.
     """
     inspection = session.get(Inspection, inspection_id)
     if inspection is None or inspection.decision is None:
@@ -79,6 +82,27 @@ def add_decision_to_outbox(session: Session, inspection_id: int, *, now: datetim
                     "rule_id": f.rule_id,
                     "description": f.description,
                     "citation": f.citation,
+                },
+                now=now,
+            )
+        )
+    seals = session.execute(
+        select(Container.number, StepResult.values, StepResult.recorded_at)
+        .join(Container, Container.id == StepResult.container_id)
+        .where(StepResult.inspection_id == inspection_id, StepResult.step_key == RESEAL_STEP)
+        .order_by(Container.id)
+    ).all()
+    for number, values, recorded_at in seals:
+        ids.append(
+            add_to_outbox(
+                session,
+                "seal",
+                inspection_id,
+                {
+                    "container_number": number,
+                    "seal_number": (values or {}).get("new_seal_number"),
+                    "seal_class": (values or {}).get("new_seal_class"),
+                    "sealed_at": recorded_at,
                 },
                 now=now,
             )

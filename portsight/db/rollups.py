@@ -25,7 +25,7 @@ advisory lock per slice keeps two concurrent refreshes of one slice from collidi
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -113,11 +113,12 @@ def has_finding():
 def fixed_offset_minutes(tz: str, start: datetime, end: datetime) -> int | None:
     """The zone's UTC offset in minutes when it is the same over [start, end], else None."""
     zone = ZoneInfo(tz)
-    offsets = set()
+    offsets: set[timedelta] = set()
     probe = as_utc(start)
     while probe <= as_utc(end) + timedelta(days=31):
         for month in (1, 4, 7, 10):
             offset = datetime(probe.year, month, 1, tzinfo=UTC).astimezone(zone).utcoffset()
+            assert offset is not None  # an aware datetime always has an offset
             offsets.add(offset)
         probe += timedelta(days=365)
     if len(offsets) != 1:
@@ -187,7 +188,9 @@ def aggregate(
     """
     dialect = _dialect(conn)
     if dialect == "sqlite" and day is None:
-        conn.connection.driver_connection.create_function("ps_local_date", 2, _sqlite_local_date, deterministic=True)
+        driver = conn.connection.driver_connection
+        assert driver is not None  # None only once the connection is closed, and this one is in use
+        driver.create_function("ps_local_date", 2, _sqlite_local_date, deterministic=True)
 
     chapter = chapter_expr().label("chapter")
     tier = Enterprise.credit_tier.label("tier")
@@ -279,6 +282,11 @@ def aggregate(
     return dict(out)
 
 
+def _zeros(names: tuple[str, ...]) -> Callable[[], dict[str, float]]:
+    """A defaultdict's factory of fresh counts, each of `names` at 0."""
+    return lambda: dict.fromkeys(names, 0)
+
+
 def _rows(port_id: int, counts: dict[Key, dict[str, float]]) -> dict[type, list[dict]]:
     """The rows of each rollup table for one port: fine counts summed to each table's grain."""
     grains = {
@@ -288,7 +296,7 @@ def _rows(port_id: int, counts: dict[Key, dict[str, float]]) -> dict[type, list[
     }
     out: dict[type, list[dict]] = {}
     for table, (project, names, measures) in grains.items():
-        acc: dict[tuple, dict[str, float]] = defaultdict(lambda m=measures: dict.fromkeys(m, 0))
+        acc: dict[tuple, dict[str, float]] = defaultdict(_zeros(measures))
         for key, values in counts.items():
             target = acc[project(key)]
             for name in measures:

@@ -1,4 +1,5 @@
-"""SQL helpers shared by the read side and the write side: connections, port scope, day bounds, frames."""
+"""SQL helpers shared by the read side and the write side: connections, port scope, day bounds, frames
+and rows as dicts."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from sqlalchemy import ColumnElement, Connection, Engine, Select, true
 
-from portsight.clock import LOCAL_TZ
+from portsight.clock import LOCAL_TZ, as_utc
 from portsight.db.session import Database
 
 
@@ -31,6 +32,11 @@ def in_scope(column, port_ids: Iterable[int] | None) -> ColumnElement[bool]:
     return column.in_(sorted(port_ids))
 
 
+def port_in_scope(port_id: int | None, port_ids: Iterable[int] | None) -> bool:
+    """Whether a row already read (its port id) lies in the scope; None means every port."""
+    return port_ids is None or port_id in set(port_ids)
+
+
 def day_bounds(now: datetime, tz: str = LOCAL_TZ) -> tuple[datetime, datetime]:
     """Start and end (UTC) of the local calendar day that contains now."""
     zone = ZoneInfo(tz)
@@ -44,3 +50,17 @@ def frame(db: Database, stmt: Select) -> pd.DataFrame:
         result = conn.execute(stmt)
         columns = list(result.keys())
         return pd.DataFrame(result.all(), columns=columns)
+
+
+def records(db: Database, stmt: Select) -> list[dict]:
+    """Run a select and return its rows as dicts keyed by the select's column names."""
+    with connection(db) as conn:
+        return [dict(row._mapping) for row in conn.execute(stmt)]
+
+
+def utc_columns(df: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """The datetime columns made timezone-aware UTC in place (SQLite hands back naive UTC); None stays None."""
+    for col in columns:
+        if col in df.columns and not df.empty:
+            df[col] = df[col].map(lambda v: None if v is None or pd.isna(v) else as_utc(v))
+    return df

@@ -58,7 +58,8 @@ class SeededAlerts:
             state = "open"
         sup = self.supervisor_id
         ack = last_at + timedelta(minutes=rng.randint(5, 240)) if state != "open" else None
-        res = ack + timedelta(hours=rng.uniform(1, 48)) if state == "resolved" else None
+        # a resolved alert is acknowledged first, so ack is set whenever state is "resolved"
+        res = ack + timedelta(hours=rng.uniform(1, 48)) if state == "resolved" and ack is not None else None
         if res is not None and res > self.now:
             state, res = "acknowledged", None
         if ack is not None and ack > self.now:

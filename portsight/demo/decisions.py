@@ -2,17 +2,21 @@
 
 The seed asks the same questions of the pure domain code over and over: the catalogue's state and
 the selection policy of a day, the alert rules a declaration hits and its checklist (by the
-declaration's shape: headings, origin, tier, mode, port kind, box type and count), and the
-judgement of identical values. The answers are those of the domain; only the asking is cached.
+declaration's shape: commodity codes, origin, tier, mode, port kind, box type and count), the
+judgement of identical values, and the decisions the release policy leaves open. The answers are
+those of the domain; only the asking is cached.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
+from portsight.catalogue import default_credit_calendar
 from portsight.domain import selection as draw
 from portsight.domain.checklist import generate_checklist
+from portsight.domain.credit import CreditCalendar
 from portsight.domain.facts import ContainerFacts, DeclarationFacts, GoodsLineFacts
+from portsight.domain.release import DecisionOptions, ReleaseCase, decision_options
 from portsight.domain.rulebook import Rule, RuleCatalogue
 from portsight.domain.rules import Judgement, judge
 from portsight.domain.steps import DECLARED_FIELDS, ChecklistStep
@@ -21,8 +25,9 @@ from portsight.domain.steps import DECLARED_FIELDS, ChecklistStep
 class CatalogueDecisions:
     """Memoised domain decisions on one catalogue; `sig` is a small int naming the catalogue's state on a day."""
 
-    def __init__(self, catalogue: RuleCatalogue):
+    def __init__(self, catalogue: RuleCatalogue, calendar: CreditCalendar | None = None):
         self.catalogue = catalogue
+        self.calendar = default_credit_calendar() if calendar is None else calendar  # tiers of the measures in force
         self._days: dict = {}
         self._signatures: dict = {}
         self._policies: dict = {}
@@ -30,12 +35,14 @@ class CatalogueDecisions:
         self._checklists: dict = {}
         self._ctx_fields: dict = {}
         self._judged: dict = {}
+        self._options: dict = {}
 
     def day(self, day: date) -> tuple[int, draw.SelectionPolicy]:
         """The catalogue's state on a day (rules in force, parameter values) and the selection policy."""
         info = self._days.get(day)
         if info is None:
-            state = tuple(
+            measures = self.calendar.on(day)
+            state = (measures.id if measures else None,) + tuple(
                 (r.id, tuple((n, p.at(day)) for n, p in sorted(r.parameters.items())))
                 for r in self.catalogue.rules
                 if r.in_force(day)
@@ -43,7 +50,7 @@ class CatalogueDecisions:
             sig = self._signatures.setdefault(state, len(self._signatures))  # a small int hashes fast
             policy = self._policies.get(sig)
             if policy is None:
-                policy = self._policies[sig] = draw.policy_from_catalogue(day, self.catalogue)
+                policy = self._policies[sig] = draw.policy_from_catalogue(day, self.catalogue, self.calendar)
             info = self._days[day] = (sig, policy)
         return info
 
@@ -86,3 +93,25 @@ class CatalogueDecisions:
         if result is None:
             result = self._judged[key] = judge(step, values, context, day, self.catalogue)
         return result
+
+    def options(self, state: str, case: ReleaseCase, day: date) -> DecisionOptions:
+        """domain.release.decision_options, remembered for the same declaration shape, findings, alerts and holds
+        on a day (what the options depend on: scopes, rule ids and severities, hold kinds and results)."""
+        facts = case.facts
+        key = (
+            state,
+            day,
+            tuple(g.hs_code for g in facts.goods),
+            facts.origin_country,
+            facts.credit_tier,
+            facts.transport_mode,
+            facts.port_kind,
+            tuple(c.size_type for c in facts.containers[:1]),
+            tuple(sorted((f.severity, f.rule_id or "") for f in case.findings)),
+            tuple((a.kind, a.rule_id, a.state) for a in case.alerts),
+            tuple((h.kind, h.result, h.rule_ids) for h in case.holds),
+        )
+        found = self._options.get(key)
+        if found is None:
+            found = self._options[key] = decision_options(state, case, self.catalogue, day)
+        return found

@@ -1,38 +1,60 @@
 """Declarations of the seeded history, with their goods lines, containers and selection draws.
 
 Declarations arrive hour by hour at every port (Poisson, office-hour and weekday rhythm, port
-volume), from the port's enterprises weighted by their trade; goods by the enterprise's trade,
-origins to match, containers with valid ISO 6346 numbers and bolt seals. Each is drawn as
-services.selection.select_declaration draws it (domain.selection.decide with the day's policy,
-the catalogue's forced hits and the tier's forced share, a seed derived from the seed), and
-handed to the inspections when drawn for inspection before `now`.
+volume), from the port's enterprises weighted by their trade; goods under the 10-digit commodity
+codes of the enterprise's trade (world.HS_CODES), origins to match, containers with valid ISO 6346
+numbers and bolt seals (their declared ISO 17712 class mostly H), package counts to match the
+quantities. Each is drawn as services.selection.select_declaration draws it (domain.selection.decide
+with the day's policy, the catalogue's forced hits and the tier's forced share, a seed derived from the
+day's seed), and handed to the inspections when drawn for inspection before `now`.
 """
 
 from __future__ import annotations
 
 import math
 import random
+import zlib
 from collections import deque
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from portsight import reference
 from portsight.alert_checks.patterns import declaration_rule_trigger
 from portsight.db import models as m
 from portsight.demo.alerts import SeededAlerts
 from portsight.demo.decisions import CatalogueDecisions
+from portsight.demo.draw_days import DrawDays
 from portsight.demo.inspections import Inspections
 from portsight.demo.masterdata import MasterData
 from portsight.demo.rows import Rows
-from portsight.demo.world import LOCAL, OWNERS, PORT_VOLUME, Category
+from portsight.demo.world import HS_CODES, LOCAL, OWNERS, PORT_VOLUME, RECYCLED_WASTE_SHARE, WASTE_CODE, Category
 from portsight.domain import selection as draw
 from portsight.domain.iso6346 import check_digit
+from portsight.domain.release import AlertFact
 from portsight.services.selection import (
     CODE_VERSION,
     FORCED_SHARE_MIN_SAMPLE,
     FORCED_SHARE_WINDOW_DAYS,
     UNDER_INVESTIGATION,
 )
+
+# Units of quantity per package (carton, bag, crate, bale) by goods category; a category not listed packs
+# 25 kg to a package when counted in kg, one unit to a package otherwise.
+UNITS_PER_PACKAGE = {
+    "electronics": 10, "textiles": 50, "cosmetics_wine": 12, "plastics": 25, "meat": 25, "seafood": 20,
+    "dairy": 25, "fruit": 10, "copper_scrap": 1000, "recovered_paper": 500, "chemicals": 20000, "wood_grain": 1000,
+}  # fmt: skip
+
+
+def package_count(cat: Category, quantity: float) -> int:
+    """The packages a goods line of this quantity is declared in: derived from it, no draw."""
+    per_package = UNITS_PER_PACKAGE.get(cat.key, 25 if cat.unit == "kg" else 1)
+    return max(1, math.ceil(quantity / per_package))
+
+
+def declared_seal_class(container_number: str) -> str:
+    """The ISO 17712 class declared for a container's seal: high-security bolt seals are the norm, an
+    indicative seal now and then. Derived from the number, no draw, so the random stream is unchanged."""
+    return "I" if zlib.crc32(container_number.encode("ascii")) % 16 == 0 else "H"
 
 
 def _poisson(rng: random.Random, lam: float) -> int:
@@ -75,6 +97,7 @@ class Declarations:
         seed: int,
         start: datetime,
         now: datetime,
+        days: DrawDays,
     ):
         self.rows = rows
         self.rng = rng
@@ -85,9 +108,9 @@ class Declarations:
         self.seed = seed
         self.start = start
         self.now = now
+        self.days = days
         self.container_serial = rng.randint(100000, 400000)
         self._inputs: dict = {}
-        self._descriptions: dict[str, str] = {}
         self._forced: dict[str, deque] = {}
         self._forced_counts: dict[str, list[int]] = {}
 
@@ -108,12 +131,20 @@ class Declarations:
                     declared = hour + timedelta(seconds=rng.randrange(3600))
                     self.declaration(pid, declared, seq)
 
-    def _description(self, heading: str) -> str:
-        """The goods description: the HS heading's text from the reference data."""
-        text = self._descriptions.get(heading)
-        if text is None:
-            text = self._descriptions[heading] = reference.hs_heading(heading).description[:300]
-        return text
+    def _lines(self, cat: Category, n_lines: int) -> tuple[list[tuple[str, str]], bool]:
+        """The commodity code and goods name of each line, and whether the lot is not what it is declared as.
+
+        Lines take codes of the trade's headings (world.HS_CODES). A recycled raw-material lot declares one
+        kind on all its lines (kinds are not mixed on a declaration); RECYCLED_WASTE_SHARE of them are banned
+        waste, half declared under a waste code, half declared as recycled copper but not that at inspection.
+        """
+        rng = self.rng
+        if cat.key != "copper_scrap":
+            return [rng.choice(HS_CODES[rng.choice(cat.headings)]) for _ in range(n_lines)], False
+        u = rng.random()
+        line = WASTE_CODE if u < RECYCLED_WASTE_SHARE / 2 else rng.choice(HS_CODES[rng.choice(cat.headings)])
+        misdeclared = RECYCLED_WASTE_SHARE / 2 <= u < RECYCLED_WASTE_SHARE
+        return [HS_CODES["7404"][0] if misdeclared else line] * n_lines, misdeclared
 
     def declaration(self, pid: int, declared: datetime, seq: int) -> None:
         """One declaration with its goods lines and containers, then its draw."""
@@ -135,21 +166,23 @@ class Declarations:
              "content_hash": None},
         )  # fmt: skip
         n_lines = 1 + (rng.random() < 0.3) + (rng.random() < 0.12) + (rng.random() < 0.05)
-        headings = [rng.choice(cat.headings) for _ in range(n_lines)]
+        lines, misdeclared = self._lines(cat, n_lines)
+        codes = [code for code, _ in lines]
         n_boxes = 0 if mode == "air" else 1 + min(int(rng.expovariate(0.9)), 11)
         total_kg = (rng.lognormvariate(math.log(800), 0.9) if mode == "air" else
                     n_boxes * rng.uniform(6000, 22000))  # fmt: skip
         quantity = weight = 0.0
-        for line_no, heading in enumerate(headings, start=1):
+        for line_no, (code, goods_name) in enumerate(lines, start=1):
             kg = round(total_kg / n_lines * rng.uniform(0.6, 1.4), 1)
             qty = round(kg / cat.kg_per_unit) if cat.unit != "kg" else kg
             quantity += qty
             weight += kg
             value = Decimal(str(round(kg * cat.usd_per_kg * rng.uniform(0.7, 1.4), 2)))
             self.rows.add(m.GoodsLine, {
-                "declaration_id": did, "line_no": line_no, "hs_code": heading,
-                "description": self._description(heading), "quantity": qty, "unit": cat.unit,
-                "gross_weight_kg": kg, "value": value, "currency": "USD"})  # fmt: skip
+                "declaration_id": did, "line_no": line_no, "hs_code": code,
+                "description": goods_name, "quantity": qty, "unit": cat.unit,
+                "gross_weight_kg": kg, "value": value, "currency": "USD",
+                "package_count": package_count(cat, qty)})  # fmt: skip
         boxes = []
         owner, seal_prefix = rng.choice(OWNERS)
         size_type = rng.choice(cat.boxes)
@@ -158,9 +191,10 @@ class Declarations:
             prefix = f"{owner}{self.container_serial % 1000000:06d}"
             number_box = prefix + str(check_digit(prefix))
             seal = f"{seal_prefix}{rng.randint(1000000, 9999999)}"
+            seal_class = declared_seal_class(number_box)
             cid = self.rows.add(m.Container, {"declaration_id": did, "number": number_box, "size_type": size_type,
-                                              "declared_seal": seal})  # fmt: skip
-            boxes.append((cid, number_box, seal))
+                                              "declared_seal": seal, "declared_seal_class": seal_class})  # fmt: skip
+            boxes.append((cid, number_box, seal, seal_class))
         decl = {
             "id": did,
             "number": number,
@@ -169,13 +203,14 @@ class Declarations:
             "cat": cat,
             "pid": pid,
             "origin": origin,
-            "headings": headings,
+            "codes": codes,
+            "misdeclared": misdeclared,
             "declared": declared,
             "boxes": boxes,
             "quantity": quantity,
             "weight": weight,
             "day": local.date(),
-            "shape": (tuple(headings), origin, ent["tier"], mode, kind, size_type if n_boxes else "", n_boxes),
+            "shape": (tuple(codes), origin, ent["tier"], mode, kind, size_type if n_boxes else "", n_boxes),
         }
         self.selection(decl)
 
@@ -195,7 +230,7 @@ class Declarations:
         return share
 
     def selection(self, decl: dict) -> None:
-        """The draw as services.selection.select_declaration records it, with a seed derived from the seed."""
+        """The draw as services.selection.select_declaration records it, its seed derived from the day's seed."""
         rng = self.rng
         ent, did = decl["ent"], decl["id"]
         sig, policy = self.decisions.day(decl["day"])
@@ -206,7 +241,7 @@ class Declarations:
         tier = ent["tier"]
         drawn = decl["declared"] + timedelta(seconds=rng.randint(20, 600))
         forced_share = self._forced_share(tier, drawn, bool(hits))
-        seed = draw.derive_seed(f"demo-{self.seed}", "select", did)
+        seed = self.days.selection_seed(drawn, decl["number"])
         decision = draw.decide(tier, seed, hits, policy, forced_share)
         # What select_declaration records, built once per (tier, hits, policy): only the share and context vary.
         proto_key = (tier, tuple(hits), sig)
@@ -222,8 +257,15 @@ class Declarations:
             "declaration_id": did, "outcome": decision.outcome.value, "reasons": [dict(r) for r in decision.reasons],
             "rate": decision.rate, "seed": seed, "inputs": inputs, "code_version": CODE_VERSION,
             "drawn_at": drawn})  # fmt: skip
-        for rule in rules:  # the prohibited goods check raises these for every declaration that arrives
-            hs = [h for h in decl["headings"] if rule.scope.hs_matches(h)]
-            self.alerts.add(declaration_rule_trigger(rule, did, decl["pid"], decl["number"], hs, decl["declared"]))
+        triggers = [  # the prohibited goods check raises these for every declaration that arrives
+            declaration_rule_trigger(rule, did, decl["pid"], decl["number"],
+                                     [h for h in decl["codes"] if rule.scope.hs_matches(h, decl["day"])],
+                                     decl["declared"])
+            for rule in rules
+        ]  # fmt: skip
+        for trigger in triggers:
+            self.alerts.add(trigger)
+        # What the release policy weighs at the decision: the alerts are taken as still open then.
+        decl["alerts"] = tuple(AlertFact(None, t.kind, t.rule_id) for t in triggers)
         if decision.outcome is draw.Outcome.INSPECT and drawn < self.now:
             self.inspections.inspection(decl, sid, drawn, decision)

@@ -5,8 +5,10 @@ For each declaration drawn for inspection: the team dispatched among the inspect
 started, completed, decided, holds cleared later) in working hours, the checklist that
 domain.checklist makes of the declaration, the values an inspector enters (now and then a fault
 typical of the goods), judged by domain.rules.judge into step results and findings, the alerts
-the field service and the alert checks raise on the way, and now and then a remote assist
-session. Work still open at `now` stays open where it is.
+the field service and the alert checks raise on the way, now and then a remote assist session,
+and the decisions the release policy leaves open (demo/verdicts.py: holds for identification,
+treatment or a laboratory, then return, destruction or release). Work still open at `now` stays
+open where it is.
 """
 
 from __future__ import annotations
@@ -22,11 +24,14 @@ from portsight.alert_checks.patterns import seal_mismatch_trigger
 from portsight.db import models as m
 from portsight.demo.alerts import SeededAlerts
 from portsight.demo.decisions import CatalogueDecisions
+from portsight.demo.draw_days import DrawDays
 from portsight.demo.masterdata import MasterData
 from portsight.demo.rows import Rows
+from portsight.demo.verdicts import Verdicts
 from portsight.demo.world import COMMON_FAULTS, LOCAL, ORIGIN_FACTOR, SEVEN_POINTS, Category
 from portsight.domain import selection as draw
-from portsight.domain.conditions import bilingual
+from portsight.domain.conditions import InputSpec, bilingual
+from portsight.domain.release import FindingFact
 from portsight.domain.repeats import NonConformity
 from portsight.domain.rules import NON_CONFORMING
 from portsight.services.dispatch import WORKLOAD_WINDOW_DAYS
@@ -60,6 +65,7 @@ class Inspections:
         alerts: SeededAlerts,
         seed: int,
         now: datetime,
+        days: DrawDays,
     ):
         self.rows = rows
         self.rng = rng
@@ -68,9 +74,12 @@ class Inspections:
         self.alerts = alerts
         self.seed = seed
         self.now = now
+        self.days = days
         self.assigned_times: dict[int, list[datetime]] = {}
         self.last_team: dict[int, tuple[int, ...]] = {}
         self._fault_kind: str | None = None
+        self._step_inputs: tuple[InputSpec, ...] = ()
+        self.verdicts = Verdicts(rows, rng, master, decisions, now)
 
     def _on_duty(self, pid: int, at: datetime) -> set[int]:
         day = (at + LOCAL).date()
@@ -83,7 +92,6 @@ class Inspections:
     def _dispatch(self, decl: dict, iid: int, needed: int, at: datetime) -> tuple[datetime, tuple[int, ...], dict]:
         """domain.selection.dispatch among the inspectors on duty; later (next hour) when too few are on duty."""
         pid, eid = decl["pid"], decl["eid"]
-        seed = draw.derive_seed(f"demo-{self.seed}", "dispatch", iid)
         previous = set(self.last_team.get(eid, ()))
         for _ in range(96):
             if at > self.now:
@@ -95,6 +103,7 @@ class Inspections:
                                    uid in previous)
                     for uid in self.master.port_inspectors[pid]
                 ]  # fmt: skip
+                seed = self.days.dispatch_seed(at, iid)  # the seed of the day the team is drawn
                 result = draw.dispatch(candidates, needed, seed)
                 if not result.shortfall:
                     # = draw.dispatch_inputs(candidates, ...), without dataclasses.asdict's deep copies
@@ -118,7 +127,8 @@ class Inspections:
             "completed_at": None, "decided_at": None, "decision": None, "decided_by_id": None,
             "current_step": None})  # fmt: skip
         row = self.rows.of(m.Inspection)[-1]
-        trans = [(None, "pending", created, None)]
+        # (from_state, to_state, at, user_id) of each transition
+        trans: list[tuple[str | None, str, datetime, int | None]] = [(None, "pending", created, None)]
         closed_at = now  # until decided, the inspection stays open (overdue alerts)
 
         def finish() -> None:
@@ -159,11 +169,13 @@ class Inspections:
         fault = None
         if rng.random() < p_nc:
             fault = self._fault(cat, slots)
+        if decl["misdeclared"]:  # declared as a recycled raw material, found to be something else
+            fault = self._misdeclared(slots)
         if rng.random() < 0.006:  # someone closes an inspection in minutes (the alert checks should notice)
             duration = rng.uniform(3, 9)
         else:
             duration = rng.lognormvariate(math.log(25 + 10 * len(slots)), 0.45)
-        findings: list[tuple[str, str]] = []
+        findings: list[FindingFact] = []
         nc_at = None
         for i, (step, box) in enumerate(slots):
             at = started + timedelta(minutes=duration * (i + 1) / (len(slots) + 1))
@@ -171,10 +183,11 @@ class Inspections:
             if at > now:
                 row["current_step"] = slot_id
                 return finish()
+            self._step_inputs = step.inputs
             values = self._values(step.key, box, decl, fault == (step.key, box))
             context = {"declared_gross_weight_kg": decl["weight"], "declared_quantity": decl["quantity"]}
             if box is not None:
-                context.update(declared_number=box[1], declared_seal=box[2], declared_seal_class=None)
+                context.update(declared_number=box[1], declared_seal=box[2], declared_seal_class=box[3])
             judgement = self.decisions.judge(step, values, context, day, sig)
             self.rows.add(m.StepResult, {
                 "inspection_id": iid, "step_key": step.key, "container_id": box[0] if box else None,
@@ -183,7 +196,7 @@ class Inspections:
             if judgement.outcome == NON_CONFORMING:
                 nc_at = at
             for f in judgement.findings:
-                findings.append((f.severity, f.rule_id))
+                findings.append(FindingFact(f.severity, f.text, f.citation, f.rule_id))
                 self.rows.add(m.Finding, {"inspection_id": iid, "step_key": step.key,
                               "container_id": box[0] if box else None, "rule_id": f.rule_id, "severity": f.severity,
                               "description": bilingual(f.text, f.detail), "citation": bilingual(f.citation),
@@ -199,7 +212,7 @@ class Inspections:
                 self.alerts.add(seal_mismatch_trigger(iid, box[0], did, pid, decl["number"], box[1], box[2], observed,
                                                       at))  # fmt: skip
         if nc_at is not None:
-            hs4 = tuple(sorted({h[:4] for h in decl["headings"]}))
+            hs4 = tuple(sorted({h[:4] for h in decl["codes"]}))
             self.alerts.non_conformity(NonConformity(nc_at, eid, pid, decl["origin"], hs4))
         if rng.random() < 0.025 and slots:
             self.assist(iid, pid, [(s.key, None) for s, _ in slots], cat, lead, started, duration)
@@ -210,42 +223,7 @@ class Inspections:
         trans.append(("in_progress", "completed", completed, lead))
         self.alerts.quick_close(iid, pid, did, decl["number"], started, completed, len(slots))
 
-        high = any(sev == "high" for sev, _ in findings)
-        if findings:
-            food = cat.key in ("meat", "seafood", "dairy", "fruit")
-            # services.field refuses release while a high-severity finding stands.
-            weights = [0 if high else 40, 33, 18, 9 if food else 3]
-            decision_taken = rng.choices(["release", "hold", "return", "destroy"], weights=weights)[0]
-            delay = rng.lognormvariate(math.log(90), 1.0)
-        else:
-            decision_taken = "release"
-            delay = rng.lognormvariate(math.log(12), 0.9)
-        decided = completed + timedelta(minutes=delay)
-        if decided > now:
-            return finish()
-        if decision_taken in ("return", "destroy") and len(team) < 2:
-            # services.field records a second inspector for a return or destruction.
-            others = [
-                u for u in self.master.port_inspectors[pid] if u != lead and (u, eid) not in self.master.conflicts
-            ]
-            if others:
-                self.rows.add(m.InspectorAssignment, {
-                    "inspection_id": iid, "user_id": rng.choice(others), "position": "second",
-                    "assigned_at": decided, "draw_seed": None, "draw_inputs": None})  # fmt: skip
-            else:
-                decision_taken = "hold"
-        state = {"release": "released", "hold": "held", "return": "returned", "destroy": "destroyed"}[decision_taken]
-        row.update(state=state, decided_at=decided, decision=decision_taken, decided_by_id=lead)
-        trans.append(("completed", state, decided, lead))
-        closed_at = decided
-        if state == "held" and rng.random() < 0.6:
-            cleared = decided + timedelta(hours=rng.lognormvariate(math.log(48), 0.6))
-            if cleared <= now:
-                final = rng.choices(["release", "return", "destroy"], weights=[60, 30, 10])[0]
-                final_state = {"release": "released", "return": "returned", "destroy": "destroyed"}[final]
-                supervisor = self.master.user_ids["supervisor"]
-                row.update(state=final_state, decided_at=cleared, decision=final, decided_by_id=supervisor)
-                trans.append(("held", final_state, cleared, supervisor))
+        closed_at = self.verdicts.decide(decl, iid, row, trans, team, findings, completed)
         finish()
 
     def _fault(self, cat: Category, slots: list) -> tuple[str, tuple | None] | None:
@@ -253,7 +231,9 @@ class Inspections:
         rng = self.rng
         keys = {"seal": "seal", "body": "container_body", "number": "container_number", "goods_desc": "goods",
                 "goods_weight": "goods", "packaging": "packaging", "reefer": "reefer_temperature",
-                "radiation": "radiation", "impurity": "impurity"}  # fmt: skip
+                "radiation": "radiation", "impurity": "impurity", "ccc": "ccc", "label": "chinese_label",
+                "meat_docs": "meat_documents", "pests": "plant_quarantine",
+                "recycled": "recycled_raw_material"}  # fmt: skip
         present = {step.key for step, _ in slots}
         options = [(f, w) for f, w in cat.faults + COMMON_FAULTS if keys[f] in present]
         if not options:
@@ -275,6 +255,10 @@ class Inspections:
         if key == "seal":
             seal = box[2] if not bad else box[2][:-3] + f"{(int(box[2][-3:]) + rng.randint(1, 998)) % 1000:03d}"
             return {"seal_number": seal, "seal_class": "H"}  # bolt seals, ISO 17712 class H
+        if key == "seal_integrity":  # view, tug, twist, turn: the seal holds (a broken seal is the seal fault)
+            return dict.fromkeys(("seal_view", "seal_tug", "seal_twist", "seal_turn"), True)
+        if key == "reseal":  # the customs seal put on after inspection: its own number, no draw (keeps the stream)
+            return {"new_seal_number": f"HG{box[1][4:10]}{box[0] % 10}", "new_seal_class": "H"}
         if key == "reefer_temperature":
             if cat.key in ("meat", "seafood"):
                 set_point = rng.choice((-18.0, -18.0, -20.0, -25.0))
@@ -307,7 +291,46 @@ class Inspections:
             if bad:
                 values[rng.choice(SEVEN_POINTS)] = False
             return values
-        return {}
+        return self._step_values(key, fault)
+
+    def _misdeclared(self, slots: list) -> tuple[str, tuple | None] | None:
+        """The recycled raw-material step of a lot that is not what it is declared as (when on the checklist)."""
+        boxes = [box for step, box in slots if step.key == "recycled_raw_material"]
+        if not boxes:
+            return None
+        self._fault_kind = "not_as_declared"
+        return "recycled_raw_material", boxes[0]
+
+    def _step_values(self, key: str, fault: str | None) -> dict:
+        """The steps of the goods families: what an inspector finds on conforming goods, or the fault drawn;
+        a step the seed does not know gets conforming values by its inputs (yes, within limits, a choice)."""
+        if key == "ccc":  # the product is on the list: mark and certificate, or no mark
+            return {"needs_ccc": True, "ccc_mark": fault != "ccc", "certificate_covers_model": True}
+        if key == "chinese_label":  # prepackaged food and wine: a full Chinese back label, or none
+            ok = fault != "label"
+            return {"prepackaged": True, "chinese_label": ok, "origin_and_agent": ok, "label_items": ok}
+        if key == "meat_documents":
+            return {"certificate_matches": True, "establishment_number_matches": fault != "meat_docs"}
+        if key == "plant_quarantine":  # fresh fruit: no bark; live pests now and then
+            return {"free_of_pests": fault != "pests", "free_of_soil": True, "bark_present": False}
+        if key == "recycled_raw_material":
+            found: dict[str, object] = {"kind_as_declared": fault != "not_as_declared",
+                      "meets_standard_on_sight": fault not in ("recycled", "not_as_declared")}  # fmt: skip
+            if any(spec.name == "one_kind_per_container" for spec in self._step_inputs):
+                found["one_kind_per_container"] = True
+            return found
+        values: dict[str, object] = {}
+        for spec in self._step_inputs:
+            if spec.type == "bool":
+                values[spec.name] = True
+            elif spec.type == "number":
+                low = spec.min if spec.min is not None else 0
+                values[spec.name] = low if spec.max is None else (low + spec.max) / 2
+            elif spec.type == "choice" and spec.choices:
+                values[spec.name] = spec.choices[-1]
+            elif spec.required:
+                values[spec.name] = "OK"
+        return values
 
     def assist(self, iid, pid, steps, cat, lead, started, duration) -> None:
         """A remote assist session the lead inspector asked an expert for during the inspection."""

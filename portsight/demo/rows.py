@@ -7,9 +7,11 @@ PostgreSQL's sequences past the ids used.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from operator import itemgetter
+from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, text
+from sqlalchemy import Connection, Table, delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from portsight.db import models as m
@@ -18,19 +20,20 @@ BATCH = 5000
 # Tables in the order they are written (each after those it refers to).
 ORDER = (m.Port, m.Enterprise, m.EnterpriseCreditHistory, m.User, m.UserPort, m.DutyShift, m.ConflictOfInterest,
          m.Declaration, m.GoodsLine, m.Container, m.Selection, m.Inspection, m.InspectionTransition,
-         m.InspectorAssignment, m.StepResult, m.Finding, m.Alert, m.AssistSession, m.ChatMessage)  # fmt: skip
+         m.InspectorAssignment, m.StepResult, m.Finding, m.ReleaseHold, m.Alert, m.AssistSession, m.ChatMessage,
+         m.DrawCommitment)  # fmt: skip
 
-_HAS_ID: dict[type, bool] = {}
+_HAS_ID: dict[type[m.Base], bool] = {}
 
 
 class Rows:
     """The rows of every table, in the order they were added."""
 
     def __init__(self) -> None:
-        self.rows: dict[type, list[dict]] = {}
-        self.next_id: dict[type, int] = {}
+        self.rows: dict[type[m.Base], list[dict]] = {}
+        self.next_id: dict[type[m.Base], int] = {}
 
-    def add(self, model: type, row: dict) -> int:
+    def add(self, model: type[m.Base], row: dict) -> int:
         """Keep a row (its id assigned unless given); returns the id (0 for tables without one)."""
         has_id = _HAS_ID.get(model)
         if has_id is None:
@@ -41,7 +44,7 @@ class Rows:
         self.rows.setdefault(model, []).append(row)
         return row.get("id", 0)
 
-    def of(self, model: type) -> list[dict]:
+    def of(self, model: type[m.Base]) -> list[dict]:
         """The rows kept for a table (the list itself: a row changed here is written changed)."""
         return self.rows.setdefault(model, [])
 
@@ -81,7 +84,7 @@ def reset_sequences(session: Session) -> None:
             )
 
 
-def _bulk_insert(conn: Connection, table, rows: list[dict]) -> None:
+def _bulk_insert(conn: Connection, table: Table, rows: list[dict]) -> None:
     """executemany straight to the driver with SQLAlchemy's own bind processors (types stay exact).
 
     The ORM-free Core insert spends most of its time building parameters row by row; this does the
@@ -104,6 +107,7 @@ def _bulk_insert(conn: Connection, table, rows: list[dict]) -> None:
     if compiled.positional:  # SQLite: tuples in the statement's parameter order, converted column by column
         unescaped = {v: k for k, v in escaped.items()}
         by_name = dict(processors)
+        assert compiled.positiontup is not None  # a positional compile lists its parameters in order
         names = [unescaped.get(n, n) for n in compiled.positiontup]
         getter = itemgetter(*names)
         convert = [(j, by_name[c]) for j, c in enumerate(names) if by_name[c] is not None]
@@ -112,7 +116,7 @@ def _bulk_insert(conn: Connection, table, rows: list[dict]) -> None:
             if len(names) == 1:
                 raw = [(v,) for v in raw]
             if convert:
-                columns = list(zip(*raw, strict=True))
+                columns: list[Sequence[Any]] = list(zip(*raw, strict=True))
                 for j, proc in convert:
                     columns[j] = list(map(proc, columns[j]))
                 raw = list(zip(*columns, strict=True))

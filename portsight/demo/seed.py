@@ -6,7 +6,7 @@ the same seed and the same `now` give identical rows. Only random.Random(seed) a
 from it are used, one generator passed along in a fixed order of calls.
 
 The shape follows real port work: office-hour and weekday rhythm, big and small ports, airports
-without containers, goods mix by HS chapter with matching origins, inspection rate by
+without containers, goods under 10-digit commodity codes with matching origins, inspection rate by
 enterprise credit tier, non-conformity by goods and origin, release times with a long tail,
 holds, returns and destructions, and open work in the last hours.
 
@@ -17,9 +17,15 @@ What is recorded is what the product itself would record, from the same pure dom
   services.selection.select_declaration, so replay_selection reproduces every seeded draw;
 - dispatch: domain.selection.dispatch among the inspectors on the seeded duty roster (conflicts
   excluded, least loaded first), with seed and inputs on the assignments (replay_dispatch);
+- draw seeds: every draw's seed derives from its day's seed, each day committed at its start and
+  revealed at its end (demo/draw_days.py), so `python -m portsight draws verify` checks past days;
 - step results: the checklist from domain.checklist.generate_checklist (step keys, input names,
   rules per step, per container), the values an inspector enters, and outcome, rules_applied and
   findings (rule id, severity, citation) from domain.rules.judge, as services.field stores them;
+- decisions: among those domain.release.decision_options leaves open on the findings, the rules in
+  force and the prohibited-goods alerts (release never where the policy blocks it), the holds a
+  waiting decision orders (identification, treatment, laboratory) as release_holds rows with their
+  results, as services.inspections records them;
 - alerts: built by the alert checks' own trigger builders (overdue, seal mismatch, quick close
   without photo, prohibited goods, repeated non-conformity by domain.repeats) and as the field
   service raises high-severity findings, so the live checks carry on without raising them twice;
@@ -27,8 +33,8 @@ What is recorded is what the product itself would record, from the same pure dom
 
 The parts, in the order they run: world (plain data), masterdata (ports, enterprises, users,
 roster), declarations (with goods, containers and draws), inspections (dispatch to decision,
-step results, findings, assists), alerts, rows (ids and the bulk write); decisions caches the
-catalogue's answers.
+step results, findings, assists), verdicts (the decision and its holds), alerts, rows (ids and the
+bulk write); decisions caches the catalogue's answers.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ from portsight.db.session import Database, unit_of_work
 from portsight.demo.alerts import SeededAlerts
 from portsight.demo.decisions import CatalogueDecisions
 from portsight.demo.declarations import Declarations
+from portsight.demo.draw_days import DrawDays
 from portsight.demo.inspections import Inspections
 from portsight.demo.masterdata import MasterData
 from portsight.demo.rows import Rows, is_empty, reset_sequences, wipe
@@ -69,9 +76,11 @@ def _history(rows: Rows, seed: int, weeks: int, now: datetime, password_hash: st
     catalogue = default_catalogue()
     alerts = SeededAlerts(rows, rng, now, master.user_ids["supervisor"], catalogue, AlertCheckLimits())
     decisions = CatalogueDecisions(catalogue)
-    inspections = Inspections(rows, rng, master, decisions, alerts, seed, now)
-    declarations = Declarations(rows, rng, master, decisions, alerts, inspections, seed, start, now)
+    days = DrawDays(rows, seed, now)
+    inspections = Inspections(rows, rng, master, decisions, alerts, seed, now, days)
+    declarations = Declarations(rows, rng, master, decisions, alerts, inspections, seed, start, now, days)
     declarations.history()
+    days.write()
     alerts.repeated_non_conformity({r["id"]: r["name"] for r in rows.of(m.Enterprise)})
 
 

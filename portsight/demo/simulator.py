@@ -9,8 +9,10 @@ moves open work along, always through the services people use:
   (services.dispatch.dispatch_inspectors), topping the roster up a few days ahead when it runs out;
 - the assigned inspector accepts the task, records the checklist one step at a time with its photos,
   completes and decides (services.field: record_step_result, complete_checklist; services.evidence
-  .attach_photo; services.decisions.take_decision) - or, where services.field is not installed, start/complete/decide in
-  services.inspections;
+  .attach_photo; services.decisions.take_decision) - or, without a secret to sign receipts (or with use_field=False),
+  start/complete/decide in services.inspections;
+- where the release policy blocks release, the rules' remedy: attribute identification of suspected
+  waste (concluded waste, then returned), treatment; the result of a hold comes back after a while;
 - a supervisor clears holds after a while.
 
 After each round the daily rollups of the touched (port, day) slices are refreshed, and every
@@ -23,14 +25,16 @@ returns the running instance; PORTSIGHT_SIMULATOR=off (settings.simulator) switc
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import os
 import random
 import tempfile
 import threading
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, func, select
 
@@ -38,24 +42,23 @@ from portsight.alert_checks import run_alert_checks
 from portsight.clock import as_utc, utcnow
 from portsight.config import Settings, load_settings
 from portsight.db import models as m
+from portsight.db.checklists import load_checklist, slot_progress
+from portsight.db.release import inspection_decisions
 from portsight.db.rollups import refresh_rollups_at
 from portsight.db.session import Database, make_engine
+from portsight.demo.declarations import declared_seal_class
 from portsight.demo.world import LOCAL, OWNERS, SEVEN_POINTS
 from portsight.domain.access import SYSTEM, Actor, Role
 from portsight.domain.iso6346 import check_digit
-from portsight.domain.selection import derive_seed
-from portsight.errors import PortSightError
+from portsight.domain.release import DecisionOptions
+from portsight.errors import NotFound, PortSightError
+from portsight.services import decisions, evidence, field
 from portsight.services.declarations import register_declaration
 from portsight.services.dispatch import dispatch_inspectors
+from portsight.services.draws import publish_day_seed
 from portsight.services.inspections import complete_inspection, decide_inspection, start_inspection
 from portsight.services.roster import set_duty_shift
 from portsight.services.selection import select_declaration
-
-try:  # the field inspection services (issue 4); without them the simulator uses the bare lifecycle
-    from portsight.db.checklists import load_checklist, slot_progress
-    from portsight.services import decisions, evidence, field
-except ImportError:  # pragma: no cover - depends on what is installed
-    field = None
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +66,13 @@ DEFAULT_INTERVAL = 5.0
 ALERT_CHECK_PERIOD = timedelta(seconds=30)
 ROSTER_AHEAD = timedelta(days=2)  # top the roster up when a port's last shift ends sooner than this
 HOLD_CLEARED_AFTER = timedelta(minutes=30)
+HOLD_RESULT_AFTER = timedelta(minutes=20)  # a treatment, laboratory result or identification comes back
+# The states the simulator moves on: the inspectors' work, holds waiting for a result, holds to clear.
+MOVING_STATES = ("pending", "assigned", "in_progress", "completed", "identification", "awaiting_lab",
+                 "under_treatment", "held")  # fmt: skip
+# What a waiting decision orders (services.decisions.take_decision asks what is done).
+ORDERED = {"identify": "委托专业鉴别机构开展固体废物属性鉴别 / Attribute identification commissioned",
+           "treat": "溴甲烷熏蒸除害处理 / Methyl bromide fumigation"}  # fmt: skip
 
 
 def _photo(label: str) -> bytes:
@@ -101,13 +111,14 @@ class Simulator:
         self.media_dir = Path(media_dir) if media_dir else Path(tempfile.gettempdir()) / "portsight-sim-media"
         self.secret = secret
         self.max_upload_bytes = max_upload_bytes
-        self.field = field if use_field and field is not None and secret else None
+        self.field = field if use_field and secret else None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._counter = 0
         self._photos: dict[str, bytes] = {}
         self._last_checks: datetime | None = None
         self._roster_checked: datetime | None = None
+        self._committed_days: set[date] = set()
         self.steps = 0
         self.errors = 0
         self.refused = 0  # services said no (nobody on duty, not allowed): normal, retried later
@@ -158,7 +169,7 @@ class Simulator:
             select(m.Inspection.id, m.Inspection.state, m.Inspection.port_id, m.Inspection.decided_at,
                    m.Declaration.declared_at)
             .join(m.Declaration, m.Declaration.id == m.Inspection.declaration_id)
-            .where(m.Inspection.state.in_(["pending", "assigned", "in_progress", "completed", "held"]))
+            .where(m.Inspection.state.in_(MOVING_STATES))
             .order_by(m.Inspection.id)
         )  # fmt: skip
         for inspection_id, state, port_id, decided_at, declared_at in open_rows:
@@ -195,9 +206,16 @@ class Simulator:
                 return conn.execute(query).all()
         return self.db.execute(query).all()
 
-    def _seed(self, *parts) -> str | None:
-        """Reproducible draws when the simulator has a seed; else the services draw from the OS."""
-        return None if self.seed is None else derive_seed(f"sim-{self.seed}", *parts)
+    def _commit_day(self, now: datetime) -> None:
+        """Reproducible draws when the simulator has a seed: it publishes each day's seed, derived from its
+        own, before the day's first draw (a day already committed keeps its seed). Without a seed the
+        services commit a random one on the day's first draw."""
+        day = (now + LOCAL).date()
+        if self.seed is None or day in self._committed_days:
+            return
+        day_seed = hashlib.sha256(f"sim-{self.seed}|day|{day.isoformat()}".encode()).hexdigest()
+        publish_day_seed(self.db, SYSTEM, day, now=now, seed=day_seed)
+        self._committed_days.add(day)
 
     # -- the roster -----------------------------------------------------------------------------------------------
 
@@ -252,7 +270,7 @@ class Simulator:
         )[0]  # fmt: skip
         goods = self._read(
             select(m.GoodsLine.hs_code, m.GoodsLine.description, m.GoodsLine.quantity, m.GoodsLine.unit,
-                   m.GoodsLine.gross_weight_kg, m.GoodsLine.value)
+                   m.GoodsLine.gross_weight_kg, m.GoodsLine.value, m.GoodsLine.package_count)
             .where(m.GoodsLine.declaration_id == template_id).order_by(m.GoodsLine.line_no)
         )  # fmt: skip
         sizes = self._read(
@@ -264,8 +282,10 @@ class Simulator:
         containers = []
         for (size_type,) in sizes:
             prefix = f"{owner}{self.rng.randrange(1000000):06d}"
-            containers.append({"number": prefix + str(check_digit(prefix)), "size_type": size_type,
-                               "declared_seal": f"{seal_prefix}{self.rng.randint(1000000, 9999999)}"})  # fmt: skip
+            box_number = prefix + str(check_digit(prefix))
+            containers.append({"number": box_number, "size_type": size_type,
+                               "declared_seal": f"{seal_prefix}{self.rng.randint(1000000, 9999999)}",
+                               "declared_seal_class": declared_seal_class(box_number)})  # fmt: skip
         number = f"S{as_utc(now):%y%m%d%H%M%S}{port_id:02d}{self._counter:05d}{self.rng.randrange(1000):03d}"
         declaration_id = register_declaration(
             self.db,
@@ -277,14 +297,15 @@ class Simulator:
                 "goods": [{"hs_code": g.hs_code, "description": g.description,
                            "quantity": round(g.quantity * factor, 1), "unit": g.unit,
                            "gross_weight_kg": round(g.gross_weight_kg * factor, 1),
-                           "value": round(float(g.value) * factor, 2)} for g in goods],
+                           "value": round(float(g.value) * factor, 2),
+                           "package_count": max(1, round(g.package_count * factor)) if g.package_count else
+                           g.package_count} for g in goods],
                 "containers": containers,
             },
             now=now,
         )  # fmt: skip
-        drawn = select_declaration(
-            self.db, SYSTEM, declaration_id, seed=self._seed("select", declaration_id), now=now + timedelta(seconds=1)
-        )
+        self._commit_day(now + timedelta(seconds=1))
+        drawn = select_declaration(self.db, SYSTEM, declaration_id, now=now + timedelta(seconds=1))
         return int(drawn.inspection_id is not None)
 
     # -- moving an inspection -------------------------------------------------------------------------------------
@@ -305,7 +326,8 @@ class Simulator:
 
     def _advance(self, inspection_id: int, state: str, port_id: int, now: datetime) -> bool:
         if state == "pending":
-            dispatch_inspectors(self.db, SYSTEM, inspection_id, seed=self._seed("dispatch", inspection_id), now=now)
+            self._commit_day(now)
+            dispatch_inspectors(self.db, SYSTEM, inspection_id, now=now)
             return True
         if state == "held":
             supervisor = self._read(select(m.User.id).where(m.User.username == "supervisor"))
@@ -313,8 +335,11 @@ class Simulator:
                 return False
             actor = Actor(supervisor[0][0], "supervisor", Role.SUPERVISOR, None)
             decision = self.rng.choices(["release", "return", "destroy"], weights=[70, 25, 5])[0]
-            decide_inspection(self.db, actor, inspection_id, decision, now=now)
+            options = self._options(inspection_id)
+            decide_inspection(self.db, actor, inspection_id, self._allowed(options, decision, "return"), now=now)
             return True
+        if state in ("identification", "awaiting_lab", "under_treatment"):
+            return self._hold_result(inspection_id, state, port_id, now)
         team = self._team(inspection_id)
         if not team:
             return False
@@ -338,23 +363,35 @@ class Simulator:
         elif state == "in_progress":
             complete_inspection(self.db, actor, inspection_id, now=now)
         elif state == "completed":
+            options = self._options(inspection_id)
+            if options is not None and "identify" in options.suggested:
+                decide_inspection(self.db, actor, inspection_id, "identify", what=ORDERED["identify"], now=now)
+                return True
             decision = self.rng.choices(["release", "hold", "return", "destroy"], weights=[90, 6, 3, 1])[0]
-            decide_inspection(self.db, actor, inspection_id, decision, now=now)
+            decide_inspection(self.db, actor, inspection_id, self._allowed(options, decision, "hold"), now=now)
         else:
             return False
         return True
 
     def _record_next_step(self, actor: Actor, inspection_id: int, now: datetime) -> None:
-        """Record the next open slot of the checklist with its photos, or complete when all are done."""
+        """Record the next open slot of the checklist with its photos, or complete when all are done.
+
+        A slot recorded without its photos (the seeded history records none) gets them first, so the
+        checklist can be completed instead of being refused round after round."""
         checklist = load_checklist(self.db, inspection_id)
+        if checklist is None:
+            raise NotFound(f"Inspection {inspection_id} does not exist.")
         progress = slot_progress(self.db, checklist)
         slot = next((s for s in checklist.slots if progress[s.id]["outcome"] is None), None)
         if slot is None:
-            self.field.complete_checklist(self.db, actor, inspection_id, now=now)
-            return
-        box = checklist.containers.get(slot.container_number) if slot.container_number else None
-        values = self._values(slot, box, checklist)
-        self.field.record_step_result(self.db, actor, inspection_id, slot.step.key, values, slot.container_id, now=now)
+            slot = next((s for s in checklist.slots if progress[s.id]["photos"] < s.photos_required), None)
+            if slot is None:
+                field.complete_checklist(self.db, actor, inspection_id, now=now)
+                return
+        else:
+            box = checklist.containers.get(slot.container_number) if slot.container_number else None
+            values = self._values(slot, box, checklist)
+            field.record_step_result(self.db, actor, inspection_id, slot.step.key, values, slot.container_id, now=now)
         for _ in range(max(0, slot.photos_required - progress[slot.id]["photos"])):
             data = self._photos.get(slot.step.key) or self._photos.setdefault(slot.step.key, _photo(slot.step.key))
             evidence.attach_photo(
@@ -372,6 +409,10 @@ class Simulator:
             declared = (box or {}).get("declared_seal") or "CN0000000"
             seal = declared if rng.random() > 0.01 else declared[:-3] + f"{(int(declared[-3:]) + 7) % 1000:03d}"
             return {"seal_number": seal, "seal_class": "H"}
+        if key == "seal_integrity":
+            return dict.fromkeys(("seal_view", "seal_tug", "seal_twist", "seal_turn"), True)
+        if key == "reseal":  # the customs seal put on after inspection
+            return {"new_seal_number": f"HG{rng.randint(1000000, 9999999)}", "new_seal_class": "H"}
         if key == "reefer_temperature":
             frozen = any(g.hs_code[:2] in ("02", "03") for g in facts.goods)
             set_point = -18.0 if frozen else 4.0
@@ -390,7 +431,7 @@ class Simulator:
                     "gross_weight_kg": round(weight * (1 + off), 1)}  # fmt: skip
         if key == "packaging":
             wood = rng.random() < 0.3
-            values = {"packaging_intact": rng.random() > 0.03, "wood_packaging": wood}
+            values: dict[str, Any] = {"packaging_intact": rng.random() > 0.03, "wood_packaging": wood}
             if wood:
                 values["ispm15_mark"] = rng.random() > 0.05
             return values
@@ -412,17 +453,62 @@ class Simulator:
                 values[spec.name] = "OK"
         return values
 
+    def _options(self, inspection_id: int) -> DecisionOptions | None:
+        """The decisions the release policy leaves open on the inspection now (portsight.domain.release)."""
+        found = inspection_decisions(self.db, inspection_id)
+        return None if found is None else found[1]
+
+    @staticmethod
+    def _allowed(options: DecisionOptions | None, decision: str, instead: str) -> str:
+        """The decision, or `instead` when the release policy does not leave it open (prohibited goods), so a
+        refused release is never asked for again and again."""
+        return decision if options is None or decision in options.allowed else instead
+
     def _decide(self, actor: Actor, inspection_id: int, team: list[int], now: datetime) -> None:
-        severities = [
-            s for (s,) in self._read(select(m.Finding.severity).where(m.Finding.inspection_id == inspection_id))
-        ]
-        if "high" in severities:
-            decision = "return" if len(team) > 1 and self.rng.random() < 0.4 else "hold"
-        elif severities:
-            decision = self.rng.choices(["release", "hold"], weights=[60, 40])[0]
+        """The inspector's decision: the rules' remedy where release is blocked (identification of suspected
+        waste, treatment), return of what was concluded waste, else by the findings' severity."""
+        options = self._options(inspection_id)
+        suggested = options.suggested if options is not None else {}
+        waste = options is not None and any(b.kind == "waste" for b in options.blockers)
+        what = None
+        if "identify" in suggested:
+            decision, what = "identify", ORDERED["identify"]
+        elif waste:
+            decision = "return" if len(team) > 1 else "hold"
+        elif "treat" in suggested and self.rng.random() < 0.5:
+            decision, what = "treat", ORDERED["treat"]
         else:
-            decision = "release"
-        decisions.take_decision(self.db, actor, inspection_id, decision, confirmed=True, secret=self.secret, now=now)
+            severities = [
+                s for (s,) in self._read(select(m.Finding.severity).where(m.Finding.inspection_id == inspection_id))
+            ]
+            if "high" in severities:
+                decision = "return" if len(team) > 1 and self.rng.random() < 0.4 else "hold"
+            elif severities:
+                decision = self.rng.choices(["release", "hold"], weights=[60, 40])[0]
+            else:
+                decision = "release"
+            decision = self._allowed(options, decision, "return" if len(team) > 1 else "hold")
+        decisions.take_decision(
+            self.db, actor, inspection_id, decision, confirmed=True, secret=self.secret, what=what, now=now
+        )
+
+    def _hold_result(self, inspection_id: int, state: str, port_id: int, now: datetime) -> bool:
+        """The result of what the inspection waits for, a while after it was ordered, recorded by its lead
+        inspector: suspected waste is concluded waste, a laboratory mostly passes, a treatment is done."""
+        ordered = self._read(
+            select(m.ReleaseHold.ordered_at)
+            .where(m.ReleaseHold.inspection_id == inspection_id, m.ReleaseHold.result.is_(None))
+            .order_by(m.ReleaseHold.id.desc())
+            .limit(1)
+        )
+        team = self._team(inspection_id)
+        if not ordered or not team or now - as_utc(ordered[0][0]) < HOLD_RESULT_AFTER:
+            return False
+        result = {"identification": "waste", "under_treatment": "done"}.get(state)
+        if result is None:
+            result = "pass" if self.rng.random() < 0.85 else "fail"
+        decisions.record_hold_result(self.db, self._actor(team[0], port_id), inspection_id, result, now=now)
+        return True
 
 
 _lock = threading.Lock()

@@ -72,11 +72,15 @@ def render_receipt_pdf(data: dict[str, Any]) -> bytes:
     y = row("field.receipt_inspector", ", ".join(data["inspectors"]) or data["inspector"], y)
     y -= 3 * mm
     pdf.setFont(font, 10)
-    pdf.drawString(x, y, f"{_label('field.receipt_container')}  ·  {_label('field.receipt_seal')}")
+    columns = ("field.receipt_container", "field.receipt_seal", "field.receipt_new_seal")
+    pdf.drawString(x, y, "  ·  ".join(_label(c) for c in columns))
     y -= 6 * mm
     pdf.setFont(font, 11)
     for box in data["containers"] or [{"number": "—", "size_type": "", "seal": "—"}]:
-        pdf.drawString(x + 4 * mm, y, f"{box['number']}  {box['size_type']}    {box['seal']}")
+        # The container leaves under the new seal put on after inspection: the gate compares with that one.
+        new_seal = box.get("new_seal")
+        new = f"{new_seal} ({box.get('new_seal_class') or '?'})" if new_seal else "—"
+        pdf.drawString(x + 4 * mm, y, f"{box['number']}  {box['size_type']}    {box['seal']}    {new}")
         y -= 6 * mm
     y -= 3 * mm
     pdf.setFont(font, 10)

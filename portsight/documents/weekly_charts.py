@@ -127,7 +127,7 @@ def tier_drawing(review: WeekReview, lang: str, width: float = 170 * mm, height:
     ]
     chart.bars[0].fillColor = BLUE
     chart.bars[1].fillColor = RED
-    chart.categoryAxis.categoryNames = [tier_label(lang, x) for x in df["tier"]] or [""]
+    chart.categoryAxis.categoryNames = [tier_label(lang, x, review.week.sunday) for x in df["tier"]] or [""]
     chart.categoryAxis.labels.fontName = cjk_font()
     chart.categoryAxis.labels.fontSize = 7
     chart.valueAxis.labels.fontSize = 6

@@ -66,7 +66,7 @@ def render_excel(review: WeekReview, lang: str, progress: Progress = no_progress
     _sheet(wb, t(lang, "statistics.sheet_chapters"), review.by_chapter, lang)
     _sheet(wb, t(lang, "statistics.sheet_origins"), review.by_origin, lang)
     tiers = review.by_tier.copy()
-    tiers["tier"] = [tier_label(lang, x) for x in tiers["tier"]]
+    tiers["tier"] = [tier_label(lang, x, review.week.sunday) for x in tiers["tier"]]
     _sheet(wb, t(lang, "statistics.sheet_tiers"), tiers, lang, percent=("gap",))
     _sheet(wb, t(lang, "statistics.sheet_inspectors"), review.by_inspector.drop(columns=["user_id"]), lang)
     heat = review.heat.pivot(index="weekday", columns="hour", values="inspections").reset_index()

@@ -5,9 +5,11 @@ report's PDF and Excel and the statistics page, and the progress callback its re
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 import pandas as pd
 
+from portsight.catalogue import tier_name
 from portsight.domain.stats import IsoWeek
 from portsight.i18n import fmt_date, fmt_duration_minutes, fmt_number, fmt_percent, t
 from portsight.queries.statistics import WeekReview
@@ -57,7 +59,12 @@ def section_label(lang: str, section: str) -> str:
     return section if text == key else text
 
 
-def tier_label(lang: str, tier: str) -> str:
+def tier_label(lang: str, tier: str, on_date: date | None = None) -> str:
+    """The tier's name under the credit measures in force on the date (the catalogue's names), else
+    the message catalogue's, else the code."""
+    name = tier_name(tier, on_date, lang) if on_date is not None else None
+    if name:
+        return name
     key = f"statistics.tier_{tier}"
     text = t(lang, key)
     return tier if text == key else text

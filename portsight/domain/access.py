@@ -27,6 +27,7 @@ PAGE_ROLES: dict[str, frozenset[Role]] = {
     "selection": frozenset({Role.SUPERVISOR, Role.ADMIN}),
     "roster": frozenset({Role.SUPERVISOR, Role.ADMIN}),
     "rules": frozenset({Role.ADMIN, Role.SUPERVISOR}),
+    "risk_profiles": frozenset({Role.ADMIN, Role.SUPERVISOR}),  # administrators change, supervisors read
     "data_exchange": frozenset({Role.ADMIN}),
     "admin": frozenset({Role.ADMIN}),
     "gate": frozenset({Role.GATE}),

@@ -4,7 +4,8 @@ An inspection's checklist is an aggregate: the declaration's facts, the steps th
 them, and one *slot* per unit of work (a per-container step once per container it covers,
 "seal@CSQU3054383"; a step without containers once, "goods"). The services judge and save a
 slot at a time; `next_open_slot` and `missing_work` say where to resume and what stops
-completion; `release_blockers` and `second_inspector_required` are the decision's policy.
+completion; `second_inspector_required` is the decision's two-person rule (what blocks release is
+portsight.domain.release's).
 
 Rules in scope add steps (radiation reading for recycled materials, impurity for recovered
 paper or metal scrap, reefer temperature) after the step they name. Air cargo without
@@ -42,7 +43,7 @@ def generate_checklist(facts: DeclarationFacts, on_date: date | None, catalogue:
     administrator's switch.
     """
     on_date = on_date or facts.declared_on
-    in_scope = [r for r in catalogue.rules if r.in_force(on_date) and r.scope.matches(facts)]
+    in_scope = [r for r in catalogue.rules if r.in_force(on_date) and r.scope.matches(facts, on_date)]
 
     specs: dict[str, StepSpec] = {s.key: s for s in BASE_STEPS}
     added: dict[str, StepSpec] = {}
@@ -171,15 +172,9 @@ def missing_work(checklist: InspectionChecklist, progress: dict[str, dict[str, A
     return {"unrecorded": unrecorded, "photos": photos}
 
 
-# --------------------------------------------------------------------------- release policy
+# --------------------------------------------------------------------------- two-person decisions
 
-RELEASE_BLOCKING_SEVERITIES = frozenset({"high"})
 SECOND_INSPECTOR_DECISIONS = frozenset({Decision.RETURN.value, Decision.DESTROY.value})
-
-
-def release_blockers(severities: Iterable[str]) -> list[str]:
-    """Severities among the findings that forbid release."""
-    return [s for s in severities if s in RELEASE_BLOCKING_SEVERITIES]
 
 
 def second_inspector_required(decision: str) -> bool:

@@ -11,7 +11,16 @@ The right-hand side is one of
 
 ``within`` (|field - ref| <= limit) and ``within_pct`` (|field - ref| <= |ref| * limit / 100)
 express tolerances; ``is_true``, ``same_seal`` and ``iso6346_valid`` cover the checks that are not
-arithmetic. ``only_if`` names a yes/no field: when it is not true the condition does not apply.
+arithmetic, and so do the declared-against-found checks, each against a declared ref:
+``declared_container`` (the number is one of the declaration's containers), ``other_seal`` (a new
+seal is not the declared one), ``seal_class_at_least`` (ISO 17712 class not lower than declared)
+and ``declared_hs`` (an HS code agrees with a declared one). Codes are compared after
+normalisation (portsight.domain.codes), so full-width input from a Chinese input method passes.
+
+``only_if`` names a yes/no field: when it is not true the condition does not apply.
+``if_given: true``: when the field or its ref has no value the condition does not apply; for an
+input a step gained later (a case with the step's earlier inputs is judged on them) or a declared
+value a declaration may lack (package count, seal class).
 """
 
 from __future__ import annotations
@@ -22,12 +31,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from portsight.domain import iso6346
-from portsight.domain.seal import seal_matches
+from portsight.domain.codes import hs_agree, normalize_hs
+from portsight.domain.seal import class_at_least, normalize_seal, parse_seal_class, seal_matches
 
 COMPARISONS = {"<=", "<", ">=", ">", "==", "!="}
-OPS = COMPARISONS | {"within", "within_pct", "in", "not_in", "is_true", "same_seal", "iso6346_valid"}
+DECLARED_CHECKS = {"declared_container", "other_seal", "seal_class_at_least", "declared_hs"}
+OPS = COMPARISONS | {"within", "within_pct", "in", "not_in", "is_true", "same_seal", "iso6346_valid"} | DECLARED_CHECKS
 # Ops whose right-hand side is a required ref; ops that take no right-hand side at all.
-NEEDS_REF = {"within", "within_pct", "same_seal"}
+NEEDS_REF = {"within", "within_pct", "same_seal"} | DECLARED_CHECKS
 NO_RHS = {"is_true", "iso6346_valid"}
 INPUT_TYPES = {"number", "text", "bool", "choice"}
 _EPS = 1e-9
@@ -73,6 +84,7 @@ class InputSpec:
     min: float | None = None
     max: float | None = None
     default_from: str | None = None  # a declared field that supplies the value when it is known
+    code: str | None = None  # a typed code, normalised as codes.CODE_FORMS says ("code", "hs")
 
 
 @dataclass(frozen=True)
@@ -106,6 +118,7 @@ class Condition:
     plus: str | None = None
     times: str | None = None
     only_if: str | None = None
+    if_given: bool = False  # no value for the field or its ref: the condition does not apply
 
     def parameter_names(self) -> tuple[str, ...]:
         return tuple(p for p in (self.limit, self.plus, self.times) if p)
@@ -161,9 +174,13 @@ def evaluate(cond: Condition, lookup: Callable[[str], Any], param: Callable[[str
         if gate is not True:
             return Evaluation(True)
     raw = lookup(cond.field)
+    if cond.if_given and (_absent(raw) or (cond.ref is not None and _absent(lookup(cond.ref)))):
+        return Evaluation(True)
     if raw is None or raw == "":
         raise Missing(cond.field)
     op = cond.op
+    if op in DECLARED_CHECKS:
+        return _declared_check(cond, raw, lookup)
     if op == "is_true":
         return Evaluation(raw is True, raw, True)
     if op == "iso6346_valid":
@@ -210,6 +227,38 @@ def evaluate(cond: Condition, lookup: Callable[[str], Any], param: Callable[[str
         "!=": abs(x - target) > _EPS,
     }[op]
     return Evaluation(holds, x, target)
+
+
+def _absent(value: Any) -> bool:
+    return value is None or value == "" or (isinstance(value, list | tuple) and not value)
+
+
+def _declared_check(cond: Condition, raw: Any, lookup: Callable[[str], Any]) -> Evaluation:
+    """The declared-against-found ops: what was found at the container against what was declared."""
+    ref = _required(cond.ref, cond, "ref")
+    declared = lookup(ref)
+    if _absent(declared):
+        raise Missing(ref)
+    op = cond.op
+    if op == "declared_container":
+        # A container is its owner code, category and serial number; a wrong check digit on the door is
+        # the ISO 6346 check's finding, not another container.
+        numbers = [declared] if isinstance(declared, str) else list(declared)
+        found = iso6346.normalize(str(raw))
+        holds = any(iso6346.normalize(str(n))[:10] == found[:10] for n in numbers if n)
+        return Evaluation(holds, found, [iso6346.normalize(str(n)) for n in numbers])
+    if op == "other_seal":
+        return Evaluation(not seal_matches(declared, raw), normalize_seal(raw), normalize_seal(declared))
+    if op == "seal_class_at_least":
+        found_class, declared_class = parse_seal_class(str(raw)), parse_seal_class(str(declared))
+        return Evaluation(
+            class_at_least(str(raw), str(declared)),
+            found_class.value if found_class else raw,
+            declared_class.value if declared_class else declared,
+        )
+    codes = [declared] if isinstance(declared, str) else list(declared)
+    found = normalize_hs(raw)
+    return Evaluation(any(hs_agree(found, str(c)) for c in codes), found, [normalize_hs(c) for c in codes])
 
 
 def chained_lookup(*sources: Mapping[str, Any] | None) -> Callable[[str], Any]:

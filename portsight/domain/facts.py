@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from portsight.domain.codes import as_typed, normalize_code, normalize_hs
+
 
 @dataclass(frozen=True)
 class GoodsLineFacts:
@@ -18,6 +20,7 @@ class GoodsLineFacts:
     quantity: float | None = None
     unit: str = ""
     gross_weight_kg: float | None = None
+    packages: int | None = None  # number of packages (件数), when declared
 
 
 @dataclass(frozen=True)
@@ -46,12 +49,14 @@ class DeclarationFacts:
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> DeclarationFacts:
-        """From a dict (scenario, form); `hs: [...]` is short for goods lines with only HS codes."""
-        goods = [g if isinstance(g, GoodsLineFacts) else GoodsLineFacts(**dict(g)) for g in data.get("goods", ())]
-        goods += [GoodsLineFacts(hs_code=str(h)) for h in data.get("hs", ())]
-        containers = [
-            c if isinstance(c, ContainerFacts) else ContainerFacts(**dict(c)) for c in data.get("containers", ())
-        ]
+        """From a dict (scenario, form, case file); `hs: [...]` is short for goods lines with only HS codes.
+
+        Codes are taken as typed: HS codes, container and seal numbers and the seal class are normalised
+        (full-width forms folded, portsight.domain.codes) so that they compare with what is found.
+        """
+        goods = [g if isinstance(g, GoodsLineFacts) else _goods_line(g) for g in data.get("goods", ())]
+        goods += [GoodsLineFacts(hs_code=normalize_hs(h)) for h in data.get("hs", ())]
+        containers = [c if isinstance(c, ContainerFacts) else _container(c) for c in data.get("containers", ())]
         on = data.get("declared_on") or data.get("date") or date.today()
         if isinstance(on, datetime):
             on = on.date()
@@ -78,3 +83,29 @@ class DeclarationFacts:
     def declared_quantity(self) -> float | None:
         qty = [g.quantity for g in self.goods if g.quantity is not None]
         return sum(qty) if qty else None
+
+    @property
+    def declared_packages(self) -> int | None:
+        """The declared package count, when every goods line declares one (a partial sum would mislead)."""
+        if not self.goods or any(g.packages is None for g in self.goods):
+            return None
+        return sum(g.packages or 0 for g in self.goods)
+
+
+def _goods_line(data: Mapping[str, Any]) -> GoodsLineFacts:
+    line = dict(data)
+    if line.get("hs_code") is not None:
+        line["hs_code"] = normalize_hs(line["hs_code"])
+    return GoodsLineFacts(**line)
+
+
+def _container(data: Mapping[str, Any]) -> ContainerFacts:
+    box = dict(data)
+    for name in ("number", "declared_seal"):
+        if box.get(name) is not None:
+            box[name] = normalize_code(box[name])
+    if box.get("size_type") is not None:
+        box["size_type"] = normalize_code(box["size_type"])
+    if box.get("declared_seal_class") is not None:
+        box["declared_seal_class"] = as_typed(box["declared_seal_class"]).upper() or None
+    return ContainerFacts(**box)

@@ -16,6 +16,8 @@ import re
 import string
 from dataclasses import dataclass
 
+from portsight.domain.codes import normalize_code
+
 CATEGORIES = frozenset("UJZ")
 _STRICT = re.compile(r"[A-Z]{3}[UJZ][0-9]{7}")
 
@@ -35,10 +37,11 @@ _VALUES = {**_letter_values(), **{d: int(d) for d in string.digits}}
 
 
 def normalize(text: str | None) -> str:
-    """Upper-case, with spaces (any whitespace) and hyphens removed: 'csqu 305438-3' -> 'CSQU3054383'."""
-    if text is None:
-        return ""
-    return "".join(str(text).split()).replace("-", "").replace("\u2010", "").replace("\u2013", "").upper()
+    """As typed to as compared: full-width forms folded (NFKC), blanks and hyphens removed, upper-case.
+
+    'csqu 305438-3' and 'ＣＳＱＵ３０５４３８３' -> 'CSQU3054383'.
+    """
+    return normalize_code(text)
 
 
 def check_digit(first10: str) -> int:

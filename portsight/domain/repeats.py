@@ -16,8 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from operator import attrgetter
+from typing import Literal
 
-Group = tuple
+Group = tuple[Literal["enterprise"], int, int] | tuple[Literal["origin_hs"], str | None, str, int]
 
 
 @dataclass(frozen=True)

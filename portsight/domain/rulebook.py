@@ -2,7 +2,10 @@
 
 Each rule has an id, a bilingual title, a kind (checklist / validation / selection / alert), a
 scope, its legal basis, effective dates, dated parameters with units, a severity and the finding
-it produces. Conditions are declarative (portsight.domain.conditions); nothing is eval'd.
+it produces; a rule may forbid release of what its scope catches (`forbids_release`) and name the
+decisions its finding calls for (`remedies`). A rule that ends names the rule that takes over
+(`superseded_by`), which makes the catalogue a calendar of the law. Conditions are declarative
+(portsight.domain.conditions); nothing is eval'd.
 `parse_rule` reads one rule's mapping and `build_catalogue` checks a set of rules together;
 reading the files is portsight.catalogue's job. A malformed rule raises `RuleCatalogueError`,
 whose message names the file, the rule and the field.
@@ -13,9 +16,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from portsight.domain.codes import CODE_FORMS
 from portsight.domain.conditions import (
     COMPARISONS,
     INPUT_TYPES,
@@ -29,6 +33,7 @@ from portsight.domain.conditions import (
     Text,
 )
 from portsight.domain.facts import ContainerFacts, DeclarationFacts
+from portsight.domain.inspection import Decision
 from portsight.domain.steps import BASE_STEPS, DECLARED_FIELDS
 
 KINDS = ("checklist", "validation", "selection", "alert")
@@ -38,6 +43,8 @@ SCOPE_KEYS = ("hs", "origins", "port_kinds", "credit_tiers", "transport_modes", 
 # Fields a selection rule or an alert rule may name (the service computes them).
 SELECTION_FIELDS = frozenset({"inspection_rate_pct", "general_average_rate_pct"})
 ALERT_FIELDS = frozenset({"minutes_to_close", "photo_count", "step_count"})
+# What a rule's finding may call for besides release (portsight.domain.release offers them).
+REMEDIES = tuple(d.value for d in Decision if d is not Decision.RELEASE)
 
 
 class RuleCatalogueError(ValueError):
@@ -89,6 +96,22 @@ class Parameter:
 
 
 @dataclass(frozen=True)
+class HsException:
+    """An HS prefix a scope leaves out, from a date on (None: always).
+
+    Dated because the law carves goods out of a heading on a day: recycled copper raw material
+    (7404000030) left the solid-waste ban's heading 7404 when its announcement took effect.
+    """
+
+    prefix: str
+    since: date | None = None
+
+    def applies(self, on_date: date | None) -> bool:
+        """On no date given, every exception counts (the narrower answer)."""
+        return self.since is None or on_date is None or on_date >= self.since
+
+
+@dataclass(frozen=True)
 class Scope:
     hs: tuple[str, ...] = ()  # chapter (2 digits), heading (4) or longer prefixes
     origins: tuple[str, ...] = ()
@@ -96,19 +119,29 @@ class Scope:
     credit_tiers: tuple[str, ...] = ()
     transport_modes: tuple[str, ...] = ()
     container_types: tuple[str, ...] = ()  # ISO 6346 type group letters, e.g. R for reefers
+    hs_except: tuple[HsException, ...] = ()  # longer prefixes carved out of `hs`, each from its date
 
     def is_empty(self) -> bool:
         return not any(getattr(self, k) for k in SCOPE_KEYS)
 
-    def hs_matches(self, hs_code: str) -> bool:
+    def codes(self) -> dict[str, list[str]]:
+        """The restricting dimensions as {key: codes} (the exceptions are `hs_except`'s to tell)."""
+        return {k: list(getattr(self, k)) for k in SCOPE_KEYS if getattr(self, k)}
+
+    def hs_matches(self, hs_code: str, on_date: date | None = None) -> bool:
+        """Whether a goods line's code falls under `hs` and under no exception in force on the date."""
         code = "".join(ch for ch in str(hs_code) if ch.isdigit())
-        return not self.hs or any(code.startswith(p) for p in self.hs)
+        if self.hs and not any(code.startswith(p) for p in self.hs):
+            return False
+        return not any(code.startswith(e.prefix) and e.applies(on_date) for e in self.hs_except)
 
     def container_matches(self, container: ContainerFacts) -> bool:
         return not self.container_types or container.type_group in self.container_types
 
-    def matches(self, facts: DeclarationFacts) -> bool:
-        if self.hs and not any(self.hs_matches(g.hs_code) for g in facts.goods):
+    def matches(self, facts: DeclarationFacts, on_date: date | None = None) -> bool:
+        """Whether the declaration is in scope on the date (None: its declaration date)."""
+        on_date = on_date or facts.declared_on
+        if self.hs and not any(self.hs_matches(g.hs_code, on_date) for g in facts.goods):
             return False
         if self.origins and facts.origin_country.upper() not in self.origins:
             return False
@@ -140,6 +173,11 @@ class Rule:
     require: tuple[Condition, ...] = ()  # must all hold (validation, selection)
     when: tuple[Condition, ...] = ()  # all hold -> the alert fires (alert)
     note: str = ""
+    superseded_by: str | None = None  # the rule that takes over after effective_to
+    # Release is forbidden while the rule applies to the declaration on its date (prohibited goods).
+    forbids_release: bool = False
+    # Decisions the rule's finding calls for, e.g. treat or return (portsight.domain.release).
+    remedies: tuple[str, ...] = ()
     scenarios: tuple[Mapping[str, Any], ...] = ()
     source: str = ""
 
@@ -154,7 +192,8 @@ class Rule:
         return self.parameters[name].at(on_date)
 
     def applies_to(self, facts: DeclarationFacts, on_date: date | None = None) -> bool:
-        return self.in_force(on_date or facts.declared_on) and self.scope.matches(facts)
+        on_date = on_date or facts.declared_on
+        return self.in_force(on_date) and self.scope.matches(facts, on_date)
 
     @property
     def step_key(self) -> str | None:
@@ -256,7 +295,8 @@ class _Reader:
 
 _RULE_KEYS = {
     "id", "kind", "title", "scope", "basis", "effective_from", "effective_to", "parameters", "step",
-    "adds_step", "require", "when", "severity", "finding", "note", "scenarios",
+    "adds_step", "require", "when", "severity", "finding", "note", "scenarios", "forbids_release", "remedies",
+    "superseded_by",
 }  # fmt: skip
 
 
@@ -289,13 +329,14 @@ def _parameter(r: _Reader, name: str, raw: Any) -> Parameter:
 
 def _condition(r: _Reader, raw: Any, path: str) -> Condition:
     data = r.mapping(raw, path)
-    r.known(data, {"field", "op", "value", "limit", "ref", "plus", "times", "only_if"}, path + ".")
+    r.known(data, {"field", "op", "value", "limit", "ref", "plus", "times", "only_if", "if_given"}, path + ".")
     fld, op = r.req(data, "field", path + "."), r.req(data, "op", path + ".")
     if op not in OPS:
         raise r.fail(f"{path}.op", f"unknown operator {op!r} (allowed: {', '.join(sorted(OPS))})")
     cond = Condition(
         field=str(fld), op=op, value=data.get("value"), limit=data.get("limit"), ref=data.get("ref"),
         plus=data.get("plus"), times=data.get("times"), only_if=data.get("only_if"),
+        if_given=bool(data.get("if_given", False)),
     )  # fmt: skip
     sides = [k for k in ("value", "limit", "ref") if data.get(k) is not None]
     if op in NO_RHS and sides:
@@ -325,7 +366,9 @@ def _step_spec(r: _Reader, raw: Any) -> StepSpec:
     for i, item in enumerate(raw_inputs):
         ipath = f"{path}.inputs[{i}]"
         item = r.mapping(item, ipath)
-        r.known(item, {"name", "type", "title", "unit", "choices", "required", "min", "max"}, ipath + ".")
+        r.known(item, {"name", "type", "title", "unit", "choices", "required", "min", "max", "code"}, ipath + ".")
+        if item.get("code") is not None and item["code"] not in CODE_FORMS:
+            raise r.fail(f"{ipath}.code", f"unknown code form {item['code']!r} (allowed: {', '.join(CODE_FORMS)})")
         kind = r.req(item, "type", ipath + ".")
         if kind not in INPUT_TYPES:
             raise r.fail(f"{ipath}.type", f"unknown input type {kind!r} (allowed: {', '.join(sorted(INPUT_TYPES))})")
@@ -339,6 +382,7 @@ def _step_spec(r: _Reader, raw: Any) -> StepSpec:
                 required=bool(item.get("required", True)),
                 min=None if item.get("min") is None else r.number(item["min"], f"{ipath}.min"),
                 max=None if item.get("max") is None else r.number(item["max"], f"{ipath}.max"),
+                code=item.get("code"),
             )
         )
     photos = r.mapping(r.req(data, "photos", path + "."), f"{path}.photos")
@@ -353,6 +397,48 @@ def _step_spec(r: _Reader, raw: Any) -> StepSpec:
         per_container=bool(data.get("per_container", False)),
         after=data.get("after"),
     )
+
+
+def _flag(r: _Reader, value: Any, path: str) -> bool:
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise r.fail(path, f"expected true or false, got {value!r}")
+    return value
+
+
+def _remedies(r: _Reader, value: Any) -> tuple[str, ...]:
+    remedies = r.str_list(value, "remedies")
+    for i, remedy in enumerate(remedies):
+        if remedy not in REMEDIES:
+            raise r.fail(f"remedies[{i}]", f"unknown decision {remedy!r} (allowed: {', '.join(REMEDIES)})")
+    return tuple(dict.fromkeys(remedies))
+
+
+def _hs_exceptions(r: _Reader, raw: Any, hs: tuple[str, ...]) -> tuple[HsException, ...]:
+    """`hs_except`: a list of prefixes (always left out) or of {hs: [prefixes], from: date}."""
+    if raw is None:
+        return ()
+    if not hs:
+        raise r.fail("scope.hs_except", "an exception needs the `hs` prefixes it is carved out of")
+    if not isinstance(raw, list):
+        raise r.fail("scope.hs_except", "expected a list of HS prefixes or of {hs: [...], from: date}")
+    out: list[HsException] = []
+    for i, item in enumerate(raw):
+        path = f"scope.hs_except[{i}]"
+        if isinstance(item, Mapping):
+            r.known(item, {"hs", "from"}, path + ".")
+            codes, since = (
+                r.str_list(r.req(item, "hs", path + "."), f"{path}.hs"),
+                r.date(item.get("from"), f"{path}.from"),
+            )
+        else:
+            codes, since = r.str_list(item, path), None
+        for code in codes:
+            if not code.isdigit() or not any(code.startswith(p) and len(code) > len(p) for p in hs):
+                raise r.fail(path, f"HS prefix {code!r} must be digits under one of the scope's hs prefixes")
+            out.append(HsException(code, since))
+    return tuple(out)
 
 
 def parse_rule(raw: Any, file: str, index: int = 0) -> Rule:
@@ -371,13 +457,15 @@ def parse_rule(raw: Any, file: str, index: int = 0) -> Rule:
         raise r.fail("severity", f"expected one of {', '.join(SEVERITIES)}, got {severity!r}")
 
     scope_raw = r.mapping(data.get("scope") or {}, "scope")
-    r.known(scope_raw, SCOPE_KEYS, "scope.")
-    scope = Scope(**{k: r.str_list(scope_raw.get(k), f"scope.{k}") for k in SCOPE_KEYS})
+    r.known(scope_raw, (*SCOPE_KEYS, "hs_except"), "scope.")
+    lists: dict[str, Any] = {k: r.str_list(scope_raw.get(k), f"scope.{k}") for k in SCOPE_KEYS}
+    scope = Scope(**lists)
     for code in scope.hs:
         if not code.isdigit() or len(code) < 2:
             raise r.fail("scope.hs", f"HS prefix {code!r} must be 2 or more digits (quote it in YAML)")
     scope = replace(
         scope,
+        hs_except=_hs_exceptions(r, scope_raw.get("hs_except"), scope.hs),
         origins=tuple(o.upper() for o in scope.origins),
         container_types=tuple(c.upper() for c in scope.container_types),
     )
@@ -412,6 +500,13 @@ def parse_rule(raw: Any, file: str, index: int = 0) -> Rule:
     eff_to = r.date(data.get("effective_to"), "effective_to")
     if eff_from and eff_to and eff_to < eff_from:
         raise r.fail("effective_to", "is before effective_from")
+    successor = data.get("superseded_by")
+    if successor is not None:
+        successor = str(successor)
+        if successor == rid:
+            raise r.fail("superseded_by", "a rule cannot supersede itself")
+        if eff_to is None:
+            raise r.fail("effective_to", "is required when superseded_by names the rule that takes over")
 
     rule = Rule(
         id=rid,
@@ -429,6 +524,9 @@ def parse_rule(raw: Any, file: str, index: int = 0) -> Rule:
         require=require,
         when=when,
         note=str(data.get("note") or "").strip(),
+        superseded_by=successor,
+        forbids_release=_flag(r, data.get("forbids_release"), "forbids_release"),
+        remedies=_remedies(r, data.get("remedies")),
         scenarios=tuple(scenarios),
         source=file,
     )
@@ -438,6 +536,11 @@ def parse_rule(raw: Any, file: str, index: int = 0) -> Rule:
         raise r.fail("require" if rule.step_key else "step", "a validation rule needs a step and require conditions")
     if kind == "selection" and not require:
         raise r.fail("require", "a selection rule needs require conditions")
+    if rule.forbids_release and (kind == "selection" or scope.is_empty() or when):
+        raise r.fail(
+            "forbids_release",
+            "only a rule with a scope and no `when` conditions can forbid release (it forbids what its scope catches)",
+        )
     if kind == "alert" and not when and scope.is_empty():
         raise r.fail("when", "an alert rule needs when conditions or a scope")
     return rule
@@ -463,6 +566,25 @@ def _check_fields(rule: Rule, specs: Mapping[str, StepSpec]) -> None:
                     )
 
 
+def _check_successor(rule: Rule, catalogue: RuleCatalogue) -> None:
+    """The rule a superseded rule names exists and is in force the day after the predecessor ends."""
+    if rule.superseded_by is None or rule.effective_to is None:
+        return
+    if rule.superseded_by not in catalogue:
+        raise RuleCatalogueError(
+            rule.source, rule.id, "superseded_by", f"names {rule.superseded_by!r}, which is not in the catalogue"
+        )
+    successor = catalogue.get(rule.superseded_by)
+    day_after = rule.effective_to + timedelta(days=1)
+    if not successor.in_force(day_after):
+        raise RuleCatalogueError(
+            rule.source,
+            rule.id,
+            "superseded_by",
+            f"{successor.id!r} is not in force on {day_after.isoformat()}, the day after effective_to",
+        )
+
+
 def build_catalogue(rules: Iterable[Rule]) -> RuleCatalogue:
     """The catalogue of these rules, checked together: unique ids, known steps and fields."""
     seen: dict[str, str] = {}
@@ -476,6 +598,7 @@ def build_catalogue(rules: Iterable[Rule]) -> RuleCatalogue:
     specs = catalogue.step_specs()
     for rule in checked:
         _check_fields(rule, specs)
+        _check_successor(rule, catalogue)
         if rule.adds_step and rule.adds_step.after and rule.adds_step.after not in specs:
             raise RuleCatalogueError(rule.source, rule.id, "adds_step.after", f"unknown step {rule.adds_step.after!r}")
     return catalogue

@@ -7,12 +7,15 @@ data/rules once per process.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from portsight.domain.checklist import generate_checklist
+from portsight.domain.codes import as_typed, is_hs_code
+from portsight.domain.codes import normalize as normalize_code
 from portsight.domain.conditions import Condition, InputSpec, Missing, StepSpec, Text, chained_lookup, evaluate
 from portsight.domain.facts import DeclarationFacts
 from portsight.domain.rulebook import SEVERITIES, Rule, RuleCatalogue
@@ -52,19 +55,33 @@ class Judgement:
         return max((f.severity for f in self.findings), key=order.__getitem__, default=None)
 
 
+# Digits grouped by thousands ("1,000", "12,345.5"): the comma is a separator, not a decimal comma ("0,8").
+_GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+
+
+def _typed_number(text: str) -> float:
+    """A number as typed: '1,000' and '1 000' are a thousand, '0,8' is 0.8 (a decimal comma)."""
+    text = "".join(text.split())
+    return float(text.replace(",", "") if _GROUPED.fullmatch(text) else text.replace(",", "."))
+
+
 _TRUE = {"true", "yes", "y", "1", "是", "有", "正常"}
 _FALSE = {"false", "no", "n", "0", "否", "无", "异常"}
 
 
 def _convert(spec: InputSpec, raw: Any) -> tuple[Any, Text | None]:
+    """An entered value in its type, or what was expected. Text is taken as typed: full-width forms
+    from a Chinese input method are folded to ASCII (NFKC) first, and a code input is normalised."""
     unit = f" ({spec.unit})" if spec.unit else ""
     value: float | str
+    if isinstance(raw, str):
+        raw = as_typed(raw)
     if spec.type == "number":
         expected = Text(f"{spec.title.zh}：应为数字{unit}", f"{spec.title.en}: a number{unit}")
         if isinstance(raw, bool):
             return None, expected
         try:
-            value = float(str(raw).strip().replace(",", ".")) if isinstance(raw, str) else float(raw)
+            value = _typed_number(raw) if isinstance(raw, str) else float(raw)
         except (TypeError, ValueError):
             return None, expected
         if not math.isfinite(value):
@@ -85,7 +102,7 @@ def _convert(spec: InputSpec, raw: Any) -> tuple[Any, Text | None]:
         return None, Text(f"{spec.title.zh}：应为 是/否", f"{spec.title.en}: yes or no")
     if spec.type == "choice":
         value = str(raw).strip()
-        if spec.name == "seal_class":
+        if spec.name.endswith("seal_class"):  # seal_class, new_seal_class: 'h', 'high security' -> 'H'
             parsed = parse_seal_class(value)
             value = parsed.value if parsed else value
         match = next((c for c in spec.choices if c.lower() == value.lower()), None)
@@ -93,7 +110,13 @@ def _convert(spec: InputSpec, raw: Any) -> tuple[Any, Text | None]:
             options = " / ".join(spec.choices)
             return None, Text(f"{spec.title.zh}：应为 {options} 之一", f"{spec.title.en}: one of {options}")
         return match, None
-    value = str(raw).strip()
+    value = as_typed(raw)
+    if spec.code:
+        value = normalize_code(spec.code, value)
+        if spec.code == "hs" and value and not is_hs_code(value):
+            return None, Text(
+                f"{spec.title.zh}：应为 2–10 位数字的商品编码", f"{spec.title.en}: an HS code of 2 to 10 digits"
+            )
     if not value:
         return None, Text(f"{spec.title.zh}：必填", f"{spec.title.en}: required")
     return value, None
@@ -123,6 +146,24 @@ def _detail(cond: Condition, ev: Any, spec: StepSpec | None) -> Text | None:
         )
     if cond.op == "same_seal":
         return Text(f"实际 {ev.value}，申报 {ev.target}", f"found {ev.value}, declared {ev.target}")
+    if cond.op == "declared_container":
+        declared = "、".join(ev.target)
+        return Text(
+            f"箱号 {ev.value} 不是申报的集装箱（申报：{declared}）",
+            f"{ev.value} is not a declared container (declared: {', '.join(ev.target)})",
+        )
+    if cond.op == "other_seal":
+        return Text(f"新封识 {ev.value} 即申报的原封识", f"new seal {ev.value} is the declared seal")
+    if cond.op == "seal_class_at_least":
+        return Text(
+            f"{name_zh}：实际 {ev.value}，申报 {ev.target}（I < S < H）",
+            f"{name_en}: found {ev.value}, declared {ev.target} (I < S < H)",
+        )
+    if cond.op == "declared_hs":
+        return Text(
+            f"商品编码：实际 {ev.value}，申报 {'、'.join(ev.target)}",
+            f"HS code: found {ev.value}, declared {', '.join(ev.target)}",
+        )
     if cond.op == "is_true":
         return Text(f"{name_zh}：否", f"{name_en}: no")
     return None
@@ -228,7 +269,7 @@ def alert_fires(
     """Whether an alert rule fires: in force, in scope (when facts are given) and all `when` hold."""
     if rule.kind != "alert" or not rule.in_force(on_date):
         return False
-    if facts is not None and not rule.scope.matches(facts):
+    if facts is not None and not rule.scope.matches(facts, on_date):
         return False
     if facts is None and not rule.scope.is_empty() and not rule.when:
         return False
@@ -294,14 +335,3 @@ def scenario_outcome(rule: Rule, scenario: Mapping[str, Any], catalogue: RuleCat
         step = ChecklistStep(spec.key, spec.title, spec.inputs, spec.photos, spec.per_container, (rule.id,))
         context = dict(scenario.get("context") or {})
     return judge(step, values, context, on_date, catalogue).outcome
-
-
-def prohibited_hs_prefixes(on_date: date | None, catalogue: RuleCatalogue) -> dict[str, str]:
-    """HS prefixes whose declaration raises an alert by scope alone (prohibited goods): {prefix: reason}."""
-    on_date = on_date or date.today()
-    found: dict[str, str] = {}
-    for rule in catalogue.rules:
-        if rule.kind == "alert" and not rule.when and rule.in_force(on_date):
-            for prefix in rule.scope.hs:
-                found.setdefault(prefix, f"{rule.id}: {rule.title.en}")
-    return found

@@ -1,14 +1,17 @@
 """Container seals (封识) and their ISO 17712 class.
 
-ISO 17712 classifies mechanical freight-container seals as I (indicative), S (security) or
-H (high security). A seal number carries no check digit: it is compared with the declared one
-after normalisation. The class is a property of the seal: the declared class when the
-declaration gives one, otherwise what the inspector reads on the seal.
+ISO 17712 classifies mechanical freight-container seals by barrier strength as I (indicative),
+S (security) or H (high security), in that order. A seal number carries no check digit: it is
+compared with the declared one after normalisation (portsight.domain.codes). The class is what
+the inspector reads on the seal at the door; a declared class is what it is compared with, never
+the answer itself, so that a seal of a lower class than declared (a replaced seal) is seen.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+
+from portsight.domain.codes import as_typed, normalize_code
 
 
 class SealClass(StrEnum):
@@ -24,11 +27,13 @@ SEAL_CLASS_TITLES = {
 }
 
 
+# Barrier strength, lowest first.
+SEAL_CLASS_ORDER = (SealClass.INDICATIVE, SealClass.SECURITY, SealClass.HIGH_SECURITY)
+
+
 def normalize_seal(text: str | None) -> str:
-    """Upper-case, spaces and hyphens removed: seal numbers are compared in this form."""
-    if text is None:
-        return ""
-    return "".join(str(text).split()).replace("-", "").upper()
+    """Full-width forms folded (NFKC), blanks and hyphens removed, upper-case: seal numbers are compared so."""
+    return normalize_code(text)
 
 
 def seal_matches(declared: str | None, observed: str | None) -> bool:
@@ -41,7 +46,7 @@ def parse_seal_class(text: str | None) -> SealClass | None:
     """'h', 'H', 'high security' -> SealClass.HIGH_SECURITY; None when empty or unknown."""
     if text is None:
         return None
-    value = str(text).strip().upper()
+    value = as_typed(text).upper()
     if not value:
         return None
     if value in {c.value for c in SealClass}:
@@ -52,6 +57,9 @@ def parse_seal_class(text: str | None) -> SealClass | None:
     return None
 
 
-def seal_class_of(declared_class: str | None, entered_class: str | None) -> SealClass | None:
-    """The seal's class: the declared one when given, else the inspector's entry."""
-    return parse_seal_class(declared_class) or parse_seal_class(entered_class)
+def class_at_least(found: str | None, declared: str | None) -> bool:
+    """Whether the class found is not lower than the class declared (I < S < H); False when either is unknown."""
+    f, d = parse_seal_class(found), parse_seal_class(declared)
+    if f is None or d is None:
+        return False
+    return SEAL_CLASS_ORDER.index(f) >= SEAL_CLASS_ORDER.index(d)

@@ -4,20 +4,39 @@ Pure: no database, no clock, no global random state. Every random number comes f
 seed through `uniform(seed, purpose)` (SHA-256, so the same seed gives the same draw on every
 machine and Python version), which is what makes a stored draw replayable.
 
-Targets. The target inspection rate of each credit tier comes from the rule catalogue (issue 3,
-kind `selection`) when portsight.domain.rules offers it; `policy_from_rules` reads it. Until then,
-and as a fallback, DEFAULT_POLICY below is the one place where the numbers live:
+Tiers, bounds and targets. The credit measures in force on the date (portsight.domain.credit)
+say which tiers exist; the catalogue's selection rules in force bound each tier's realised
+inspection rate (`policy_from_catalogue` reads them into a `TierBound` per tier):
 
-* dishonest (失信企业): rate at or above 80%. We aim at 85% so that the realised rate, which
-  scatters about ±2 pp around the target, stays above the legal floor.
-* advanced certified (高级认证企业): below 20% of the general tier's average; we aim at 15% of it.
-* general (一般信用企业): the configured base rate.
-* everyone: a minimum random rate (ASYCUDA's "minimum random rate"), so nobody is never inspected.
+* a floor (dishonest, 失信企业): the rate is at least 80 %. The target sits FLOOR_MARGIN above it,
+  because the realised rate scatters about ±2 pp around the target.
+* a ceiling (advanced certified, 高级认证企业: below 20 % of the base tier's average; under the 2018
+  measures also general certified, 一般认证企业: below 50 %). The target is CEILING_MARGIN (half)
+  of the ceiling at the base rate, because the bound is watched over a rolling 28-day window and
+  a capped tier's inspections are few and clustered: at the demo's volume some 2,000
+  advanced-certified declarations a window give 20 to 30 inspections, mostly forced hits that
+  come in runs (one enterprise under investigation, one banned heading), so a window's count
+  scatters by a fifth or more; a target at three quarters of the ceiling left windows within
+  1.5 % of it.
+* the base tier (general, under routine measures): the configured base rate.
+* everyone else: a minimum random rate (ASYCUDA's "minimum random rate"), so nobody is never
+  inspected, except where a ceiling leaves no room for it (below).
+Without selection rules or measures in force, DEFAULT_POLICY (the bounds of GAC Order No. 251)
+applies.
 
-Rule hits (prohibited goods, watch-listed origin + HS, enterprise under investigation) force a
-physical inspection. Forced hits count towards the realised rate: when a tier's forced share f is
-known (from history), the random probability is lowered to (target - f) / (1 - f), so that over
-time forced + random together meet the target, and never below the minimum random rate.
+Forced hits count against a ceiling. Rule hits (prohibited goods, watch-listed origin + HS,
+enterprise under investigation, risk profiles) force a physical inspection, and they count
+towards the tier's realised rate. With the tier's forced share f (from history), the random
+probability is the headroom the forced hits leave, h = (target - f) / (1 - f), so that forced +
+random meet the target: f + (1 - f) h = target. For a tier without a ceiling it is never below
+the minimum random rate. For a capped tier that floor shrinks with the forced share to
+min(minimum rate, max(0, h)), so the probability is max(0, h) and the expected realised rate is
+f + (1 - f) p = max(target, f): the target while forced hits leave room, the forced share alone
+once they fill it, so below the ceiling for as long as forced hits alone are (f < ceiling: 2 % of
+the tier's declarations at a 10 % base). A fixed floor came on top instead: a forced share of
+1.25 % on a 1.5 % target plus the 1 % floor gave 2.2 % against a ceiling of 2 %. What forced hits
+alone do above the ceiling no draw can undo; the credit-bound alert check
+(portsight.alert_checks.credit_bounds) reports it.
 
 Dispatch. Among the inspectors on duty at the port, excluding declared conflicts (hard
 constraints), and avoiding the inspectors of this enterprise's previous inspection (soft: relaxed
@@ -30,11 +49,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from portsight.domain.credit import FALLBACK_BASE_TIER, FALLBACK_TIERS, GENERAL_CERTIFIED, CreditCalendar
 from portsight.domain.enterprise import CreditTier
 from portsight.domain.rulebook import RuleCatalogue
 
@@ -48,20 +68,23 @@ class Outcome(StrEnum):
 
 
 # --- parameters: the one place ----------------------------------------------------------------------
-# Rule ids of the catalogue (data/rules/credit.yaml, issue 3) whose bounds policy_from_catalogue reads.
+# Rule ids of the catalogue (data/rules/credit.yaml) that DEFAULT_POLICY's bounds stand for.
 RULE_DISHONEST = "credit_dishonest_inspection_rate"  # dishonest tier: rate >= 80%
-RULE_ADVANCED = "credit_advanced_inspection_rate"  # advanced certified: < 20% of the general average
+RULE_ADVANCED = "credit_advanced_inspection_rate"  # advanced certified: < 20% of the base tier's average
 # The general base rate and the minimum random rate are configured here, not set by a rule.
 
 GENERAL_BASE_RATE = 0.10
 DISHONEST_FLOOR = 0.80
 DISHONEST_RATE = 0.85
 ADVANCED_SHARE_OF_GENERAL_CEILING = 0.20
-ADVANCED_SHARE_OF_GENERAL = 0.15
+ADVANCED_SHARE_OF_GENERAL = 0.10
+FLOOR_MARGIN = DISHONEST_RATE - DISHONEST_FLOOR  # a floored tier's target above its floor
+CEILING_MARGIN = ADVANCED_SHARE_OF_GENERAL / ADVANCED_SHARE_OF_GENERAL_CEILING  # a capped tier's target / ceiling
 MINIMUM_RANDOM_RATE = 0.01
 # Of the declarations not drawn for physical inspection, the share whose documents are checked.
 DOCUMENT_CHECK_RATES = {
     CreditTier.ADVANCED_CERTIFIED.value: 0.02,
+    GENERAL_CERTIFIED: 0.05,
     CreditTier.GENERAL.value: 0.10,
     CreditTier.DISHONEST.value: 0.50,
 }
@@ -72,30 +95,90 @@ TWO_INSPECTOR_TIERS = frozenset({CreditTier.DISHONEST.value})
 WORKLOAD_SLACK = 1
 DISPATCH_SPREAD_BOUND = 5  # assignments, between inspectors with the same shifts over a week (~120 each)
 
+CEILING = "ceiling"  # realised rate < (or <=) value x the base tier's realised rate
+FLOOR = "floor"  # realised rate >= (or >) value
+
+
+@dataclass(frozen=True)
+class TierBound:
+    """A legal bound on a tier's realised inspection rate, and the selection rule it comes from.
+
+    kind CEILING: rate below `value` times the base tier's average (value is a share, 0.2 = 20 %);
+    kind FLOOR: rate at least `value`. strict: `<` / `>` rather than `<=` / `>=`.
+    """
+
+    kind: str
+    value: float
+    rule_id: str | None = None
+    strict: bool = True
+
+    def __post_init__(self) -> None:
+        if self.kind not in (CEILING, FLOOR):
+            raise ValueError(f"A tier bound is a {CEILING} or a {FLOOR}, not {self.kind!r}.")
+
+    def limit(self, base_rate: float | None) -> float | None:
+        """The rate the bound stands at: the floor, or the ceiling at this base rate (None without a base)."""
+        if self.kind == FLOOR:
+            return self.value
+        return None if base_rate is None else self.value * base_rate
+
+    def holds(self, realised: float | None, base_rate: float | None) -> bool | None:
+        """Whether a realised rate keeps the bound (None when a rate it needs is unknown)."""
+        limit = self.limit(base_rate)
+        if realised is None or limit is None:
+            return None
+        eps = 1e-12  # rates are ratios of counts; keep a rate equal to its bound equal
+        if self.kind == CEILING:
+            return realised < limit - eps if self.strict else realised <= limit + eps
+        return realised > limit + eps if self.strict else realised >= limit - eps
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "value": self.value, "rule_id": self.rule_id, "strict": self.strict}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TierBound:
+        return cls(str(data["kind"]), float(data["value"]), data.get("rule_id"), bool(data.get("strict", True)))
+
 
 @dataclass(frozen=True)
 class SelectionPolicy:
-    """Targets per tier, the minimum random rate and the rule ids they come from."""
+    """Targets per tier, their legal bounds, the base tier, the minimum random rate and the rule ids."""
 
     targets: Mapping[str, float]
     minimum_random_rate: float = MINIMUM_RANDOM_RATE
     document_check_rates: Mapping[str, float] = field(default_factory=lambda: dict(DOCUMENT_CHECK_RATES))
     two_inspector_tiers: frozenset[str] = TWO_INSPECTOR_TIERS
     sources: Mapping[str, str] = field(default_factory=dict)  # tier -> rule id
+    bounds: Mapping[str, TierBound] = field(default_factory=dict)  # tier -> its legal bound
+    base_tier: str = FALLBACK_BASE_TIER  # the tier whose average a ceiling is a share of
 
     def __post_init__(self) -> None:
         if not 0.0 < self.minimum_random_rate <= 1.0:
             raise ValueError(f"The minimum random rate must be in (0, 1], not {self.minimum_random_rate}.")
+        if self.base_tier not in self.targets:
+            raise ValueError(f"The base tier '{self.base_tier}' has no target.")
         for tier, rate in self.targets.items():
             if not self.minimum_random_rate <= rate <= 1.0:
                 raise ValueError(
                     f"The target rate of tier '{tier}' ({rate}) must lie between the minimum random rate "
                     f"({self.minimum_random_rate}) and 1."
                 )
+            bound = self.bounds.get(tier)
+            if bound is not None and not bound.holds(rate, self.targets[self.base_tier]):
+                raise ValueError(f"The target rate of tier '{tier}' ({rate:.2%}) is outside its legal bound.")
+
+    @property
+    def tiers(self) -> tuple[str, ...]:
+        return tuple(self.targets)
 
     def target(self, tier: str) -> float:
-        """The tier's target rate; an unknown or missing tier is treated as general."""
-        return self.targets.get(tier, self.targets[CreditTier.GENERAL.value])
+        """The tier's target rate; an unknown or missing tier is treated as the base tier."""
+        return self.targets.get(tier, self.targets[self.base_tier])
+
+    def capped(self, tier: str) -> bool:
+        """Whether the tier's rate has a ceiling (then forced hits eat into its random floor)."""
+        bound = self.bounds.get(tier)
+        return bound is not None and bound.kind == CEILING
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -104,16 +187,21 @@ class SelectionPolicy:
             "document_check_rates": dict(self.document_check_rates),
             "two_inspector_tiers": sorted(self.two_inspector_tiers),
             "sources": dict(self.sources),
+            "bounds": {tier: b.as_dict() for tier, b in self.bounds.items()},
+            "base_tier": self.base_tier,
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SelectionPolicy:
+        """A recorded policy; one recorded before bounds were kept has none (its floors never shrank)."""
         return cls(
             targets=dict(data["targets"]),
             minimum_random_rate=float(data["minimum_random_rate"]),
             document_check_rates=dict(data.get("document_check_rates", DOCUMENT_CHECK_RATES)),
             two_inspector_tiers=frozenset(data.get("two_inspector_tiers", TWO_INSPECTOR_TIERS)),
             sources=dict(data.get("sources", {})),
+            bounds={tier: TierBound.from_dict(b) for tier, b in (data.get("bounds") or {}).items()},
+            base_tier=str(data.get("base_tier", FALLBACK_BASE_TIER)),
         )
 
 
@@ -125,12 +213,12 @@ def make_policy(
     dishonest_floor: float = DISHONEST_FLOOR,
     advanced_ceiling: float = ADVANCED_SHARE_OF_GENERAL_CEILING,
 ) -> SelectionPolicy:
-    """A policy that respects the legal bounds, or ValueError saying which bound is broken."""
+    """A policy over the three stored tiers that respects the legal bounds, or ValueError saying which is broken."""
     if dishonest_rate < dishonest_floor:
         raise ValueError(f"Dishonest-tier rate {dishonest_rate:.0%} is below the legal floor of {dishonest_floor:.0%}.")
     if advanced_share_of_general >= advanced_ceiling:
         raise ValueError(f"Advanced-certified rate must stay below {advanced_ceiling:.0%} of the general rate.")
-    advanced = max(minimum_random_rate, general_rate * advanced_share_of_general)
+    advanced = max(minimum_random_rate, round(general_rate * advanced_share_of_general, 12))
     if advanced >= general_rate * advanced_ceiling:
         raise ValueError(
             f"The minimum random rate {minimum_random_rate:.1%} leaves the advanced-certified rate at or above "
@@ -144,57 +232,108 @@ def make_policy(
         },
         minimum_random_rate=minimum_random_rate,
         sources={CreditTier.ADVANCED_CERTIFIED.value: RULE_ADVANCED, CreditTier.DISHONEST.value: RULE_DISHONEST},
+        bounds={
+            CreditTier.ADVANCED_CERTIFIED.value: TierBound(CEILING, advanced_ceiling, RULE_ADVANCED, strict=True),
+            CreditTier.DISHONEST.value: TierBound(FLOOR, dishonest_floor, RULE_DISHONEST, strict=False),
+        },
+        base_tier=CreditTier.GENERAL.value,
     )
 
 
 DEFAULT_POLICY = make_policy()
 
 
+def policy_for_bounds(
+    tiers: Sequence[str],
+    bounds: Mapping[str, TierBound],
+    base_tier: str = FALLBACK_BASE_TIER,
+    general_rate: float = GENERAL_BASE_RATE,
+    minimum_random_rate: float = MINIMUM_RANDOM_RATE,
+) -> SelectionPolicy:
+    """The policy of these tiers under these bounds: the base tier at the base rate, a floored tier
+    FLOOR_MARGIN above its floor, a capped tier at CEILING_MARGIN of its ceiling (never below the
+    minimum random rate), any other tier at the base rate. ValueError when a target cannot keep its bound."""
+    targets: dict[str, float] = {}
+    for tier in tiers:
+        bound = bounds.get(tier)
+        if tier == base_tier or bound is None:
+            targets[tier] = general_rate
+        elif bound.kind == FLOOR:
+            targets[tier] = min(1.0, bound.value + FLOOR_MARGIN)
+        else:
+            targets[tier] = max(minimum_random_rate, round(general_rate * bound.value * CEILING_MARGIN, 12))
+            if not bound.holds(targets[tier], general_rate):
+                raise ValueError(
+                    f"The minimum random rate {minimum_random_rate:.1%} leaves tier '{tier}' at or above its ceiling "
+                    f"of {bound.value:.0%} of the base rate {general_rate:.1%}; lower it."
+                )
+    kept = {t: b for t, b in bounds.items() if t in targets and t != base_tier}
+    return SelectionPolicy(
+        targets=targets,
+        minimum_random_rate=minimum_random_rate,
+        sources={t: b.rule_id for t, b in kept.items() if b.rule_id},
+        bounds=kept,
+        base_tier=base_tier,
+    )
+
+
 def _fraction(value: float, unit: str) -> float:
     return value / 100.0 if unit.strip() in {"%", "pct", "percent"} or value > 1.0 else value
 
 
-def policy_from_catalogue(on_date: date | None, catalogue: RuleCatalogue) -> SelectionPolicy:
-    """The policy whose bounds come from the catalogue's selection rules in force on on_date.
+def policy_from_catalogue(
+    on_date: date | None, catalogue: RuleCatalogue, calendar: CreditCalendar | None = None
+) -> SelectionPolicy:
+    """The policy of the tiers and bounds in force on on_date.
 
-    Reads, among rules of kind `selection` scoped to a credit tier, a condition on
-    inspection_rate_pct: `>=` / `>` with a limit (dishonest floor) and `<` / `<=` against
-    general_average_rate_pct with a `times` parameter (advanced-certified share of the general
-    average). Targets keep a margin inside those bounds (DISHONEST_RATE - DISHONEST_FLOOR above the
-    floor; ADVANCED_SHARE_OF_GENERAL / ADVANCED_SHARE_OF_GENERAL_CEILING of the ceiling). Whatever the
-    catalogue does not define keeps the defaults above.
+    Tiers: those of the credit measures in force (calendar; the three stored tiers without).
+    Bounds: among rules of kind `selection` in force, scoped to a credit tier, a condition on
+    inspection_rate_pct: `>=` / `>` with a limit (a floor) or `<` / `<=` against
+    general_average_rate_pct with a `times` parameter (a ceiling, as a share of the base tier's
+    average). Targets keep a margin inside those bounds (see policy_for_bounds). With neither
+    measures nor selection rules in force on the date, DEFAULT_POLICY.
     """
     on_date = on_date or date.today()
-    floor, ceiling = DISHONEST_FLOOR, ADVANCED_SHARE_OF_GENERAL_CEILING
-    sources: dict[str, str] = {}
+    measures = calendar.on(on_date) if calendar is not None else None
+    tiers = measures.drawn_tiers if measures is not None else FALLBACK_TIERS
+    base_tier = measures.base_tier if measures is not None else FALLBACK_BASE_TIER
+    bounds: dict[str, TierBound] = {}
     for rule in catalogue.rules:
         if rule.kind != "selection" or not rule.in_force(on_date):
             continue
-        tiers = set(rule.scope.credit_tiers)
         for cond in rule.require:
             if cond.field != "inspection_rate_pct":
                 continue
-            if CreditTier.DISHONEST.value in tiers and cond.op in {">=", ">"} and cond.limit:
-                unit = rule.parameters[cond.limit].unit
-                floor = _fraction(rule.param(cond.limit, on_date), unit)
-                sources[CreditTier.DISHONEST.value] = rule.id
-            elif (
-                CreditTier.ADVANCED_CERTIFIED.value in tiers
-                and cond.op in {"<", "<="}
-                and cond.ref == "general_average_rate_pct"
-                and cond.times
-            ):
-                unit = rule.parameters[cond.times].unit
-                ceiling = _fraction(rule.param(cond.times, on_date), unit)
-                sources[CreditTier.ADVANCED_CERTIFIED.value] = rule.id
-    if not sources:
+            for tier in rule.scope.credit_tiers:
+                if tier not in tiers:
+                    continue
+                if cond.op in {">=", ">"} and cond.limit:
+                    value = _fraction(rule.param(cond.limit, on_date), rule.parameters[cond.limit].unit)
+                    bounds[tier] = TierBound(FLOOR, value, rule.id, strict=cond.op == ">")
+                elif cond.op in {"<", "<="} and cond.ref == "general_average_rate_pct" and cond.times:
+                    value = _fraction(rule.param(cond.times, on_date), rule.parameters[cond.times].unit)
+                    bounds[tier] = TierBound(CEILING, value, rule.id, strict=cond.op == "<")
+    if not bounds and measures is None:
         return DEFAULT_POLICY
-    dishonest = min(1.0, floor + (DISHONEST_RATE - DISHONEST_FLOOR))
-    share = ceiling * ADVANCED_SHARE_OF_GENERAL / ADVANCED_SHARE_OF_GENERAL_CEILING
-    base = make_policy(
-        dishonest_rate=dishonest, advanced_share_of_general=share, dishonest_floor=floor, advanced_ceiling=ceiling
-    )
-    return replace(base, sources={**base.sources, **sources})
+    return policy_for_bounds(tiers, bounds, base_tier)
+
+
+def bound_report(policy: SelectionPolicy, realised: Mapping[str, float | None]) -> dict[str, dict[str, Any]]:
+    """Per tier of the policy: target, realised, the bound's limit at the realised base rate, and whether
+    the realised rate keeps it (None: no bound, or a rate it needs is unknown)."""
+    base = realised.get(policy.base_tier)
+    out: dict[str, dict[str, Any]] = {}
+    for tier in policy.tiers:
+        bound = policy.bounds.get(tier)
+        rate = realised.get(tier)
+        out[tier] = {
+            "target": policy.target(tier),
+            "realised": rate,
+            "bound": bound,
+            "limit": None if bound is None else bound.limit(base),
+            "inside": None if bound is None else bound.holds(rate, base),
+        }
+    return out
 
 
 # --- the draw -------------------------------------------------------------------------------------------
@@ -213,13 +352,21 @@ def derive_seed(master: str, *parts: object) -> str:
 def inspection_probability(tier: str, policy: SelectionPolicy = DEFAULT_POLICY, forced_share: float = 0.0) -> float:
     """Probability that a declaration without rule hits is drawn for physical inspection.
 
-    forced_share: the share of this tier's declarations that rule hits force anyway (0 when unknown);
-    the random part is lowered so that forced + random meet the target. Always in [minimum rate, 1].
+    forced_share: the share of this tier's declarations that rule hits force anyway (0 when unknown).
+    The random part is the headroom h = (target - f) / (1 - f) the forced hits leave, so that
+    forced + random meet the target. A tier without a ceiling never goes below the minimum random
+    rate; a capped tier's floor shrinks to the headroom (so max(0, h)): forced hits count against
+    its cap. Always in [0, 1].
     """
     target = policy.target(tier)
     f = min(max(float(forced_share), 0.0), 1.0)
-    p = 1.0 if f >= 1.0 else (target - f) / (1.0 - f)
-    return min(1.0, max(policy.minimum_random_rate, p))
+    headroom = 1.0 if f >= 1.0 else (target - f) / (1.0 - f)
+    if policy.capped(tier):
+        if f >= 1.0:
+            return 0.0  # every declaration of the tier is forced: nothing is left to draw
+        floor = min(policy.minimum_random_rate, max(0.0, headroom))
+        return min(1.0, max(floor, headroom))
+    return min(1.0, max(policy.minimum_random_rate, headroom))
 
 
 @dataclass(frozen=True)

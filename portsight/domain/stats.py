@@ -50,15 +50,6 @@ NO_CHAPTER = "--"
 HELD_STATE = "held"
 RELEASE_DECISION = "release"
 
-# Inspection-rate targets per credit tier used when the rule catalogue gives none: the dishonest
-# tier at or above 80 %, the general tier at its base rate, advanced-certified below 20 % of the
-# general tier's rate (issue 7). The selection service may pass its own.
-DEFAULT_TIER_TARGETS: dict[str, float] = {
-    "advanced_certified": 0.01,
-    "general": 0.05,
-    "dishonest": 0.80,
-}
-
 _WEEK_TEXT = re.compile(r"^\s*(\d{4})-?W(\d{1,2})\s*$", re.IGNORECASE)
 
 

@@ -3,7 +3,11 @@
 Base steps, in the order an inspector works at a container: container number (ISO 6346),
 seal (declared number, ISO 17712 class), goods against the declaration, packaging, container
 body by the C-TPAT seven points. Rules add steps after the step they name
-(portsight.domain.checklist). `step_context` gives the declared values a step is judged against.
+(portsight.domain.checklist): the seal's integrity check and the new seal after inspection among
+them. `step_context` gives the declared values a step is judged against.
+
+An input a base step gained later is optional (`required=False`) and its rules apply when it is
+given (`if_given`): a step recorded with the step's earlier inputs is judged on them.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ BASE_STEPS: tuple[StepSpec, ...] = (
     StepSpec(
         "container_number",
         _t("集装箱号", "Container number"),
-        (InputSpec("number", "text", _t("箱门上的箱号", "Number on the container door")),),
+        (InputSpec("number", "text", _t("箱门上的箱号", "Number on the container door"), code="code"),),
         PhotoSpec(1, _t("箱门上的箱号标记", "the number marked on the door")),
         per_container=True,
     ),
@@ -35,13 +39,11 @@ BASE_STEPS: tuple[StepSpec, ...] = (
         "seal",
         _t("封识", "Seal"),
         (
-            InputSpec("seal_number", "text", _t("封识号", "Seal number")),
+            InputSpec("seal_number", "text", _t("封识号", "Seal number"), code="code"),
+            # What the inspector reads on the seal; the declared class is shown beside it and compared
+            # with it (seal_class_not_lower_than_declared), never filled in for it.
             InputSpec(
-                "seal_class",
-                "choice",
-                _t("封志等级（ISO 17712）", "Seal class (ISO 17712)"),
-                choices=("I", "S", "H"),
-                default_from="declared_seal_class",
+                "seal_class", "choice", _t("封志等级（ISO 17712）", "Seal class (ISO 17712)"), choices=("I", "S", "H")
             ),
         ),
         PhotoSpec(1, _t("封识近照，号码清晰", "the seal close up, number readable")),
@@ -54,6 +56,14 @@ BASE_STEPS: tuple[StepSpec, ...] = (
             _yes("description_matches", "品名规格与申报相符", "Description matches the declaration"),
             InputSpec("quantity", "number", _t("清点数量", "Quantity counted"), unit="declared unit", min=0),
             InputSpec("gross_weight_kg", "number", _t("过磅毛重", "Weighed gross weight"), unit="kg", min=0),
+            InputSpec("package_count", "number", _t("清点件数", "Packages counted"), min=0, required=False),
+            InputSpec(
+                "hs_code",
+                "text",
+                _t("查验认定的商品编码", "HS code of the goods as found"),
+                required=False,
+                code="hs",
+            ),
         ),
         PhotoSpec(2, _t("货物全貌和标签", "the goods as a whole and their labels")),
     ),
@@ -88,7 +98,16 @@ BASE_KEYS = tuple(s.key for s in BASE_STEPS)
 CONTAINER_STEP_KEYS = frozenset({"container_number", "seal", "container_body"})
 # Values known from the declaration that conditions may name besides the step's inputs.
 DECLARED_FIELDS = frozenset(
-    {"declared_seal", "declared_seal_class", "declared_gross_weight_kg", "declared_quantity", "declared_number"}
+    {
+        "declared_seal",
+        "declared_seal_class",
+        "declared_gross_weight_kg",
+        "declared_quantity",
+        "declared_packages",
+        "declared_number",
+        "declared_containers",
+        "declared_hs_codes",
+    }
 )
 
 
@@ -112,6 +131,9 @@ def step_context(facts: DeclarationFacts, container: ContainerFacts | None = Non
     ctx: dict[str, Any] = {
         "declared_gross_weight_kg": facts.declared_gross_weight_kg,
         "declared_quantity": facts.declared_quantity,
+        "declared_packages": facts.declared_packages,
+        "declared_containers": tuple(c.number for c in facts.containers),
+        "declared_hs_codes": tuple(g.hs_code for g in facts.goods),
     }
     if container is not None:
         ctx.update(

@@ -155,7 +155,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         finally:
             if out is not sys.stdout:
                 out.close()
-        if tmp is not None:
+        if tmp is not None and out_path is not None:  # a temporary file is made for an out_path only
             os.replace(tmp, out_path)
             tmp = None
     except (InvalidInput, ValueError) as exc:

@@ -1,4 +1,4 @@
-"""Export of results to the backbone: decisions, findings, release receipts and inspection times.
+"""Export of results to the backbone: decisions, findings, new seals, release receipts and inspection times.
 
 Two modes:
 - since a cursor (`export_since`): the outbox entries after the cursor, in id order. The next
@@ -26,14 +26,17 @@ from portsight.clock import as_utc
 from portsight.db.audit import record_audit
 from portsight.db.models import (
     AuditEntry,
+    Container,
     Declaration,
     Finding,
     Inspection,
     OutboxEntry,
     Port,
     ReleaseReceipt,
+    StepResult,
     User,
 )
+from portsight.db.outbox import RESEAL_STEP
 from portsight.db.session import Database, unit_of_work
 from portsight.domain.access import Actor, Role, require_role
 from portsight.errors import InvalidInput
@@ -62,6 +65,10 @@ EXPORT_COLUMNS = (
     "rule_id",
     "description",
     "citation",
+    "container_number",
+    "seal_number",
+    "seal_class",
+    "sealed_at",
 )
 
 
@@ -198,7 +205,7 @@ def export_since(
 
 
 def period_records(session: Session, start: datetime, end: datetime) -> list[dict]:
-    """Decided inspections with decided_at in [start, end), then their findings and receipts."""
+    """Decided inspections with decided_at in [start, end), then their findings, new seals and receipts."""
     rows = session.execute(
         select(Inspection, Declaration.source_system_id, Declaration.number, Port.code, _decider.username)
         .join(Declaration, Declaration.id == Inspection.declaration_id)
@@ -224,6 +231,26 @@ def period_records(session: Session, start: datetime, end: datetime) -> list[dic
                         "rule_id": f.rule_id,
                         "description": f.description,
                         "citation": f.citation,
+                    }
+                )
+            )
+        seals = session.execute(
+            select(StepResult.inspection_id, Container.number, StepResult.values, StepResult.recorded_at)
+            .join(Container, Container.id == StepResult.container_id)
+            .where(StepResult.inspection_id.in_(chunk), StepResult.step_key == RESEAL_STEP)
+            .order_by(StepResult.inspection_id, Container.id)
+        )
+        for inspection_id, number, values, recorded_at in seals:
+            out.append(
+                _record(
+                    {
+                        **base[inspection_id],
+                        "kind": "seal",
+                        "recorded_at": base[inspection_id]["decided_at"],
+                        "container_number": number,
+                        "seal_number": (values or {}).get("new_seal_number"),
+                        "seal_class": (values or {}).get("new_seal_class"),
+                        "sealed_at": recorded_at,
                     }
                 )
             )

@@ -226,9 +226,9 @@ def group_rows(flat: list[tuple[int, dict[str, Cell]]]) -> list[RawRecord]:
                 new, old = cells.get(name), record.fields.get(name)
                 new_v = None if new is None else new.value
                 old_v = None if old is None else old.value
-                if new_v is None or _text(new_v) == _text(old_v):
+                if new is None or new_v is None or _text(new_v) == _text(old_v):
                     continue
-                if old_v is None:
+                if old is None or old_v is None:
                     record.fields[name] = new
                     continue
                 record.issues.append(

@@ -5,8 +5,8 @@ builds the latter; a unit test keeps the file in step).
 
 Tabular files (CSV, Excel) carry one goods line per row. The declaration's own fields are repeated
 on every row of the declaration (rows are grouped by `declaration_id`); containers are listed in the
-`containers` column as `NUMBER:SIZE_TYPE:SEAL` entries separated by `;` (the seal may be left out),
-on any row of the declaration. JSON carries either the same flat rows or nested declarations with
+`containers` column as `NUMBER:SIZE_TYPE:SEAL:SEAL_CLASS` entries separated by `;` (seal and seal class
+may be left out), on any row of the declaration. JSON carries either the same flat rows or nested declarations with
 `goods` and `containers` lists. Headers/keys may be written in English or Chinese.
 """
 
@@ -159,15 +159,27 @@ COLUMNS: tuple[Column, ...] = (
     Column("value", ("金额", "总价"), "goods", True, "number", "Declared value (0 or more, 2 decimals).", "54000.00"),
     Column("currency", ("币制", "币种"), "goods", False, "string", "ISO 4217 currency; default USD.", "USD"),
     Column(
+        "package_count",
+        ("件数", "包装件数"),
+        "goods",
+        False,
+        "integer",
+        "Number of packages (件数) of the goods line, a whole number (0 or more); the packages counted at "
+        "inspection are compared with it. Left empty: not compared.",
+        "40",
+        ("packages",),
+    ),
+    Column(
         "containers",
         ("集装箱", "集装箱号"),
         "containers",
         False,
         "string",
-        "Containers as NUMBER:SIZE_TYPE:SEAL, separated by ';' (ISO 6346 number with check digit, "
-        "ISO 6346 size/type code such as 22G1, optional seal number). In nested JSON: a list of objects "
-        "{number, size_type, declared_seal}.",
-        "CSQU3054383:22G1:CN1234567;MSKU1234565:45G1",
+        "Containers as NUMBER:SIZE_TYPE:SEAL:SEAL_CLASS, separated by ';' (ISO 6346 number with check digit, "
+        "ISO 6346 size/type code such as 22G1, optional seal number, optional ISO 17712 seal class I, S or H; "
+        "a class without a seal number is written NUMBER:SIZE_TYPE::H). In nested JSON: a list of objects "
+        "{number, size_type, declared_seal, declared_seal_class}.",
+        "CSQU3054383:22G1:CN1234567:H;MSKU1234565:45G1",
     ),
 )
 
@@ -189,6 +201,10 @@ CONTAINER_KEYS: dict[str, str] = {
     "seal": "declared_seal",
     "封识号": "declared_seal",
     "封志号": "declared_seal",
+    "declared_seal_class": "declared_seal_class",
+    "seal_class": "declared_seal_class",
+    "封志等级": "declared_seal_class",
+    "封识等级": "declared_seal_class",
 }
 NESTED_KEYS: dict[str, str] = {"goods": "goods", "商品": "goods", "商品项": "goods", "containers": "containers"}
 
@@ -252,6 +268,10 @@ def schema_document() -> dict:
             "number": {"type": "string", "description": "ISO 6346 container number with check digit"},
             "size_type": {"type": "string", "description": "ISO 6346 size/type code, e.g. 22G1"},
             "declared_seal": {"type": "string", "description": "Seal number as declared (optional)"},
+            "declared_seal_class": {
+                "type": "string",
+                "description": "ISO 17712 class of the declared seal: I, S or H (optional)",
+            },
         },
     }
     goods = {

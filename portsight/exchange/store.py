@@ -263,7 +263,11 @@ def _update_declaration(
         if removed:
             session.execute(delete(Container.__table__).where(Container.__table__.c.id.in_(removed)))
         for c in v.data.containers:
-            values = {"size_type": c.size_type, "declared_seal": c.declared_seal}
+            values = {
+                "size_type": c.size_type,
+                "declared_seal": c.declared_seal,
+                "declared_seal_class": c.declared_seal_class,
+            }
             if c.number in old_boxes:
                 session.execute(
                     update(Container.__table__).where(Container.__table__.c.id == old_boxes[c.number]).values(**values)

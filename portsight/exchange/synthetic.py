@@ -10,6 +10,7 @@ import io
 import json
 import random
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from stdnum.cn import uscc as uscc_mod
 
@@ -112,12 +113,13 @@ def rows_to_nested_json(rows: list[dict]) -> bytes:
             decl = {k: r[k] for k in DECLARATION_FIELDS}
             decl["goods"], decl["containers"] = [], []
             out[r["declaration_id"]] = decl
-        decl["goods"].append({k: r[k] for k in GOODS_FIELDS})
+        decl["goods"].append({k: r[k] for k in GOODS_FIELDS if k in r})  # optional columns only when given
         for part in filter(None, (r.get("containers") or "").split(";")):
-            number, size_type, *seal = part.split(":")
-            decl["containers"].append(
-                {"number": number, "size_type": size_type, "declared_seal": seal[0] if seal else None}
-            )
+            number, size_type, *rest = part.split(":")
+            box = {"number": number, "size_type": size_type, "declared_seal": rest[0] if rest and rest[0] else None}
+            if len(rest) > 1 and rest[1]:
+                box["declared_seal_class"] = rest[1]
+            decl["containers"].append(box)
     doc = {"format": "portsight.declarations", "version": 1, "declarations": list(out.values())}
     return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
 
@@ -135,12 +137,12 @@ def rows_to_xlsx(rows: list[dict], *, zh: bool = False) -> bytes:
     return buf.getvalue()
 
 
-def _xlsx_value(name: str, value: object) -> object:
+def _xlsx_value(name: str, value: Any) -> object:
     """Numbers as numbers (as a spreadsheet holds them), codes and ids as text (keeps leading zeros)."""
     if value is None or value == "":
         return None
-    if name in {"quantity", "gross_weight_kg", "value", "line_no"}:
-        return float(value) if name != "line_no" else int(value)
+    if name in {"quantity", "gross_weight_kg", "value", "line_no", "package_count"}:
+        return int(value) if name in ("line_no", "package_count") else float(value)
     return str(value)
 
 

@@ -3,6 +3,10 @@
 `validate_record(record, now)` turns a RawRecord into a ValidDeclaration, or into Issues that name
 the row, the column (as written in the file) and the reason. What needs the database (is the port
 served, does the enterprise exist, is the number taken) is checked by the importer.
+
+Codes are taken as typed (portsight.domain.codes): container and seal numbers, size/type codes, HS
+codes and seal classes typed with a Chinese input method in full-width mode (ＣＳＱＵ３０５４３８３)
+are folded to ASCII (NFKC) before they are checked and stored.
 """
 
 from __future__ import annotations
@@ -19,16 +23,20 @@ from zoneinfo import ZoneInfo
 
 import pycountry
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic_core import ErrorDetails
 
 from portsight import reference
 from portsight.domain import iso6346
+from portsight.domain.codes import as_typed, normalize_code, normalize_hs
 from portsight.domain.enterprise import is_valid_uscc, normalize_uscc
+from portsight.domain.seal import SEAL_CLASS_TITLES, parse_seal_class
 from portsight.exchange.readers import Cell, Issue, RawRecord
 from portsight.exchange.schema import DIRECTIONS, TRANSPORT_MODES
 
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 MAX_AMOUNT = 1e13
+MAX_PACKAGES = 100_000_000  # far above any shipment, well inside a 32-bit integer column
 _SIZE_TYPE = re.compile(r"^[0-9A-Z]{2}[A-Z0-9][0-9A-Z]$")
 _THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
 _ZH_DATE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?\s*(\d{1,2}:\d{2}(:\d{2})?)?$")
@@ -47,7 +55,7 @@ def _hs_digits(v: Any) -> str:
             digits = "0" + digits
     else:
         raw = _text(v)
-        digits = raw.replace(".", "").replace(" ", "")
+        digits = normalize_hs(raw)  # full-width digits folded; dots, blanks and hyphens removed
         if not digits.isascii() or not digits.isdigit():
             raise ValueError(f"'{raw}' is not an HS code (digits only, e.g. 8471300000)")
     if len(digits) not in (4, 6, 8, 10):
@@ -101,6 +109,45 @@ def _number(value: Any, what: str) -> float:
     return number
 
 
+def _whole_number(value: Any, what: str) -> int:
+    """A count: a whole number, 0 or more ('40', 40, 40.0, '４０', '1,200')."""
+    if isinstance(value, bool):
+        raise ValueError(f"{what} must be a whole number, not true/false")
+    if isinstance(value, int):
+        number = value
+    else:
+        text = as_typed(_text(value)).replace(" ", "")
+        if _THOUSANDS.match(text):
+            text = text.replace(",", "")
+        try:
+            amount = float(text)
+        except ValueError:
+            raise ValueError(f"{what} must be a whole number, not '{_text(value)}'") from None
+        if not math.isfinite(amount) or not amount.is_integer():
+            raise ValueError(f"{what} must be a whole number, not '{_text(value)}'")
+        number = int(amount)
+    if number < 0:
+        raise ValueError(f"{what} cannot be negative ({number})")
+    if number > MAX_PACKAGES:
+        raise ValueError(f"{what} is implausibly large ({number})")
+    return number
+
+
+def _seal_class(value: Any) -> str | None:
+    """An ISO 17712 seal class as written (I/S/H in any case or width, or its English or Chinese name)."""
+    text = as_typed(_text(value))
+    if not text:
+        return None
+    found = parse_seal_class(text)
+    if found is None:
+        found = next((c for c, (zh, _en) in SEAL_CLASS_TITLES.items() if text == zh), None)
+    if found is None:
+        raise ValueError(
+            f"'{_text(value)}' is not an ISO 17712 seal class: use I (indicative), S (security) or H (high security)"
+        )
+    return found.value
+
+
 def _canonical(spellings: dict[str, str], value: Any, expected: str) -> str:
     """The canonical value of one of its accepted spellings (any case); the message says what was expected."""
     canonical = spellings.get(_text(value).lower())
@@ -136,6 +183,7 @@ class ContainerIn(BaseModel):
     number: str
     size_type: str
     declared_seal: str | None = Field(default=None, max_length=32)
+    declared_seal_class: str | None = None
 
     @field_validator("number", mode="before")
     @classmethod
@@ -149,7 +197,7 @@ class ContainerIn(BaseModel):
     @field_validator("size_type", mode="before")
     @classmethod
     def _size_type(cls, v: Any) -> str:
-        text = _text(v).upper()
+        text = normalize_code(_text(v))
         if not _SIZE_TYPE.match(text):
             raise ValueError(f"'{_text(v)}' is not an ISO 6346 size/type code like 22G1 or 45R1")
         return text
@@ -157,8 +205,13 @@ class ContainerIn(BaseModel):
     @field_validator("declared_seal", mode="before")
     @classmethod
     def _seal(cls, v: Any) -> str | None:
-        text = "".join(_text(v).split()).upper() if v is not None else ""
+        text = "".join(as_typed(_text(v)).split()).upper() if v is not None else ""
         return text or None
+
+    @field_validator("declared_seal_class", mode="before")
+    @classmethod
+    def _class(cls, v: Any) -> str | None:
+        return None if v is None else _seal_class(v)
 
 
 class GoodsLineIn(BaseModel):
@@ -172,6 +225,7 @@ class GoodsLineIn(BaseModel):
     gross_weight_kg: float
     value: Decimal
     currency: str
+    package_count: int | None = None
 
     @field_validator("line_no", mode="before")
     @classmethod
@@ -191,7 +245,13 @@ class GoodsLineIn(BaseModel):
     @field_validator("quantity", "gross_weight_kg", mode="before")
     @classmethod
     def _amount(cls, v: Any, info: ValidationInfo) -> float:
+        assert info.field_name is not None  # a field validator is always called for its field
         return _number(v, info.field_name.replace("_", " "))
+
+    @field_validator("package_count", mode="before")
+    @classmethod
+    def _packages(cls, v: Any) -> int | None:
+        return None if v is None else _whole_number(v, "package count")
 
     @field_validator("value", mode="before")
     @classmethod
@@ -326,12 +386,27 @@ def goods_line_content(g) -> dict:
         "gross_weight_kg": g.gross_weight_kg,
         "value": f"{g.value:.2f}",
         "currency": g.currency,
+        "package_count": g.package_count,
     }
 
 
 def container_content(c) -> dict:
     """A container (as imported, or as stored) in the canonical shape."""
-    return {"number": c.number, "size_type": c.size_type, "declared_seal": c.declared_seal}
+    return {
+        "number": c.number,
+        "size_type": c.size_type,
+        "declared_seal": c.declared_seal,
+        "declared_seal_class": c.declared_seal_class,
+    }
+
+
+# Optional fields the format gained after declarations were first imported: left out of the hash when
+# empty, so that a declaration that does not give them keeps its hash (a file imported again is unchanged).
+_HASHED_WHEN_GIVEN = frozenset({"package_count", "declared_seal_class"})
+
+
+def _hashed(part: dict) -> tuple:
+    return tuple(v for k, v in part.items() if v is not None or k not in _HASHED_WHEN_GIVEN)
 
 
 def content_hash(content: dict) -> str:
@@ -340,8 +415,8 @@ def content_hash(content: dict) -> str:
     by canonical_content."""
     flat = (
         tuple(v for k, v in content.items() if k not in ("goods", "containers")),
-        tuple(tuple(g.values()) for g in content["goods"]),
-        tuple(tuple(c.values()) for c in content["containers"]),
+        tuple(_hashed(g) for g in content["goods"]),
+        tuple(_hashed(c) for c in content["containers"]),
     )
     return hashlib.sha256(repr(flat).encode("utf-8")).hexdigest()
 
@@ -360,15 +435,24 @@ def _container_dicts(record: RawRecord, issues: list[Issue]) -> tuple[list[dict]
                 if not part.strip():
                     continue
                 bits = [b.strip() for b in part.replace("：", ":").split(":")]
-                if len(bits) not in (2, 3):
+                if len(bits) not in (2, 3, 4):
                     issues.append(
                         Issue(
-                            cell.row, cell.column, f"'{part.strip()}' is not NUMBER:SIZE_TYPE or NUMBER:SIZE_TYPE:SEAL"
+                            cell.row,
+                            cell.column,
+                            f"'{part.strip()}' is not NUMBER:SIZE_TYPE, NUMBER:SIZE_TYPE:SEAL or "
+                            "NUMBER:SIZE_TYPE:SEAL:SEAL_CLASS",
                         )
                     )
                     continue
+                bits += [""] * (4 - len(bits))
                 entries.append(
-                    {"number": bits[0], "size_type": bits[1], "declared_seal": bits[2] if len(bits) == 3 else None}
+                    {
+                        "number": bits[0],
+                        "size_type": bits[1],
+                        "declared_seal": bits[2] or None,
+                        "declared_seal_class": bits[3] or None,
+                    }
                 )
         else:
             issues.append(Issue(cell.row, cell.column, "containers must be text like CSQU3054383:22G1:SEAL"))
@@ -376,10 +460,15 @@ def _container_dicts(record: RawRecord, issues: list[Issue]) -> tuple[list[dict]
             key = iso6346.normalize(str(entry.get("number") or ""))
             if key in by_number:
                 previous = out[by_number[key]]
-                same = all(_norm(previous.get(k)) == _norm(entry.get(k)) for k in ("size_type", "declared_seal"))
+                same = all(
+                    _norm(previous.get(k)) == _norm(entry.get(k))
+                    for k in ("size_type", "declared_seal", "declared_seal_class")
+                )
                 if not same:
                     issues.append(
-                        Issue(cell.row, cell.column, f"container {key} is listed twice with different type or seal")
+                        Issue(
+                            cell.row, cell.column, f"container {key} is listed twice with different type, seal or class"
+                        )
                     )
                 continue
             if key:
@@ -390,10 +479,10 @@ def _container_dicts(record: RawRecord, issues: list[Issue]) -> tuple[list[dict]
 
 
 def _norm(v: Any) -> str:
-    return "".join(str(v or "").split()).upper()
+    return "".join(as_typed(v or "").split()).upper()
 
 
-def _message(error: dict) -> str:
+def _message(error: ErrorDetails) -> str:
     kind = error.get("type", "")
     if kind == "missing":
         return "required, but empty or missing"
@@ -419,7 +508,7 @@ def validate_record(record: RawRecord, now: datetime | None = None) -> ValidDecl
         line.setdefault("currency", "USD")
         hs = line.get("hs_code")
         if "description" not in line and hs is not None:
-            heading = reference.hs_heading("".join(ch for ch in str(hs) if ch.isdigit()))
+            heading = reference.hs_heading("".join(ch for ch in normalize_hs(hs) if ch.isascii() and ch.isdigit()))
             line["description"] = heading.description[:300] if heading else ""
         ln = str(line["line_no"]).strip()
         if ln.isdigit():
@@ -441,7 +530,7 @@ def validate_record(record: RawRecord, now: datetime | None = None) -> ValidDecl
         model = DeclarationIn.model_validate(data, context={"now": now})
     except ValidationError as exc:
         for error in exc.errors(include_url=False):
-            issues.append(_locate(record, container_cells, error))
+            issues.append(_locate(record, containers, container_cells, error))
     if model is not None and not issues:
         port_code, note = reference.resolve_port_code(model.port_code, model.transport_mode)
         if port_code is None:  # an old code whose meaning for air cargo is an airport not listed
@@ -464,7 +553,7 @@ def validate_record(record: RawRecord, now: datetime | None = None) -> ValidDecl
     return issues or [Issue(record.first_row, "", "the declaration could not be validated")]
 
 
-def _locate(record: RawRecord, container_cells: list[Cell], error: dict) -> Issue:
+def _locate(record: RawRecord, containers: list[dict], container_cells: list[Cell], error: ErrorDetails) -> Issue:
     loc = error.get("loc", ())
     reason = _message(error)
     if not loc:
@@ -483,6 +572,9 @@ def _locate(record: RawRecord, container_cells: list[Cell], error: dict) -> Issu
     if head == "containers" and len(loc) >= 2 and isinstance(loc[1], int):
         index = loc[1]
         cell = container_cells[index] if index < len(container_cells) else None
+        if len(loc) >= 3 and loc[2] != "number" and index < len(containers):
+            # One cell lists several containers: say which one the size/type, seal or class belongs to.
+            reason = f"container {iso6346.normalize(str(containers[index].get('number') or ''))}: {reason}"
         return Issue(cell.row if cell else record.first_row, cell.column if cell else "containers", reason)
     name = str(head)
     cell = record.fields.get(name)

@@ -12,11 +12,10 @@ import pandas as pd
 from sqlalchemy import func, select, true
 from sqlalchemy.orm import aliased
 
-from portsight.clock import as_utc
 from portsight.db.alert_store import UNRESOLVED
 from portsight.db.models import Alert, AuditEntry, Port, User
 from portsight.db.session import Database
-from portsight.db.sql import connection, frame, in_scope
+from portsight.db.sql import connection, frame, in_scope, port_in_scope, records, utc_columns
 from portsight.db.staff import works_at
 from portsight.domain.access import AccessDenied
 from portsight.domain.rulebook import SEVERITIES_HIGH_FIRST
@@ -25,13 +24,6 @@ from portsight.errors import NotFound
 
 def _newest_first(row) -> tuple:
     return row.last_raised_at, row.id
-
-
-def _localise(df: pd.DataFrame, *cols: str) -> pd.DataFrame:
-    for col in cols:
-        if col in df.columns and not df.empty:
-            df[col] = df[col].map(lambda v: None if v is None or pd.isna(v) else as_utc(v))
-    return df
 
 
 def list_alerts(
@@ -93,7 +85,7 @@ def list_alerts(
             ranges = [conn.execute(stmt.where(Alert.severity == severity, c).limit(need)).all() for c in in_state]
             rows += islice(heapq.merge(*ranges, key=_newest_first, reverse=True), need)
     columns = list(stmt.selected_columns.keys())
-    return _localise(pd.DataFrame(rows[offset:end], columns=columns), "first_raised_at", "last_raised_at")
+    return utc_columns(pd.DataFrame(rows[offset:end], columns=columns), "first_raised_at", "last_raised_at")
 
 
 def open_alert_counts(db: Database, port_ids: Iterable[int] | None) -> dict[str, int]:
@@ -132,24 +124,21 @@ def alert_detail(db: Database, port_ids: Iterable[int] | None, alert_id: int) ->
         row = conn.execute(stmt).mappings().first()
         if row is None:
             raise NotFound(f"Alert {alert_id} does not exist; refresh the list.")
-        scope = None if port_ids is None else frozenset(port_ids)
-        if scope is not None and row["port_id"] not in scope:
+        if not port_in_scope(row["port_id"], port_ids):
             raise AccessDenied("This alert belongs to a port outside your scope.")
-        history = [
-            dict(r._mapping)
-            for r in conn.execute(
-                select(
-                    AuditEntry.id,
-                    AuditEntry.at,
-                    AuditEntry.actor,
-                    AuditEntry.action,
-                    AuditEntry.before,
-                    AuditEntry.after,
-                )
-                .where(AuditEntry.entity == "alert", AuditEntry.entity_id == str(alert_id))
-                .order_by(AuditEntry.id)
+        history = records(
+            conn,
+            select(
+                AuditEntry.id,
+                AuditEntry.at,
+                AuditEntry.actor,
+                AuditEntry.action,
+                AuditEntry.before,
+                AuditEntry.after,
             )
-        ]
+            .where(AuditEntry.entity == "alert", AuditEntry.entity_id == str(alert_id))
+            .order_by(AuditEntry.id),
+        )
     return {**dict(row), "history": history}
 
 
@@ -163,7 +152,7 @@ def high_alerts_raised_since(db: Database, port_ids: Iterable[int] | None, since
         .order_by(Alert.last_raised_at.desc())
         .limit(20)
     )
-    return _localise(frame(db, stmt), "last_raised_at")
+    return utc_columns(frame(db, stmt), "last_raised_at")
 
 
 def alert_assignees(db: Database, port_id: int | None) -> list[dict]:
@@ -174,5 +163,4 @@ def alert_assignees(db: Database, port_id: int | None) -> list[dict]:
         .where(User.active.is_(True), User.role.in_(["supervisor", "admin"]), covers)
         .order_by(User.username)
     )
-    with connection(db) as conn:
-        return [dict(r._mapping) for r in conn.execute(stmt)]
+    return records(db, stmt)

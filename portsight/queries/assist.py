@@ -21,7 +21,7 @@ from portsight.db.models import (
     User,
 )
 from portsight.db.session import Database
-from portsight.db.sql import connection, frame, in_scope
+from portsight.db.sql import connection, frame, in_scope, records
 from portsight.domain.inspection import OPEN_STATES
 
 QUEUE_COLUMNS = [
@@ -133,8 +133,7 @@ def snapshots(db: Database, session_id: int) -> list[dict]:
         .where(Evidence.assist_session_id == session_id)
         .order_by(Evidence.id)
     )
-    with connection(db) as conn:
-        return [dict(r._mapping) for r in conn.execute(stmt)]
+    return records(db, stmt)
 
 
 def chat_messages(db: Database, session_id: int, after_id: int = 0) -> list[dict]:
@@ -151,8 +150,7 @@ def chat_messages(db: Database, session_id: int, after_id: int = 0) -> list[dict
         .where(ChatMessage.session_id == session_id, ChatMessage.id > after_id)
         .order_by(ChatMessage.id)
     )
-    with connection(db) as conn:
-        return [dict(r._mapping) for r in conn.execute(stmt)]
+    return records(db, stmt)
 
 
 def sessions_for_inspection(db: Database, inspection_id: int, port_ids: Iterable[int] | None) -> pd.DataFrame:

@@ -50,7 +50,7 @@ from portsight.db.rule_switches import catalogue_rule
 from portsight.db.session import Database
 from portsight.db.sql import connection, in_scope
 from portsight.domain.access import Actor, Role, require_role
-from portsight.domain.conditions import Condition, StepSpec
+from portsight.domain.conditions import DECLARED_CHECKS, Condition, StepSpec
 from portsight.domain.rulebook import Rule, RuleCatalogue
 from portsight.domain.rules import check_conditions
 from portsight.domain.stats import local_day, local_day_bounds
@@ -112,9 +112,19 @@ def _scope_clause(rule: Rule) -> ColumnElement[bool]:
     s = rule.scope
     parts: list[ColumnElement[bool]] = []
     if s.hs:
+        # A line under an exception in force on the declaration's day is not in scope (Scope.hs_matches).
+        carved_out = [
+            and_(
+                GoodsLine.hs_code.like(f"{e.prefix}%"),
+                true() if e.since is None else Declaration.declared_at >= _local_midnight(e.since),
+            )
+            for e in s.hs_except
+        ]
         parts.append(
             exists().where(
-                GoodsLine.declaration_id == Declaration.id, or_(*(GoodsLine.hs_code.like(f"{p}%") for p in s.hs))
+                GoodsLine.declaration_id == Declaration.id,
+                or_(*(GoodsLine.hs_code.like(f"{p}%") for p in s.hs)),
+                *([not_(or_(*carved_out))] if carved_out else []),
             )
         )
     if s.origins:
@@ -179,8 +189,8 @@ class _Fields:
         self.rule, self.spec, self.dialect = rule, spec, dialect
 
     def expr(self, name: str, as_type: str = "number"):
-        if self.spec is not None and self.spec.input(name) is not None:
-            kind = self.spec.input(name).type
+        if self.spec is not None and (spec_input := self.spec.input(name)) is not None:
+            kind = spec_input.type
             item = StepResult.values[name]
             if kind == "number":
                 return item.as_float()
@@ -210,14 +220,21 @@ class _Fields:
         raise _NotSql(name)
 
 
+def _ref(cond: Condition) -> str:
+    """The field a condition compares with; without one there is no SQL (the Python evaluation reports it)."""
+    if cond.ref is None:
+        raise _NotSql(cond.op)
+    return cond.ref
+
+
 def _condition_sql(cond: Condition, fields: _Fields, param) -> ColumnElement[bool]:
     op = cond.op
-    if op == "iso6346_valid":
+    if op == "iso6346_valid" or op in DECLARED_CHECKS:  # codes compared after normalisation: in Python
         raise _NotSql(op)
     if op == "is_true":
         clause = fields.expr(cond.field) == true()
     elif op == "same_seal":
-        clause = _normalized(fields.expr(cond.field)) == _normalized(fields.expr(cond.ref))
+        clause = _normalized(fields.expr(cond.field)) == _normalized(fields.expr(_ref(cond)))
     elif op in {"in", "not_in"}:
         members = cond.value if isinstance(cond.value, list | tuple) else [cond.value]
         x = fields.expr(cond.field)
@@ -225,7 +242,7 @@ def _condition_sql(cond: Condition, fields: _Fields, param) -> ColumnElement[boo
     else:
         x = fields.expr(cond.field)
         if op in {"within", "within_pct"}:
-            centre = fields.expr(cond.ref)
+            centre = fields.expr(_ref(cond))
             tol = param(cond.limit)
             allowed = func.abs(centre) * tol / 100.0 if op == "within_pct" else tol
             clause = func.abs(x - centre) <= allowed + 1e-9
@@ -344,6 +361,7 @@ def backtest_rule(
             conds = rule.when
         else:
             date_col = StepResult.recorded_at
+            assert rule.step_key is not None  # the rulebook refuses a validation rule without a step
             spec = (catalogue or default_catalogue()).step_specs()[rule.step_key]
             fields = _Fields(rule, spec, dialect)
             steps = select().select_from(StepResult).join(Inspection, Inspection.id == StepResult.inspection_id)

@@ -18,12 +18,13 @@ import pandas as pd
 from sqlalchemy import case, func, select
 
 from portsight import reference
+from portsight.catalogue import default_credit_calendar, selection_policy
 from portsight.db.models import DailyOriginRollup, DailyPortRollup, DailyRollup, Inspection, InspectorAssignment, User
 from portsight.db.rollups import ORIGIN_COUNTS, has_finding, minutes_between
 from portsight.db.session import Database
 from portsight.db.sql import connection
 from portsight.domain import stats
-from portsight.domain.stats import DEFAULT_TIER_TARGETS, IsoWeek
+from portsight.domain.stats import IsoWeek
 from portsight.queries.weeks import (
     ROLLUP_SUMS,
     PortInfo,
@@ -35,7 +36,7 @@ from portsight.queries.weeks import (
     typed_sum,
 )
 
-TIER_ORDER = ("advanced_certified", "general", "dishonest")
+TIER_ORDER = ("advanced_certified", "general_certified", "general", "dishonest")
 # Each rate of a breakdown: (rate, numerator, denominator), named as the rollup sums are.
 RATES = (
     ("inspection_rate", "inspected", "declarations"),
@@ -201,9 +202,15 @@ def credit_tier_breakdown(
     detail: list[dict] | None = None,
 ) -> pd.DataFrame:
     """Per credit tier: realised inspection rate against the target. Columns tier, declarations,
-    inspected, realised_rate, target_rate, gap (points), inspections, non_conforming, detection_rate."""
+    inspected, realised_rate, target_rate, gap (points), inspections, non_conforming, detection_rate.
+
+    Targets are those in force on the week's Sunday (portsight.catalogue.selection_policy, the same
+    the selection page shows), unless `targets` overrides some; a stored credit code is compared with
+    the target of the tier it stands for under the measures in force."""
     ports = scope_ports(db, port_ids) if ports is None else ports
-    targets = {**DEFAULT_TIER_TARGETS, **(targets or {})}
+    policy = selection_policy(week.sunday)
+    targets = {**policy.targets, **(targets or {})}
+    calendar = default_credit_calendar()
     if detail is None:
         records = _rollup_records(db, ports, week, DailyRollup.credit_tier)
     else:
@@ -213,7 +220,7 @@ def credit_tier_breakdown(
     for r in records:
         r["tier"] = r["key"]
         r["realised_rate"] = r["inspection_rate"]
-        r["target_rate"] = targets.get(r["key"])
+        r["target_rate"] = targets.get(r["key"], targets.get(calendar.tier_of(r["key"], week.sunday)))
         r["gap"] = stats.point_change(r["realised_rate"], r["target_rate"])
     cols = ["tier", "declarations", "inspected", "realised_rate", "target_rate", "gap"]
     cols = [*cols, "inspections", "non_conforming", "detection_rate"]
@@ -282,6 +289,7 @@ def heatmap(
     )
     with connection(db) as conn:
         for port_id, started_at in conn.execute(stmt):
+            assert started_at is not None  # the query keeps started inspections only
             grid[stats.heat_cell(started_at, tz[port_id])] += 1
     return pd.DataFrame([{"weekday": d, "hour": h, "inspections": n} for (d, h), n in sorted(grid.items())])
 

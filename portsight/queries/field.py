@@ -30,23 +30,27 @@ from portsight.db.models import (
     Inspection,
     InspectorAssignment,
     Port,
+    ReleaseHold,
     ReleaseReceipt,
     StepResult,
     User,
 )
+from portsight.db.release import inspection_decisions
 from portsight.db.session import Database
-from portsight.db.sql import connection, frame, in_scope
+from portsight.db.sql import connection, frame, in_scope, port_in_scope, records
 from portsight.db.staff import active_inspector_at
 from portsight.domain.checklist import missing_work, next_open_slot
+from portsight.domain.inspection import AWAITING_RESULT_STATES
 
-TASK_STATES = ("assigned", "in_progress", "completed")
+# The inspector's own work, and the inspections waiting for a result the inspector records.
+TASK_STATES = ("assigned", "in_progress", "completed", *sorted(s.value for s in AWAITING_RESULT_STATES))
 HINT_WINDOW_DAYS = 365
 
 
 def checklist_state(db: Database, inspection_id: int, port_ids: Iterable[int] | None = None) -> dict | None:
     """Everything the checklist page shows for one inspection (None when absent or out of scope)."""
     checklist = load_checklist(db, inspection_id)
-    if checklist is None or (port_ids is not None and checklist.port_id not in set(port_ids)):
+    if checklist is None or not port_in_scope(checklist.port_id, port_ids):
         return None
     progress = slot_progress(db, checklist)
     resume = checklist.current_step if checklist.slot(checklist.current_step or "") else None
@@ -60,6 +64,35 @@ def checklist_state(db: Database, inspection_id: int, port_ids: Iterable[int] | 
         "done": sum(1 for p in progress.values() if p["outcome"] is not None),
         "total": len(checklist.slots),
     }
+
+
+def decision_state(db: Database, inspection_id: int, port_ids: Iterable[int] | None = None) -> dict | None:
+    """What the decision control shows (None when absent or out of scope): `options` (the decisions
+    open, the release blockers, the rules calling for a decision), `rules` ({rule id: (title,
+    citation)} of those rules) and `holds` (treatments, samples and identifications ordered, oldest
+    first, each a dict)."""
+    found = inspection_decisions(db, inspection_id)
+    if found is None or not port_in_scope(found[0].port_id, port_ids):
+        return None
+    checklist, options = found
+    catalogue = checklist.catalogue
+    ids = {rid for rule_ids in options.suggested.values() for rid in rule_ids}
+    rules = {rid: (catalogue.get(rid).title, catalogue.get(rid).basis.citation()) for rid in ids if rid in catalogue}
+    stmt = (
+        select(
+            ReleaseHold.id,
+            ReleaseHold.kind,
+            ReleaseHold.what,
+            ReleaseHold.rule_ids,
+            ReleaseHold.ordered_at,
+            ReleaseHold.result,
+            ReleaseHold.result_note,
+            ReleaseHold.result_at,
+        )
+        .where(ReleaseHold.inspection_id == inspection_id)
+        .order_by(ReleaseHold.id)
+    )
+    return {"state": checklist.state, "options": options, "rules": rules, "holds": records(db, stmt)}
 
 
 # --------------------------------------------------------------------------- lists for the page
@@ -191,7 +224,7 @@ def second_inspector_options(db: Database, inspection_id: int, me: int) -> list[
             .order_by("rank", User.display_name)
             .limit(50)
         )
-        return [dict(r._mapping) for r in conn.execute(stmt)]
+        return records(conn, stmt)
 
 
 # --------------------------------------------------------------------------- hints from history
@@ -256,23 +289,21 @@ def hints(db: Database, inspection_id: int, now: datetime | None = None) -> dict
             .where(ent_where)
         )
         ent_count = int(conn.scalar(ent_from) or 0)
-        ent_latest = [
-            dict(r._mapping)
-            for r in conn.execute(
-                select(
-                    Finding.created_at,
-                    Declaration.number.label("declaration"),
-                    Finding.step_key,
-                    Finding.severity,
-                    Finding.description,
-                )
-                .join(Inspection, Inspection.id == Finding.inspection_id)
-                .join(Declaration, Declaration.id == Inspection.declaration_id)
-                .where(ent_where)
-                .order_by(Finding.created_at.desc(), Finding.id.desc())
-                .limit(5)
+        ent_latest = records(
+            conn,
+            select(
+                Finding.created_at,
+                Declaration.number.label("declaration"),
+                Finding.step_key,
+                Finding.severity,
+                Finding.description,
             )
-        ]
+            .join(Inspection, Inspection.id == Finding.inspection_id)
+            .join(Declaration, Declaration.id == Inspection.declaration_id)
+            .where(ent_where)
+            .order_by(Finding.created_at.desc(), Finding.id.desc())
+            .limit(5),
+        )
 
         # Non-conformity rate per heading with this origin.
         rates = []
@@ -312,21 +343,19 @@ def hints(db: Database, inspection_id: int, now: datetime | None = None) -> dict
                 GoodsLine.declaration_id == Inspection.declaration_id,
                 func.substr(GoodsLine.hs_code, 1, 4).in_(headings),
             )
-            common = [
-                dict(r._mapping)
-                for r in conn.execute(
-                    select(
-                        Finding.step_key,
-                        Finding.description,
-                        func.count(Finding.id).label("count"),
-                    )
-                    .join(Inspection, Inspection.id == Finding.inspection_id)
-                    .where(similar, Finding.created_at >= since, Finding.inspection_id != inspection_id)
-                    .group_by(Finding.step_key, Finding.description)
-                    .order_by(func.count(Finding.id).desc(), Finding.step_key)
-                    .limit(5)
+            common = records(
+                conn,
+                select(
+                    Finding.step_key,
+                    Finding.description,
+                    func.count(Finding.id).label("count"),
                 )
-            ]
+                .join(Inspection, Inspection.id == Finding.inspection_id)
+                .where(similar, Finding.created_at >= since, Finding.inspection_id != inspection_id)
+                .group_by(Finding.step_key, Finding.description)
+                .order_by(func.count(Finding.id).desc(), Finding.step_key)
+                .limit(5),
+            )
 
         # This container or seal in an earlier finding.
         repeat: list[dict] = []
@@ -335,27 +364,25 @@ def hints(db: Database, inspection_id: int, now: datetime | None = None) -> dict
                 Container.number.in_(numbers) if numbers else false(),
                 Container.declared_seal.in_(seals) if seals else false(),
             )
-            repeat = [
-                dict(r._mapping)
-                for r in conn.execute(
-                    select(
-                        Finding.created_at,
-                        Declaration.number.label("declaration"),
-                        Container.number.label("container"),
-                        Container.declared_seal.label("seal"),
-                        Finding.step_key,
-                        Finding.severity,
-                        Finding.description,
-                    )
-                    .join(Inspection, Inspection.id == Finding.inspection_id)
-                    .join(Declaration, Declaration.id == Inspection.declaration_id)
-                    .join(Container, Container.declaration_id == Declaration.id)
-                    .where(match, Finding.inspection_id != inspection_id)
-                    .where(or_(Finding.container_id.is_(None), Finding.container_id == Container.id))
-                    .order_by(Finding.created_at.desc(), Finding.id.desc())
-                    .limit(5)
+            repeat = records(
+                conn,
+                select(
+                    Finding.created_at,
+                    Declaration.number.label("declaration"),
+                    Container.number.label("container"),
+                    Container.declared_seal.label("seal"),
+                    Finding.step_key,
+                    Finding.severity,
+                    Finding.description,
                 )
-            ]
+                .join(Inspection, Inspection.id == Finding.inspection_id)
+                .join(Declaration, Declaration.id == Inspection.declaration_id)
+                .join(Container, Container.declaration_id == Declaration.id)
+                .where(match, Finding.inspection_id != inspection_id)
+                .where(or_(Finding.container_id.is_(None), Finding.container_id == Container.id))
+                .order_by(Finding.created_at.desc(), Finding.id.desc())
+                .limit(5),
+            )
     return {
         "enterprise": {
             "id": enterprise_id,

@@ -32,13 +32,9 @@ from portsight.db.models import (
     User,
 )
 from portsight.db.session import Database
-from portsight.db.sql import connection
+from portsight.db.sql import connection, port_in_scope, records
 from portsight.domain.access import AccessDenied
 from portsight.errors import NotFound
-
-
-def _rows(conn, stmt) -> list[dict]:
-    return [dict(r._mapping) for r in conn.execute(stmt)]
 
 
 def inspection_record(db: Database, port_ids: Iterable[int] | None, inspection_id: int) -> dict:
@@ -47,7 +43,6 @@ def inspection_record(db: Database, port_ids: Iterable[int] | None, inspection_i
     Keys: inspection, declaration, enterprise, port, goods, containers, selection, inspectors,
     timeline, steps, evidence, findings, assist_sessions, receipt, alerts, audit.
     """
-    scope = None if port_ids is None else frozenset(port_ids)
     decided_by = aliased(User)
     with connection(db) as conn:
         head = conn.execute(
@@ -58,7 +53,7 @@ def inspection_record(db: Database, port_ids: Iterable[int] | None, inspection_i
         if head is None:
             raise NotFound(f"Inspection {inspection_id} does not exist; check the number.")
         ins = head
-        if scope is not None and ins.port_id not in scope:
+        if not port_in_scope(ins.port_id, port_ids):
             raise AccessDenied("This inspection belongs to a port outside your scope.")
         decl = conn.execute(select(Declaration.__table__).where(Declaration.id == ins.declaration_id)).mappings().one()
         enterprise = conn.execute(select(Enterprise.__table__).where(Enterprise.id == decl["enterprise_id"])).mappings()
@@ -82,7 +77,7 @@ def inspection_record(db: Database, port_ids: Iterable[int] | None, inspection_i
             "enterprise": dict(enterprise.one_or_none() or {}),
             "port": dict(port),
         }
-        record["goods"] = _rows(
+        record["goods"] = records(
             conn,
             select(
                 GoodsLine.line_no,
@@ -97,7 +92,7 @@ def inspection_record(db: Database, port_ids: Iterable[int] | None, inspection_i
             .where(GoodsLine.declaration_id == ins.declaration_id)
             .order_by(GoodsLine.line_no),
         )
-        record["containers"] = _rows(
+        record["containers"] = records(
             conn,
             select(Container.id, Container.number, Container.size_type, Container.declared_seal)
             .where(Container.declaration_id == ins.declaration_id)
@@ -119,7 +114,7 @@ def inspection_record(db: Database, port_ids: Iterable[int] | None, inspection_i
                 .first()
             )
             record["selection"] = dict(sel) if sel else None
-        record["inspectors"] = _rows(
+        record["inspectors"] = records(
             conn,
             select(
                 User.id,
@@ -133,7 +128,7 @@ def inspection_record(db: Database, port_ids: Iterable[int] | None, inspection_i
             .where(InspectorAssignment.inspection_id == ins.id)
             .order_by(InspectorAssignment.id),
         )
-        record["timeline"] = _rows(
+        record["timeline"] = records(
             conn,
             select(
                 InspectionTransition.from_state,
@@ -145,7 +140,7 @@ def inspection_record(db: Database, port_ids: Iterable[int] | None, inspection_i
             .where(InspectionTransition.inspection_id == ins.id)
             .order_by(InspectionTransition.at, InspectionTransition.id),
         )
-        record["steps"] = _rows(
+        record["steps"] = records(
             conn,
             select(
                 StepResult.id,
@@ -164,7 +159,7 @@ def inspection_record(db: Database, port_ids: Iterable[int] | None, inspection_i
             .where(StepResult.inspection_id == ins.id)
             .order_by(StepResult.recorded_at, StepResult.id),
         )
-        record["evidence"] = _rows(
+        record["evidence"] = records(
             conn,
             select(
                 Evidence.id,
@@ -183,7 +178,7 @@ def inspection_record(db: Database, port_ids: Iterable[int] | None, inspection_i
             .where(Evidence.inspection_id == ins.id)
             .order_by(Evidence.taken_at, Evidence.id),
         )
-        record["findings"] = _rows(
+        record["findings"] = records(
             conn,
             select(
                 Finding.id,
@@ -204,7 +199,7 @@ def inspection_record(db: Database, port_ids: Iterable[int] | None, inspection_i
         chat_count = (
             select(func.count(ChatMessage.id)).where(ChatMessage.session_id == AssistSession.id).scalar_subquery()
         )
-        record["assist_sessions"] = _rows(
+        record["assist_sessions"] = records(
             conn,
             select(
                 AssistSession.id,
@@ -238,7 +233,7 @@ def inspection_record(db: Database, port_ids: Iterable[int] | None, inspection_i
             .first()
         )
         record["receipt"] = dict(receipt) if receipt else None
-        record["alerts"] = _rows(
+        record["alerts"] = records(
             conn,
             select(Alert.id, Alert.kind, Alert.severity, Alert.state, Alert.count, Alert.title, Alert.last_raised_at)
             .where(or_(Alert.inspection_id == ins.id, Alert.declaration_id == ins.declaration_id))
@@ -256,7 +251,7 @@ def inspection_record(db: Database, port_ids: Iterable[int] | None, inspection_i
             related.append(
                 and_(AuditEntry.entity.in_(["assist_session", "assist"]), AuditEntry.entity_id.in_(session_ids))
             )
-        record["audit"] = _rows(
+        record["audit"] = records(
             conn,
             select(
                 AuditEntry.id,

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 from sqlalchemy import Select, exists, func, or_, select, tuple_
 
-from portsight.clock import LOCAL_TZ, as_utc
+from portsight.clock import LOCAL_TZ
 from portsight.db.models import (
     Container,
     Declaration,
@@ -27,11 +27,12 @@ from portsight.db.models import (
     User,
 )
 from portsight.db.session import Database
-from portsight.db.sql import connection, frame, in_scope
+from portsight.db.sql import connection, frame, in_scope, records, utc_columns
 from portsight.domain.stats import local_day_bounds
 
 MAX_PAGE = 500
 MAX_EXPORT = 100_000
+TIME_COLUMNS = ("declared_at", "created_at", "decided_at")  # of the list and its export
 
 
 @dataclass(frozen=True)
@@ -168,13 +169,6 @@ def _plain(value):
     return value.item() if hasattr(value, "item") else value
 
 
-def _localise(df: pd.DataFrame) -> pd.DataFrame:
-    for col in ("declared_at", "created_at", "decided_at"):
-        if col in df.columns and not df.empty:
-            df[col] = df[col].map(lambda v: None if v is None or pd.isna(v) else as_utc(v))
-    return df
-
-
 def search_inspections(
     db: Database,
     port_ids: Iterable[int] | None,
@@ -208,7 +202,7 @@ def search_inspections(
     if more and not df.empty:
         last = df.iloc[-1]
         next_after = (_plain(last["_sort"]), int(last["inspection_id"]))
-    df = _localise(df.drop(columns=["_sort"]).reset_index(drop=True))
+    df = utc_columns(df.drop(columns=["_sort"]).reset_index(drop=True), *TIME_COLUMNS)
     return InspectionPage(rows=df, next_after=next_after, offset=offset, columns=LIST_COLUMNS)
 
 
@@ -239,12 +233,12 @@ def export_inspections(
     col = SORTS[sort]
     order = (col.desc(), Inspection.id.desc()) if descending else (col.asc(), Inspection.id.asc())
     df = frame(db, _base(port_ids, flt or InspectionFilter()).order_by(*order).limit(max_rows))
-    return _localise(df)
+    return utc_columns(df, *TIME_COLUMNS)
 
 
 def _export_frame(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
-    for col in ("declared_at", "created_at", "decided_at"):
+    for col in TIME_COLUMNS:
         if col in out.columns:
             out[col] = out[col].map(lambda v: "" if v is None or pd.isna(v) else v.isoformat())
     return out
@@ -276,5 +270,4 @@ def inspectors_in_scope(db: Database, port_ids: Iterable[int] | None) -> list[di
         )
         .order_by(User.username)
     )
-    with connection(db) as conn:
-        return [dict(r._mapping) for r in conn.execute(stmt)]
+    return records(db, stmt)

@@ -23,12 +23,22 @@ from portsight.db.alert_store import UNRESOLVED
 from portsight.db.models import Alert, AuditEntry, Declaration, Inspection, Port
 from portsight.db.session import Database
 from portsight.db.sql import connection, day_bounds, in_scope
-from portsight.domain.inspection import OPEN_STATES, InspectionState
+from portsight.domain.inspection import ACTIVE_STATES, AWAITING_RESULT_STATES, OPEN_STATES, InspectionState
 from portsight.domain.rulebook import SEVERITIES_HIGH_FIRST
 from portsight.domain.stats import percentile
 
 WAITING_STATES = (InspectionState.PENDING.value, InspectionState.ASSIGNED.value)
 
+# Where today's inspections stand, per port and in total: the board's table, cards and pipeline.
+PIPELINE_COUNTS = (
+    "waiting",
+    "under_inspection",
+    "completed",
+    "awaiting_results",
+    "released",
+    "held",
+    "overdue",
+)
 PORT_COLUMNS = [
     "port_id",
     "port",
@@ -39,23 +49,13 @@ PORT_COLUMNS = [
     "lon",
     "declarations",
     "inspected_today",
-    "waiting",
-    "under_inspection",
-    "completed",
-    "released",
-    "held",
-    "overdue",
+    *PIPELINE_COUNTS,
     *(f"alerts_{s}" for s in SEVERITIES_HIGH_FIRST),
 ]
 COUNT_COLUMNS = PORT_COLUMNS[7:]
 KPI_KEYS = (
     "declarations",
-    "waiting",
-    "under_inspection",
-    "completed",
-    "released",
-    "held",
-    "overdue",
+    *PIPELINE_COUNTS,
     "inspected_today",
     "inspection_rate",
     "release_p50_minutes",
@@ -131,7 +131,8 @@ def release_minutes_today(db: Database, port_ids: Iterable[int] | None, now: dat
         )
     )
     with connection(db) as conn:
-        minutes = [(as_utc(b) - as_utc(a)).total_seconds() / 60 for a, b in conn.execute(stmt)]
+        # every row has a decided_at (the query filters on it); the check only narrows its type
+        minutes = [(as_utc(b) - as_utc(a)).total_seconds() / 60 for a, b in conn.execute(stmt) if b is not None]
     return sorted(minutes)
 
 
@@ -147,7 +148,7 @@ def port_table(db: Database, port_ids: Iterable[int] | None, now: datetime, over
         ).all()
         counts: dict[int, dict[str, int]] = {p.id: dict.fromkeys(COUNT_COLUMNS, 0) for p in ports}
 
-        def add(port_id: int, key: str, value) -> None:
+        def add(port_id: int | None, key: str, value) -> None:  # None: an alert of no port
             if port_id in counts:
                 counts[port_id][key] += int(value or 0)
 
@@ -173,9 +174,14 @@ def port_table(db: Database, port_ids: Iterable[int] | None, now: datetime, over
             .where(Inspection.state.in_(sorted(OPEN_STATES)), in_scope(Inspection.port_id, port_ids))
             .group_by(Inspection.port_id, Inspection.state)
         ):
+            if state in AWAITING_RESULT_STATES:
+                # Treatment, a laboratory or an identification: outside work, not the inspectors' service time.
+                add(port_id, "awaiting_results", n)
+                continue
             key = {"in_progress": "under_inspection", "completed": "completed"}.get(state, "waiting")
             add(port_id, key, n)
-            add(port_id, "overdue", overdue)
+            if state in ACTIVE_STATES:
+                add(port_id, "overdue", overdue)
 
         for port_id, state, n in conn.execute(
             select(Inspection.port_id, Inspection.state, func.count())
@@ -186,13 +192,13 @@ def port_table(db: Database, port_ids: Iterable[int] | None, now: datetime, over
         ):
             add(port_id, "released" if state == InspectionState.RELEASED.value else "held", n)
 
-        for port_id, severity, n in conn.execute(
+        for alert_port_id, severity, n in conn.execute(
             select(Alert.port_id, Alert.severity, func.count())
             .where(Alert.state.in_(UNRESOLVED), in_scope(Alert.port_id, port_ids))
             .group_by(Alert.port_id, Alert.severity)
         ):
             if severity in SEVERITIES_HIGH_FIRST:
-                add(port_id, f"alerts_{severity}", n)
+                add(alert_port_id, f"alerts_{severity}", n)
 
     rows = [
         {

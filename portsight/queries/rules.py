@@ -21,8 +21,9 @@ def _parameters_text(rule: Rule, on_date: date) -> str:
 def rule_catalogue_rows(
     db: Database, on_date: date | None = None, catalogue: RuleCatalogue | None = None
 ) -> list[dict]:
-    """One dict per rule: id, kind, titles, severity, scope, basis, dates, parameters on the date,
-    in_force, enabled (switch), who changed the switch and when, note, source file."""
+    """One dict per rule: id, kind, titles, severity, scope (and its dated HS exceptions), basis,
+    dates and the rule that takes over, parameters on the date, in_force, enabled (switch), who
+    changed the switch and when, note, source file."""
     catalogue = catalogue or default_catalogue()
     on_date = on_date or date.today()
     switches = switch_settings(db)
@@ -38,12 +39,14 @@ def rule_catalogue_rows(
                 "title_en": rule.title.en,
                 "severity": rule.severity,
                 "step": rule.step_key,
-                "scope": {k: list(v) for k, v in vars(rule.scope).items() if v},
+                "scope": rule.scope.codes(),
+                "hs_except": [(e.prefix, e.since) for e in rule.scope.hs_except],
                 "citation_zh": citation.zh,
                 "citation_en": citation.en,
                 "url": rule.basis.url,
                 "effective_from": rule.effective_from,
                 "effective_to": rule.effective_to,
+                "superseded_by": rule.superseded_by,
                 "parameters": _parameters_text(rule, on_date),
                 "in_force": rule.in_force(on_date),
                 "enabled": sw.enabled,

@@ -8,13 +8,14 @@ rule hits, seeds or inspector names; portsight.documents.published_list writes i
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import and_, case, func, select, true
 
-from portsight.clock import LOCAL_TZ, utcnow
+from portsight.catalogue import selection_policy
+from portsight.clock import LOCAL_TZ, as_utc, utcnow
 from portsight.db.models import (
     ConflictOfInterest,
     Declaration,
@@ -31,10 +32,7 @@ from portsight.db.models import (
 from portsight.db.session import Database
 from portsight.db.sql import connection, day_bounds, frame, in_scope
 from portsight.db.staff import active_inspector_at
-from portsight.domain.enterprise import CreditTier
-from portsight.domain.selection import DEFAULT_POLICY, Outcome, SelectionPolicy
-
-TIERS = tuple(t.value for t in CreditTier)
+from portsight.domain.selection import CEILING, FLOOR, Outcome, SelectionPolicy, bound_report
 
 
 def _utc(df: pd.DataFrame, *columns: str) -> pd.DataFrame:
@@ -205,13 +203,21 @@ def realised_rates(
     port_ids: Iterable[int] | None,
     start: datetime,
     end: datetime,
-    policy: SelectionPolicy = DEFAULT_POLICY,
+    policy: SelectionPolicy | None = None,
 ) -> pd.DataFrame:
-    """Realised physical-inspection rate by credit tier (the tier recorded with each draw) against target.
+    """Realised physical-inspection rate by credit tier (the tier recorded with each draw) against its
+    target and its legal bound, in the window [start, end).
 
-    Every tier appears, with n = 0 when it had no draws. Columns tier, n, inspected, forced, realised
-    (NaN when n = 0), target.
+    policy: the targets and bounds to compare with (default: those in force on the window's last
+    local day, portsight.catalogue.selection_policy). Every tier of the policy appears, with n = 0
+    when it had no draws, then any other tier that was drawn in the window. A ceiling is a share of
+    the base tier's realised rate in the same window and scope. Columns tier, n, inspected, forced,
+    realised (NaN when n = 0), target, bound_op (<, <=, >=, >; None without a bound), limit (the
+    bound's rate; NaN when unknown), inside (True / False; None when there is no bound or no rate).
     """
+    if policy is None:
+        last_day = (as_utc(end) - timedelta(microseconds=1)).astimezone(ZoneInfo(LOCAL_TZ)).date()
+        policy = selection_policy(last_day)
     tier = _tier().label("tier")
     stmt = (
         select(
@@ -227,21 +233,31 @@ def realised_rates(
         .group_by(tier)
     )
     got = {row["tier"]: row for row in frame(db, stmt).to_dict("records")}
+    tiers = [*policy.tiers, *sorted(t for t in got if t not in policy.targets)]
+    counts = {t: got.get(t, {"n": 0, "inspected": 0, "forced": 0}) for t in tiers}
+    realised = {t: int(c["inspected"]) / int(c["n"]) if int(c["n"]) else None for t, c in counts.items()}
+    report = bound_report(policy, realised)
     rows = []
-    for tier in TIERS:
-        row = got.get(tier, {"n": 0, "inspected": 0, "forced": 0})
-        n = int(row["n"])
+    for t in tiers:
+        bound = report.get(t, {}).get("bound")
         rows.append(
             {
-                "tier": tier,
-                "n": n,
-                "inspected": int(row["inspected"]),
-                "forced": int(row["forced"]),
-                "realised": int(row["inspected"]) / n if n else None,
-                "target": policy.target(tier),
+                "tier": t,
+                "n": int(counts[t]["n"]),
+                "inspected": int(counts[t]["inspected"]),
+                "forced": int(counts[t]["forced"]),
+                "realised": realised[t],
+                "target": policy.target(t),
+                "bound_op": None if bound is None else _BOUND_OPS[(bound.kind, bound.strict)],
+                "limit": report.get(t, {}).get("limit"),
+                "inside": report.get(t, {}).get("inside"),
             }
         )
-    return pd.DataFrame(rows, columns=["tier", "n", "inspected", "forced", "realised", "target"])
+    return pd.DataFrame(rows, columns=RATE_COLUMNS)
+
+
+RATE_COLUMNS = ["tier", "n", "inspected", "forced", "realised", "target", "bound_op", "limit", "inside"]
+_BOUND_OPS = {(CEILING, True): "<", (CEILING, False): "<=", (FLOOR, True): ">", (FLOOR, False): ">="}
 
 
 # --------------------------------------------------------------------------- published list (公开)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import and_, case, func, or_, select
@@ -40,7 +41,9 @@ from portsight.queries.weeks import ROLLUP_SUMS, PortInfo, in_week, rollup_sums,
 
 
 def _totals(row) -> WeekTotals:
-    return WeekTotals(**{name: typed_sum(name, row[name]) for name in ROLLUP_SUMS})
+    # each sum has its field's type, int or float by name (typed_sum), which mypy cannot follow
+    sums: dict[str, Any] = {name: typed_sum(name, row[name]) for name in ROLLUP_SUMS}
+    return WeekTotals(**sums)
 
 
 def weekly_totals(db: Database, ports: list[PortInfo], weeks: Iterable[IsoWeek]) -> dict[IsoWeek, WeekTotals]:

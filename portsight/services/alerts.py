@@ -12,6 +12,7 @@ reopen_alert.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,7 +32,7 @@ ALERT_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 MAX_COMMENT = 2000
 
 
-def _snapshot(alert: Alert) -> dict:
+def _snapshot(alert: Alert) -> dict[str, Any]:
     return {
         "state": alert.state,
         "count": alert.count,
@@ -54,7 +55,7 @@ def _clean_comment(comment: str | None, *, required: bool, what: str) -> str | N
     return typed_text(comment, "comment", MAX_COMMENT, required=why if required else None)
 
 
-def _result(alert: Alert) -> dict:
+def _result(alert: Alert) -> dict[str, Any]:
     return {
         "id": alert.id,
         "state": alert.state,
@@ -67,8 +68,13 @@ def _result(alert: Alert) -> dict:
 
 
 def _audited(
-    session: Session, actor: Actor, action: str, alert: Alert, before: dict, after: dict | None = None
-) -> dict:
+    session: Session,
+    actor: Actor,
+    action: str,
+    alert: Alert,
+    before: dict[str, Any],
+    after: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Audit the change to the alert (after: its snapshot now, unless given) and return it as plain data."""
     record_audit(
         session,
@@ -85,7 +91,7 @@ def _audited(
 
 def acknowledge_alert(
     db: Database, actor: Actor, alert_id: int, comment: str | None = None, *, now: datetime | None = None
-) -> dict:
+) -> dict[str, Any]:
     """Someone has seen the alert and is on it (open -> acknowledged). The comment is optional."""
     now = now or utcnow()
     text = _clean_comment(comment, required=False, what="acknowledged")
@@ -102,7 +108,9 @@ def acknowledge_alert(
         return _audited(session, actor, "acknowledge", alert, before, {**_snapshot(alert), "comment": text})
 
 
-def resolve_alert(db: Database, actor: Actor, alert_id: int, comment: str, *, now: datetime | None = None) -> dict:
+def resolve_alert(
+    db: Database, actor: Actor, alert_id: int, comment: str, *, now: datetime | None = None
+) -> dict[str, Any]:
     """Close the alert with a required comment saying what was done (open/acknowledged -> resolved)."""
     now = now or utcnow()
     text = _clean_comment(comment, required=True, what="resolved")
@@ -124,7 +132,7 @@ def resolve_alert(db: Database, actor: Actor, alert_id: int, comment: str, *, no
 
 def assign_alert(
     db: Database, actor: Actor, alert_id: int, assignee_id: int | None, *, now: datetime | None = None
-) -> dict:
+) -> dict[str, Any]:
     """Give the alert to a supervisor or administrator who sees its port (None takes it back)."""
     with unit_of_work(db) as session:
         alert = _load_for_update(session, actor, alert_id)
@@ -145,7 +153,9 @@ def assign_alert(
         return _audited(session, actor, "assign", alert, before)
 
 
-def reopen_alert(db: Database, actor: Actor, alert_id: int, comment: str, *, now: datetime | None = None) -> dict:
+def reopen_alert(
+    db: Database, actor: Actor, alert_id: int, comment: str, *, now: datetime | None = None
+) -> dict[str, Any]:
     """Re-open a resolved alert by hand (resolved too early); the comment says why.
 
     When the condition itself fires again, raise_alert re-opens the alert and raises its count.

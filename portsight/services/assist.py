@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from portsight.clock import utcnow
@@ -71,7 +72,7 @@ def _require_participant(actor: Actor, record: AssistSession) -> None:
     raise AccessDenied(f"Only the inspector who asked and the expert who joined take part in request #{record.id}.")
 
 
-def _snapshot(record: AssistSession) -> dict:
+def _snapshot(record: AssistSession) -> dict[str, Any]:
     return {"state": record.state, "expert_id": record.expert_id}
 
 
@@ -152,11 +153,15 @@ def join_assist(db: Database, actor: Actor, session_id: int) -> None:
         if record.state == ACTIVE and _is_expert(actor, record):
             return
         now = utcnow()
-        taken = session.execute(
-            update(AssistSession)
-            .where(AssistSession.id == session_id, AssistSession.state == WAITING)
-            .values(state=ACTIVE, expert_id=actor.user_id, joined_at=now)
-            .execution_options(synchronize_session=False)
+        # an UPDATE without RETURNING gives a CursorResult, which carries the rowcount
+        taken = cast(
+            CursorResult[Any],
+            session.execute(
+                update(AssistSession)
+                .where(AssistSession.id == session_id, AssistSession.state == WAITING)
+                .values(state=ACTIVE, expert_id=actor.user_id, joined_at=now)
+                .execution_options(synchronize_session=False)
+            ),
         ).rowcount
         if taken != 1:
             session.refresh(record)

@@ -1,8 +1,11 @@
-"""The decision at the container on a completed inspection: release, hold, return or destroy.
+"""The decision at the container on a completed inspection, and the results release waits for.
 
-Decision policy (house policy, not in the rule catalogue yet; portsight.domain.checklist):
-- release is refused while the inspection has a high-severity finding;
-- return and destroy need a second inspector recorded on the inspection;
+Decisions: release, hold, return, destroy; treat (then re-inspect), sample for a laboratory,
+identify suspected solid waste. Policy:
+- what blocks release, and which decisions are open, is portsight.domain.release's; the lifecycle
+  (portsight.services.inspections.decide_inspection) enforces it for every caller, this one too;
+- return and destroy need a second inspector recorded on the inspection
+  (portsight.domain.checklist.second_inspector_required);
 - the inspector confirms the decision explicitly.
 A release issues the receipt in the same transaction.
 """
@@ -10,6 +13,7 @@ A release issues the receipt in the same transaction.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,8 +31,8 @@ from portsight.db.models import (
 from portsight.db.session import Database, unit_of_work
 from portsight.db.staff import covers_port, is_active_inspector
 from portsight.domain.access import Actor, Role, require_role
-from portsight.domain.checklist import release_blockers, second_inspector_required
-from portsight.domain.inspection import Decision, InspectionState
+from portsight.domain.checklist import second_inspector_required
+from portsight.domain.inspection import AWAITING_RESULT_STATES, Decision, InspectionState
 from portsight.errors import Conflict, InvalidInput
 from portsight.services import inspections as lifecycle
 from portsight.services.field import one_transaction, require_my_inspection
@@ -44,20 +48,23 @@ def take_decision(
     confirmed: bool,
     second_inspector_id: int | None = None,
     secret: str | None = None,
+    what: str | None = None,
     now: datetime | None = None,
-) -> dict:
-    """Release, hold, return or destroy a completed inspection; a release issues the receipt.
+) -> dict[str, Any]:
+    """Decide a completed inspection; a release issues the receipt.
 
-    The inspector confirms (confirmed=True). Release is refused with a high-severity finding.
-    Return and destroy need a second inspector: the one assigned, or one named here (an active
-    inspector at the port, not the decider, without a conflict of interest), who is recorded.
+    The inspector confirms (confirmed=True). Release is refused while anything blocks it (the
+    Conflict names each reason). Return and destroy need a second inspector: the one assigned, or
+    one named here (an active inspector at the port, not the decider, without a conflict of
+    interest), who is recorded. Treat, sample and identify say `what` is done and make the
+    inspection wait for its result (`record_hold_result`).
     One transaction: the second inspector, the decision and the receipt land together or not at all.
     """
     require_role(actor, Role.INSPECTOR)
     try:
         decision = Decision(decision).value
     except ValueError as exc:
-        raise InvalidInput(f"'{decision}' is not a decision (release, hold, return, destroy).") from exc
+        raise InvalidInput(f"'{decision}' is not a decision ({', '.join(d.value for d in Decision)}).") from exc
     if not confirmed:
         raise InvalidInput("Confirm the decision first: tick the confirmation and submit again.")
     if decision == Decision.RELEASE.value and not secret:
@@ -66,14 +73,10 @@ def take_decision(
     with one_transaction(db) as conn:
         second_id = None
         with unit_of_work(conn) as session:
-            inspection = require_my_inspection(session, actor, inspection_id, InspectionState.COMPLETED.value)
+            # Waiting for a result, the lifecycle refuses with what release waits for.
+            states = (InspectionState.COMPLETED.value, *sorted(AWAITING_RESULT_STATES))
+            inspection = require_my_inspection(session, actor, inspection_id, *states)
             severities = list(session.scalars(select(Finding.severity).where(Finding.inspection_id == inspection_id)))
-            blockers = release_blockers(severities)
-            if decision == Decision.RELEASE.value and blockers:
-                raise Conflict(
-                    f"Release is not allowed: the inspection has {len(blockers)} high-severity finding(s). "
-                    "Hold, return or destroy instead, or ask a supervisor."
-                )
             if second_inspector_required(decision):
                 second_id = _second_inspector(session, actor, inspection, second_inspector_id, now)
             record_audit(
@@ -90,9 +93,10 @@ def take_decision(
                 },
                 port_id=inspection.port_id,
             )
-        result = lifecycle.decide_inspection(conn, actor, inspection_id, decision, now=now)
+        result = lifecycle.decide_inspection(conn, actor, inspection_id, decision, what=what, now=now)
         result["second_inspector_id"] = second_id
         if decision == Decision.RELEASE.value:
+            assert secret, "a release without the secret is refused before the transaction"
             receipt = issue_receipt(conn, actor, inspection_id, secret=secret, now=now)
             result["receipt_no"] = receipt["receipt_no"]
             result["token"] = receipt["token"]
@@ -133,4 +137,18 @@ def _second_inspector(session: Session, actor: Actor, inspection: Inspection, wa
     return wanted
 
 
-__all__ = ["take_decision"]
+def record_hold_result(
+    db: Database,
+    actor: Actor,
+    inspection_id: int,
+    result: str,
+    *,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The treatment done (re-inspection follows), the laboratory's pass or fail, or the
+    identification's conclusion (waste / not_waste): portsight.services.inspections.record_hold_result."""
+    return lifecycle.record_hold_result(db, actor, inspection_id, result, note=note, now=now)
+
+
+__all__ = ["record_hold_result", "take_decision"]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
 
 from portsight import reference
 from portsight.clock import utcnow
@@ -16,23 +18,26 @@ from portsight.db.models import Container, Declaration, Enterprise, GoodsLine, P
 from portsight.db.rollups import refresh_rollups_for_declaration
 from portsight.db.session import Database, unit_of_work
 from portsight.domain.access import Actor, Role, require_port, require_role
+from portsight.domain.codes import as_typed, normalize_code, normalize_hs
 from portsight.domain.enterprise import is_valid_uscc, normalize_uscc
+from portsight.domain.seal import SEAL_CLASS_ORDER, parse_seal_class
 from portsight.errors import Conflict, InvalidInput, NotFound
 
 DIRECTIONS = frozenset({"import", "export"})
 TRANSPORT_MODES = frozenset({"sea", "air", "road", "rail"})
 _CONTAINER_FORMAT = re.compile(r"^[A-Z]{3}[UJZ][0-9]{7}$")
 _SIZE_TYPE_FORMAT = re.compile(r"^[0-9A-Z]{2}[A-Z][0-9A-Z]$")
+MAX_PACKAGES = 100_000_000  # far above any shipment, well inside a 32-bit integer column
 
 
-def _required(data: dict, key: str) -> Any:
+def _required(data: dict[str, Any], key: str) -> Any:
     value = data.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
         raise InvalidInput(f"The declaration needs '{key}'.")
     return value
 
 
-def _port_id(session, data: dict) -> tuple[int, str | None]:
+def _port_id(session: Session, data: dict[str, Any]) -> tuple[int, str | None]:
     if data.get("port_id") is not None:
         port = session.get(Port, int(data["port_id"]))
         if port is None:
@@ -47,7 +52,7 @@ def _port_id(session, data: dict) -> tuple[int, str | None]:
     return port_id, note
 
 
-def _enterprise_id(session, data: dict) -> int:
+def _enterprise_id(session: Session, data: dict[str, Any]) -> int:
     if data.get("enterprise_id") is not None:
         if session.get(Enterprise, int(data["enterprise_id"])) is None:
             raise NotFound(f"Enterprise {data['enterprise_id']} does not exist.")
@@ -61,13 +66,42 @@ def _enterprise_id(session, data: dict) -> int:
     return ent_id
 
 
-def _goods_rows(goods: list[dict]) -> list[dict]:
+def _package_count(value: Any, n: int) -> int | None:
+    """The declared number of packages of goods line n: a whole number, 0 or more; None when not given."""
+    text = "" if value is None else as_typed(value)
+    if not text:
+        return None
+    try:
+        count = float(text) if not isinstance(value, bool) else math.nan
+    except ValueError:
+        count = math.nan
+    if not count.is_integer():
+        raise InvalidInput(f"Goods line {n}: the package count must be a whole number, not '{value}'.")
+    if not 0 <= count <= MAX_PACKAGES:
+        raise InvalidInput(f"Goods line {n}: the package count must be 0 or more and plausible, not {int(count)}.")
+    return int(count)
+
+
+def _seal_class(box: dict[str, Any], number: str) -> str | None:
+    """The declared ISO 17712 class of the container's seal (I, S or H); None when not given."""
+    text = as_typed(box.get("declared_seal_class"))
+    if not text:
+        return None
+    found = parse_seal_class(text)
+    if found is None:
+        classes = ", ".join(c.value for c in SEAL_CLASS_ORDER)
+        raise InvalidInput(f"Container {number}: '{text}' is not an ISO 17712 seal class ({classes}).")
+    return found.value
+
+
+def _goods_rows(goods: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if not goods:
         raise InvalidInput("A declaration needs at least one goods line.")
     rows = []
     for n, line in enumerate(goods, start=1):
-        hs = "".join(ch for ch in str(line.get("hs_code", "")) if ch.isdigit())
-        if len(hs) < 4 or not reference.hs_heading_exists(hs):
+        hs = "".join(ch for ch in normalize_hs(line.get("hs_code", "")) if ch.isdigit())
+        heading = reference.hs_heading(hs)
+        if len(hs) < 4 or heading is None:
             raise InvalidInput(f"Goods line {n}: '{line.get('hs_code')}' is not an HS heading.")
         try:
             value = Decimal(str(line.get("value", 0))).quantize(Decimal("0.01"))
@@ -81,38 +115,47 @@ def _goods_rows(goods: list[dict]) -> list[dict]:
             {
                 "line_no": int(line.get("line_no") or n),
                 "hs_code": hs[:10],
-                "description": str(line.get("description") or reference.hs_heading(hs).description)[:300],
+                "description": str(line.get("description") or heading.description)[:300],
                 "quantity": quantity,
                 "unit": str(line.get("unit") or "kg")[:8],
                 "gross_weight_kg": weight,
                 "value": value,
                 "currency": str(line.get("currency") or "USD").upper()[:3],
+                "package_count": _package_count(line.get("package_count"), n),
             }
         )
     return rows
 
 
-def _container_rows(containers: list[dict]) -> list[dict]:
+def _container_rows(containers: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rows = []
     for n, box in enumerate(containers or [], start=1):
-        number = "".join(str(box.get("number", "")).split()).upper().replace("-", "")
+        number = normalize_code(box.get("number", ""))  # as typed: full-width forms, blanks, hyphens
         if not _CONTAINER_FORMAT.match(number):
             raise InvalidInput(f"Container {n}: '{box.get('number')}' is not an ISO 6346 container number.")
-        size_type = str(box.get("size_type") or "").upper()
+        size_type = normalize_code(box.get("size_type") or "")
         if not _SIZE_TYPE_FORMAT.match(size_type):
             raise InvalidInput(f"Container {number}: '{box.get('size_type')}' is not a size/type code like 22G1.")
-        seal = box.get("declared_seal")
-        rows.append({"number": number, "size_type": size_type, "declared_seal": seal.strip().upper() if seal else None})
+        seal = as_typed(box.get("declared_seal")).upper()
+        rows.append(
+            {
+                "number": number,
+                "size_type": size_type,
+                "declared_seal": seal or None,
+                "declared_seal_class": _seal_class(box, number),
+            }
+        )
     return rows
 
 
-def register_declaration(db: Database, actor: Actor, data: dict, *, now: datetime | None = None) -> int:
+def register_declaration(db: Database, actor: Actor, data: dict[str, Any], *, now: datetime | None = None) -> int:
     """Register a declaration with its goods lines and containers; returns its id.
 
     data: number, port_code (or port_id), enterprise_uscc (or enterprise_id), direction,
     transport_mode, origin_country (ISO alpha-2), optional declared_at, source_system_id,
-    content_hash, goods=[{hs_code, description, quantity, unit, gross_weight_kg, value, currency}],
-    containers=[{number, size_type, declared_seal}].
+    content_hash, goods=[{hs_code, description, quantity, unit, gross_weight_kg, value, currency,
+    package_count}], containers=[{number, size_type, declared_seal, declared_seal_class (I/S/H)}].
+    Codes may be typed full-width; package_count and declared_seal_class are optional.
     """
     require_role(actor, Role.ADMIN, Role.SUPERVISOR)
     now = now or utcnow()

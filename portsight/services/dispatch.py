@@ -29,9 +29,11 @@ from portsight.db.session import Database, unit_of_work
 from portsight.db.staff import active_inspector_at
 from portsight.domain import selection as domain
 from portsight.domain.access import Actor, Role, require_port, require_role
+from portsight.domain.draws import dispatch_seed
 from portsight.errors import Conflict, NotFound
+from portsight.services.draws import day_seed_for_draw
 from portsight.services.inspections import assign_inspectors
-from portsight.services.selection import Replay, new_seed
+from portsight.services.selection import Replay
 
 WORKLOAD_WINDOW_DAYS = 7
 
@@ -42,7 +44,7 @@ class DispatchRecord:
     user_ids: list[int]
     seed: str
     relaxed: bool
-    excluded: dict
+    excluded: dict[str, str]
 
 
 def _port_inspectors(session: Session, port_id: int) -> list[int]:
@@ -132,14 +134,16 @@ def dispatch_inspectors(
     """
     require_role(actor, Role.SUPERVISOR, Role.ADMIN)
     now = as_utc(now or utcnow())  # SQLite keeps wall-clock time: store UTC only
-    seed = seed or new_seed()
+    # Without a given seed the team's seed comes from the day's committed seed (portsight.domain.draws).
+    seed = seed or dispatch_seed(day_seed_for_draw(db, actor, now), inspection_id)
     with unit_of_work(db) as session:
         inspection = session.get(Inspection, inspection_id)
         if inspection is None:
             raise NotFound(f"Inspection {inspection_id} does not exist.")
         require_port(actor, inspection.port_id)
-        declaration = session.get(Declaration, inspection.declaration_id)
-        enterprise = session.get(Enterprise, declaration.enterprise_id)
+        # non-null foreign keys: the declaration and its enterprise are there
+        declaration = session.get_one(Declaration, inspection.declaration_id)
+        enterprise = session.get_one(Enterprise, declaration.enterprise_id)
         if needed is None:
             stored = session.get(Selection, inspection.selection_id) if inspection.selection_id else None
             if stored is not None and stored.inputs.get("inspectors_needed"):
@@ -149,7 +153,7 @@ def dispatch_inspectors(
         candidates = _candidates(session, inspection, enterprise.id, now)
         result = domain.dispatch(candidates, needed, seed)
         if result.shortfall:
-            port = session.get(Port, inspection.port_id)
+            port = session.get_one(Port, inspection.port_id)  # a non-null foreign key
             raise Conflict(
                 f"Only {len(result.user_ids)} inspector(s) without a conflict are on duty at {port.code} now; "
                 f"this inspection needs {needed}. Add a shift in the roster, then dispatch again."

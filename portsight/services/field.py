@@ -31,7 +31,6 @@ from portsight.db.session import Database, unit_of_work
 from portsight.domain.access import Actor, Role, require_port, require_role
 from portsight.domain.checklist import InspectionChecklist, Slot, missing_work
 from portsight.domain.conditions import Text, bilingual
-from portsight.domain.facts import ContainerFacts
 from portsight.domain.inspection import InspectionState
 from portsight.domain.rulebook import SEVERITIES
 from portsight.domain.rules import INVALID, judge
@@ -145,7 +144,7 @@ def _plain_values(values: Mapping[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- use cases
 
 
-def accept_task(db: Database, actor: Actor, inspection_id: int, *, now: datetime | None = None) -> dict:
+def accept_task(db: Database, actor: Actor, inspection_id: int, *, now: datetime | None = None) -> dict[str, Any]:
     """The assigned inspector accepts the task and starts the inspection (a no-op when already started)."""
     require_role(actor, Role.INSPECTOR)
     with unit_of_work(db) as session:
@@ -178,10 +177,8 @@ def record_step_result(
         inspection = require_my_inspection(session, actor, inspection_id, InspectionState.IN_PROGRESS.value)
         checklist = inspection_checklist(session, inspection_id)
         slot = resolve_slot(checklist, step_key, container_id)
-        box = None
-        if slot.container_number:
-            declared = checklist.containers[slot.container_number]
-            box = ContainerFacts(slot.container_number, declared["size_type"], declared["declared_seal"])
+        # The container's declared facts (number, seal, seal class when declared) the step is judged against.
+        box = next((c for c in checklist.facts.containers if c.number == slot.container_number), None)
         judgement = judge(
             slot.step,
             values,
@@ -350,7 +347,7 @@ def add_finding(
         return finding.id
 
 
-def _missing_message(missing: dict[str, list]) -> str | None:
+def _missing_message(missing: dict[str, list[Any]]) -> str | None:
     parts = []
     if missing["unrecorded"]:
         parts.append("steps not recorded: " + ", ".join(missing["unrecorded"]))
@@ -363,7 +360,9 @@ def _missing_message(missing: dict[str, list]) -> str | None:
     return "The checklist cannot be completed yet — " + "; ".join(parts) + ". Record them, then complete."
 
 
-def complete_checklist(db: Database, actor: Actor, inspection_id: int, *, now: datetime | None = None) -> dict:
+def complete_checklist(
+    db: Database, actor: Actor, inspection_id: int, *, now: datetime | None = None
+) -> dict[str, Any]:
     """Complete the inspection when every step is recorded with its required photos."""
     with one_transaction(db) as conn:
         with unit_of_work(conn) as session:

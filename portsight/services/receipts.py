@@ -18,9 +18,9 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from portsight.clock import as_utc, utcnow
 from portsight.db.audit import record_audit
@@ -33,6 +33,7 @@ from portsight.db.models import (
     InspectorAssignment,
     Port,
     ReleaseReceipt,
+    StepResult,
     User,
 )
 from portsight.db.outbox import add_to_outbox
@@ -45,6 +46,7 @@ from portsight.security import sign
 TOKEN_SIG_CHARS = 24  # 96 bits of the HMAC: short enough to type, far beyond guessing
 GENUINE, USED, FORGED = "genuine", "used", "forged"
 MAX_GATE = 64
+RESEAL_STEP = "reseal"  # the checklist step recording the new seal put on after inspection
 
 
 # --------------------------------------------------------------------------- tokens (pure)
@@ -161,7 +163,7 @@ def verify_receipt(
             genuine = hmac.compare_digest(expected, receipt.signature) and hmac.compare_digest(
                 expected[:TOKEN_SIG_CHARS], parsed[1]
             )
-        if not genuine:
+        if receipt is None or not genuine:
             record_audit(
                 session,
                 actor,
@@ -172,7 +174,8 @@ def verify_receipt(
                 port_id=None,
             )
             return Verification(FORGED)
-        inspection = session.get(Inspection, receipt.inspection_id)
+        # receipts.inspection_id is a non-null foreign key: the inspection is there
+        inspection = session.get_one(Inspection, receipt.inspection_id)
         require_port(actor, inspection.port_id)
         number = session.scalar(select(Declaration.number).where(Declaration.id == inspection.declaration_id))
         boxes = tuple(
@@ -182,11 +185,15 @@ def verify_receipt(
                 .order_by(Container.id)
             )
         )
-        taken = session.execute(
-            update(ReleaseReceipt)
-            .where(ReleaseReceipt.id == receipt.id, ReleaseReceipt.used_at.is_(None))
-            .values(used_at=now, used_gate=gate_name, used_by_id=actor.user_id)
-            .execution_options(synchronize_session=False)
+        # an UPDATE without RETURNING gives a CursorResult, which carries the rowcount
+        taken = cast(
+            CursorResult[Any],
+            session.execute(
+                update(ReleaseReceipt)
+                .where(ReleaseReceipt.id == receipt.id, ReleaseReceipt.used_at.is_(None))
+                .values(used_at=now, used_gate=gate_name, used_by_id=actor.user_id)
+                .execution_options(synchronize_session=False)
+            ),
         ).rowcount
         if taken != 1:
             session.refresh(receipt)
@@ -231,10 +238,25 @@ def receipt_data(db: Database, actor: Actor, inspection_id: int) -> dict[str, An
             .where(Inspection.id == inspection_id)
         ).one()
         require_port(actor, head.port_id)
+        # The seal each container leaves under: the new seal recorded after it was opened (the reseal step).
+        new_seals = {
+            cid: values or {}
+            for cid, values in session.execute(
+                select(StepResult.container_id, StepResult.values).where(
+                    StepResult.inspection_id == inspection_id, StepResult.step_key == RESEAL_STEP
+                )
+            )
+        }
         containers = [
-            {"number": n, "size_type": st, "seal": seal or "—"}
-            for n, st, seal in session.execute(
-                select(Container.number, Container.size_type, Container.declared_seal)
+            {
+                "number": n,
+                "size_type": st,
+                "seal": seal or "—",
+                "new_seal": new_seals.get(cid, {}).get("new_seal_number"),
+                "new_seal_class": new_seals.get(cid, {}).get("new_seal_class"),
+            }
+            for cid, n, st, seal in session.execute(
+                select(Container.id, Container.number, Container.size_type, Container.declared_seal)
                 .where(Container.declaration_id == head.declaration_id)
                 .order_by(Container.id)
             )

@@ -7,6 +7,7 @@ records that a person is never dispatched to, nor decides for, an enterprise.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
@@ -84,7 +85,7 @@ def remove_duty_shift(db: Database, actor: Actor, shift_id: int) -> None:
         if shift is None:
             raise NotFound(f"Shift {shift_id} does not exist (already removed?).")
         require_port(actor, shift.port_id)
-        before = {"user_id": shift.user_id, "port_id": shift.port_id, "starts_at": shift.starts_at,
+        before: dict[str, Any] = {"user_id": shift.user_id, "port_id": shift.port_id, "starts_at": shift.starts_at,
                   "ends_at": shift.ends_at}  # fmt: skip
         session.delete(shift)
         record_audit(session, actor, "remove_shift", "duty_shift", shift_id, before=before, port_id=before["port_id"])

@@ -6,7 +6,8 @@
 - replay_selection: recompute a recorded draw and compare it with what is stored.
 
 The inspectors of a drawn inspection are drawn by portsight.services.dispatch (which shares
-new_seed and Replay); the roster they are drawn from is portsight.services.roster.
+Replay); the roster they are drawn from is portsight.services.roster. Each draw's seed derives
+from its day's committed seed (portsight.services.draws), so a past day can be recomputed by anyone.
 
 Selections are append-only: an ORM update or delete of a Selection row raises Conflict (see the
 listeners at the end), and a declaration is never drawn twice.
@@ -14,17 +15,18 @@ listeners at the end), and a declaration is never drawn twice.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, event, func, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Connection, case, event, func, select, true
+from sqlalchemy.orm import Mapper, ORMExecuteState, Session
 
 from portsight import __version__
-from portsight.catalogue import default_catalogue
-from portsight.clock import as_utc, utcnow
+from portsight.catalogue import default_credit_calendar, selection_policy
+from portsight.clock import LOCAL_TZ, as_utc, utcnow
 from portsight.db.audit import record_audit
 from portsight.db.models import (
     Declaration,
@@ -37,23 +39,21 @@ from portsight.db.rule_switches import enabled_catalogue
 from portsight.db.session import Database, unit_of_work
 from portsight.domain import selection as domain
 from portsight.domain.access import Actor, Role, require_port, require_role
-from portsight.domain.enterprise import CreditTier
+from portsight.domain.draws import selection_seed
 from portsight.domain.facts import ContainerFacts, DeclarationFacts, GoodsLineFacts
 from portsight.domain.inspection import OPEN_STATES
+from portsight.domain.risk_profiles import with_redrawn_hits
 from portsight.domain.rulebook import RuleCatalogueError
 from portsight.domain.rules import declaration_alerts
 from portsight.errors import Conflict, InvalidInput, NotFound, PortSightError
+from portsight.services.draws import day_seed_for_draw
 from portsight.services.inspections import open_inspection
+from portsight.services.risk_profiles import draw_risk_profiles, record_risk_profile_hits
 
 CODE_VERSION = f"{__version__}+{domain.ALGORITHM}"  # fits Selection.code_version (40)
 UNDER_INVESTIGATION = "enterprise_under_investigation"  # built-in forced hit (Enterprise.under_investigation)
 FORCED_SHARE_WINDOW_DAYS = 90
 FORCED_SHARE_MIN_SAMPLE = 200  # below this many past draws of a tier the forced share is taken as 0
-
-
-def new_seed() -> str:
-    """32 hex characters from the operating system's CSPRNG: nobody can choose the outcome."""
-    return secrets.token_hex(16)
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ class SelectionRecord:
     outcome: str
     rate: float
     seed: str
-    reasons: list
+    reasons: list[dict[str, Any]]
     forced: bool
     inspection_id: int | None
 
@@ -72,8 +72,8 @@ class SelectionRecord:
 class Replay:
     """A recorded draw recomputed: `matches` is True when the recomputed result equals the stored one."""
 
-    stored: dict
-    recomputed: dict
+    stored: dict[str, Any]
+    recomputed: dict[str, Any]
 
     @property
     def matches(self) -> bool:
@@ -101,12 +101,14 @@ def _catalogue_hits(session: Session, declaration: Declaration, tier: str, port_
 
 
 def current_policy(on_date: date | None = None) -> domain.SelectionPolicy:
-    """Today's policy: from the rule catalogue when it defines the tier targets, else the defaults."""
-    return domain.policy_from_catalogue(on_date, default_catalogue())
+    """The tier targets and bounds in force on the date (today for None), as every page shows them."""
+    return selection_policy(on_date)
 
 
-def _tier_expr():
-    return Selection.inputs["tier"].as_string()
+def _tier_expr() -> ColumnElement[str]:
+    # as_string() is the JSON comparator's, reached through ColumnElement.__getattr__ (typed Any)
+    tier: ColumnElement[str] = Selection.inputs["tier"].as_string()
+    return tier
 
 
 def _forced_share(session: Session, tier: str, now: datetime) -> float:
@@ -120,7 +122,7 @@ def _forced_share(session: Session, tier: str, now: datetime) -> float:
     ).one()
     if total < FORCED_SHARE_MIN_SAMPLE:
         return 0.0
-    return round(forced / total, 4)
+    return float(round(forced / total, 4))
 
 
 # --------------------------------------------------------------------------- selection
@@ -136,8 +138,9 @@ def select_declaration(
     """Draw a declaration: record the decision append-only; open the inspection when it is drawn."""
     require_role(actor, Role.SUPERVISOR, Role.ADMIN)
     now = as_utc(now or utcnow())  # SQLite keeps wall-clock time: store UTC only
-    seed = seed or new_seed()
-    if len(seed) > 64:
+    # Without a given seed the draw's seed comes from the day's committed seed (portsight.domain.draws).
+    day_seed = "" if seed else day_seed_for_draw(db, actor, now)
+    if seed and len(seed) > 64:
         raise InvalidInput("A seed is at most 64 characters.")
     with unit_of_work(db) as session:
         declaration = session.get(Declaration, declaration_id)
@@ -162,13 +165,19 @@ def select_declaration(
                 f"Declaration {declaration.number} is already under inspection ({open_inspection_id}); "
                 "there is nothing to draw."
             )
-        enterprise = session.get(Enterprise, declaration.enterprise_id)
-        port = session.get(Port, declaration.port_id)
-        tier = enterprise.credit_tier if enterprise.credit_tier in set(CreditTier) else CreditTier.GENERAL.value
+        seed = seed or selection_seed(day_seed, declaration.number)
+        # non-null foreign keys: the declaration's enterprise and port are there
+        enterprise = session.get_one(Enterprise, declaration.enterprise_id)
+        port = session.get_one(Port, declaration.port_id)
+        day = now.astimezone(ZoneInfo(LOCAL_TZ)).date()  # the measures and rules change at midnight in China
+        # The tier the enterprise's stored credit code stands for under the measures in force that day.
+        tier = default_credit_calendar().tier_of(enterprise.credit_tier, day)
         hits = _catalogue_hits(session, declaration, tier, port.kind)
         if enterprise.under_investigation:
             hits.append(UNDER_INVESTIGATION)
-        policy = policy or current_policy(now.date())
+        profiles = draw_risk_profiles(session, declaration, now, seed)  # risk profiles (布控) that fire
+        hits += profiles.hits
+        policy = policy or current_policy(day)
         forced_share = _forced_share(session, tier, now)
         decision = domain.decide(tier, seed, hits, policy, forced_share)
         inputs = domain.selection_inputs(
@@ -182,6 +191,7 @@ def select_declaration(
             port_id=declaration.port_id,
             enterprise_credit_tier=enterprise.credit_tier,
             inspectors_needed=decision.inspectors_needed,
+            **profiles.inputs(),
         )
         record = Selection(
             declaration_id=declaration.id,
@@ -195,6 +205,7 @@ def select_declaration(
         )
         session.add(record)
         session.flush()
+        record_risk_profile_hits(session, profiles, declaration.id, record.id, now)
         record_audit(
             session,
             actor,
@@ -252,7 +263,8 @@ def replay_selection(db: Database, selection_id: int) -> Replay:
             raise NotFound(f"Selection {selection_id} does not exist.")
         stored = {"outcome": record.outcome, "rate": record.rate, "reasons": record.reasons}
         try:
-            again = domain.replay_decision(record.inputs, record.seed)
+            # a raise profile's own draw is recomputed from the seed, not taken from the record
+            again = domain.replay_decision(with_redrawn_hits(record.inputs, record.seed), record.seed)
         except ValueError as exc:
             raise Conflict(f"Selection {selection_id} cannot be replayed by this version: {exc}") from exc
         recomputed = {"outcome": again.outcome.value, "rate": again.rate, "reasons": [dict(r) for r in again.reasons]}
@@ -260,7 +272,7 @@ def replay_selection(db: Database, selection_id: int) -> Replay:
 
 
 # --------------------------------------------------------------------------- append-only guard
-def _refuse_change(_mapper, _connection, target: Selection) -> None:
+def _refuse_change(_mapper: Mapper[Selection], _connection: Connection, target: Selection) -> None:
     raise Conflict(f"Selection {target.id} is part of the record; a draw cannot be changed or deleted.")
 
 
@@ -269,7 +281,7 @@ event.listen(Selection, "before_delete", _refuse_change)
 
 
 @event.listens_for(Session, "do_orm_execute")
-def _refuse_bulk_change(state) -> None:
+def _refuse_bulk_change(state: ORMExecuteState) -> None:
     if (state.is_update or state.is_delete) and state.bind_mapper is not None:
         if state.bind_mapper.class_ is Selection:
             raise Conflict("Selections are part of the record; a draw cannot be changed or deleted.")
@@ -283,7 +295,6 @@ __all__ = [
     "Replay",
     "SelectionRecord",
     "current_policy",
-    "new_seed",
     "replay_selection",
     "select_declaration",
     "select_pending",

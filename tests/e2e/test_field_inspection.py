@@ -1,9 +1,10 @@
 """Field inspection in Chromium at phone size with the fake camera, then the gate.
 
 Task 1, a recovered-paper container declared in 2020 (the impurity step applies): every step with
-photos from the camera, a non-conforming impurity reading whose finding cites its standard, hold.
-Task 2, an air shipment: release, download the receipt; the gate accepts its code once, refuses it
-the second time, and refuses a tampered code.
+photos from the camera, the seal's integrity and the new seal after inspection (typed full-width), a
+non-conforming impurity reading whose finding cites its standard, hold.
+Task 2, an air shipment of laptops (the CCC step applies, the mark and certificate are there): release,
+download the receipt; the gate accepts its code once, refuses it the second time, and refuses a tampered code.
 """
 
 from __future__ import annotations
@@ -198,6 +199,11 @@ def test_inspect_with_camera_photos_record_an_impurity_finding_and_hold(phone, f
     type_into(page, "field.in.radiation.dose_rate_ugy_h", "0.12")
     type_into(page, "field.in.radiation.background_ugy_h", "0.1")
     take_photos(page, "radiation", 1)
+    save_and_expect(page, "Seal integrity")
+
+    # View, tug, twist, turn: the seal holds (no photo: the seal's photo is the seal step's).
+    for check in ("seal_view", "seal_tug", "seal_twist", "seal_turn"):
+        choose(page, f"field.in.seal_integrity@{BOX}.{check}", "Yes")
     save_and_expect(page, "Goods against the declaration")
 
     choose(page, "field.in.goods.description_matches", "Yes")
@@ -226,17 +232,27 @@ def test_inspect_with_camera_photos_record_an_impurity_finding_and_hold(phone, f
         choose(page, f"field.in.container_body@{BOX}.{point}", "Yes")
     take_photos(page, f"container_body@{BOX}", 7)
     page.screenshot(path="/tmp/field_step_body.png", full_page=False)
+    save_and_expect(page, "New seal after inspection")
+
+    # The new seal, typed as a Chinese input method in full-width mode gives it.
+    type_into(page, f"field.in.reseal@{BOX}.new_seal_number", "ＨＧ７６５４３２１")
+    choose(page, f"field.in.reseal@{BOX}.new_seal_class", "H")
+    take_photos(page, f"reseal@{BOX}", 1)
     settled(page)
     by_key(page, "field.save").locator("button").click()
-    expect(page.get_by_text("7 of 7 steps recorded")).to_be_visible()
+    expect(page.get_by_text("9 of 9 steps recorded")).to_be_visible()
 
     settled(page)
     complete = by_key(page, "field.complete").locator("button")
     expect(complete).to_be_enabled()
     complete.click()
     expect(page.get_by_text("Checklist completed: now take the decision.")).to_be_visible()
-    # The finding with its citation is listed on the record.
-    expect(page.get_by_text(re.compile(r"Basis: GB 16487\.4-2017.*\[recovered_paper_impurity\]"))).to_be_visible()
+    # The finding with its citation is listed on the record, and the decision control says it blocks release.
+    basis = re.compile(r"Basis: GB 16487\.4-2017.*\[recovered_paper_impurity\]")
+    expect(page.get_by_test_id("stCaptionContainer").filter(has_text=basis)).to_be_visible()
+    blocked = page.get_by_test_id("stAlertContentError").filter(has_text="Release is blocked:")
+    expect(blocked.filter(has_text=basis)).to_be_visible()
+    expect(by_key(page, "field.decision").get_by_text("Release", exact=True)).to_have_count(0)
     choose(page, "field.decision", "Hold")
     settled(page)
     by_key(page, "field.confirm").get_by_text("I confirm this decision").click()
@@ -257,13 +273,19 @@ def test_release_download_the_receipt_and_the_gate_accepts_it_once(phone, field_
     type_into(page, "field.in.goods.quantity", "10")
     type_into(page, "field.in.goods.gross_weight_kg", "30")
     take_photos(page, "goods", 2)
+    save_and_expect(page, "Compulsory certification (CCC)")
+
+    # Laptops are on the CCC list: the mark is on the nameplate and a certificate covers the model.
+    for check in ("needs_ccc", "ccc_mark", "certificate_covers_model"):
+        choose(page, f"field.in.ccc.{check}", "Yes")
+    take_photos(page, "ccc", 2)
     save_and_expect(page, "Packaging")
     choose(page, "field.in.packaging.packaging_intact", "Yes")
     choose(page, "field.in.packaging.wood_packaging", "No")
     take_photos(page, "packaging", 1)
     settled(page)
     by_key(page, "field.save").locator("button").click()
-    expect(page.get_by_text("2 of 2 steps recorded")).to_be_visible()
+    expect(page.get_by_text("3 of 3 steps recorded")).to_be_visible()
     settled(page)
     by_key(page, "field.complete").locator("button").click()
     choose(page, "field.decision", "Release")

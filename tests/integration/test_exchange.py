@@ -438,3 +438,44 @@ def test_a_decision_goes_to_the_outbox_with_the_findings_as_decided(people, serv
     assert [(r["kind"], r["decision"]) for r in records] == [("decision", "hold"), ("finding", "hold")]
     assert records[0]["decided_by"] == "ex.insp"
     assert records[1]["severity"] == "high" and records[1]["rule_id"] == "seal_intact"
+
+
+def test_seal_class_and_package_count_are_stored_compared_and_updated(served):
+    db = served
+    rows = declaration_rows(1, seed=37, prefix="SCL")
+    rows = [r for r in rows if r["declaration_id"] == rows[0]["declaration_id"]][:1]
+    key = rows[0]["declaration_id"]
+    # Typed with a Chinese input method in full-width mode: stored in ASCII.
+    first = [dict(rows[0], containers="ＣＳＱＵ３０５４３８３：２２Ｇ１：ＣＮ１２３４５６７：Ｈ", package_count="４０")]
+    result = import_bytes(db, SYSTEM, "class.csv", _csv(first), now=NOW)
+    assert result.counts["accepted"] == 1, result.entries
+    decl_id = db.scalar(select(Declaration.id).where(Declaration.source_system_id == key))
+    box = db.execute(select(Container.__table__).where(Container.declaration_id == decl_id)).one()
+    assert (box.number, box.size_type, box.declared_seal, box.declared_seal_class) == (
+        "CSQU3054383", "22G1", "CN1234567", "H",
+    )  # fmt: skip
+    assert db.scalar(select(GoodsLine.package_count).where(GoodsLine.declaration_id == decl_id)) == 40
+
+    same = [dict(rows[0], containers="CSQU3054383:22G1:CN1234567:H", package_count=40)]
+    assert import_bytes(db, SYSTEM, "class-ascii.csv", _csv(same), now=NOW).counts["unchanged"] == 1
+
+    changed = [dict(rows[0], containers="CSQU3054383:22G1:CN1234567:S", package_count=38)]
+    update = import_bytes(db, SYSTEM, "class-changed.csv", _csv(changed), now=NOW)
+    assert update.counts["updated"] == 1 and "containers" in update.entries[0].reason
+    assert db.scalar(select(Container.declared_seal_class).where(Container.declaration_id == decl_id)) == "S"
+    assert db.scalar(select(GoodsLine.package_count).where(GoodsLine.declaration_id == decl_id)) == 38
+
+
+def test_a_bad_seal_class_or_package_count_rejects_the_declaration_naming_row_and_column(served):
+    db = served
+    rows = declaration_rows(2, seed=38, prefix="BAD")
+    one = [r for r in rows if r["declaration_id"] == rows[0]["declaration_id"]][:1]
+    bad_class = [dict(one[0], containers="CSQU3054383:22G1:CN1234567:Q")]
+    result = import_bytes(db, SYSTEM, "bad-class.csv", _csv(bad_class), now=NOW)
+    [entry] = result.entries
+    assert (entry.status, entry.row, entry.column) == ("rejected", 2, "containers")
+    assert "container CSQU3054383: 'Q' is not an ISO 17712 seal class" in entry.reason
+    bad_count = [dict(one[0], package_count="-2")]
+    [entry] = import_bytes(db, SYSTEM, "bad-count.csv", rows_to_csv(bad_count, zh=True), now=NOW).entries
+    assert (entry.status, entry.row, entry.column) == ("rejected", 2, "件数") and "negative" in entry.reason
+    assert db.scalar(select(Declaration.id).where(Declaration.source_system_id == one[0]["declaration_id"])) is None

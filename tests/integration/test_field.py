@@ -16,6 +16,7 @@ from portsight.db.models import (
     Alert,
     AuditEntry,
     Container,
+    Declaration,
     Enterprise,
     Evidence,
     Finding,
@@ -26,9 +27,11 @@ from portsight.db.models import (
     User,
     UserPort,
 )
-from portsight.domain.access import Actor, Role
+from portsight.domain.access import SYSTEM, Actor, Role
 from portsight.domain.conditions import in_language
 from portsight.errors import AccessDenied, Conflict, InvalidInput
+from portsight.exchange import import_bytes
+from portsight.exchange.synthetic import rows_to_csv
 from portsight.queries import field as q
 from portsight.services import decisions, evidence
 from portsight.services import field as svc
@@ -40,6 +43,7 @@ NOW = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)
 USCC = "91310000MA1FL8LQ34"
 BOX = "CSQU3054383"
 SEAL = "CN1234567"
+NEW_SEAL = "HG7654321"  # the seal put on after inspection
 SECRET = "test-secret"
 MAX_BYTES = 200_000
 
@@ -139,6 +143,8 @@ GOOD_VALUES = {
     "container_body": {
         k: True for k in ("front_wall", "left_side", "right_side", "floor", "ceiling_roof", "doors", "undercarriage")
     },
+    "seal_integrity": {"seal_view": True, "seal_tug": True, "seal_twist": True, "seal_turn": True},
+    "reseal": {"new_seal_number": NEW_SEAL, "new_seal_class": "H"},
 }
 
 
@@ -172,8 +178,8 @@ def test_the_checklist_follows_the_rules_for_recovered_paper(world):
     insp = started_inspection(world)
     checklist = load_checklist(world, insp)
     assert [s.id for s in checklist.slots] == [
-        f"container_number@{BOX}", f"seal@{BOX}", "radiation", "goods", "impurity", "packaging",
-        f"container_body@{BOX}",
+        f"container_number@{BOX}", f"seal@{BOX}", "radiation", f"seal_integrity@{BOX}", "goods", "impurity",
+        "packaging", f"container_body@{BOX}", f"reseal@{BOX}",
     ]  # fmt: skip
 
 
@@ -184,7 +190,7 @@ def test_a_conforming_step_is_saved_and_the_resume_point_moves_on(world):
     )
     assert outcome.outcome == "conforming" and outcome.saved and outcome.next_slot == f"seal@{BOX}"
     state = q.checklist_state(world, insp, frozenset({1}))
-    assert state["resume"] == f"seal@{BOX}" and state["done"] == 1 and state["total"] == 7
+    assert state["resume"] == f"seal@{BOX}" and state["done"] == 1 and state["total"] == 9
     assert state["progress"][f"container_number@{BOX}"]["outcome"] == "conforming"
     assert world.scalar(select(Inspection.current_step).where(Inspection.id == insp)) == f"seal@{BOX}"
     assert world.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "field.step")) == 1
@@ -206,6 +212,29 @@ def test_a_non_conforming_impurity_reading_creates_a_finding_citing_the_standard
     assert again.outcome == "conforming"
     assert world.scalar(select(func.count()).select_from(Finding).where(Finding.inspection_id == insp)) == 0
     assert world.scalar(select(func.count()).select_from(StepResult).where(StepResult.inspection_id == insp)) == 1
+
+
+def test_the_wrong_box_is_a_high_finding_and_a_full_width_entry_is_stored_in_ascii(world):
+    insp = started_inspection(world)
+    wrong = svc.record_step_result(
+        world, LEAD, insp, "container_number", {"number": "MSKU6011672"}, container_id(world)
+    )
+    assert wrong.outcome == "non_conforming" and [f.rule_id for f in wrong.findings] == ["container_declared"]
+    row = world.execute(select(Finding.__table__).where(Finding.inspection_id == insp)).one()
+    assert row.severity == "high" and "Art. 24" in row.citation and "MSKU6011672" in row.description
+    assert world.scalar(select(Alert.rule_id).where(Alert.inspection_id == insp, Alert.kind == "finding")) == (
+        "container_declared"
+    )
+    # Typed again with a Chinese input method in full-width mode: the declared box, stored in ASCII.
+    right = svc.record_step_result(
+        world, LEAD, insp, "container_number", {"number": "ＣＳＱＵ３０５４３８３"}, container_id(world)
+    )
+    assert right.outcome == "conforming"
+    stored = world.scalar(select(StepResult.values).where(StepResult.inspection_id == insp))
+    assert stored == {"number": BOX}
+    seal = svc.record_step_result(world, LEAD, insp, "seal", {"seal_number": "ｃｎ１２３４５６７", "seal_class": "Ｈ"},
+                                  container_id(world))  # fmt: skip
+    assert seal.outcome == "conforming"
 
 
 def test_invalid_values_are_explained_and_nothing_is_saved(world):
@@ -422,3 +451,71 @@ def test_hints_point_at_a_container_seen_in_an_earlier_finding(world, tmp_path):
     assert repeat["container"] == BOX and repeat["step_key"] == "seal" and repeat["severity"] == "high"
     assert hint["enterprise"]["findings_12m"] == 1
     assert hint["common"][0]["step_key"] == "seal" and hint["common"][0]["count"] == 1
+
+
+# --------------------------------------------------------------------------- declared against found
+
+
+def imported_inspection(db, *, seal_class: str, packages: int) -> int:
+    """A recovered-paper declaration imported from the backbone with a declared seal class and package count,
+    its inspection started by the lead inspector."""
+    row = {
+        "declaration_id": "BB-SEAL-1", "declaration_number": "D-SEAL-1", "port_code": "CNSGH",
+        "enterprise_uscc": USCC, "direction": "import", "transport_mode": "sea", "origin_country": "US",
+        "declared_at": T0.isoformat(), "hs_code": "4707100000", "description": "Recovered kraft paper",
+        "quantity": 20, "unit": "bale", "gross_weight_kg": 21000, "value": 4200, "package_count": packages,
+        "containers": f"{BOX}:45G1:{SEAL}:{seal_class}",
+    }  # fmt: skip
+    result = import_bytes(db, SYSTEM, "seal.csv", rows_to_csv([row]), now=NOW)
+    assert result.counts["accepted"] == 1, result.entries
+    decl = db.scalar(select(Declaration.id).where(Declaration.number == "D-SEAL-1"))
+    insp = open_inspection(db, SUP, decl, priority=1, now=NOW)
+    assign_inspectors(db, SUP, insp, [2, 3], now=NOW)
+    svc.accept_task(db, LEAD, insp, now=NOW + timedelta(minutes=5))
+    return insp
+
+
+def test_an_indicative_seal_where_high_security_was_declared_is_a_high_finding(world):
+    insp = imported_inspection(world, seal_class="H", packages=20)
+    checklist = load_checklist(world, insp)
+    assert checklist.facts.containers[0].declared_seal_class == "H"
+    assert checklist.containers[BOX]["declared_seal_class"] == "H" and checklist.facts.declared_packages == 20
+    found = svc.record_step_result(
+        world, LEAD, insp, "seal", {"seal_number": SEAL, "seal_class": "I"}, container_id(world)
+    )
+    assert found.outcome == "non_conforming"
+    assert [f.rule_id for f in found.findings] == ["seal_class_not_lower_than_declared"]
+    assert found.findings[0].severity == "high"
+    # The declared class read on the door (typed full-width): conforming, the finding goes.
+    again = svc.record_step_result(world, LEAD, insp, "seal", {"seal_number": SEAL, "seal_class": "Ｈ"},
+                                   container_id(world))  # fmt: skip
+    assert again.outcome == "conforming" and not again.findings
+
+
+def test_packages_counted_are_judged_against_the_imported_package_count(world):
+    insp = imported_inspection(world, seal_class="I", packages=20)
+    short = svc.record_step_result(world, LEAD, insp, "goods", {**GOOD_VALUES["goods"], "package_count": 18})
+    assert short.outcome == "non_conforming" and [f.rule_id for f in short.findings] == ["goods_package_count"]
+    counted = svc.record_step_result(world, LEAD, insp, "goods", {**GOOD_VALUES["goods"], "package_count": 20})
+    assert counted.outcome == "conforming"
+    # A higher class than the indicative one declared is no finding.
+    seal = svc.record_step_result(world, LEAD, insp, "seal", GOOD_VALUES["seal"], container_id(world))
+    assert seal.outcome == "conforming"
+
+
+def test_a_registered_declaration_keeps_its_seal_class_and_package_count(world):
+    data = paper_declaration("D-PAPER-CLASS")
+    data["containers"][0]["declared_seal_class"] = "ｉ"  # typed full-width, lower case
+    data["goods"][0]["package_count"] = "２０"
+    insp = started_inspection(world, data)
+    checklist = load_checklist(world, insp)
+    assert checklist.facts.containers[0].declared_seal_class == "I" and checklist.facts.declared_packages == 20
+    for field, value, words in (
+        ("declared_seal_class", "X", "not an ISO 17712 seal class"),
+        ("package_count", -1, "0 or more"),
+        ("package_count", "2.5", "whole number"),
+    ):
+        bad = paper_declaration("D-PAPER-BAD")
+        (bad["containers"][0] if field == "declared_seal_class" else bad["goods"][0])[field] = value
+        with pytest.raises(InvalidInput, match=words):
+            register_declaration(world, SUP, bad, now=NOW)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import io
+import json
 from datetime import timedelta
 
 import pytest
@@ -11,13 +13,16 @@ from sqlalchemy import select
 
 from portsight.db.models import AuditEntry, OutboxEntry, ReleaseReceipt
 from portsight.documents import receipt as document
+from portsight.domain.access import SYSTEM
 from portsight.errors import AccessDenied, Conflict
+from portsight.exchange.exporter import export_period, export_since
 from portsight.services import decisions, receipts
 from portsight.services import field as svc
 from tests.integration.test_field import (
     BOX,
     GATE,
     LEAD,
+    NEW_SEAL,
     NOW,
     OTHER,
     SEAL,
@@ -57,6 +62,9 @@ def test_the_decision_and_its_receipt_are_queued_once_for_the_backbone(released)
     ).all()
     assert [k for k, _ in sent if k in ("decision", "receipt")] == ["decision", "receipt"]
     assert sent[-1].payload["receipt_no"] == result["receipt_no"]
+    # The new seal put on after inspection goes with the decision: the container leaves under it.
+    [seal] = [p for k, p in sent if k == "seal"]
+    assert (seal["container_number"], seal["seal_number"], seal["seal_class"]) == (BOX, NEW_SEAL, "H")
 
 
 def test_the_gate_accepts_a_genuine_receipt_once_then_says_when_and_where_it_was_used(released):
@@ -97,6 +105,20 @@ def test_another_secret_cannot_verify_and_only_the_gate_role_checks(released):
         receipts.verify_receipt(db, OTHER, result["token"], "G", secret=SECRET)
 
 
+def test_the_new_seal_is_in_the_export_for_a_period_and_since_a_cursor(released):
+    db, insp, _result = released
+    out = io.StringIO()
+    export_period(db, SYSTEM, NOW, NOW + timedelta(days=1), "jsonl", out)
+    records = [json.loads(line) for line in out.getvalue().splitlines() if json.loads(line)["inspection_id"] == insp]
+    [seal] = [r for r in records if r["kind"] == "seal"]
+    assert (seal["container_number"], seal["seal_number"], seal["seal_class"]) == (BOX, NEW_SEAL, "H")
+    assert seal["decision"] == "release" and seal["sealed_at"] is not None
+    out = io.StringIO()
+    export_since(db, SYSTEM, "0", "csv", out)
+    rows = [r for r in csv.DictReader(io.StringIO(out.getvalue())) if r["kind"] == "seal"]
+    assert [(r["container_number"], r["seal_number"], r["seal_class"]) for r in rows] == [(BOX, NEW_SEAL, "H")]
+
+
 def test_no_receipt_without_a_release(db, tmp_path):
     make_world(db)
     insp = started_inspection(db)
@@ -113,6 +135,7 @@ def test_the_pdf_holds_chinese_and_english_labels_the_containers_seals_and_the_c
                   "查验员", "Inspector", "报检单号", "Declaration"):  # fmt: skip
         assert label in text, label
     assert BOX in text and SEAL in text and result["receipt_no"] in text and result["token"] in text
+    assert "新封识" in text and "New seal" in text and f"{NEW_SEAL} (H)" in text
     assert "D-PAPER-1" in text
 
 

@@ -52,7 +52,13 @@ ENTERPRISES = [
     (2, "91110000802100433B", "advanced_certified"),
     (3, "91440300MA5FUBXB2N", "dishonest"),
 ]
-HS_CODES = ["8471300000", "0303890000", "3926909090", "6204620000", "4707100000"]
+HS_CODES = [
+    "8471300000",
+    "0303890000",
+    "3926909090",
+    "6204620000",
+    "4819100000",
+]  # no banned goods: those are never released
 # Shanghai keeps China Standard Time; Khorgos is given Urumqi time to test a second zone.
 PORTS = [(1, "CNSGH", "Shanghai", "上海", "Asia/Shanghai"), (2, "CNKHG", "Khorgos", "霍尔果斯", "Asia/Urumqi")]
 

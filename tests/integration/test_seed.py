@@ -128,6 +128,31 @@ def test_the_seed_is_shaped_like_port_work(seeded):
     assert counts["step_results"] > counts["inspections"] and counts["duty_shifts"] > 0
 
 
+def test_seeded_weeks_keep_every_credit_bound(seeded):
+    """The seed draws through the domain selection: over the seeded weeks, and over the credit-bound
+    alert's window ending now, no tier's realised rate is outside its legal bound."""
+    from sqlalchemy.orm import Session
+
+    from portsight.alert_checks import AlertCheckLimits
+    from portsight.alert_checks.credit_bounds import credit_bound_triggers
+    from portsight.queries.selection import realised_rates
+
+    weeks = 6
+
+    def check(conn):
+        rates = realised_rates(conn, None, NOW - timedelta(weeks=weeks), NOW + timedelta(hours=1))
+        with Session(bind=conn) as session:
+            triggers = credit_bound_triggers(session, NOW, AlertCheckLimits())
+        return rates.set_index("tier"), triggers
+
+    _, _, (rates, triggers) = seeded(7, weeks=weeks, check=check)
+    assert list(rates.index) == ["advanced_certified", "general", "dishonest"]
+    assert rates.loc["advanced_certified", "inside"] is True and rates.loc["dishonest", "inside"] is True
+    assert rates.loc["advanced_certified", "realised"] < 0.2 * rates.loc["general", "realised"]
+    assert rates.loc["dishonest", "realised"] >= 0.8
+    assert triggers == []
+
+
 def test_seeding_a_database_that_has_data_is_refused(db):
     seed_demo(db, weeks=1, seed=1, now=NOW, password_hash="x")
     with pytest.raises(Conflict):
@@ -170,11 +195,17 @@ def _facts(conn, declaration_id: int):
     ).one()  # fmt: skip
     goods = conn.execute(
         select(m.GoodsLine.hs_code, m.GoodsLine.description, m.GoodsLine.quantity, m.GoodsLine.unit,
-               m.GoodsLine.gross_weight_kg)
+               m.GoodsLine.gross_weight_kg, m.GoodsLine.package_count)
         .where(m.GoodsLine.declaration_id == declaration_id).order_by(m.GoodsLine.line_no)
     ).all()  # fmt: skip
     boxes = conn.execute(
-        select(m.Container.id, m.Container.number, m.Container.size_type, m.Container.declared_seal)
+        select(
+            m.Container.id,
+            m.Container.number,
+            m.Container.size_type,
+            m.Container.declared_seal,
+            m.Container.declared_seal_class,
+        )
         .where(m.Container.declaration_id == declaration_id)
         .order_by(m.Container.id)
     ).all()
@@ -184,7 +215,7 @@ def _facts(conn, declaration_id: int):
         origin_country=head.origin_country,
         credit_tier=head.credit_tier,
         goods=tuple(GoodsLineFacts(*g) for g in goods),
-        containers=tuple(ContainerFacts(b.number, b.size_type, b.declared_seal) for b in boxes),
+        containers=tuple(ContainerFacts(b.number, b.size_type, b.declared_seal, b.declared_seal_class) for b in boxes),
         declared_on=(as_utc(head.declared_at) + timedelta(hours=8)).date(),  # local date in China
         number=head.number,
     )
@@ -314,3 +345,12 @@ def test_the_seed_ends_with_rollups_equal_to_a_rebuild(seeded_db):
     assert before
     rebuild_rollups(seeded_db)
     assert seeded_db.execute(select(*cols).order_by(*cols[:4])).all() == before
+
+
+def test_seeded_containers_declare_a_seal_class_and_goods_lines_their_packages(seeded_db):
+    db = seeded_db
+    classes = Counter(db.scalars(select(m.Container.declared_seal_class)))
+    assert set(classes) == {"H", "I"} and classes["H"] > 8 * classes["I"] > 0  # bolt seals are the norm
+    counts = db.execute(select(m.GoodsLine.package_count, m.GoodsLine.quantity, m.GoodsLine.unit)).all()
+    assert counts and all(p is not None and p >= 1 for p, _, _ in counts)
+    assert all(p <= max(1, q) for p, q, _ in counts)  # never more packages than units

@@ -77,6 +77,12 @@ def test_realised_rate_by_tier_against_target(db, drawn):
     assert rates.loc["advanced_certified", "realised"] == 0.0
     assert rates.loc["dishonest", "n"] == 0 and pd.isna(rates.loc["dishonest", "realised"])
     assert rates.loc["dishonest", "target"] == DEFAULT_POLICY.target("dishonest")
+    # the legal bounds of the day's rules: a ceiling at a fifth of the general tier's realised rate, a floor
+    assert (rates.loc["advanced_certified", "bound_op"], rates.loc["advanced_certified", "limit"]) == ("<", 0.2)
+    assert rates.loc["advanced_certified", "inside"] is True
+    assert (rates.loc["dishonest", "bound_op"], rates.loc["dishonest", "limit"]) == (">=", 0.8)
+    assert rates.loc["dishonest", "inside"] is None  # no draws, nothing to judge
+    assert pd.isna(rates.loc["general", "bound_op"]) and rates.loc["general", "inside"] is None
 
 
 def test_other_ports_see_nothing(db, drawn):

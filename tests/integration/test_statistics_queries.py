@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from portsight.catalogue import selection_policy
 from portsight.domain import stats
 from portsight.domain.stats import IsoWeek
 from portsight.queries import statistics as q
@@ -65,6 +66,9 @@ def test_breakdowns_add_up_to_the_cards_and_scope_limits_ports(db, world):
     assert review.by_origin["name_zh"].str.len().gt(0).all()
     assert review.trend["week"].iloc[-1] == str(WEEK) and len(review.trend) == 12
     assert review.by_inspector["inspections"].sum() == review.kpis.set_index("kpi").loc["inspections", "value"]
+    # the targets are those the selection page shows for the week: one set, from the rules in force
+    targets = selection_policy(WEEK.sunday).targets
+    assert len(review.by_tier) and all(r.target_rate == targets[r.tier] for r in review.by_tier.itertuples())
 
     only_shanghai = q.week_review(db, {1}, WEEK)
     assert set(only_shanghai.by_port["port"]) == {"CNSGH"}

@@ -3,13 +3,15 @@ after resolve — on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import itertools
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from portsight.alert_checks import AlertCheckLimits, run_alert_checks
-from portsight.db.models import Alert, AuditEntry, RuleSetting
+from portsight.db.models import Alert, AuditEntry, Declaration, Enterprise, RuleSetting, Selection
 from portsight.services.alerts import resolve_alert
 from tests.integration.supervision_world import NBO, SGH, make_world
 
@@ -255,4 +257,153 @@ def test_each_raise_is_in_the_activity_feed_with_its_port(w):
 
 
 def test_a_run_with_nothing_to_report_raises_nothing(w):
-    assert run(w) == {"overdue": 0, "fast_no_photo": 0, "seal_mismatch": 0, "prohibited_goods": 0, "repeat_nc": 0}
+    assert run(w) == {
+        "overdue": 0,
+        "fast_no_photo": 0,
+        "seal_mismatch": 0,
+        "prohibited_goods": 0,
+        "repeat_nc": 0,
+        "credit_bound": 0,
+    }
+
+
+# ------------------------------------------------------------------ a credit tier's realised rate outside its bound
+
+CREDIT = replace(LIMITS, credit_window_days=28, credit_min_draws=50)
+TIER_ENTERPRISE = {"general": 1, "dishonest": 3, "advanced_certified": 4, "general_certified": 5}
+_numbers = itertools.count(1)
+
+
+def history(w, tier: str, n: int, inspected: int, *, days_ago: tuple[int, int] = (2, 20), forced: int = 0) -> None:
+    """n recorded draws of the tier spread over days_ago (from, to) before w.now, the first `inspected`
+    of them inspected (the first `forced` of those forced by a rule hit)."""
+    if not w.db.scalar(select(func.count()).select_from(Enterprise).where(Enterprise.id == 4)):
+        w.db.execute(
+            insert(Enterprise),
+            [
+                {"id": 4, "uscc": "91310000MA1FL8LQ40", "name": "Lingang AEO", "credit_tier": "advanced_certified"},
+                {
+                    "id": 5,
+                    "uscc": "91310000MA1FL8LQ51",
+                    "name": "Jinqiao Certified",
+                    "credit_tier": "general_certified",
+                },
+            ],
+        )
+    first, last = days_ago
+    times = [w.now - timedelta(days=first) - (timedelta(days=last - first) * i / max(n - 1, 1)) for i in range(n)]
+    numbers = [f"H{next(_numbers):09d}" for _ in range(n)]
+    ids = w.db.execute(
+        insert(Declaration).returning(Declaration.id, Declaration.number),
+        [
+            {
+                "number": num,
+                "port_id": SGH if i % 2 else NBO,
+                "enterprise_id": TIER_ENTERPRISE[tier],
+                "direction": "import",
+                "transport_mode": "sea",
+                "origin_country": "DE",
+                "declared_at": at,
+            }
+            for i, (num, at) in enumerate(zip(numbers, times, strict=True))
+        ],  # fmt: skip
+    ).all()
+    by_number = {number: did for did, number in ids}
+    w.db.execute(
+        insert(Selection),
+        [
+            {
+                "declaration_id": by_number[num],
+                "outcome": "inspect" if i < inspected else "release",
+                "reasons": [],
+                "rate": 0.1,
+                "seed": f"s{i}",
+                "inputs": {"tier": tier, "forced": i < forced},
+                "code_version": "test",
+                "drawn_at": at + timedelta(minutes=3),
+            }
+            for i, (num, at) in enumerate(zip(numbers, times, strict=True))
+        ],  # fmt: skip
+    )
+
+
+def credit(w, now=None) -> int:
+    return run_alert_checks(w.db, now or w.now, limits=CREDIT)["credit_bound"]
+
+
+def test_advanced_certified_inspected_above_a_fifth_of_the_general_rate_raises_one_alert(w):
+    history(w, "general", 1000, 100)  # 10 %
+    history(w, "advanced_certified", 400, 10, forced=6)  # 2.5 % > 20 % of 10 %
+    history(w, "dishonest", 100, 85)
+
+    assert credit(w) == 1
+    alert = one(w.db, "credit_bound")
+    assert (alert.dedupe_key, alert.port_id, alert.rule_id) == (
+        "credit_bound:tier:advanced_certified",
+        None,
+        "credit_advanced_inspection_rate",
+    )
+    assert (alert.severity, alert.count, alert.state) == ("low", 1, "open")
+    d = alert.detail
+    assert (d["draws"], d["inspected"], d["realised"], d["base_realised"]) == (400, 10, 0.025, 0.1)
+    assert d["bound"]["op"] == "<" and d["bound"]["limit"] == pytest.approx(0.02) and d["window_days"] == 28
+    assert d["measures"] == "gac_order_282" and d["citation"]["en"]
+    assert "Advanced certified inspected at 2.50%" in alert.title and "< 2.00%" in alert.title
+
+    assert credit(w) == 0  # the same day: counted once
+    assert credit(w, w.now + timedelta(hours=1)) == 0
+    assert credit(w, w.now + timedelta(days=1)) == 1  # still outside a day later: counted again
+    assert one(w.db, "credit_bound").count == 2
+
+
+def test_rates_inside_their_bounds_raise_nothing(w):
+    history(w, "general", 1000, 100)
+    history(w, "advanced_certified", 400, 7)  # 1.75 % < 2 %
+    history(w, "dishonest", 100, 80)  # 80 % is at least 80 %
+    assert credit(w) == 0
+
+
+def test_dishonest_tier_inspected_below_its_floor_raises_an_alert(w):
+    history(w, "general", 1000, 100)
+    history(w, "dishonest", 100, 70)
+    assert credit(w) == 1
+    alert = one(w.db, "credit_bound")
+    assert (alert.dedupe_key, alert.rule_id, alert.severity) == (
+        "credit_bound:tier:dishonest",
+        "credit_dishonest_inspection_rate",
+        "medium",
+    )
+    assert alert.detail["bound"]["op"] == ">=" and alert.detail["realised"] == 0.7
+
+
+def test_only_the_rolling_window_counts_and_too_few_draws_are_not_judged(w):
+    history(w, "general", 1000, 100)
+    history(w, "advanced_certified", 400, 40, days_ago=(35, 60))  # 10 %, but before the window
+    history(w, "advanced_certified", 400, 4)
+    history(w, "dishonest", 30, 10)  # 33 %, but only 30 draws
+    assert credit(w) == 0
+
+
+def test_the_2018_measures_bound_general_certified_below_half_the_general_credit_rate(db):
+    w = make_world(db, now=datetime(2019, 6, 20, 4, 0, tzinfo=UTC))
+    history(w, "general", 1000, 100)
+    history(w, "general_certified", 200, 12)  # 6 % > 50 % of 10 %
+    history(w, "advanced_certified", 400, 6)
+    assert credit(w) == 1
+    alert = one(w.db, "credit_bound")
+    assert (alert.dedupe_key, alert.rule_id) == (
+        "credit_bound:tier:general_certified",
+        "credit_general_certified_inspection_rate_2018",
+    )
+    assert alert.detail["measures"] == "gac_order_237" and alert.detail["bound"]["limit"] == pytest.approx(0.05)
+    assert "General certified inspected at 6.00%" in alert.title and "General credit" in alert.title
+
+
+def test_a_switched_off_bound_is_not_watched(w):
+    history(w, "general", 1000, 100)
+    history(w, "advanced_certified", 400, 10)
+    w.db.execute(
+        insert(RuleSetting),
+        [{"rule_id": "credit_advanced_inspection_rate", "enabled": False, "changed_at": w.now}],
+    )
+    assert credit(w) == 0

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from portsight.db.alert_store import raise_alert
 from portsight.db.models import AssistSession, Enterprise, Finding, Inspection, StepResult, User
 from portsight.db.session import make_engine, unit_of_work
 from portsight.domain.access import SYSTEM
@@ -108,6 +109,21 @@ def test_a_non_conforming_impurity_reading_shows_the_finding_with_its_citation(n
     assert [r[0] for r in rows] == ["recovered_paper_impurity"]
 
 
+def test_the_seal_step_shows_the_declared_class_and_reads_a_full_width_seal(new_app, app_db, paper_task):
+    at = open_task(new_app, paper_task)
+    at.selectbox(key="field.step_select").set_value(f"seal@{BOX}").run()
+    # Nothing is filled in for the inspector: the class is what the seal shows (none was declared here).
+    assert at.radio(key=f"field.in.seal@{BOX}.seal_class").value is None
+    assert any("No seal class declared" in c.value for c in at.caption)
+    at.text_input(key=f"field.in.seal@{BOX}.seal_number").input("ＣＮ１２３４５６７").run()
+    assert any("Matches the declared seal" in s.value for s in at.success)
+    at.selectbox(key="field.step_select").set_value(f"reseal@{BOX}").run()
+    at.text_input(key=f"field.in.reseal@{BOX}.new_seal_number").input("cn-1234567").run()
+    assert any("the new seal must be another one" in w.value for w in at.warning)
+    assert not errors(at) and not at.exception
+    at.selectbox(key="field.step_select").set_value("packaging").run()  # back where the next tests resume
+
+
 def test_request_help_on_a_step_stores_an_assist_request(new_app, app_db, paper_task):
     at = open_task(new_app, paper_task)
     at.text_input(key="field.help_question").input("Is this bale wet paper or plastic film?")
@@ -122,3 +138,52 @@ def test_completion_is_disabled_and_says_what_is_missing(new_app, app_db, paper_
     at = open_task(new_app, paper_task)
     assert at.button(key="field.complete").disabled
     assert any("0/7" in c.value or "0 of 7" in c.value for c in at.caption)
+
+
+@pytest.fixture(scope="module")
+def blocked_task(app_db) -> tuple[int, int]:
+    """Copper waste declared in 2026 (the solid-waste ban forbids its release), its prohibited-goods alert open,
+    the inspection completed (set directly: the decision control does not depend on the steps' values)."""
+    engine = make_engine(app_db[1])
+    with unit_of_work(engine) as s:
+        enterprise = s.scalar(select(Enterprise.id).limit(1))
+        inspector = s.scalar(select(User.id).where(User.username == "inspector"))
+    decl = register_declaration(
+        engine,
+        SYSTEM,
+        {
+            "number": "DEC-CU-PAGE",
+            "port_code": "CNSGH",
+            "enterprise_id": enterprise,
+            "direction": "import",
+            "transport_mode": "sea",
+            "origin_country": "US",
+            "declared_at": datetime(2026, 6, 1, 2, tzinfo=UTC),
+            "goods": [{"hs_code": "7404000090", "description": "Copper waste and scrap", "quantity": 20,
+                       "unit": "t", "gross_weight_kg": 20000, "value": 90000}],
+            "containers": [{"number": "TCNU7200794", "size_type": "22G1", "declared_seal": "CN7654321"}],
+        },
+    )  # fmt: skip
+    insp = open_inspection(engine, SYSTEM, decl, priority=3)
+    assign_inspectors(engine, SYSTEM, insp, [inspector])
+    with unit_of_work(engine) as s:
+        s.execute(update(Inspection).where(Inspection.id == insp).values(state="completed"))
+        alert = raise_alert(
+            s, dedupe_key=f"prohibited_goods:declaration:{decl}", kind="prohibited_goods", severity="high",
+            port_id=s.scalar(select(Inspection.port_id).where(Inspection.id == insp)),
+            title="Solid-waste imports prohibited", rule_id="solid_waste_import_ban", declaration_id=decl,
+        )  # fmt: skip
+    engine.dispose()
+    return insp, alert.id
+
+
+def test_the_decision_control_shows_why_release_is_blocked_and_offers_what_is_open(new_app, blocked_task):
+    insp, alert_id = blocked_task
+    at = open_task(new_app, insp)
+    shown = " ".join(errors(at))
+    assert f"Open prohibited-goods alert #{alert_id}" in shown and "[solid_waste_import_ban]" in shown
+    assert "Release forbidden" in shown and "Art. 24" in shown
+    offered = at.radio(key="field.decision").options
+    assert "Release" not in offered
+    assert {"Hold", "Return", "Attribute identification (suspected solid waste)"} <= set(offered)
+    assert any("called for by" in i.value for i in at.info)

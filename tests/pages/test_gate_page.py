@@ -22,7 +22,7 @@ PAGE = "pages/gate.py"
 
 @pytest.fixture(scope="module")
 def token(app_db) -> str:
-    """A released air shipment (goods and packaging steps only) with its receipt, signed with the app's secret."""
+    """A released air shipment of laptops (goods, CCC, packaging) with its receipt, signed with the app's secret."""
     data_dir, url = app_db
     engine = make_engine(url)
     with unit_of_work(engine) as s:
@@ -42,8 +42,11 @@ def token(app_db) -> str:
     png = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
     svc.record_step_result(engine, actor, insp, "goods", {"description_matches": True, "quantity": 10,
                                                           "gross_weight_kg": 30})  # fmt: skip
+    # Laptops are on the CCC list: the mark is there and a certificate covers the model.
+    svc.record_step_result(engine, actor, insp, "ccc", {"needs_ccc": True, "ccc_mark": True,
+                                                        "certificate_covers_model": True})  # fmt: skip
     svc.record_step_result(engine, actor, insp, "packaging", {"packaging_intact": True, "wood_packaging": False})
-    for step, n in (("goods", 2), ("packaging", 1)):
+    for step, n in (("goods", 2), ("ccc", 2), ("packaging", 1)):
         for i in range(n):
             evidence.attach_photo(engine, actor, insp, step, png + bytes([i, len(step)]), f"{step}{i}.png",
                                   "image/png", media_dir=media, max_bytes=10_000)  # fmt: skip

@@ -18,7 +18,15 @@ LABELS = {s: s.upper() for s in STATUS_COLOURS}
 
 
 def ports_frame():
-    base = {"waiting": 0, "under_inspection": 0, "completed": 0, "overdue": 0, "alerts_high": 0, "declarations": 0}
+    base = {
+        "waiting": 0,
+        "under_inspection": 0,
+        "completed": 0,
+        "awaiting_results": 0,
+        "overdue": 0,
+        "alerts_high": 0,
+        "declarations": 0,
+    }
     rows = [
         {
             "port": "CNSGH",
@@ -83,8 +91,8 @@ def test_alerts_chart_orders_high_first_with_labels_and_colours():
 
 def test_pipeline_chart_has_one_series_per_stage():
     fig = port_pipeline_chart(ports_frame(), {"waiting": "W"})
-    assert [t.name for t in fig.data] == ["W", "under_inspection", "completed", "overdue"]
-    assert list(fig.data[3].y) == [0, 2, 0, 0, 0]
+    assert [t.name for t in fig.data] == ["W", "under_inspection", "completed", "awaiting_results", "overdue"]
+    assert list(fig.data[4].y) == [0, 2, 0, 0, 0]
 
 
 def test_release_time_histogram_takes_minutes():

@@ -27,7 +27,7 @@ def decl(hs: list[str], containers: list[tuple[str, str]], on: date, **kw) -> De
     )
 
 
-BASE = ["container_number", "seal", "goods", "packaging", "container_body"]
+BASE = ["container_number", "seal", "seal_integrity", "goods", "packaging", "container_body", "reseal"]
 
 CASES = {
     "general cargo (machinery from Germany)": (
@@ -36,23 +36,53 @@ CASES = {
     ),
     "recovered paper from the US in 2017": (
         decl(["4707100000"], [("HLXU2008419", "45G1")], date(2017, 6, 1)),
-        ["container_number", "seal", "radiation", "goods", "impurity", "packaging", "container_body"],
+        [
+            "container_number",
+            "seal",
+            "radiation",
+            "seal_integrity",
+            "goods",
+            "impurity",
+            "packaging",
+            "container_body",
+            "reseal",
+        ],
     ),
-    "recycled copper from Japan in 2019": (
-        decl(["7404000090"], [("MEDU6246078", "22G1")], date(2019, 9, 2), origin="JP"),
-        ["container_number", "seal", "radiation", "goods", "impurity", "packaging", "container_body"],
+    "copper waste and scrap from Japan in 2019": (
+        decl(["7404"], [("MEDU6246078", "22G1")], date(2019, 9, 2), origin="JP"),
+        [
+            "container_number",
+            "seal",
+            "radiation",
+            "seal_integrity",
+            "goods",
+            "impurity",
+            "packaging",
+            "container_body",
+            "reseal",
+        ],
     ),
     "frozen pork in a reefer from Spain": (
         decl(["0203290000"], [("TGHU7599330", "45R1")], date(2023, 11, 20), origin="ES"),
-        ["container_number", "seal", "reefer_temperature", "goods", "packaging", "container_body"],
+        [
+            "container_number",
+            "seal",
+            "reefer_temperature",
+            "seal_integrity",
+            "goods",
+            "meat_documents",
+            "packaging",
+            "container_body",
+            "reseal",
+        ],
     ),
     "air cargo without container (phones from Korea)": (
         decl(["8517130000"], [], date(2024, 2, 1), origin="KR", transport_mode="air", port_kind="air"),
-        ["goods", "packaging"],
+        ["goods", "ccc", "packaging"],
     ),
     "steel scrap by rail in 2019": (
         decl(["7204490000"], [("ECMU4657496", "22G1")], date(2019, 1, 15), transport_mode="rail", port_kind="rail"),
-        ["container_number", "seal", "radiation", "goods", "packaging", "container_body"],
+        ["container_number", "seal", "radiation", "seal_integrity", "goods", "packaging", "container_body", "reseal"],
     ),
 }
 
@@ -68,6 +98,9 @@ def test_every_step_asks_for_inputs_and_photos_and_names_its_rules():
     steps = {s.key: s for s in generate_checklist(facts, None, CATALOGUE)}
     assert [i.name for i in steps["container_number"].inputs] == ["number"]
     assert [i.name for i in steps["seal"].inputs] == ["seal_number", "seal_class"]
+    assert [i.name for i in steps["seal_integrity"].inputs] == ["seal_view", "seal_tug", "seal_twist", "seal_turn"]
+    assert [i.name for i in steps["reseal"].inputs] == ["new_seal_number", "new_seal_class"]
+    assert steps["reseal"].per_container and steps["reseal"].container_numbers == ("HLXU2008419",)
     assert steps["container_body"].photos.count == 7
     assert [i.name for i in steps["container_body"].inputs] == [
         "front_wall", "left_side", "right_side", "floor", "ceiling_roof", "doors", "undercarriage",
@@ -77,8 +110,12 @@ def test_every_step_asks_for_inputs_and_photos_and_names_its_rules():
     assert steps["impurity"].rule_ids == ("recovered_paper_impurity",)
     assert steps["impurity"].inputs[0].unit == "%"
     assert steps["radiation"].rule_ids == ("radiation_surface_dose_rate",)
-    assert set(steps["goods"].rule_ids) == {"goods_description_matches", "gross_weight_tolerance"}
-    assert steps["seal"].rule_ids == ("seal_matches_declared",)
+    assert set(steps["goods"].rule_ids) == {
+        "goods_description_matches", "gross_weight_tolerance", "goods_quantity_tolerance", "goods_package_count",
+        "goods_hs_code_matches",
+    }  # fmt: skip
+    assert steps["seal"].rule_ids == ("seal_matches_declared", "seal_class_not_lower_than_declared")
+    assert steps["container_number"].rule_ids == ("iso6346_check_digit", "container_declared")
 
 
 def test_reefer_step_covers_only_the_reefer_containers():
@@ -89,7 +126,7 @@ def test_reefer_step_covers_only_the_reefer_containers():
 
 
 def test_copper_step_is_judged_with_the_copper_limit():
-    facts, _ = CASES["recycled copper from Japan in 2019"]
+    facts, _ = CASES["copper waste and scrap from Japan in 2019"]
     step = next(s for s in generate_checklist(facts, None, CATALOGUE) if s.key == "impurity")
     assert step.rule_ids == ("nonferrous_scrap_impurity",)
     assert judge(step, {"impurity_pct": 0.9}, step_context(facts), facts.declared_on, CATALOGUE).outcome == CONFORMING
@@ -131,4 +168,4 @@ def test_declaration_facts_from_a_dict():
         {"transport_mode": "road", "origin_country": "vn", "hs": ["0810"], "declared_on": "2024-01-02"}
     )
     assert facts.port_kind == "land" and facts.origin_country == "VN" and facts.declared_on == date(2024, 1, 2)
-    assert [s.key for s in generate_checklist(facts, None, CATALOGUE)] == ["goods", "packaging"]
+    assert [s.key for s in generate_checklist(facts, None, CATALOGUE)] == ["goods", "plant_quarantine", "packaging"]

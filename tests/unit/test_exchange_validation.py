@@ -179,3 +179,93 @@ def test_gb18030_csv_with_semicolons_is_read():
 def test_dates_without_offset_are_china_time():
     assert parse_when("2026-03-02") == datetime(2026, 3, 1, 16, 0, tzinfo=UTC)
     assert parse_when("2026-03-02T08:00:00Z") == datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+
+
+def test_declared_seal_class_and_package_count_are_read_in_english_and_chinese():
+    [v] = validate_csv([{**ONE, "containers": "CSQU3054383:22G1:CN1234567:h", "package_count": "40"}])
+    assert v.data.containers[0].declared_seal_class == "H" and v.data.goods[0].package_count == 40
+    [zh] = validate_csv(
+        [{**ONE, "containers": "CSQU3054383：22G1：CN1234567：指示性封志", "package_count": 40}], zh=True
+    )
+    assert zh.data.containers[0].declared_seal_class == "I" and zh.data.goods[0].package_count == 40
+    [no_seal] = validate_csv([{**ONE, "containers": "CSQU3054383:22G1::S"}])
+    assert no_seal.data.containers[0].declared_seal is None and no_seal.data.containers[0].declared_seal_class == "S"
+    [plain] = validate_csv([{**ONE, "containers": "CSQU3054383:22G1:CN1234567"}])
+    assert plain.data.containers[0].declared_seal_class is None and plain.data.goods[0].package_count is None
+
+
+def test_nested_json_gives_the_seal_class_by_english_or_chinese_key():
+    keys = ("declaration_id", "declaration_number", "port_code", "enterprise_uscc", "direction", "transport_mode",
+            "origin_country", "declared_at")  # fmt: skip
+    doc = [
+        {
+            **{k: ONE[k] for k in keys},
+            "goods": [{"hs_code": "8471", "quantity": 1, "gross_weight_kg": 1, "value": 1, "件数": 3}],
+            "containers": [
+                {"箱号": "CSQU3054383", "箱型": "22G1", "封志号": "CN1", "封志等级": "Ｓ"},
+                {"number": "MSKU1234565", "size_type": "45G1", "declared_seal_class": "high security"},
+            ],
+        }
+    ]
+    [record] = read_file("t.json", json.dumps(doc).encode()).records
+    v = validate_record(record, NOW)
+    assert isinstance(v, ValidDeclaration), v
+    assert [c.declared_seal_class for c in v.data.containers] == ["S", "H"] and v.data.goods[0].package_count == 3
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "words"),
+    [
+        ("package_count", "-3", "package count cannot be negative (-3)"),
+        ("package_count", "2.5", "package count must be a whole number, not '2.5'"),
+        ("package_count", "lots", "package count must be a whole number, not 'lots'"),
+        ("package_count", "1e12", "implausibly large"),
+        ("containers", "CSQU3054383:22G1:CN1234567:X", "container CSQU3054383: 'X' is not an ISO 17712 seal class"),
+        ("containers", "CSQU3054383:22G1:CN1:H:extra", "NUMBER:SIZE_TYPE:SEAL:SEAL_CLASS"),
+    ],
+)
+def test_a_bad_seal_class_or_package_count_is_reported_on_its_row_and_column(column, value, words):
+    [outcome] = validate_csv([{**ONE, column: value}])
+    assert isinstance(outcome, list), outcome
+    [issue] = [i for i in outcome if i.column == column]
+    assert issue.row == 2 and words in issue.reason, issue
+
+
+def test_a_chinese_header_names_the_bad_package_count():
+    [outcome] = validate_csv([{**ONE, "package_count": "-1"}], zh=True)
+    assert "negative" in issues_of(outcome)["件数"]
+
+
+def test_full_width_codes_are_read_as_ascii_with_the_same_hash():
+    ascii_row = {**ONE, "containers": "CSQU3054383:22G1:CN1234567:H", "hs_code": "8471300000", "package_count": "40"}
+    wide_row = {
+        **ONE,
+        "containers": "ＣＳＱＵ３０５４３８３：２２Ｇ１：ＣＮ１２３４５６７：Ｈ",
+        "hs_code": "８４７１．３０．００００",
+        "package_count": "４０",
+    }
+    [a] = validate_csv([ascii_row])
+    [w] = validate_csv([wide_row])
+    assert isinstance(w, ValidDeclaration), w
+    box = w.data.containers[0]
+    assert (box.number, box.size_type, box.declared_seal, box.declared_seal_class) == (
+        "CSQU3054383", "22G1", "CN1234567", "H",
+    )  # fmt: skip
+    assert w.data.goods[0].hs_code == "8471300000" and w.data.goods[0].package_count == 40
+    assert w.content_hash == a.content_hash
+
+
+def test_the_new_fields_enter_the_hash_only_when_given():
+    from portsight.exchange.validation import canonical_content, content_hash
+
+    [plain] = validate_csv([{**ONE, "containers": "CSQU3054383:22G1:CN1234567"}])
+    [given] = validate_csv([{**ONE, "containers": "CSQU3054383:22G1:CN1234567:H", "package_count": 40}])
+    content = canonical_content(plain.data, plain.port_code)
+    # Without them the hash is what it was before the format gained them: a file imported again is unchanged.
+    before = {
+        **content,
+        "goods": [{k: v for k, v in g.items() if k != "package_count"} for g in content["goods"]],
+        "containers": [{k: v for k, v in c.items() if k != "declared_seal_class"} for c in content["containers"]],
+    }
+    assert plain.content_hash == content_hash(before)
+    assert given.content_hash != plain.content_hash

@@ -10,7 +10,6 @@ from portsight.catalogue import default_catalogue
 from portsight.domain.checklist import (
     checklist_slots,
     generate_checklist,
-    release_blockers,
     second_inspector_required,
     split_slot_id,
 )
@@ -60,9 +59,7 @@ def test_bilingual_text_is_stored_once_and_read_per_language():
     assert in_language("written by hand", "en") == "written by hand"
 
 
-def test_a_high_finding_blocks_release_and_return_or_destroy_need_two():
-    assert release_blockers(["low", "high", "medium"]) == ["high"]
-    assert release_blockers(["low", "medium"]) == []
+def test_return_or_destroy_need_two():
     assert [d for d in ("release", "hold", "return", "destroy") if second_inspector_required(d)] == [
         "return",
         "destroy",

@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from portsight.domain.access import Role
-from portsight.domain.inspection import InspectionState
+from portsight.domain.inspection import (
+    CLOSING_DECISIONS,
+    HOLD_RESULTS,
+    WAITING_DECISIONS,
+    Decision,
+    InspectionState,
+)
 from portsight.i18n import LANGUAGES, catalogue, t
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,6 +59,12 @@ def test_keys_built_at_run_time_exist(lang):
     keys += [f"common.severity_{s}" for s in ("high", "medium", "low")]
     keys += [f"login.db_{k}" for k in ("missing_file", "no_schema", "unreachable")]
     keys += [f"nav.{page}" for page in PAGE_ROLES]
+    keys += [f"field.decision_{d.value}" for d in Decision]
+    keys += [f"inspections.decision_{d.value}" for d in CLOSING_DECISIONS]
+    keys += [f"field.what_{d.value}" for d in WAITING_DECISIONS]
+    keys += [f"field.{p}_{hold}" for hold in HOLD_RESULTS for p in ("hold", "awaiting")]
+    keys += [f"field.result_{r}" for results in HOLD_RESULTS.values() for r in results]
+    keys += [f"overview.{k}" for k in ("waiting", "under_inspection", "completed", "awaiting_results", "overdue")]
     assert not [k for k in keys if k not in catalogue(lang)]
 
 

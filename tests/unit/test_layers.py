@@ -72,10 +72,9 @@ LAYERS = (
     ),
     Layer(
         "entry",
-        ("portsight.__main__", "portsight.health"),
-        ("db", "domain", "errors", "catalogue", "demo", "exchange", "documents", *BASICS),
+        ("portsight.__main__", "portsight.health", "portsight.cli"),
+        ("db", "domain", "errors", "catalogue", "services", "queries", "demo", "exchange", "documents", *BASICS),
         NO_UI,
-        exact=True,
     ),
     Layer(
         "components",

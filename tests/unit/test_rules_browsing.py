@@ -22,7 +22,7 @@ def rows() -> list[dict]:
             "kind": r.kind,
             "title_zh": r.title.zh,
             "title_en": r.title.en,
-            "scope": {k: list(v) for k, v in vars(r.scope).items() if v},
+            "scope": r.scope.codes(),
         }  # fmt: skip
         for r in default_catalogue().rules
     ]
@@ -46,10 +46,9 @@ def test_universal_scope_is_the_rules_without_a_scope():
 
 
 def test_scope_dimension_keeps_rules_restricted_by_it():
-    assert ids(filter_rule_rows(rows(), KINDS, "credit_tiers")) == {
-        "credit_dishonest_inspection_rate",
-        "credit_advanced_inspection_rate",
-    }
+    found = ids(filter_rule_rows(rows(), KINDS, "credit_tiers"))
+    assert {"credit_dishonest_inspection_rate", "credit_advanced_inspection_rate"} <= found
+    assert all(rule_id.startswith("credit_") for rule_id in found), found
 
 
 def test_an_hs_code_finds_rules_whose_prefixes_cover_it():
@@ -57,6 +56,18 @@ def test_an_hs_code_finds_rules_whose_prefixes_cover_it():
         "nonferrous_scrap_impurity",
         "radiation_surface_dose_rate",
         "solid_waste_import_ban",
+        # the recycled raw-material codes under 7404 (7404000020, ...) contain the text
+        "recycled_copper_aluminium_2020",
+        "recycled_copper_aluminium_2024",
+        "recycled_one_kind_per_container",
+        "recycled_not_as_declared",
+    }
+    # A 10-digit recycled code finds the rules on that code and those on its heading.
+    assert ids(filter_rule_rows(rows(), KINDS, ANY_SCOPE, "7204490030")) == {
+        "radiation_surface_dose_rate",
+        "solid_waste_import_ban",
+        "recycled_steel_raw_material",
+        "recycled_not_as_declared",
     }
 
 

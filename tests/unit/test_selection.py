@@ -11,10 +11,14 @@ from hypothesis import strategies as st
 from portsight.domain.enterprise import CreditTier
 from portsight.domain.selection import (
     ALGORITHM,
+    CEILING,
+    CEILING_MARGIN,
     DEFAULT_POLICY,
     DISHONEST_FLOOR,
+    FLOOR,
     Outcome,
     SelectionPolicy,
+    TierBound,
     decide,
     derive_seed,
     inspection_probability,
@@ -90,8 +94,32 @@ def test_forced_share_lowers_the_random_rate_so_the_total_meets_the_target():
     assert 0.04 + 0.96 * p == pytest.approx(DEFAULT_POLICY.target("general"))
 
 
-def test_forced_share_above_target_leaves_the_minimum_random_rate():
-    assert inspection_probability("advanced_certified", DEFAULT_POLICY, 0.5) == DEFAULT_POLICY.minimum_random_rate
+def test_forced_share_above_target_leaves_the_minimum_random_rate_to_a_tier_without_a_ceiling():
+    assert inspection_probability("general", DEFAULT_POLICY, 0.5) == DEFAULT_POLICY.minimum_random_rate
+    assert inspection_probability("dishonest", DEFAULT_POLICY, 1.0) == 1.0
+
+
+def test_forced_hits_count_against_a_ceiling_the_random_floor_shrinks_to_the_headroom():
+    target = DEFAULT_POLICY.target("advanced_certified")
+    assert DEFAULT_POLICY.capped("advanced_certified") and not DEFAULT_POLICY.capped("general")
+    # The demo's case: forced hits on 1.25 % of the tier's declarations leave no room for random draws.
+    assert inspection_probability("advanced_certified", DEFAULT_POLICY, 0.0125) == 0.0
+    assert inspection_probability("advanced_certified", DEFAULT_POLICY, 0.5) == 0.0
+    assert inspection_probability("advanced_certified", DEFAULT_POLICY, 1.0) == 0.0
+    # Some room left: the random part fills the target and no more, even below the minimum random rate.
+    p = inspection_probability("advanced_certified", DEFAULT_POLICY, 0.006)
+    assert p < DEFAULT_POLICY.minimum_random_rate
+    assert 0.006 + 0.994 * p == pytest.approx(target)
+    assert inspection_probability("advanced_certified", DEFAULT_POLICY, 0.0) == target
+
+
+def test_a_recorded_policy_without_bounds_replays_with_its_fixed_floor():
+    """Draws recorded before bounds were kept replay as they were drawn: no ceiling, the floor applies."""
+    recorded = DEFAULT_POLICY.as_dict()
+    del recorded["bounds"], recorded["base_tier"]
+    old = SelectionPolicy.from_dict(recorded)
+    assert not old.capped("advanced_certified")
+    assert inspection_probability("advanced_certified", old, 0.0125) == old.minimum_random_rate
 
 
 def test_replay_uses_the_recorded_policy_not_todays():
@@ -126,7 +154,13 @@ policies = st.builds(
 @given(tier=st.sampled_from([*TIERS, "unknown"]), policy=policies, forced_share=st.floats(-1, 2))
 def test_probability_stays_within_minimum_random_rate_and_one(tier, policy, forced_share):
     p = inspection_probability(tier, policy, forced_share)
-    assert policy.minimum_random_rate <= p <= 1.0
+    if policy.capped(tier):
+        f = min(max(forced_share, 0.0), 1.0)
+        assert 0.0 <= p <= 1.0
+        # forced + random never expect more than the target, or the forced share alone
+        assert f + (1 - f) * p <= max(policy.target(tier), f) + 1e-12
+    else:
+        assert policy.minimum_random_rate <= p <= 1.0
 
 
 @given(
@@ -161,7 +195,7 @@ def test_realised_rates_over_many_draws_meet_the_targets():
         assert inspected / n == pytest.approx(DEFAULT_POLICY.target(tier), abs=0.02), tier
 
 
-def test_bench_simulation_of_ten_thousand_declarations_meets_every_target_within_two_points(tmp_path, monkeypatch):
+def test_bench_simulation_of_ten_thousand_declarations_keeps_every_bound_and_target(tmp_path, monkeypatch):
     import importlib.util
     import json
     from pathlib import Path
@@ -171,12 +205,13 @@ def test_bench_simulation_of_ten_thousand_declarations_meets_every_target_within
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     monkeypatch.setattr(bench, "RESULTS", tmp_path / "selection_rates.json")
-    assert bench.main([]) == 0
-    table = json.loads((tmp_path / "selection_rates.json").read_text())
+    assert bench.main(["--simulate", "10000"]) == 0
+    table = json.loads((tmp_path / "selection_rates.json").read_text())["simulated"]
     assert set(table) == set(TIERS) and sum(row["n"] for row in table.values()) == 10_000
     for tier, row in table.items():
         assert abs(row["realised"] - row["target"]) <= 0.02, tier
         assert row["target"] == DEFAULT_POLICY.target(tier)
+        assert row["inside"] is (None if tier == "general" else True), tier
 
 
 def test_policy_takes_its_bounds_from_the_rule_catalogue(tmp_path):
@@ -189,20 +224,25 @@ def test_policy_takes_its_bounds_from_the_rule_catalogue(tmp_path):
         "advanced_certified": "credit_advanced_inspection_rate",
     }
     assert policy.target("dishonest") == pytest.approx(0.85)
-    assert policy.target("advanced_certified") == pytest.approx(0.015)
+    assert policy.target("advanced_certified") == pytest.approx(0.01)
+    assert policy.bounds["advanced_certified"] == TierBound(CEILING, 0.2, "credit_advanced_inspection_rate", True)
+    assert policy.bounds["dishonest"] == TierBound(FLOOR, 0.8, "credit_dishonest_inspection_rate", strict=False)
 
-    # A stricter edition of the catalogue moves the targets with it.
+    # Another edition of the catalogue moves the targets with it.
     source = (rules.RULES_DIR / "credit.yaml").read_text(encoding="utf-8")
-    stricter = source.replace("value: 80}", "value: 90}").replace("value: 0.2}", "value: 0.16}")
-    assert stricter != source
-    (tmp_path / "credit.yaml").write_text(stricter, encoding="utf-8")
+    edited = source.replace("value: 80}", "value: 90}").replace("value: 0.2}", "value: 0.3}")
+    assert edited != source
+    (tmp_path / "credit.yaml").write_text(edited, encoding="utf-8")
     policy = policy_from_catalogue(date(2025, 1, 1), rules.load_catalogue(tmp_path))
     assert policy.target("dishonest") == pytest.approx(0.95)
-    assert policy.target("advanced_certified") == pytest.approx(0.1 * 0.16 * 0.75)
+    assert policy.target("advanced_certified") == pytest.approx(0.1 * 0.3 * CEILING_MARGIN)
 
 
 def test_before_the_rules_take_effect_the_defaults_apply():
     from portsight import catalogue as rules
     from portsight.domain.selection import policy_from_catalogue
 
-    assert policy_from_catalogue(date(2020, 1, 1), rules.default_catalogue()) == DEFAULT_POLICY
+    assert policy_from_catalogue(date(2017, 1, 1), rules.default_catalogue()) == DEFAULT_POLICY
+    assert policy_from_catalogue(date(2017, 1, 1), rules.default_catalogue(), rules.default_credit_calendar()) == (
+        DEFAULT_POLICY
+    )

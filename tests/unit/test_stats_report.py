@@ -161,7 +161,9 @@ def test_excel_has_one_sheet_per_breakdown_with_raw_numbers():
     assert ports.cell(2, rate_col).value == pytest.approx(0.25)
     assert ports.cell(2, rate_col).number_format == "0.0%"
     assert wb["Start hours"].max_row == 8  # header + 7 weekdays
-    assert wb["Credit tiers"]["A2"].value == "General credit"
+    assert (
+        wb["Credit tiers"]["A2"].value == "Under routine measures"
+    )  # the tier's name under Order No. 251 in March 2026
 
 
 def test_chinese_excel_translates_headers_and_tiers():

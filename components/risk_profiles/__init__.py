@@ -1,0 +1,1 @@
+"""The risk profiles page's area: its cached readers and write wrappers (``data``)."""

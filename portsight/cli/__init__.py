@@ -1,0 +1,1 @@
+"""Command-line entry points that need both sides (services and queries): `python -m portsight ...`."""
