@@ -24,12 +24,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from portsight.domain.conditions import Text
 from portsight.domain.enterprise import CreditTier
-from portsight.domain.rulebook import RuleCatalogueError
+from portsight.domain.rulebook import RuleCatalogueError, as_date
 
 GENERAL_CERTIFIED = "general_certified"  # 一般认证企业: a tier of the 2018 measures only
 # The stored codes an enterprise can carry; the measures in force map each to one of their tiers.
@@ -136,12 +136,8 @@ def _date(value: Any, file: str, mid: str | None, path: str, required: bool) -> 
         if required:
             raise _fail(file, mid, path, "is required")
         return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
     try:
-        return date.fromisoformat(str(value))
+        return as_date(value)
     except ValueError:
         raise _fail(file, mid, path, f"{value!r} is not a date (YYYY-MM-DD)") from None
 

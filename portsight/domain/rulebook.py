@@ -235,6 +235,15 @@ class RuleCatalogue:
 # --------------------------------------------------------------------------- loading and checking
 
 
+def as_date(value: Any) -> date:
+    """A date written in a rule file: YAML gives a date (or datetime) for an unquoted one, else text."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
 class _Reader:
     """Reads one rule's mapping, raising RuleCatalogueError that names file, rule and field."""
 
@@ -273,12 +282,8 @@ class _Reader:
     def date(self, value: Any, path: str) -> date | None:
         if value is None:
             return None
-        if isinstance(value, datetime):
-            return value.date()
-        if isinstance(value, date):
-            return value
         try:
-            return date.fromisoformat(str(value))
+            return as_date(value)
         except ValueError:
             raise self.fail(path, f"expected a date YYYY-MM-DD, got {value!r}") from None
 

@@ -13,11 +13,10 @@ from sqlalchemy import select
 
 from portsight.db.models import Port
 from portsight.db.session import Database
-from portsight.db.sql import connection, in_scope
+from portsight.db.sql import in_scope, records
 
 
 def ports_in_scope(db: Database, port_ids: Iterable[int] | None) -> list[dict]:
     """Ports the scope covers, ordered by code: [{'id', 'code', 'name_en', 'name_zh'}]."""
     stmt = select(Port.id, Port.code, Port.name_en, Port.name_zh).where(in_scope(Port.id, port_ids)).order_by(Port.code)
-    with connection(db) as conn:
-        return [dict(row._mapping) for row in conn.execute(stmt)]
+    return records(db, stmt)

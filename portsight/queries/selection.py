@@ -30,7 +30,7 @@ from portsight.db.models import (
     UserPort,
 )
 from portsight.db.session import Database
-from portsight.db.sql import connection, day_bounds, frame, in_scope
+from portsight.db.sql import day_bounds, frame, in_scope, records
 from portsight.db.staff import active_inspector_at
 from portsight.domain.selection import CEILING, FLOOR, Outcome, SelectionPolicy, bound_report
 
@@ -381,5 +381,4 @@ def find_enterprises(db: Database, text: str, limit: int = 20) -> list[dict]:
         .order_by(Enterprise.name)
         .limit(limit)
     )
-    with connection(db) as conn:
-        return [dict(r._mapping) for r in conn.execute(stmt)]
+    return records(db, stmt)
