@@ -24,6 +24,7 @@ from portsight.services import assist as assist_services
 from portsight.services import decisions as decision_services
 from portsight.services import evidence as evidence_services
 from portsight.services import field as field_services
+from portsight.services import inspections as lifecycle_services
 from portsight.services import receipts as receipt_services
 from portsight.services.field import StepOutcome
 from portsight.storage import media_path
@@ -205,4 +206,4 @@ def take_decision(
 
 def record_hold_result(actor: Actor, inspection_id: int, result: str, note: str | None) -> dict:
     """The treatment done, the laboratory's result, or the identification's conclusion."""
-    return decision_services.record_hold_result(get_engine(), actor, inspection_id, result, note=note)
+    return lifecycle_services.record_hold_result(get_engine(), actor, inspection_id, result, note=note)

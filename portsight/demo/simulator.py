@@ -56,7 +56,7 @@ from portsight.services import decisions, evidence, field
 from portsight.services.declarations import register_declaration
 from portsight.services.dispatch import dispatch_inspectors
 from portsight.services.draws import publish_day_seed
-from portsight.services.inspections import complete_inspection, decide_inspection, start_inspection
+from portsight.services.inspections import complete_inspection, decide_inspection, record_hold_result, start_inspection
 from portsight.services.roster import set_duty_shift
 from portsight.services.selection import select_declaration
 
@@ -507,7 +507,7 @@ class Simulator:
         result = {"identification": "waste", "under_treatment": "done"}.get(state)
         if result is None:
             result = "pass" if self.rng.random() < 0.85 else "fail"
-        decisions.record_hold_result(self.db, self._actor(team[0], port_id), inspection_id, result, now=now)
+        record_hold_result(self.db, self._actor(team[0], port_id), inspection_id, result, now=now)
         return True
 
 

@@ -57,7 +57,7 @@ def take_decision(
     Conflict names each reason). Return and destroy need a second inspector: the one assigned, or
     one named here (an active inspector at the port, not the decider, without a conflict of
     interest), who is recorded. Treat, sample and identify say `what` is done and make the
-    inspection wait for its result (`record_hold_result`).
+    inspection wait for its result (services.inspections.record_hold_result).
     One transaction: the second inspector, the decision and the receipt land together or not at all.
     """
     require_role(actor, Role.INSPECTOR)
@@ -137,18 +137,4 @@ def _second_inspector(session: Session, actor: Actor, inspection: Inspection, wa
     return wanted
 
 
-def record_hold_result(
-    db: Database,
-    actor: Actor,
-    inspection_id: int,
-    result: str,
-    *,
-    note: str | None = None,
-    now: datetime | None = None,
-) -> dict[str, Any]:
-    """The treatment done (re-inspection follows), the laboratory's pass or fail, or the
-    identification's conclusion (waste / not_waste): portsight.services.inspections.record_hold_result."""
-    return lifecycle.record_hold_result(db, actor, inspection_id, result, note=note, now=now)
-
-
-__all__ = ["record_hold_result", "take_decision"]
+__all__ = ["take_decision"]

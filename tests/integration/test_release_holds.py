@@ -19,7 +19,7 @@ from portsight.queries import field as q
 from portsight.services import alerts, decisions, evidence
 from portsight.services import field as svc
 from portsight.services.declarations import register_declaration
-from portsight.services.inspections import assign_inspectors, decide_inspection, open_inspection
+from portsight.services.inspections import assign_inspectors, decide_inspection, open_inspection, record_hold_result
 from tests.integration.test_field import (
     BOX,
     LEAD,
@@ -138,8 +138,8 @@ def test_a_rule_in_force_that_forbids_release_refuses_it_and_waste_identified_is
     with pytest.raises(Conflict, match="attribute identification has not concluded"):
         release(world, insp)
     with pytest.raises(InvalidInput, match="waste, not_waste"):
-        decisions.record_hold_result(world, LEAD, insp, "pass")
-    decisions.record_hold_result(world, LEAD, insp, "waste", note="Report 2026-117")
+        record_hold_result(world, LEAD, insp, "pass")
+    record_hold_result(world, LEAD, insp, "waste", note="Report 2026-117")
     assert state(world, insp) == "completed"
     options = q.decision_state(world, insp)["options"]
     assert {b.kind for b in options.blockers} == {"rule", "waste"} and "identify" not in options.allowed
@@ -153,7 +153,7 @@ def test_a_rule_in_force_that_forbids_release_refuses_it_and_waste_identified_is
 def test_goods_identified_as_not_waste_continue_to_release(world, tmp_path):
     insp = completed(world, tmp_path, "D-CU-2", "7404000090", NOW)
     decisions.take_decision(world, LEAD, insp, "identify", confirmed=True, what="CIQ solid waste identification centre")
-    decisions.record_hold_result(world, SUP, insp, "not_waste", note="Report 2026-118: copper raw material")
+    record_hold_result(world, SUP, insp, "not_waste", note="Report 2026-118: copper raw material")
     assert q.decision_state(world, insp)["options"].blockers == ()
     assert release(world, insp)["state"] == "released"
 
@@ -180,7 +180,7 @@ def test_release_waits_for_the_laboratory_and_follows_a_pass(world, tmp_path):
     assert receipts(world, insp) == 0
     assert insp in set(q.my_tasks(world, 2, frozenset({1}))["inspection_id"])  # the inspector records the result
 
-    decisions.record_hold_result(world, LEAD, insp, "pass", note="Lab report 88")
+    record_hold_result(world, LEAD, insp, "pass", note="Lab report 88")
     assert state(world, insp) == "completed"
     assert release(world, insp)["state"] == "released"
     path = [
@@ -199,7 +199,7 @@ def test_release_waits_for_the_laboratory_and_follows_a_pass(world, tmp_path):
 def test_a_failed_laboratory_result_blocks_release(world, tmp_path):
     insp = completed(world, tmp_path, "D-LAB-2", "4707100000", datetime(2020, 6, 1, 2, 0, tzinfo=UTC))
     decisions.take_decision(world, LEAD, insp, "sample", confirmed=True, what="3 bales to the CIQ Shanghai lab")
-    decisions.record_hold_result(world, LEAD, insp, "fail")
+    record_hold_result(world, LEAD, insp, "fail")
     with pytest.raises(Conflict, match="The laboratory result failed"):
         release(world, insp)
     assert decisions.take_decision(world, LEAD, insp, "hold", confirmed=True)["state"] == "held"
@@ -221,7 +221,7 @@ def test_treatment_the_rules_call_for_then_re_inspection_then_release(world, tmp
     assert state(world, insp) == "under_treatment"
     with pytest.raises(Conflict, match="treatment has not been done"):
         release(world, insp)
-    moved = decisions.record_hold_result(world, LEAD, insp, "done", note="Fumigation certificate F-2020-55")
+    moved = record_hold_result(world, LEAD, insp, "done", note="Fumigation certificate F-2020-55")
     assert moved["state"] == "in_progress"
     row = world.execute(select(Inspection.current_step, Inspection.started_at).where(Inspection.id == insp)).one()
     assert row.current_step == "packaging" and row.started_at == started  # re-inspection resumes at the finding
@@ -237,6 +237,6 @@ def test_treatment_is_refused_where_no_rule_calls_for_it(world, tmp_path):
     with pytest.raises(Conflict, match="No rule calls for treatment"):
         decisions.take_decision(world, LEAD, insp, "treat", confirmed=True, what="Fumigation")
     with pytest.raises(Conflict, match="waits for no result"):
-        decisions.record_hold_result(world, LEAD, insp, "done")
+        record_hold_result(world, LEAD, insp, "done")
     assert state(world, insp) == "completed"
     assert world.scalar(select(func.count()).select_from(ReleaseHold)) == 0
