@@ -33,6 +33,7 @@ from components.field.data import (
     set_current_step,
     take_decision,
 )
+from components.shell.formatting import as_text
 from components.shell.state import current_scope, lang, require_page, tr
 from components.shell.widgets import render_empty, severity_label, show_error, state_label
 from portsight.domain import iso6346
@@ -633,9 +634,9 @@ def render_holds(holds: list[dict]) -> None:
     with st.expander(tr("field.holds", count=len(holds)), icon=":material/science:"):
         for h in holds:
             result = tr(f"field.result_{h['result']}") if h["result"] else tr("field.hold_pending")
-            note = f" · {h['result_note']}" if h["result_note"] else ""
+            note = f" · {as_text(h['result_note'])}" if h["result_note"] else ""
             kind = tr(f"field.hold_{h['kind']}")
-            st.markdown(f"- **{kind}** · {h['what']} · {result}{note}")
+            st.markdown(f"- **{kind}** · {as_text(h['what'])} · {result}{note}")
 
 
 def render_decision(inspection_id: int) -> None:

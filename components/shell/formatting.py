@@ -17,3 +17,12 @@ def fmt_stored_time(lang: str, value) -> str:
     if hasattr(value, "to_pydatetime"):
         value = value.to_pydatetime()
     return fmt_datetime(lang, as_utc(value))
+
+
+_MARKDOWN_SPECIALS = frozenset("\\`*_{}[]()#+-.!|<>~$:")
+
+
+def as_text(value: object) -> str:
+    """Typed text made safe to put inside st.markdown: every Markdown character is escaped, so a
+    note such as `![](http://host/x.png)` shows as written instead of fetching an image or a link."""
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in str(value)).replace("\n", " ")
