@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, insert, select
 
 from portsight.alert_checks import AlertCheckLimits, run_alert_checks
+from portsight.clock import LOCAL_TZ
 from portsight.db.models import Alert, AuditEntry, Declaration, Enterprise, RuleSetting, Selection
 from portsight.services.alerts import resolve_alert
 from tests.integration.supervision_world import NBO, SGH, make_world
@@ -351,7 +353,10 @@ def test_advanced_certified_inspected_above_a_fifth_of_the_general_rate_raises_o
     assert "Advanced certified inspected at 2.50%" in alert.title and "< 2.00%" in alert.title
 
     assert credit(w) == 0  # the same day: counted once
-    assert credit(w, w.now + timedelta(hours=1)) == 0
+    # an hour later, but never past the port's midnight (the bound is counted per local day)
+    local = ZoneInfo(LOCAL_TZ)
+    midnight = datetime.combine(w.now.astimezone(local).date() + timedelta(days=1), time(), local)
+    assert credit(w, min(w.now + timedelta(hours=1), midnight - timedelta(seconds=1))) == 0
     assert credit(w, w.now + timedelta(days=1)) == 1  # still outside a day later: counted again
     assert one(w.db, "credit_bound").count == 2
 
