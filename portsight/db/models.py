@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -90,7 +91,28 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
+    # Set by an administrator's reset: the next sign-in leads to a new password before anything else.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     ports: Mapped[list[Port]] = relationship(secondary="user_ports", lazy="selectin")
+
+
+class BrowserSession(Base):
+    """A signed-in browser: found by the SHA-256 of the random token in its HttpOnly cookie.
+
+    Ended by sign-out, by an administrator, or by the idle and absolute time-outs; an ended or
+    expired row never signs anyone in again.
+    """
+
+    __tablename__ = "browser_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(16))  # sign_out | idle | expired | admin | password
+    client: Mapped[str | None] = mapped_column(String(200))  # the browser's User-Agent, shortened
 
 
 class UserPort(Base):
