@@ -13,7 +13,9 @@ import streamlit as st
 
 from components.exchange.data import (
     ImportResult,
+    UnreadableFile,
     export_period,
+    file_error_text,
     import_upload,
     last_export_cursor,
     load_past_imports,
@@ -21,6 +23,7 @@ from components.exchange.data import (
     report_csv,
     upload_too_large,
 )
+from components.shell.formatting import as_text
 from components.shell.state import lang, require_page, tr
 from components.shell.widgets import show_error
 from portsight.i18n import fmt_datetime, fmt_number
@@ -29,7 +32,8 @@ actor = require_page("data_exchange")
 
 K_UPLOAD = "exchange.upload"
 K_IMPORT = "exchange.import"
-K_RESULT = "exchange.result"  # session: the last ImportResult, or an exception to show
+K_PENDING = "exchange.import_for"  # session: the file the pressed Import button was shown for
+K_RESULT = "exchange.result"  # session: the last ImportResult, or (file name, exception) to show
 K_STATUS = "exchange.status_filter"
 K_EXPORT_FROM = "exchange.export_from"
 K_EXPORT_TO = "exchange.export_to"
@@ -45,11 +49,21 @@ tab_import, tab_export, tab_past = st.tabs(
 )
 
 
+def _file_key(upload) -> tuple[str, str, int] | None:
+    """What identifies the uploaded file the page shows: Streamlit's id of the upload, name and size."""
+    return None if upload is None else (upload.file_id, upload.name, upload.size)
+
+
+def _press_import(shown: tuple[str, str, int] | None) -> None:
+    # Runs before the page with the uploader's value as of the click: the page then imports only
+    # if that is still the file the button was shown for (a file replaced meanwhile is refused).
+    st.session_state[K_PENDING] = shown
+
+
 def _run_import(upload) -> None:
-    data = upload.getvalue()
-    too_large = upload_too_large(data)
+    too_large = upload_too_large(upload.size)
     if too_large is not None:
-        st.session_state[K_RESULT] = too_large
+        st.session_state[K_RESULT] = (upload.name, too_large)
         return
     bar = st.progress(0.0, text=tr("exchange.reading"))
 
@@ -57,10 +71,42 @@ def _run_import(upload) -> None:
         bar.progress(done / total if total else 1.0, text=tr("exchange.progress", done=done, total=total))
 
     try:
-        st.session_state[K_RESULT] = import_upload(actor, upload.name, data, progress=progress)
+        st.session_state[K_RESULT] = import_upload(actor, upload.name, upload.getvalue(), progress=progress)
     except Exception as exc:  # noqa: BLE001 - shown by show_error (ours as a message, others logged)
-        st.session_state[K_RESULT] = exc
+        st.session_state[K_RESULT] = (upload.name, exc)
     bar.empty()
+
+
+def _import_pressed(upload) -> None:
+    """Import the uploaded file if it is the one the pressed button named; else say why not."""
+    shown = st.session_state.pop(K_PENDING)
+    if upload is None:
+        st.session_state[K_RESULT] = (shown[1] if shown else "", UnreadableFile("file removed", "import_gone"))
+    elif _file_key(upload) != shown:
+        changed = UnreadableFile("file changed", "import_changed", file=shown[1] if shown else upload.name)
+        st.session_state[K_RESULT] = (upload.name, changed)
+    else:
+        _run_import(upload)
+
+
+def _result_message(result: ImportResult) -> None:
+    """What happened to the file's declarations, naming the file: none, some or all rejected."""
+    counts = result.counts
+    total = sum(counts.values())
+    name = as_text(result.file_name)
+    if total == 0:
+        st.info(tr("exchange.result_empty", file=name), icon=":material/info:")
+    elif counts["rejected"] == total:
+        st.error(tr("exchange.result_all_rejected", file=name, n=total), icon=":material/rule:")
+    elif counts["rejected"]:
+        ok = total - counts["rejected"]
+        text = tr("exchange.result_some_rejected", file=name, n=counts["rejected"], total=total, ok=ok)
+        st.warning(text, icon=":material/rule:")
+    else:
+        st.success(
+            tr("exchange.result_none_rejected", file=name, total=total, **{s: counts[s] for s in counts}),
+            icon=":material/task_alt:",
+        )
 
 
 def _render_report(result: ImportResult) -> None:
@@ -71,11 +117,8 @@ def _render_report(result: ImportResult) -> None:
     if result.batches_skipped:
         st.info(tr("exchange.skipped", skipped=result.batches_skipped, batches=result.batches))
     if result.unknown_headers:
-        st.caption(tr("exchange.unknown_headers", headers=", ".join(result.unknown_headers)))
-    if counts["rejected"]:
-        st.warning(tr("exchange.some_rejected", n=counts["rejected"]), icon=":material/rule:")
-    else:
-        st.success(tr("exchange.all_accepted"), icon=":material/task_alt:")
+        st.caption(tr("exchange.unknown_headers", headers=", ".join(as_text(h) for h in result.unknown_headers)))
+    _result_message(result)
     statuses = ["rejected", "accepted", "updated", "unchanged"]
     chosen = st.segmented_control(
         tr("exchange.show"),
@@ -111,15 +154,26 @@ def _render_report(result: ImportResult) -> None:
 with tab_import:
     st.caption(tr("exchange.import_help"))
     upload = st.file_uploader(tr("exchange.upload"), type=["csv", "xlsx", "json", "jsonl", "txt"], key=K_UPLOAD)
-    if st.button(
-        tr("exchange.import"), key=K_IMPORT, type="primary", disabled=upload is None, icon=":material/upload:"
-    ):
-        _run_import(upload)
+    if K_PENDING in st.session_state:
+        _import_pressed(upload)
+    st.button(
+        tr("exchange.import_file", file=as_text(upload.name)) if upload is not None else tr("exchange.import"),
+        key=K_IMPORT,
+        type="primary",
+        disabled=upload is None,
+        icon=":material/upload:",
+        on_click=_press_import,
+        args=(_file_key(upload),),
+    )
     result = st.session_state.get(K_RESULT)
-    if isinstance(result, Exception):
-        show_error(result)
+    if isinstance(result, tuple):
+        name, error = result
+        if isinstance(error, UnreadableFile):
+            st.error(file_error_text(name, error), icon=":material/error:")
+        else:
+            show_error(error)
     elif result is not None:
-        st.subheader(tr("exchange.report_title", file=result.file_name))
+        st.subheader(tr("exchange.report_title", file=as_text(result.file_name)))
         _render_report(result)
 
 
@@ -181,7 +235,7 @@ with tab_past:
     for item in past:
         label = tr(
             "exchange.past_line",
-            file=item["file_name"],
+            file=as_text(item["file_name"]),
             when=fmt_datetime(lang(), item["last_at"]),
             accepted=item["accepted"],
             updated=item["updated"],
@@ -191,7 +245,12 @@ with tab_past:
         c1, c2 = st.columns([4, 1])
         c1.write(label)
         c1.caption(
-            tr("exchange.past_detail", by=item["imported_by"], batches=item["batches"], sha=item["file_sha256"][:12])
+            tr(
+                "exchange.past_detail",
+                by=as_text(item["imported_by"]),
+                batches=item["batches"],
+                sha=item["file_sha256"][:12],
+            )
         )
         c2.download_button(
             tr("exchange.download_report"),

@@ -9,16 +9,20 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TextIO
 
+from components.shell.formatting import as_text
 from components.shell.runtime import get_engine, get_settings
 from components.shell.state import tr
 from portsight import exchange
 from portsight.domain.access import Actor
 from portsight.exchange import ImportResult, ReportEntry, UnreadableFile
 from portsight.exchange.history import past_imports
+from portsight.exchange.readers import ReadLimits
 
 __all__ = [
     "ImportResult",
+    "UnreadableFile",
     "export_period",
+    "file_error_text",
     "import_upload",
     "last_export_cursor",
     "load_past_imports",
@@ -28,19 +32,34 @@ __all__ = [
 ]
 
 
-def upload_too_large(data: bytes) -> UnreadableFile | None:
-    """The error to show when an upload is over the configured limit, else None."""
+# What an import on the page may make the server hold (it runs in the server's process, which
+# serves everyone): fewer rows than the command line, whose process has a memory ceiling of its own.
+PAGE_LIMITS = ReadLimits(max_rows=50_000)
+
+
+def upload_too_large(size: int) -> UnreadableFile | None:
+    """The error to show when an upload of `size` bytes is over the configured limit, else None."""
     limit = get_settings().max_upload_bytes
-    if len(data) <= limit:
+    if size <= limit:
         return None
-    return UnreadableFile(tr("exchange.too_large", mb=limit // (1024 * 1024)))
+    mb = limit // (1024 * 1024)
+    return UnreadableFile(tr("exchange.too_large", mb=mb), "too_large", mb=mb)
 
 
 def import_upload(
     actor: Actor, name: str, data: bytes, progress: Callable[[int, int], None] | None = None
 ) -> ImportResult:
     """Import an uploaded file of declarations; progress(done, total) follows the rows."""
-    return exchange.import_bytes(get_engine(), actor, name, data, progress=progress)
+    try:
+        return exchange.import_bytes(get_engine(), actor, name, data, progress=progress, limits=PAGE_LIMITS)
+    except MemoryError:
+        raise UnreadableFile("The file needs more memory than an import may use.", "unreadable_memory") from None
+
+
+def file_error_text(name: str, exc: UnreadableFile) -> str:
+    """An unreadable file's message in the session's language, naming the file (Markdown-safe)."""
+    params = {k: as_text(v) if isinstance(v, str) else v for k, v in exc.params.items()}
+    return tr("exchange.file_error", file=as_text(name), message=tr(f"exchange.{exc.key}", **params))
 
 
 def report_csv(entries: list[ReportEntry]) -> bytes:

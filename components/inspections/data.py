@@ -14,6 +14,7 @@ import streamlit as st
 
 from components.shell.runtime import get_engine, get_settings, load_ports, scope_set
 from components.shell.state import Scope
+from portsight.documents.cells import frame_csv_bytes, frame_xlsx_bytes
 from portsight.queries import inspection_record as record_queries
 from portsight.queries import inspections as inspection_queries
 
@@ -44,7 +45,7 @@ def load_export(
     scope: Scope, flt: inspection_queries.InspectionFilter, sort: str, descending: bool, kind: str
 ) -> bytes:
     df = inspection_queries.export_inspections(get_engine(), scope_set(scope), flt, sort=sort, descending=descending)
-    return inspection_queries.to_excel_bytes(df) if kind == "xlsx" else inspection_queries.to_csv_bytes(df)
+    return frame_xlsx_bytes(df, "inspections") if kind == "xlsx" else frame_csv_bytes(df)  # formulas as text
 
 
 @st.cache_data(ttl=10, max_entries=64, show_spinner=False)

@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from portsight.documents.cells import neutralise_sheet
 from portsight.documents.weekly_text import Progress, no_progress, section_label, tier_label
 from portsight.i18n import t
 from portsight.queries.statistics import WeekReview
@@ -33,6 +34,7 @@ def _sheet(wb: Workbook, title: str, df: pd.DataFrame, lang: str, percent: Itera
             for cell in ws[letter][1:]:
                 cell.number_format = "0.0%"
     ws.freeze_panes = "A2"
+    neutralise_sheet(ws)  # names and labels that start like a formula stay text
 
 
 def _header(lang: str, column: str) -> str:

@@ -1,6 +1,7 @@
 """Two-way data exchange with the backbone (issue 9): import declarations, export results.
 
 Import:  import_file / import_bytes -> ImportResult (per-row report; exit_code 0/1), UnreadableFile.
+         What a file may make the reader hold: readers.ReadLimits (rows, columns, field and line length).
 Export:  export_since (outbox, cursor) / export_period (decided inspections in a period).
 Outbox:  add_to_outbox(session, kind, inspection_id, payload), called in the result's own transaction.
 Format:  portsight.exchange.schema (docs/exchange-format.md, data/exchange/schema.json).

@@ -1,8 +1,12 @@
 """`python -m portsight import` and `python -m portsight export`, for schedulers.
 
 import FILE [--report REPORT.csv]: exit 0 when every declaration was accepted (or was already
-there), 1 when some were rejected (the rest imported), 2 when the file could not be read at all,
-3 when the import could not run (database unreachable, ...).
+there), 1 when some were rejected (the rest imported), 2 when the file could not be read at all
+(a damaged .xlsx, UTF-16, too many rows, more memory than allowed: running it again will not
+help, so a scheduler should not retry), 3 when the import could not run (database unreachable,
+...; run it again). The import runs under a memory ceiling (--memory-limit-mb, default
+PORTSIGHT_IMPORT_MEMORY_MB or 2048; 0 = none) so a hostile file fails alone instead of taking the
+machine's memory. Messages are in English (for logs and schedulers).
 
 export --since CURSOR --format jsonl|csv --out FILE: prints the next cursor (and only that) on
 stdout; the summary goes to stderr. `--since last` continues from the last export. --from/--to
@@ -28,6 +32,13 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
     imp.add_argument("--report", help="write the per-row report to this CSV file")
     imp.add_argument("--batch-size", type=int, default=None, help="declarations per transaction (default 500)")
     imp.add_argument("--progress", action="store_true", help="print progress to stderr")
+    imp.add_argument(
+        "--memory-limit-mb",
+        type=int,
+        default=None,
+        help="address-space ceiling of the import process in MB (default PORTSIGHT_IMPORT_MEMORY_MB or 2048; 0 = none)",
+    )
+    imp.add_argument("--max-rows", type=int, default=None, help="refuse files with more declaration rows than this")
     imp.set_defaults(handler=cmd_import)
 
     exp = sub.add_parser("export", help="export decisions, findings, receipts and inspection times")
@@ -49,22 +60,57 @@ def _engine():
     return make_engine(url)
 
 
+DEFAULT_MEMORY_MB = 2048
+
+
+def _memory_ceiling_mb(given: int | None) -> int:
+    if given is not None:
+        return given
+    return int(os.environ.get("PORTSIGHT_IMPORT_MEMORY_MB", DEFAULT_MEMORY_MB))
+
+
+def _limit_memory(megabytes: int) -> None:
+    """Cap this process's address space, so that a file needing more memory raises MemoryError here
+    (reported, exit 2) instead of growing until the machine swaps or the OOM killer picks a victim."""
+    import resource
+
+    if megabytes <= 0:
+        return
+    wanted = megabytes * 1024 * 1024
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        wanted = min(wanted, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
+
+
 def _write_unreadable_report(path: str, message: str) -> None:
     import csv
 
+    from portsight.documents.cells import csv_row
     from portsight.exchange.report import REPORT_COLUMNS
 
     with open(path, "w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(REPORT_COLUMNS)
-        writer.writerow([0, "", "", "unreadable", "", message, 0])
+        writer.writerow(csv_row([0, "", "", "unreadable", "", message, 0]))
+
+
+def _memory_message(limit_mb: int) -> str:
+    ceiling = f" ({limit_mb} MB)" if limit_mb > 0 else ""
+    return (
+        f"The file needs more memory than an import may use{ceiling}: nothing more was imported. "
+        "Split it into smaller files (batches already committed stay)."
+    )
 
 
 def cmd_import(args: argparse.Namespace) -> int:
     from portsight.domain.access import SYSTEM
     from portsight.exchange.importer import DEFAULT_BATCH_SIZE, import_file
-    from portsight.exchange.readers import UnreadableFile
+    from portsight.exchange.readers import DEFAULT_LIMITS, ReadLimits, UnreadableFile, shown
     from portsight.exchange.report import write_report_csv
+
+    limits = DEFAULT_LIMITS if args.max_rows is None else ReadLimits(max_rows=args.max_rows)
+    ceiling_mb = _memory_ceiling_mb(args.memory_limit_mb)
 
     def progress(done: int, total: int) -> None:
         if args.progress:
@@ -76,17 +122,29 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"Cannot open the database: {exc}", file=sys.stderr)
         return EXIT_FAILED
     try:
+        _limit_memory(ceiling_mb)  # after the imports and the database are set up
         result = import_file(
-            engine, SYSTEM, args.file, batch_size=args.batch_size or DEFAULT_BATCH_SIZE, progress=progress
+            engine,
+            SYSTEM,
+            args.file,
+            batch_size=args.batch_size or DEFAULT_BATCH_SIZE,
+            progress=progress,
+            limits=limits,
         )
     except UnreadableFile as exc:
         print(f"{args.file}: {exc}", file=sys.stderr)
         if args.report:
             _write_unreadable_report(args.report, str(exc))
         return EXIT_UNREADABLE
+    except MemoryError:
+        message = _memory_message(ceiling_mb)
+        print(f"{args.file}: {message}", file=sys.stderr)
+        if args.report:
+            _write_unreadable_report(args.report, message)
+        return EXIT_UNREADABLE
     except Exception as exc:  # noqa: BLE001
         print(
-            f"Import failed ({exc.__class__.__name__}: {exc}); batches already committed stay, "
+            f"Import failed ({exc.__class__.__name__}: {shown(exc, 500)}); batches already committed stay, "
             "run the same command again to complete it.",
             file=sys.stderr,
         )

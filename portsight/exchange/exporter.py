@@ -38,6 +38,7 @@ from portsight.db.models import (
 )
 from portsight.db.outbox import RESEAL_STEP
 from portsight.db.session import Database, unit_of_work
+from portsight.documents.cells import as_text_cell
 from portsight.domain.access import Actor, Role, require_role
 from portsight.errors import InvalidInput
 
@@ -149,7 +150,8 @@ def write_records(records: Iterable[dict], fmt: str, out: TextIO) -> int:
         writer.writeheader()
         for r in records:
             row = {**r, "payload": json.dumps(r.get("payload"), ensure_ascii=False) if r.get("payload") else ""}
-            writer.writerow({k: "" if v is None else v for k, v in row.items()})
+            # Descriptions, numbers and names come from people: a cell starting like a formula opens as text.
+            writer.writerow({k: "" if v is None else as_text_cell(v) for k, v in row.items()})
             n += 1
     else:
         for r in records:

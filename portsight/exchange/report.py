@@ -18,11 +18,15 @@ from sqlalchemy import select
 from portsight.clock import as_utc
 from portsight.db.models import ImportBatch
 from portsight.db.session import Database, unit_of_work
-from portsight.exchange.readers import Issue
+from portsight.documents.cells import csv_row
+from portsight.exchange.readers import Issue, shown
 
 ACCEPTED, UPDATED, UNCHANGED, REJECTED = "accepted", "updated", "unchanged", "rejected"
 STATUSES = (ACCEPTED, UPDATED, UNCHANGED, REJECTED)
 REPORT_COLUMNS = ("row", "rows", "declaration_id", "status", "column", "reason", "batch")
+# What an entry keeps of text taken from the file: a 50 MB id must not become a 50 MB report entry
+# (nor 13 of them, one per problem, each stored with its batch).
+SHOWN_ID, SHOWN_COLUMN, SHOWN_REASON = 200, 200, 1000
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,12 @@ class ReportEntry:
     column: str
     reason: str
     batch: int
+
+    def __post_init__(self) -> None:
+        for name, limit in (("declaration_id", SHOWN_ID), ("column", SHOWN_COLUMN), ("reason", SHOWN_REASON)):
+            value = getattr(self, name)
+            if len(value) > limit:
+                object.__setattr__(self, name, shown(value, limit))
 
 
 @dataclass
@@ -107,11 +117,12 @@ def replayed(batch: ImportBatch, batch_no: int) -> list[ReportEntry]:
 
 
 def write_report_csv(entries: Iterable[ReportEntry], out: TextIO) -> None:
-    """The per-row report as CSV (UTF-8; open with newline='')."""
+    """The per-row report as CSV (UTF-8; open with newline=''); values from the file that would open as
+    a formula are written as text (portsight.documents.cells)."""
     writer = csv.writer(out)
     writer.writerow(REPORT_COLUMNS)
     for e in entries:
-        writer.writerow([e.row, e.rows, e.declaration_id, e.status, e.column, e.reason, e.batch])
+        writer.writerow(csv_row([e.row, e.rows, e.declaration_id, e.status, e.column, e.reason, e.batch]))
 
 
 def report_csv_bytes(entries: Iterable[ReportEntry]) -> bytes:

@@ -30,7 +30,7 @@ from portsight.domain import iso6346
 from portsight.domain.codes import as_typed, normalize_code, normalize_hs
 from portsight.domain.enterprise import is_valid_uscc, normalize_uscc
 from portsight.domain.seal import SEAL_CLASS_TITLES, parse_seal_class
-from portsight.exchange.readers import Cell, Issue, RawRecord
+from portsight.exchange.readers import Cell, Issue, RawRecord, shown
 from portsight.exchange.schema import DIRECTIONS, TRANSPORT_MODES
 
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
@@ -57,9 +57,9 @@ def _hs_digits(v: Any) -> str:
         raw = _text(v)
         digits = normalize_hs(raw)  # full-width digits folded; dots, blanks and hyphens removed
         if not digits.isascii() or not digits.isdigit():
-            raise ValueError(f"'{raw}' is not an HS code (digits only, e.g. 8471300000)")
+            raise ValueError(f"'{shown(raw)}' is not an HS code (digits only, e.g. 8471300000)")
     if len(digits) not in (4, 6, 8, 10):
-        raise ValueError(f"'{digits}' is not an HS code: it needs 4, 6, 8 or 10 digits")
+        raise ValueError(f"'{shown(digits)}' is not an HS code: it needs 4, 6, 8 or 10 digits")
     if not reference.hs_heading_exists(digits):
         raise ValueError(f"HS heading {digits[:4]} does not exist in the nomenclature")
     return digits
@@ -99,7 +99,7 @@ def _number(value: Any, what: str) -> float:
         try:
             number = float(text)
         except ValueError:
-            raise ValueError(f"{what} must be a number, not '{_text(value)}'") from None
+            raise ValueError(f"{what} must be a number, not '{shown(_text(value))}'") from None
     if not math.isfinite(number):
         raise ValueError(f"{what} must be a finite number")
     if number < 0:
@@ -122,9 +122,9 @@ def _whole_number(value: Any, what: str) -> int:
         try:
             amount = float(text)
         except ValueError:
-            raise ValueError(f"{what} must be a whole number, not '{_text(value)}'") from None
+            raise ValueError(f"{what} must be a whole number, not '{shown(_text(value))}'") from None
         if not math.isfinite(amount) or not amount.is_integer():
-            raise ValueError(f"{what} must be a whole number, not '{_text(value)}'")
+            raise ValueError(f"{what} must be a whole number, not '{shown(_text(value))}'")
         number = int(amount)
     if number < 0:
         raise ValueError(f"{what} cannot be negative ({number})")
@@ -143,7 +143,8 @@ def _seal_class(value: Any) -> str | None:
         found = next((c for c, (zh, _en) in SEAL_CLASS_TITLES.items() if text == zh), None)
     if found is None:
         raise ValueError(
-            f"'{_text(value)}' is not an ISO 17712 seal class: use I (indicative), S (security) or H (high security)"
+            f"'{shown(_text(value))}' is not an ISO 17712 seal class: "
+            "use I (indicative), S (security) or H (high security)"
         )
     return found.value
 
@@ -152,7 +153,7 @@ def _canonical(spellings: dict[str, str], value: Any, expected: str) -> str:
     """The canonical value of one of its accepted spellings (any case); the message says what was expected."""
     canonical = spellings.get(_text(value).lower())
     if canonical is None:
-        raise ValueError(f"'{_text(value)}' is not {expected}")
+        raise ValueError(f"'{shown(_text(value))}' is not {expected}")
     return canonical
 
 
@@ -171,7 +172,9 @@ def parse_when(value: Any) -> datetime:
         try:
             moment = datetime.fromisoformat(text)
         except ValueError:
-            raise ValueError(f"'{_text(value)}' is not a date like 2026-03-02 or 2026-03-02T09:30:00+08:00") from None
+            raise ValueError(
+                f"'{shown(_text(value))}' is not a date like 2026-03-02 or 2026-03-02T09:30:00+08:00"
+            ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=CHINA_TZ)
     return moment.astimezone(UTC)
@@ -191,7 +194,7 @@ class ContainerIn(BaseModel):
         number = iso6346.normalize(_text(v))
         problem = iso6346.explain(number)
         if problem is not None:
-            raise ValueError(f"'{_text(v)}' is not an ISO 6346 container number: {problem.en}")
+            raise ValueError(f"'{shown(_text(v))}' is not an ISO 6346 container number: {problem.en}")
         return number
 
     @field_validator("size_type", mode="before")
@@ -199,7 +202,7 @@ class ContainerIn(BaseModel):
     def _size_type(cls, v: Any) -> str:
         text = normalize_code(_text(v))
         if not _SIZE_TYPE.match(text):
-            raise ValueError(f"'{_text(v)}' is not an ISO 6346 size/type code like 22G1 or 45R1")
+            raise ValueError(f"'{shown(_text(v))}' is not an ISO 6346 size/type code like 22G1 or 45R1")
         return text
 
     @field_validator("declared_seal", mode="before")
@@ -232,7 +235,7 @@ class GoodsLineIn(BaseModel):
     def _line_no(cls, v: Any) -> int:
         text = _text(v)
         if not text.isdigit():
-            raise ValueError(f"line number must be a whole number, not '{text}'")
+            raise ValueError(f"line number must be a whole number, not '{shown(text)}'")
         return int(text)
 
     @field_validator("hs_code", mode="before")
@@ -272,7 +275,7 @@ class GoodsLineIn(BaseModel):
     def _currency(cls, v: Any) -> str:
         code = _text(v).upper()
         if code not in _currencies():
-            raise ValueError(f"'{_text(v)}' is not an ISO 4217 currency code such as USD or CNY")
+            raise ValueError(f"'{shown(_text(v))}' is not an ISO 4217 currency code such as USD or CNY")
         return code
 
 
@@ -301,7 +304,7 @@ class DeclarationIn(BaseModel):
     def _port(cls, v: Any) -> str:
         code = reference.normalize_port_code(_text(v))
         if not reference.is_known_port_code(code):
-            raise ValueError(f"'{_text(v)}' is not a known UN/LOCODE port, airport or crossing of China")
+            raise ValueError(f"'{shown(_text(v))}' is not a known UN/LOCODE port, airport or crossing of China")
         return code
 
     @field_validator("enterprise_uscc", mode="before")
@@ -310,7 +313,7 @@ class DeclarationIn(BaseModel):
         code = normalize_uscc(_text(v))
         if not _uscc_ok(code):
             raise ValueError(
-                f"'{_text(v)}' is not a valid unified social credit code (18 characters, last one a check)"
+                f"'{shown(_text(v))}' is not a valid unified social credit code (18 characters, last one a check)"
             )
         return code
 
@@ -329,7 +332,7 @@ class DeclarationIn(BaseModel):
     def _country(cls, v: Any) -> str:
         code = _text(v).upper()
         if code not in _countries():
-            raise ValueError(f"'{_text(v)}' is not an ISO 3166 two-letter country code such as DE or CN")
+            raise ValueError(f"'{shown(_text(v))}' is not an ISO 3166 two-letter country code such as DE or CN")
         return code
 
     @field_validator("declared_at", mode="before")
@@ -440,7 +443,7 @@ def _container_dicts(record: RawRecord, issues: list[Issue]) -> tuple[list[dict]
                         Issue(
                             cell.row,
                             cell.column,
-                            f"'{part.strip()}' is not NUMBER:SIZE_TYPE, NUMBER:SIZE_TYPE:SEAL or "
+                            f"'{shown(part.strip())}' is not NUMBER:SIZE_TYPE, NUMBER:SIZE_TYPE:SEAL or "
                             "NUMBER:SIZE_TYPE:SEAL:SEAL_CLASS",
                         )
                     )
@@ -467,7 +470,9 @@ def _container_dicts(record: RawRecord, issues: list[Issue]) -> tuple[list[dict]
                 if not same:
                     issues.append(
                         Issue(
-                            cell.row, cell.column, f"container {key} is listed twice with different type, seal or class"
+                            cell.row,
+                            cell.column,
+                            f"container {shown(key)} is listed twice with different type, seal or class",
                         )
                     )
                 continue
@@ -498,6 +503,8 @@ def _message(error: ErrorDetails) -> str:
 def validate_record(record: RawRecord, now: datetime | None = None) -> ValidDeclaration | list[Issue]:
     """Validate one declaration as read; on failure return every issue found (row, column, reason)."""
     issues = list(record.issues)
+    if issues and not record.goods and set(record.fields) <= {"declaration_id"}:
+        return issues  # nothing of it could be read (a broken JSON line): 'required' everywhere says nothing
     fields = {name: cell.value for name, cell in record.fields.items() if cell.value is not None}
     goods: list[dict] = []
     seen_line_nos: dict[int, int] = {}
@@ -529,8 +536,11 @@ def validate_record(record: RawRecord, now: datetime | None = None) -> ValidDecl
     try:
         model = DeclarationIn.model_validate(data, context={"now": now})
     except ValidationError as exc:
+        refused = {(i.row, i.column) for i in record.issues}  # e.g. an oversized field: not also 'missing'
         for error in exc.errors(include_url=False):
-            issues.append(_locate(record, containers, container_cells, error))
+            issue = _locate(record, containers, container_cells, error)
+            if error.get("type") != "missing" or (issue.row, issue.column) not in refused:
+                issues.append(issue)
     if model is not None and not issues:
         port_code, note = reference.resolve_port_code(model.port_code, model.transport_mode)
         if port_code is None:  # an old code whose meaning for air cargo is an airport not listed

@@ -1,4 +1,5 @@
-"""Inspections: the filtered, sorted, paginated list and its CSV / Excel export.
+"""Inspections: the filtered, sorted, paginated list and the rows of its export (written as CSV / Excel
+by portsight.documents.cells, which keeps text that starts like a formula text).
 
 A port scope is a frozenset of port ids, or None for every port. The scope is applied in SQL,
 so a supervisor of one port never receives another port's rows. One inspection's whole record
@@ -7,7 +8,6 @@ is portsight.queries.inspection_record.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -234,26 +234,6 @@ def export_inspections(
     order = (col.desc(), Inspection.id.desc()) if descending else (col.asc(), Inspection.id.asc())
     df = frame(db, _base(port_ids, flt or InspectionFilter()).order_by(*order).limit(max_rows))
     return utc_columns(df, *TIME_COLUMNS)
-
-
-def _export_frame(df: pd.DataFrame) -> pd.DataFrame:
-    out = df.copy()
-    for col in TIME_COLUMNS:
-        if col in out.columns:
-            out[col] = out[col].map(lambda v: "" if v is None or pd.isna(v) else v.isoformat())
-    return out
-
-
-def to_csv_bytes(df: pd.DataFrame) -> bytes:
-    """UTF-8 with BOM so spreadsheet programs open Chinese names correctly."""
-    return _export_frame(df).to_csv(index=False).encode("utf-8-sig")
-
-
-def to_excel_bytes(df: pd.DataFrame, sheet: str = "inspections") -> bytes:
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        _export_frame(df).to_excel(writer, index=False, sheet_name=sheet[:31])
-    return buffer.getvalue()
 
 
 def inspectors_in_scope(db: Database, port_ids: Iterable[int] | None) -> list[dict]:

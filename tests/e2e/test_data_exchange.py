@@ -55,7 +55,8 @@ def test_upload_with_bad_rows_shows_the_report_and_downloads_it(exchange_server,
     expect(import_button).to_be_enabled()
     import_button.click()
 
-    expect(page.get_by_text(t(LANG, "exchange.some_rejected", n=len(faults)))).to_be_visible()
+    rejected = t(LANG, "exchange.result_some_rejected", file="backbone.csv", n=len(faults), total=n, ok=n - len(faults))
+    expect(page.get_by_text(rejected)).to_be_visible()
     expect(page.get_by_text(t(LANG, "exchange.report_title", file="backbone.csv"))).to_be_visible()
     expect(page.locator('[data-testid="stMetricValue"]').nth(3)).to_have_text(str(len(faults)))
     expect(page.locator('[data-testid="stMetricValue"]').nth(0)).to_have_text(str(n - len(faults)))
@@ -68,3 +69,23 @@ def test_upload_with_bad_rows_shows_the_report_and_downloads_it(exchange_server,
     assert "check digit" in rejected[next(iter(faults))]["reason"]
     assert sum(r["status"] == "accepted" for r in report) == n - len(faults)
     assert any(r["reason"].startswith("port CNSHA read as CNSGH") for r in report if r["status"] == "accepted")
+
+
+def test_the_import_button_and_result_name_the_file_and_an_all_rejected_file_says_nothing_was_imported(
+    exchange_server, page, tmp_path
+):
+    rows = declaration_rows(4, seed=43, prefix="E2R")
+    n = len({r["declaration_id"] for r in rows})
+    (tmp_path / "all-bad.csv").write_bytes(rows_to_csv([dict(r, hs_code="9999000000") for r in rows]))
+    page.set_default_timeout(60_000)
+    login(page, exchange_server, "admin", PASSWORD)
+    expect_signed_in(page)
+    nav_links(page).filter(has_text=t(LANG, "nav.data_exchange")).click()
+    by_key(page, "exchange.upload").locator("input[type=file]").set_input_files(str(tmp_path / "all-bad.csv"))
+    import_button = by_key(page, "exchange.import").locator("button")
+    expect(import_button).to_contain_text(t(LANG, "exchange.import_file", file="all-bad.csv"))
+    import_button.click()
+
+    expect(page.get_by_text(t(LANG, "exchange.result_all_rejected", file="all-bad.csv", n=n))).to_be_visible()
+    expect(page.locator('[data-testid="stMetricValue"]').nth(0)).to_have_text("0")
+    expect(page.get_by_text("the other", exact=False)).to_have_count(0)

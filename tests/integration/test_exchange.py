@@ -233,6 +233,57 @@ def test_missing_values_and_bad_dates_name_their_column_in_chinese_files(served)
     assert ("数量", 2) in reasons and "required" in reasons[("数量", 2)]
 
 
+class _Killed(Exception):
+    """Stands for kill -9 after a batch has committed (tests/integration/test_exchange_crash.py kills for real)."""
+
+
+def test_each_committed_batch_is_in_the_rollups_even_if_the_run_dies_after_it(served):
+    db = served
+    rows = declaration_rows(12, seed=23, prefix="BAT")
+    n = len({r["declaration_id"] for r in rows})
+
+    def die_after_first_batch(done: int, total: int) -> None:
+        if done >= 2:
+            raise _Killed
+
+    with pytest.raises(_Killed):
+        import_bytes(db, SYSTEM, "dies.csv", _csv(rows), batch_size=2, progress=die_after_first_batch, now=NOW)
+    assert count(db, Declaration) == 2 and count(db, ImportBatch) == 1
+    assert sum(_rolled_up_days(db).values()) == 2, "the committed batch counts in the statistics"
+
+    import_bytes(db, SYSTEM, "dies.csv", _csv(rows), batch_size=2, now=NOW)
+    assert sum(_rolled_up_days(db).values()) == count(db, Declaration) == n
+
+
+def test_declarations_rejected_once_are_validated_again_when_the_file_is_imported_again(served):
+    db = served
+    rows = declaration_rows(6, seed=36, enterprises=2, prefix="AGN")
+    uscc = rows[0]["enterprise_uscc"]
+    data = _csv([dict(r, enterprise_name="") if r["enterprise_uscc"] == uscc else r for r in rows])
+    waiting = {r["declaration_id"] for r in rows if r["enterprise_uscc"] == uscc}
+    first = import_bytes(db, SYSTEM, "agn.csv", data, now=NOW)
+    assert {e.declaration_id for e in first.entries if e.status == "rejected"} == waiting
+    again = import_bytes(db, SYSTEM, "agn.csv", data, now=NOW)  # nothing fixed yet: still rejected
+    assert {e.declaration_id for e in again.entries if e.status == "rejected"} == waiting
+    revalidated = select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "revalidate")
+    assert db.scalar(revalidated) == 0, "an import that changes nothing records nothing"
+
+    # The cause is fixed (the enterprise is now known), the backbone sends the same file again.
+    db.execute(insert(Enterprise), [{"uscc": uscc, "name": "示例", "credit_tier": "general"}])
+    second = import_bytes(db, SYSTEM, "agn.csv", data, now=NOW)
+    assert {e.declaration_id for e in second.entries if e.status == "accepted"} == waiting
+    assert second.counts["rejected"] == 0 and second.exit_code == 0
+    assert set(db.scalars(select(Declaration.source_system_id))) == {r["declaration_id"] for r in rows}
+    batch = orm(db).scalars(select(ImportBatch).where(ImportBatch.file_name == "agn.csv")).one()
+    assert batch.rows_rejected == 0 and not [e for e in batch.report if e["status"] == "rejected"]
+    assert sum(_rolled_up_days(db).values()) == len({r["declaration_id"] for r in rows})
+    assert db.scalar(revalidated) == 1
+
+    third = import_bytes(db, SYSTEM, "agn.csv", data, now=NOW)
+    assert third.counts == {"accepted": 0, "updated": 0, "unchanged": len({r["declaration_id"] for r in rows}),
+                            "rejected": 0}  # fmt: skip
+
+
 def test_unknown_enterprise_is_created_with_general_credit_and_rejected_without_a_name(served):
     db = served
     rows = declaration_rows(4, seed=35, enterprises=1, prefix="ENT")

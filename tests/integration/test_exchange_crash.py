@@ -1,4 +1,5 @@
-"""SIGKILL in the middle of a 50k-row import leaves only whole batches; running it again completes it."""
+"""SIGKILL in the middle of a 50k-row import leaves only whole batches, each counted in the statistics;
+running it again completes it."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from sqlalchemy.engine import make_url
 
 from portsight import reference
 from portsight.db.migrate import upgrade
-from portsight.db.models import Declaration, GoodsLine, ImportBatch, Port
+from portsight.db.models import DailyPortRollup, Declaration, GoodsLine, ImportBatch, Port
 from portsight.db.session import make_engine
 from portsight.exchange.importer import file_sha256
 from portsight.exchange.synthetic import declaration_rows, rows_to_csv
@@ -113,7 +114,9 @@ def test_sigkill_mid_import_leaves_whole_batches_and_rerun_completes(crash_url, 
             ).all()
         )
         n_declarations = conn.scalar(select(func.count()).select_from(Declaration))
+        rolled_up = conn.scalar(select(func.sum(DailyPortRollup.declarations)))
     assert 5 <= len(batches) < total_batches, "killed in the middle"
+    assert rolled_up == n_declarations, "the statistics count every committed batch, before any re-run"
     assert sorted(b for b, _ in batches) == list(range(1, len(batches) + 1)), "batches commit in order"
     assert n_declarations == len(stored) == sum(a for _, a in batches) == len(batches) * BATCH
     assert all(stored[k] == lines_of[k] for k in stored), "no declaration with a part of its goods lines"
@@ -125,6 +128,8 @@ def test_sigkill_mid_import_leaves_whole_batches_and_rerun_completes(crash_url, 
         n_batches = conn.scalar(select(func.count()).select_from(ImportBatch).where(ImportBatch.file_sha256 == sha))
         n_declarations = conn.scalar(select(func.count()).select_from(Declaration))
         n_lines = conn.scalar(select(func.count()).select_from(GoodsLine))
+        rolled_up = conn.scalar(select(func.sum(DailyPortRollup.declarations)))
     assert n_batches == total_batches
     assert n_declarations == len(lines_of) and n_lines == ROWS
+    assert rolled_up == n_declarations
     engine.dispose()

@@ -12,6 +12,7 @@ from sqlalchemy import insert
 
 from portsight.db.models import InspectorAssignment
 from portsight.db.sql import day_bounds
+from portsight.documents.cells import frame_csv_bytes, frame_xlsx_bytes
 from portsight.domain.access import AccessDenied
 from portsight.domain.stats import percentile
 from portsight.errors import NotFound
@@ -21,8 +22,6 @@ from portsight.queries.inspections import (
     count_inspections,
     export_inspections,
     search_inspections,
-    to_csv_bytes,
-    to_excel_bytes,
 )
 from portsight.queries.overview import latest_event_id, latest_events, overview
 from tests.integration.supervision_world import NBO, SGH, make_world
@@ -229,9 +228,9 @@ def test_keyset_and_offset_pages_walk_the_same_order(w, many):
 
 def test_export_as_csv_and_excel_holds_the_filtered_rows(w, many):
     df = export_inspections(w.db, None, InspectionFilter(states=("pending",)))
-    csv = pd.read_csv(io.BytesIO(to_csv_bytes(df)), encoding="utf-8-sig")
+    csv = pd.read_csv(io.BytesIO(frame_csv_bytes(df)), encoding="utf-8-sig")
     assert sorted(csv["inspection_id"]) == sorted([many["c"], many["d"]])
-    xlsx = pd.read_excel(io.BytesIO(to_excel_bytes(df)))
+    xlsx = pd.read_excel(io.BytesIO(frame_xlsx_bytes(df, "inspections")))
     assert sorted(xlsx["inspection_id"]) == sorted([many["c"], many["d"]])
 
 
