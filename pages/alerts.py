@@ -14,6 +14,7 @@ from components.alerts.data import (
     reopen,
     resolve,
 )
+from components.shell.formatting import as_text
 from components.shell.state import current_scope, lang, require_page, scope_key, tr
 from components.shell.widgets import guarded, localise_times, render_empty
 from portsight.clock import as_utc
@@ -123,7 +124,7 @@ def when(value) -> str:
 
 
 with st.container(border=True, key="alerts.detail"):
-    st.subheader(f"#{detail['id']} · {detail['title']}")
+    st.subheader(f"#{detail['id']} · {as_text(detail['title'])}")
     c = st.columns(4)
     c[0].metric(tr("alerts.severity"), SEVERITY_LABELS.get(detail["severity"], detail["severity"]))
     c[1].metric(tr("alerts.state"), STATE_LABELS.get(detail["state"], detail["state"]))
@@ -136,18 +137,18 @@ with st.container(border=True, key="alerts.detail"):
                 f"- {tr('alerts.kind')}: {KIND_LABELS.get(detail['kind'], detail['kind'])}",
                 f"- {tr('alerts.first_raised')}: {when(detail['first_raised_at'])}",
                 f"- {tr('alerts.last_raised')}: {when(detail['last_raised_at'])}",
-                f"- {tr('alerts.assigned_to')}: {detail['assigned_to'] or '—'}",
-                f"- {tr('alerts.acknowledged_by')}: {detail['acknowledged_by'] or '—'}",
-                f"- {tr('alerts.resolved_by')}: {detail['resolved_by'] or '—'}",
-                f"- {tr('alerts.comment')}: {detail['comment'] or '—'}",
+                f"- {tr('alerts.assigned_to')}: {as_text(detail['assigned_to'] or '—')}",
+                f"- {tr('alerts.acknowledged_by')}: {as_text(detail['acknowledged_by'] or '—')}",
+                f"- {tr('alerts.resolved_by')}: {as_text(detail['resolved_by'] or '—')}",
+                f"- {tr('alerts.comment')}: {as_text(detail['comment'] or '—')}",
             ]
         )
     )
     finding = info.get("finding") if isinstance(info, dict) else None
     if finding:
-        st.info(finding.get("zh" if lg == "zh_CN" else "en", ""), icon=":material/gavel:")
+        st.info(as_text(finding.get("zh" if lg == "zh_CN" else "en", "")), icon=":material/gavel:")
         citation = info.get("citation") or {}
-        st.caption(citation.get("zh" if lg == "zh_CN" else "en", ""))
+        st.caption(as_text(citation.get("zh" if lg == "zh_CN" else "en", "")))
     if detail.get("inspection_id"):
         st.page_link(
             "pages/inspections.py",
@@ -196,9 +197,13 @@ with st.container(border=True, key="alerts.detail"):
         with st.container(key="alerts.history"):
             st.markdown(
                 "\n".join(
-                    f"- {when(h['at'])} · {h['actor']} · "
+                    f"- {when(h['at'])} · {as_text(h['actor'])} · "
                     f"{ACTION_LABELS.get(h['action'], h['action'])}"
-                    + (f" — {(h.get('after') or {}).get('comment')}" if (h.get("after") or {}).get("comment") else "")
+                    + (
+                        f" — {as_text((h.get('after') or {}).get('comment'))}"
+                        if (h.get("after") or {}).get("comment")
+                        else ""
+                    )
                     for h in history
                 )
             )

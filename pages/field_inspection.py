@@ -34,6 +34,7 @@ from components.field.data import (
     take_decision,
 )
 from components.shell.formatting import as_text
+from components.shell.photos import render_photo
 from components.shell.state import current_scope, lang, require_page, tr
 from components.shell.widgets import render_empty, severity_label, show_error, state_label
 from portsight.domain import iso6346
@@ -241,15 +242,15 @@ def render_tasks() -> None:
         return
     for task in tasks.itertuples():
         with st.container(border=True, key=f"field.task.{task.inspection_id}"):
-            st.markdown(f"**{task.declaration}** · {state_label(task.state)}")
+            st.markdown(f"**{as_text(task.declaration)}** · {state_label(task.state)}")
             goods = f"{task.hs_code or '—'} {task.goods or ''}".strip()
             st.caption(
                 tr(
                     "field.task_summary",
-                    enterprise=task.enterprise,
+                    enterprise=as_text(task.enterprise),
                     tier=tr(f"field.tier_{task.credit_tier}"),
-                    origin=task.origin,
-                    goods=goods,
+                    origin=as_text(task.origin),
+                    goods=as_text(goods),
                     lines=int(task.goods_lines),
                     containers=int(task.containers),
                     minutes=int(task.waiting_minutes),
@@ -275,38 +276,43 @@ def render_hints(inspection_id: int) -> None:
         st.markdown(
             tr(
                 "field.hint_enterprise",
-                name=ent["name"],
+                name=as_text(ent["name"]),
                 tier=tr(f"field.tier_{ent['credit_tier']}"),
                 count=ent["findings_12m"],
             )
         )
         for row in ent["latest"]:
-            st.caption(f"· {row['declaration']} · {row['step_key'] or '—'} · {in_language(row['description'], LANG)}")
+            description = as_text(in_language(row["description"], LANG))
+            st.caption(f"· {as_text(row['declaration'])} · {row['step_key'] or '—'} · {description}")
         for rate in hint["rates"]:
             if rate["inspections"]:
                 st.markdown(
                     tr(
                         "field.hint_rate",
-                        heading=rate["heading"],
-                        origin=rate["origin"],
+                        heading=as_text(rate["heading"]),
+                        origin=as_text(rate["origin"]),
                         bad=rate["non_conforming"],
                         total=rate["inspections"],
                         rate=fmt_percent(LANG, rate["rate"]),
                     )
                 )
             else:
-                st.markdown(tr("field.hint_rate_none", heading=rate["heading"], origin=rate["origin"]))
+                st.markdown(
+                    tr("field.hint_rate_none", heading=as_text(rate["heading"]), origin=as_text(rate["origin"]))
+                )
         if hint["common"]:
             st.markdown(tr("field.hint_common"))
             for row in hint["common"]:
-                st.caption(f"· {row['step_key'] or '—'} × {row['count']}: {in_language(row['description'], LANG)}")
+                st.caption(
+                    f"· {row['step_key'] or '—'} × {row['count']}: {as_text(in_language(row['description'], LANG))}"
+                )
         for row in hint["repeat"]:
             st.warning(
                 tr(
                     "field.hint_repeat",
-                    container=row["container"],
-                    seal=row["seal"] or "—",
-                    declaration=row["declaration"],
+                    container=as_text(row["container"]),
+                    seal=as_text(row["seal"] or "—"),
+                    declaration=as_text(row["declaration"]),
                     step=row["step_key"] or "—",
                     text=in_language(row["description"], LANG),
                 ),
@@ -324,8 +330,8 @@ def render_declared(checklist: InspectionChecklist, slot: Slot) -> None:
                 tr(
                     "field.declared_container",
                     number=slot.container_number,
-                    size_type=box["size_type"],
-                    seal=box["declared_seal"] or "—",
+                    size_type=as_text(box["size_type"]),
+                    seal=as_text(box["declared_seal"] or "—"),
                 )
             )
             if slot.step.key in SEAL_STEPS:
@@ -340,10 +346,10 @@ def render_declared(checklist: InspectionChecklist, slot: Slot) -> None:
                 st.markdown(
                     tr(
                         "field.declared_goods",
-                        hs=g["hs_code"],
-                        description=g["description"],
+                        hs=as_text(g["hs_code"]),
+                        description=as_text(g["description"]),
                         quantity=f"{g['quantity']:g}",
-                        unit=g["unit"],
+                        unit=as_text(g["unit"]),
                         weight=f"{g['gross_weight_kg']:g}",
                     )
                 )
@@ -383,7 +389,7 @@ def _live_check(checklist: InspectionChecklist, slot: Slot, name: str, value: st
         if seal_matches(declared, value):
             st.success(tr("field.seal_ok"), icon=":material/lock:")
         else:
-            st.warning(tr("field.seal_differs", declared=declared or "—"), icon=":material/lock_open:")
+            st.warning(tr("field.seal_differs", declared=as_text(declared or "—")), icon=":material/lock_open:")
 
 
 def render_inputs(checklist: InspectionChecklist, slot: Slot, previous: dict) -> None:
@@ -444,10 +450,7 @@ def render_thumbnails(rows, columns: int = 4) -> None:
     for i, row in enumerate(rows.itertuples()):
         path = media_file(row.sha256, SUFFIX.get(row.media_type, ".jpg"))
         with cols[i % columns]:
-            if path.exists():
-                st.image(str(path), width=110)
-            else:
-                st.caption(tr("field.photo_missing_file", id=row.id))
+            render_photo(path, row.id, width=110)
 
 
 def _go(inspection_id: int, slot_id: str) -> None:
@@ -460,12 +463,12 @@ def render_outcome(inspection_id: int, slot_id: str) -> None:
     if outcome is None or outcome.slot_id != slot_id:
         return
     if outcome.outcome == "invalid":
-        st.warning(tr("field.invalid") + "\n\n" + "\n".join(f"- {p.get(LANG)}" for p in outcome.problems))
+        st.warning(tr("field.invalid") + "\n\n" + "\n".join(f"- {as_text(p.get(LANG))}" for p in outcome.problems))
     elif outcome.outcome == "conforming":
         st.success(tr("field.step_conforming"), icon=":material/check_circle:")
     else:
         for f in outcome.findings:
-            detail = f" ({f.detail.get(LANG)})" if f.detail else ""
+            detail = f" ({as_text(f.detail.get(LANG))})" if f.detail else ""
             citation = f.citation.get(LANG) if f.citation else "—"
             st.error(
                 f"{tr('field.step_non_conforming')} · {severity_label(f.severity)}\n\n{f.text.get(LANG)}{detail}\n\n"
@@ -577,7 +580,7 @@ def render_findings(inspection_id: int, checklist: InspectionChecklist, can_add:
         with st.container(border=True, key=f"field.finding.{row.id}"):
             where = f"{row.step_key or '—'}" + (f" · {row.container}" if row.container else "")
             st.markdown(f"**{severity_label(row.severity)}** · {where}")
-            st.markdown(in_language(row.description, LANG))
+            st.markdown(as_text(in_language(row.description, LANG)))
             if row.citation:
                 st.caption(f"{tr('field.citation')}: {in_language(row.citation, LANG)} [{row.rule_id}]")
     if can_add:
@@ -620,7 +623,7 @@ def render_blockers(options) -> None:
         return
     lines = []
     for b in options.blockers:
-        line = f"- **{b.reason.get(LANG)}**" + (f" — {b.detail.get(LANG)}" if b.detail else "")
+        line = f"- **{b.reason.get(LANG)}**" + (f" — {as_text(b.detail.get(LANG))}" if b.detail else "")
         basis = [f"{tr('field.citation')}: {b.citation.get(LANG)}"] if b.citation else []
         basis += [f"[{b.ref}]"] if b.ref else []
         lines.append(line + ("  \n  " + " ".join(basis) if basis else ""))
@@ -698,7 +701,8 @@ def render_awaiting_result(inspection_id: int, current: str) -> None:
     kind = next(k for k, s in HOLD_STATE.items() if s.value == current)
     pending = next((h for h in reversed(state["holds"]) if h["kind"] == kind and h["result"] is None), None)
     st.subheader(tr(f"field.hold_{kind}"))
-    st.info(tr(f"field.awaiting_{kind}", what=pending["what"] if pending else "—"), icon=":material/hourglass_top:")
+    what = as_text(pending["what"]) if pending else "—"
+    st.info(tr(f"field.awaiting_{kind}", what=what), icon=":material/hourglass_top:")
     render_blockers(state["options"])
     render_holds(state["holds"])
     labels = {r: tr(f"field.result_{r}") for r in HOLD_RESULTS[kind]}
@@ -746,14 +750,14 @@ def render_inspection(inspection_id: int) -> None:
         return
     checklist: InspectionChecklist = state["checklist"]
     decl = checklist.declaration
-    st.markdown(f"### {decl['number']}")
+    st.markdown(f"### {as_text(decl['number'])}")
     st.caption(
         " · ".join(
             [
                 state_label(checklist.state),
-                decl["enterprise"],
+                as_text(decl["enterprise"]),
                 tr(f"field.tier_{decl['credit_tier']}"),
-                decl["origin_country"],
+                as_text(decl["origin_country"]),
                 decl["port_code"],
             ]
         )

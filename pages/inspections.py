@@ -18,6 +18,8 @@ from components.inspections.data import (
     load_ports,
     media_dir,
 )
+from components.shell.formatting import as_text
+from components.shell.photos import render_photo
 from components.shell.state import current_scope, lang, require_page, scope_key, tr
 from components.shell.widgets import fmt_time, guarded, localise_times, render_empty, state_label
 from portsight.domain.inspection import CLOSING_DECISIONS, InspectionState
@@ -53,7 +55,7 @@ def render_record(inspection_id: int) -> None:
         return
     ins, decl, port = record["inspection"], record["declaration"], record["port"]
     port_name = port["name_zh"] if lg == "zh_CN" else port["name_en"]
-    st.title(tr("inspections.record_title", id=ins["id"], number=decl["number"]))
+    st.title(tr("inspections.record_title", id=ins["id"], number=as_text(decl["number"])))
     with st.container(key="inspections.record_head"):
         c = st.columns(4)
         c[0].metric(tr("inspections.state"), state_label(ins["state"]))
@@ -61,7 +63,7 @@ def render_record(inspection_id: int) -> None:
             tr("inspections.decision"), tr(f"inspections.decision_{ins['decision']}") if ins["decision"] else "—"
         )
         c[2].metric(tr("inspections.port"), f"{port['code']} · {port_name}")
-        c[3].metric(tr("inspections.enterprise"), record["enterprise"].get("name", "—"))
+        c[3].metric(tr("inspections.enterprise"), as_text(record["enterprise"].get("name", "—")))
     tabs = st.tabs(
         [
             tr("inspections.tab_declaration"),
@@ -79,9 +81,10 @@ def render_record(inspection_id: int) -> None:
         st.markdown(
             "\n".join(
                 [
-                    f"- {tr('inspections.declaration')}: **{decl['number']}**",
-                    f"- {tr('inspections.direction')}: {decl['direction']} · {decl['transport_mode']}",
-                    f"- {tr('inspections.origin')}: {decl['origin_country']}",
+                    f"- {tr('inspections.declaration')}: **{as_text(decl['number'])}**",
+                    f"- {tr('inspections.direction')}: {as_text(decl['direction'])}"
+                    f" · {as_text(decl['transport_mode'])}",
+                    f"- {tr('inspections.origin')}: {as_text(decl['origin_country'])}",
                     f"- {tr('inspections.declared_at')}: {fmt_time(decl['declared_at'])}",
                     f"- {tr('inspections.credit_tier')}: {record['enterprise'].get('credit_tier', '—')}",
                 ]
@@ -148,7 +151,7 @@ def render_record(inspection_id: int) -> None:
                 before = state_label(step["from_state"]) if step["from_state"] else "—"
                 st.markdown(
                     f"- {fmt_time(step['at'])} · {before} → **{state_label(step['to_state'])}**"
-                    f" · {step['by'] or tr('inspections.system')}"
+                    f" · {as_text(step['by'] or tr('inspections.system'))}"
                 )
     with tabs[3]:
         table(
@@ -179,10 +182,7 @@ def render_record(inspection_id: int) -> None:
             for i, item in enumerate(items):
                 path = _media_path(item)
                 with cols[i % 4]:
-                    if path is not None and path.exists():
-                        st.image(str(path), caption=f"{item['source']} · {fmt_time(item['taken_at'])}")
-                    else:
-                        st.caption(f"{item['original_name'] or item['sha256'][:12]} · {tr('inspections.missing_file')}")
+                    render_photo(path, item["id"], caption=f"{item['source']} · {fmt_time(item['taken_at'])}")
     with tabs[5]:
         table(
             record["findings"],
@@ -220,7 +220,8 @@ def render_record(inspection_id: int) -> None:
         st.markdown(
             "\n".join(
                 [
-                    f"- {tr('inspections.decision')}: **{ins['decision'] or '—'}** · {ins['decided_by'] or '—'}",
+                    f"- {tr('inspections.decision')}: **{ins['decision'] or '—'}**"
+                    f" · {as_text(ins['decided_by'] or '—')}",
                     f"- {tr('inspections.decided_at')}: {fmt_time(ins['decided_at'])}",
                 ]
             )
@@ -229,7 +230,7 @@ def render_record(inspection_id: int) -> None:
         if receipt:
             st.markdown(
                 f"- {tr('inspections.receipt')}: `{receipt['receipt_no']}` · {fmt_time(receipt['issued_at'])}"
-                f" · {tr('inspections.used_at')}: {fmt_time(receipt['used_at'])} {receipt['used_gate'] or ''}"
+                f" · {tr('inspections.used_at')}: {fmt_time(receipt['used_at'])} {as_text(receipt['used_gate'] or '')}"
             )
         else:
             render_empty("inspections.no_receipt")
@@ -251,7 +252,7 @@ def render_record(inspection_id: int) -> None:
                 render_empty("inspections.nothing")
             for entry in record["audit"]:
                 st.markdown(
-                    f"- {fmt_time(entry['at'])} · {entry['actor']} · {entry['action']} {entry['entity']}"
+                    f"- {fmt_time(entry['at'])} · {as_text(entry['actor'])} · {entry['action']} {entry['entity']}"
                     f" {entry['entity_id'] or ''}"
                 )
 

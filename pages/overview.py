@@ -12,6 +12,7 @@ from components.overview.data import (
     load_change_token,
     load_new_high_alerts,
 )
+from components.shell.formatting import as_text
 from components.shell.state import current_scope, lang, require_page, scope_key, tr
 from components.shell.widgets import guarded, render_empty
 from portsight.clock import utcnow
@@ -39,7 +40,7 @@ def announce_new_high_alerts(token) -> None:
     since = st.session_state[TOAST_SINCE]
     new = load_new_high_alerts(scope, since, token)
     for port, title, _ in new[:3]:
-        st.toast(tr("overview.toast_high", port=port or "—", title=title), icon=":material/warning:")
+        st.toast(tr("overview.toast_high", port=port or "—", title=as_text(title)), icon=":material/warning:")
     st.session_state[TOAST_SINCE] = next_toast_since(since, token, max((at for *_, at in new), default=None))
     st.session_state[TOAST_TOKEN] = token
 

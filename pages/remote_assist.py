@@ -30,6 +30,8 @@ from components.remote_assist.data import (
     save_snapshot,
     snapshot_file,
 )
+from components.shell.formatting import as_text
+from components.shell.photos import render_photo
 from components.shell.state import current_scope, require_page, tr
 from components.shell.widgets import guarded, localise_times, render_empty
 from portsight.domain.access import Role
@@ -88,15 +90,15 @@ def render_record(record: dict, *, header: bool = True) -> None:
         st.subheader(tr("assist.record_title", id=record["id"]))
     minutes = None if record["duration_seconds"] is None else record["duration_seconds"] / 60.0
     cols = st.columns(4)
-    cols[0].metric(tr("assist.inspector"), record["requested_by"])
-    cols[1].metric(tr("assist.expert"), record["expert"] or "—")
+    cols[0].metric(tr("assist.inspector"), as_text(record["requested_by"]))
+    cols[1].metric(tr("assist.expert"), as_text(record["expert"] or "—"))
     cols[2].metric(tr("assist.state"), tr(f"assist.state_{record['state']}"))
     cols[3].metric(tr("assist.duration"), fmt_duration_minutes(st.session_state.get("app.lang", "zh_CN"), minutes))
-    st.markdown(f"**{tr('assist.question_label')}** {record['question']}")
+    st.markdown(f"**{tr('assist.question_label')}** {as_text(record['question'])}")
     if record["note"]:
-        st.markdown(f"**{tr('assist.note')}** {record['note']}")
+        st.markdown(f"**{tr('assist.note')}** {as_text(record['note'])}")
     if record["conclusion"]:
-        st.markdown(f"**{tr('assist.conclusion')}** {record['conclusion']}")
+        st.markdown(f"**{tr('assist.conclusion')}** {as_text(record['conclusion'])}")
     render_gallery(record["snapshots"])
     render_messages(record["chat"])
 
@@ -109,10 +111,7 @@ def render_gallery(snapshots: list[dict]) -> None:
     for i, shot in enumerate(snapshots):
         path = snapshot_file(shot["sha256"])
         with cols[i % 4]:
-            if path.exists():
-                st.image(str(path), caption=f"#{shot['id']} · {shot['taken_by'] or ''}")
-            else:
-                st.caption(tr("assist.snapshot_missing", id=shot["id"]))
+            render_photo(path, shot["id"], caption=f"#{shot['id']} · {shot['taken_by'] or ''}")
 
 
 def render_messages(messages: list[dict]) -> None:
@@ -121,7 +120,7 @@ def render_messages(messages: list[dict]) -> None:
         if not messages:
             st.caption(tr("assist.no_messages"))
         for message in messages:
-            st.markdown(f"**{message['sender']}**: {message['text']}")
+            st.markdown(f"**{as_text(message['sender'])}**: {as_text(message['text'])}")
 
 
 @st.fragment(run_every=2)
@@ -135,7 +134,7 @@ def render_live_panel(session_id: int) -> None:
     if record["state"] == "waiting":
         st.info(tr("assist.waiting_for_expert"), icon=":material/hourglass_top:")
     elif record["state"] == "active":
-        st.success(tr("assist.joined_by", name=record["expert"]), icon=":material/support_agent:")
+        st.success(tr("assist.joined_by", name=as_text(record["expert"])), icon=":material/support_agent:")
     st.markdown(f"**{tr('assist.chat')}**")
     log_box = st.container()
     messages = record["chat"]
@@ -289,7 +288,7 @@ def render_inspector() -> None:
         render_history()
         return
     record = load_session_record(mine["id"], actor.port_ids)
-    st.caption(tr("assist.request_caption", id=record["id"], question=record["question"]))
+    st.caption(tr("assist.request_caption", id=record["id"], question=as_text(record["question"])))
     render_call(mine["id"], webrtc.INSPECTOR, record)
 
 
@@ -350,7 +349,7 @@ def render_queue() -> None:
     if actor.role != Role.EXPERT:
         return
     for row in queue.itertuples():
-        if st.button(tr("assist.join", id=row.id, question=row.question[:40]), key=f"assist.join.{row.id}"):
+        if st.button(tr("assist.join", id=row.id, question=as_text(row.question[:40])), key=f"assist.join.{row.id}"):
             if succeeded(lambda sid=row.id: join_assist(actor, sid)):
                 st.rerun(scope="app")
 
@@ -359,7 +358,7 @@ def render_expert() -> None:
     mine = load_open_session_for_user(actor.user_id)
     if mine is not None and mine["state"] == "active" and mine["expert_id"] == actor.user_id:
         record = load_session_record(mine["id"], actor.port_ids)
-        st.caption(tr("assist.request_caption", id=record["id"], question=record["question"]))
+        st.caption(tr("assist.request_caption", id=record["id"], question=as_text(record["question"])))
         render_call(mine["id"], webrtc.EXPERT, record)
         return
     st.session_state[K_LAST_STATE] = (None, None)

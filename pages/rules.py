@@ -30,6 +30,7 @@ from components.rules.data import (
     run_backtest,
     switch_rule,
 )
+from components.shell.formatting import as_text
 from components.shell.state import lang, require_page, tr
 from components.shell.widgets import guarded, localise_times, render_empty, severity_label, show_error
 from portsight.clock import LOCAL_TZ, utcnow
@@ -182,7 +183,7 @@ def render_rule(row: dict) -> None:
         else:
             st.caption(tr("rules.no_url"))
         if row["note"]:
-            st.info(f"**{tr('rules.note')}** {row['note']}", icon=":material/info:")
+            st.info(f"**{tr('rules.note')}** {as_text(row['note'])}", icon=":material/info:")
         st.markdown(
             f"**{tr('rules.effective')}** {date_text(row['effective_from'], 'rules.since_always')} → "
             f"{date_text(row['effective_to'], 'rules.open_ended')}  \n"
@@ -224,7 +225,7 @@ def render_switch(row: dict) -> None:
     )
     if row["changed_at"] is not None:
         when = localise_times(pd.DataFrame({"at": [row["changed_at"]]}), "at")["at"].iloc[0]
-        st.caption(tr("rules.last_changed", who=row["changed_by"] or "—", when=when))
+        st.caption(tr("rules.last_changed", who=as_text(row["changed_by"] or "—"), when=when))
     if not is_admin:
         st.caption(tr("rules.read_only"))
 
@@ -246,7 +247,7 @@ def render_history(rule_id: str) -> None:
         pd.DataFrame(
             {
                 tr("rules.col_at"): frame["at"],
-                tr("rules.col_actor"): frame["actor"],
+                tr("rules.col_actor"): frame["actor"].map(as_text),  # st.table cells are Markdown
                 tr("rules.col_change"): [
                     f"{change(b)} → {change(a)}" for b, a in zip(frame["before"], frame["after"], strict=True)
                 ],

@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 import pyarrow as pa
 
 from components.overview import charts
-from components.shell.formatting import fmt_stored_time
+from components.shell.formatting import as_text, fmt_stored_time
 from portsight.clock import as_utc
 from portsight.i18n import fmt_duration_minutes, fmt_number, fmt_percent, t
 from portsight.queries.overview import PIPELINE_COUNTS, Overview
@@ -113,7 +113,9 @@ def board_view(board: Overview, lang: str, token: tuple[int, str], refresh_secon
     if not board.events.empty:
         feed = "\n".join(
             f"- `#{e.id}` {fmt_stored_time(lang, e.at)} · **{e.port}** · "
-            + tr("overview.event", actor=e.actor, action=e.action, entity=e.entity, entity_id=e.entity_id or "")
+            + tr(
+                "overview.event", actor=as_text(e.actor), action=e.action, entity=e.entity, entity_id=e.entity_id or ""
+            )
             for e in board.events.itertuples()
         )
     figures = {

@@ -9,7 +9,7 @@ from typing import TypeVar
 import pandas as pd
 import streamlit as st
 
-from components.shell.formatting import fmt_stored_time
+from components.shell.formatting import as_text, fmt_stored_time
 from components.shell.state import lang, tr
 from portsight.domain.access import AccessDenied
 
@@ -37,7 +37,11 @@ def _project_errors() -> tuple[type[BaseException], ...]:
 def show_error(exc: BaseException) -> None:
     """A project error as st.error; anything else is a bug: logged with its traceback, shown generically."""
     if isinstance(exc, _project_errors()):
-        st.error(str(exc), icon=":material/error:")
+        # An error that names its message (portsight.images.PhotoRefused) is shown in the user's language;
+        # any other message is shown as written, since it may quote what was typed or uploaded.
+        key = getattr(exc, "message_key", None)
+        text = tr(key, **getattr(exc, "message_values", {})) if isinstance(key, str) else as_text(str(exc))
+        st.error(text, icon=":material/error:")
     else:
         log.exception("unexpected error", exc_info=exc)
         st.error(tr("common.unexpected_error"), icon=":material/bug_report:")

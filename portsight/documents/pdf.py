@@ -7,12 +7,13 @@ the reader's PDF viewer supplies the glyphs, and the same font prints English.
 from __future__ import annotations
 
 from typing import Any
+from xml.sax.saxutils import escape
 
 from reportlab.lib.colors import Color
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import Table, TableStyle
+from reportlab.platypus import Paragraph, Table, TableStyle
 
 CJK_FONT = "STSong-Light"
 
@@ -27,6 +28,17 @@ def cjk_font() -> str:
 def paragraph_style(name: str, size: float, leading: float, **extra: Any) -> ParagraphStyle:
     """A paragraph style in the Chinese-capable font; extra sets any other ParagraphStyle attribute."""
     return ParagraphStyle(name, fontName=cjk_font(), fontSize=size, leading=leading, **extra)
+
+
+def pdf_text(value: object) -> str:
+    """value as literal text inside reportlab Paragraph markup: a Paragraph reads its text as
+    XML-like markup, so a name with "<" breaks the document and "<a href>" becomes a live link."""
+    return escape(str(value))
+
+
+def text_paragraph(value: object, style: ParagraphStyle) -> Paragraph:
+    """A Paragraph showing value as written (see pdf_text); every Paragraph of the app's PDFs is one."""
+    return Paragraph(pdf_text(value), style)
 
 
 def ruled_table(rows: list[list[Any]], widths: list[float] | None, *, header: Color, rule: Color, valign: str) -> Table:

@@ -12,6 +12,7 @@ import io
 
 import pandas as pd
 
+from portsight.documents.cells import csv_row
 from portsight.i18n import t
 from portsight.queries.selection import PUBLISHED_COLUMNS
 
@@ -38,7 +39,7 @@ def published_list_csv(df: pd.DataFrame, lang: str) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows(csv_row(row) for row in rows)  # an enterprise named '=...' opens as text
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -47,20 +48,20 @@ def published_list_pdf(df: pd.DataFrame, lang: str, title: str, subtitle: str = 
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+    from reportlab.platypus import SimpleDocTemplate, Spacer
 
-    from portsight.documents.pdf import paragraph_style, ruled_table
+    from portsight.documents.pdf import paragraph_style, ruled_table, text_paragraph
 
     header, rows = _published_rows(df, lang)
     cell = paragraph_style("cell", 8, 10)
     story = [
-        Paragraph(title, paragraph_style("title", 14, 18)),
-        Paragraph(subtitle, paragraph_style("sub", 9, 12)),
+        text_paragraph(title, paragraph_style("title", 14, 18)),
+        text_paragraph(subtitle, paragraph_style("sub", 9, 12)),
         Spacer(1, 4 * mm),
     ]
-    data = [[Paragraph(h, cell) for h in header]] + [[Paragraph(v, cell) for v in row] for row in rows]
+    data = [[text_paragraph(h, cell) for h in header]] + [[text_paragraph(v, cell) for v in row] for row in rows]
     if not rows:
-        data.append([Paragraph(t(lang, "selection.published_empty"), cell)] + [""] * (len(header) - 1))
+        data.append([text_paragraph(t(lang, "selection.published_empty"), cell)] + [""] * (len(header) - 1))
     widths = [24 * mm, 18 * mm, 80 * mm, 42 * mm, 34 * mm, 40 * mm]
     story.append(ruled_table(data, widths, header=colors.HexColor("#e3e8ef"), rule=colors.grey, valign="TOP"))
     buffer = io.BytesIO()

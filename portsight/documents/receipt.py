@@ -14,6 +14,7 @@ from typing import Any
 from portsight.db.session import Database
 from portsight.domain.access import Actor
 from portsight.i18n import fmt_datetime, t
+from portsight.images import MAX_PIXELS, picture_size
 from portsight.services.receipts import receipt_data
 
 
@@ -111,10 +112,17 @@ def receipt_pdf(db: Database, actor: Actor, inspection_id: int) -> tuple[str, by
 
 
 def decode_qr_image(image: bytes) -> str | None:
-    """The text of a QR code in a photo (the gate's camera), None when none is found."""
+    """The text of a QR code in a photo (the gate's camera), None when none is found.
+
+    The picture's header is read first: one larger than the photo gate's limit (a 20,000 x 20,000
+    PNG of a few kilobytes) is not decoded at all, since OpenCV would allocate gigabytes for it.
+    """
     import cv2
     import numpy as np
 
+    size = picture_size(image)
+    if size is None or size[0] * size[1] > MAX_PIXELS:
+        return None
     array = np.frombuffer(image, dtype=np.uint8)
     frame = cv2.imdecode(array, cv2.IMREAD_COLOR)
     if frame is None:

@@ -14,9 +14,9 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table
+from reportlab.platypus import PageBreak, SimpleDocTemplate, Spacer, Table
 
-from portsight.documents.pdf import paragraph_style, ruled_table
+from portsight.documents.pdf import paragraph_style, ruled_table, text_paragraph
 from portsight.documents.weekly_charts import (
     BLUE,
     hbar_drawing,
@@ -52,7 +52,7 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 def _table(rows: list[list[str]], widths: list[float] | None = None) -> Table:
     styles = _styles()
-    data = [[Paragraph(str(c), styles["cell"]) for c in row] for row in rows]
+    data = [[text_paragraph(c, styles["cell"]) for c in row] for row in rows]
     return ruled_table(
         data, widths, header=colors.HexColor("#e3f2fd"), rule=colors.HexColor("#b0bec5"), valign="MIDDLE"
     )
@@ -60,8 +60,8 @@ def _table(rows: list[list[str]], widths: list[float] | None = None) -> Table:
 
 def _section(story: list, lang: str, key: str, text_key: str) -> None:
     styles = _styles()
-    story.append(Paragraph(t(lang, key), styles["h2"]))
-    story.append(Paragraph(t(lang, text_key), styles["small"]))
+    story.append(text_paragraph(t(lang, key), styles["h2"]))
+    story.append(text_paragraph(t(lang, text_key), styles["small"]))
     story.append(Spacer(1, 3))
 
 
@@ -81,15 +81,15 @@ def render_pdf(review: WeekReview, lang: str, progress: Progress = no_progress) 
     styles = _styles()
     other = _other(lang)
     story: list = [
-        Paragraph(t(lang, "statistics.report_title"), styles["title"]),
-        Paragraph(t(other, "statistics.report_title"), styles["subtitle"]),
-        Paragraph(f"{week_text(lang, review.week)} · {week_text(other, review.week)}", styles["h2"]),
-        Paragraph(
+        text_paragraph(t(lang, "statistics.report_title"), styles["title"]),
+        text_paragraph(t(other, "statistics.report_title"), styles["subtitle"]),
+        text_paragraph(f"{week_text(lang, review.week)} · {week_text(other, review.week)}", styles["h2"]),
+        text_paragraph(
             f"{t(lang, 'statistics.report_scope')} / {t(other, 'statistics.report_scope')}: "
             + "; ".join(port_names(review)),
             styles["body"],
         ),
-        Paragraph(
+        text_paragraph(
             t(
                 lang,
                 "statistics.report_generated",
@@ -98,10 +98,10 @@ def render_pdf(review: WeekReview, lang: str, progress: Progress = no_progress) 
             styles["small"],
         ),
         Spacer(1, 6),
-        Paragraph(t(lang, "statistics.report_definitions"), styles["small"]),
+        text_paragraph(t(lang, "statistics.report_definitions"), styles["small"]),
     ]
     # KPI table
-    story.append(Paragraph(t(lang, "statistics.kpis"), styles["h2"]))
+    story.append(text_paragraph(t(lang, "statistics.kpis"), styles["h2"]))
     rows = [
         [
             _col(lang, "kpi"),

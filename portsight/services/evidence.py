@@ -1,12 +1,16 @@
 """Photos as evidence at the container: upload checks and attaching a photo to a checklist step.
 
-Photos are accepted by their content (JPEG, PNG or WebP magic bytes), never by their name; the
-stored path derives from the SHA-256 of the bytes only, so no file name can choose where bytes go.
-Everything is checked before the first byte is written: a refused upload writes nothing.
+Photos are accepted by their content, never by their name: portsight.images decodes them within a
+pixel limit and encodes them afresh (upright, no EXIF), and what is stored is that new file. The
+stored path derives from the SHA-256 of the stored bytes only, so no file name can choose where
+bytes go. Everything is checked before the first byte is written: a refused upload writes nothing.
+The audit keeps the SHA-256 and size of the bytes as received, so the stored file can be traced
+to the upload.
 """
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from pathlib import Path
 
@@ -17,24 +21,12 @@ from portsight.db.session import Database, unit_of_work
 from portsight.domain.access import Actor
 from portsight.domain.inspection import InspectionState
 from portsight.errors import InvalidInput
+from portsight.images import PhotoRefused, clean_photo, sniff_image
 from portsight.services.field import inspection_checklist, require_my_inspection, resolve_slot
 from portsight.storage import store_media
 
 PHOTO_SOURCES = ("camera", "upload")
 MAX_NAME = 200
-
-_IMAGE_TYPES = (("image/jpeg", ".jpg"), ("image/png", ".png"), ("image/webp", ".webp"))
-
-
-def sniff_image(data: bytes) -> tuple[str, str] | None:
-    """(media type, suffix) from the first bytes: JPEG, PNG or WebP; None for anything else."""
-    if data[:3] == b"\xff\xd8\xff":
-        return _IMAGE_TYPES[0]
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return _IMAGE_TYPES[1]
-    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return _IMAGE_TYPES[2]
-    return None
 
 
 def check_upload_name(filename: str | None) -> str | None:
@@ -79,27 +71,28 @@ def attach_photo(
 ) -> int:
     """Keep a photo as evidence on a step (and container). Returns the Evidence id.
 
-    Accepted: JPEG, PNG or WebP by content, at most max_bytes, a plain file name. The declared
-    media_type is not trusted (the content decides). Nothing is written when refused.
+    Accepted: JPEG, PNG or WebP by content, at most max_bytes and portsight.images.MAX_PIXELS, a
+    plain file name; stored as the cleaned photo (JPEG, or PNG for a PNG). The declared media_type
+    is not trusted (the content decides). Nothing is written when refused.
     """
     if source not in PHOTO_SOURCES:
         raise InvalidInput(f"Photo source must be one of {', '.join(PHOTO_SOURCES)}.")
     name = check_upload_name(filename)
     if not data:
-        raise InvalidInput("The file is empty; take or choose the photo again.")
+        raise PhotoRefused("common.photo_empty", "The file is empty; take or choose the photo again.")
     if len(data) > max_bytes:
-        raise InvalidInput(
-            f"The photo is {len(data) / 1048576:.1f} MB; the limit is {max_bytes / 1048576:.0f} MB. "
-            "Take it again at a lower resolution."
+        size, most = f"{len(data) / 1048576:.1f}", f"{max_bytes / 1048576:.0f}"
+        raise PhotoRefused(
+            "common.photo_too_many_bytes",
+            f"The photo is {size} MB; the limit is {most} MB. Take it again at a lower resolution.",
+            size=size,
+            limit=most,
         )
-    sniffed = sniff_image(data)
-    if sniffed is None:
-        raise InvalidInput("This file is not a JPEG, PNG or WebP image; only photos are accepted as evidence.")
-    kind, suffix = sniffed
     for value, what in ((lat, "latitude"), (lon, "longitude")):
         limit = 90 if what == "latitude" else 180
         if value is not None and not (-limit <= float(value) <= limit):
             raise InvalidInput(f"The {what} {value} is out of range.")
+    photo = clean_photo(data)  # decoded and encoded afresh before anything is written
     now = now or utcnow()
     with unit_of_work(db) as session:
         inspection = require_my_inspection(
@@ -108,14 +101,14 @@ def attach_photo(
         checklist = inspection_checklist(session, inspection_id)
         slot = resolve_slot(checklist, step_key, container_id)
         # Last, once everything is checked: the bytes go to the store (named by their hash only).
-        sha, _path = store_media(media_dir, data, suffix)
+        sha, _path = store_media(media_dir, photo.data, photo.suffix)
         evidence = Evidence(
             inspection_id=inspection_id,
             step_key=slot.step.key,
             container_id=slot.container_id,
             sha256=sha,
-            media_type=kind,
-            size_bytes=len(data),
+            media_type=photo.media_type,
+            size_bytes=len(photo.data),
             original_name=name,
             source=source,
             taken_at=now,
@@ -135,9 +128,13 @@ def attach_photo(
                 "inspection_id": inspection_id,
                 "step": slot.id,
                 "sha256": sha,
-                "media_type": kind,
+                "media_type": photo.media_type,
                 "declared_media_type": media_type,
-                "size_bytes": len(data),
+                "size_bytes": len(photo.data),
+                "received_sha256": hashlib.sha256(data).hexdigest(),
+                "received_bytes": len(data),
+                "width": photo.width,
+                "height": photo.height,
                 "source": source,
             },
             port_id=inspection.port_id,

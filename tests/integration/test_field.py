@@ -3,12 +3,16 @@ their rule, photos accepted only as images, completion, decision policy, and the
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
+import struct
+import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import ExifTags, Image
 from sqlalchemy import func, insert, select
 
 from portsight.db.checklists import load_checklist
@@ -32,6 +36,7 @@ from portsight.domain.conditions import in_language
 from portsight.errors import AccessDenied, Conflict, InvalidInput
 from portsight.exchange import import_bytes
 from portsight.exchange.synthetic import rows_to_csv
+from portsight.images import PhotoRefused
 from portsight.queries import field as q
 from portsight.services import decisions, evidence
 from portsight.services import field as svc
@@ -271,7 +276,8 @@ def test_an_image_is_stored_by_its_hash_with_step_container_and_inspector(world,
     )  # fmt: skip
     assert (row.lat, row.lon, row.original_name, row.source) == (31.2, 121.5, "IMG_0001.jpg", "camera")
     stored = list(tmp_path.rglob("*.jpg"))
-    assert [p.name for p in stored] == [f"{row.sha256}.jpg"] and stored[0].read_bytes() == data
+    assert [p.name for p in stored] == [f"{row.sha256}.jpg"] and Image.open(stored[0]).size == (32, 24)
+    assert row.size_bytes == stored[0].stat().st_size
     gallery = q.gallery(world, insp)
     assert list(gallery["step_key"]) == ["seal"] and list(gallery["container"]) == [BOX]
 
@@ -299,6 +305,65 @@ def test_a_refused_upload_says_why_and_writes_nothing(world, tmp_path, data, nam
     assert not media.exists() or not any(media.rglob("*"))
     assert not (tmp_path.parent / "etc").exists()
     assert world.scalar(select(func.count()).select_from(Evidence).where(Evidence.inspection_id == insp)) == 0
+
+
+def _header_only_png(width: int, height: int) -> bytes:
+    """A PNG that declares width x height pixels with almost no data: a few bytes on disk."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize(
+    ("data", "key"),
+    [
+        (b"\xff\xd8\xff\xe0" + b"not a picture " * 40, "common.photo_unreadable"),
+        (b"\x89PNG\r\n\x1a\n" + b"not a picture " * 40, "common.photo_unreadable"),
+        (_header_only_png(20_000, 20_000), "common.photo_too_many_pixels"),
+    ],
+    ids=["damaged-jpeg", "damaged-png", "20000x20000-png"],
+)
+def test_a_photo_that_cannot_be_decoded_within_the_limit_is_refused_and_nothing_is_written(world, tmp_path, data, key):
+    insp = started_inspection(world)
+    media = tmp_path / "media"
+    with pytest.raises(PhotoRefused) as refused:
+        evidence.attach_photo(
+            world, LEAD, insp, "goods", data, "photo.png", "image/png", media_dir=media, max_bytes=MAX_BYTES,
+            source="upload",
+        )  # fmt: skip
+    assert refused.value.message_key == key
+    assert not media.exists() or not any(media.rglob("*"))
+    assert world.scalar(select(func.count()).select_from(Evidence).where(Evidence.inspection_id == insp)) == 0
+    audited = select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "field.photo")
+    assert world.scalar(audited) == 0
+
+
+def test_a_phone_photo_is_stored_upright_without_its_gps_and_the_audit_keeps_what_arrived(world, tmp_path):
+    insp = started_inspection(world)
+    sideways = Image.new("RGB", (40, 20), (200, 30, 30))
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = 6
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
+    gps[ExifTags.GPS.GPSLatitude] = (31.0, 14.0, 5.0)
+    buf = io.BytesIO()
+    sideways.save(buf, format="JPEG", exif=exif)
+    data = buf.getvalue()
+    evidence_id = evidence.attach_photo(
+        world, LEAD, insp, "goods", data, "IMG_0002.jpg", "image/jpeg", media_dir=tmp_path, max_bytes=MAX_BYTES,
+    )  # fmt: skip
+    row = world.execute(select(Evidence.__table__).where(Evidence.id == evidence_id)).one()
+    [stored] = list(tmp_path.rglob("*.jpg"))
+    picture = Image.open(stored)
+    assert picture.size == (20, 40) and not picture.getexif()
+    assert hashlib.sha256(stored.read_bytes()).hexdigest() == row.sha256
+    after = world.scalar(select(AuditEntry.after).where(AuditEntry.action == "field.photo"))
+    after = json.loads(after) if isinstance(after, str) else after
+    assert (after["received_sha256"], after["received_bytes"]) == (hashlib.sha256(data).hexdigest(), len(data))
+    assert (after["width"], after["height"]) == (20, 40)
 
 
 def test_a_photo_for_another_port_is_refused_before_anything_is_written(world, tmp_path):

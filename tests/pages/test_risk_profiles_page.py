@@ -72,7 +72,8 @@ def test_an_administrator_creates_a_profile_and_sees_it_with_its_hits(new_app, a
 def test_an_incomplete_form_says_what_is_missing_in_the_users_language(new_app, app_db):
     at = create(open_page(new_app, "admin"), name="", hs="", origin="")
     assert not at.exception
-    [message] = errors(at)
+    [shown] = errors(at)
+    message = shown.replace("\\", "")  # the Markdown source escapes ':'; the reader sees none
     assert t("en", "risk_profiles.error_name_required") in message
     assert t("en", "risk_profiles.error_scope_empty") in message
     assert "Traceback" not in message
