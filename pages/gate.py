@@ -1,4 +1,5 @@
-"""Gate check: type, paste or scan a release receipt's code; genuine and unused / already used / forged.
+"""Gate check: type, paste or scan a release receipt's code; genuine and unused / already used / forged
+(an empty code asks for one).
 
 Layout only: the check and the marking are components.gate.data.verify_receipt.
 """
@@ -7,7 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.gate.data import GENUINE, USED, decode_qr_image, verify_receipt
+from components.gate.data import GENUINE, USED, CodeMissing, decode_qr_image, verify_receipt
+from components.shell.formatting import as_text
 from components.shell.state import lang, require_page, tr
 from components.shell.widgets import show_error
 from portsight.i18n import fmt_datetime
@@ -29,6 +31,8 @@ def _check(code: str | None = None) -> None:
     token = code if code is not None else st.session_state.get(K_CODE, "")
     try:
         st.session_state[K_RESULT] = verify_receipt(actor, token or "", st.session_state.get(K_GATE, ""))
+    except CodeMissing:
+        st.session_state[K_RESULT] = "code_missing"
     except Exception as exc:  # noqa: BLE001 - shown by show_error (ours as a message, others logged)
         st.session_state[K_RESULT] = exc
 
@@ -60,19 +64,22 @@ if isinstance(result, Exception):
     show_error(result)
 elif result == "no_code":
     st.warning(tr("gate.no_code"), icon=":material/qr_code:")
+elif result == "code_missing":
+    st.info(tr("gate.code_missing"), icon=":material/keyboard:")
 elif result is not None:
     when = fmt_datetime(lang(), result.used_at)
     facts = tr(
         "gate.facts",
-        receipt=result.receipt_no or "—",
-        declaration=result.declaration or "—",
-        containers=", ".join(result.containers) or "—",
+        receipt=as_text(result.receipt_no or "—"),
+        declaration=as_text(result.declaration or "—"),
+        containers=as_text(", ".join(result.containers) or "—"),
     )
     if result.status == GENUINE:
         st.success(
-            tr("gate.genuine", gate=result.used_gate, when=when) + "\n\n" + facts, icon=":material/check_circle:"
+            tr("gate.genuine", gate=as_text(result.used_gate), when=when) + "\n\n" + facts,
+            icon=":material/check_circle:",
         )
     elif result.status == USED:
-        st.warning(tr("gate.used", gate=result.used_gate, when=when) + "\n\n" + facts, icon=":material/block:")
+        st.warning(tr("gate.used", gate=as_text(result.used_gate), when=when) + "\n\n" + facts, icon=":material/block:")
     else:
         st.error(tr("gate.forged"), icon=":material/gpp_bad:")

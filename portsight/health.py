@@ -69,9 +69,7 @@ def database_check(database_url: str, timeout: float) -> Check:
         shown = parsed.render_as_string(hide_password=True)
         if parsed.get_backend_name() == "sqlite" and parsed.database and not Path(parsed.database).exists():
             return False, f"{shown}: the file does not exist (run: python -m portsight db upgrade)"
-        postgres = parsed.get_backend_name() == "postgresql"
-        kwargs = {"connect_args": {"connect_timeout": max(1, int(timeout))}} if postgres else {}
-        engine = make_engine(database_url, **kwargs)
+        engine = make_engine(database_url, connect_timeout=max(1, int(timeout)))  # PostgreSQL only
         try:
             with engine.connect() as conn:
                 conn.execute(text("SELECT 1")).scalar_one()

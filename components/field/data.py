@@ -199,7 +199,7 @@ def take_decision(
         decision,
         confirmed=confirmed,
         second_inspector_id=second_inspector_id,
-        secret=get_settings().secret,
+        secret=get_settings().receipt_keys,
         what=what,
     )
 

@@ -9,14 +9,15 @@ from components.shell.runtime import get_engine, get_settings
 from portsight.documents import receipt as receipt_document
 from portsight.domain.access import Actor
 from portsight.services import receipts as receipt_services
-from portsight.services.receipts import GENUINE, USED, Verification
+from portsight.services.receipts import GENUINE, USED, CodeMissing, Verification
 
-__all__ = ["GENUINE", "USED", "Verification", "decode_qr_image", "verify_receipt"]
+__all__ = ["GENUINE", "USED", "CodeMissing", "Verification", "decode_qr_image", "verify_receipt"]
 
 
 def verify_receipt(actor: Actor, token: str, gate: str) -> Verification:
-    """Genuine and unused (now marked used at `gate`), already used, or forged; signed with the configured secret."""
-    return receipt_services.verify_receipt(get_engine(), actor, token, gate, secret=get_settings().secret)
+    """Genuine and unused (now marked used at `gate`), already used, or forged; checked with the configured
+    receipt keys (CodeMissing when nothing was typed or scanned)."""
+    return receipt_services.verify_receipt(get_engine(), actor, token, gate, secret=get_settings().receipt_keys)
 
 
 def decode_qr_image(image: bytes) -> str | None:

@@ -21,11 +21,12 @@ from sqlalchemy.orm import Session
 
 from portsight.clock import utcnow
 from portsight.db.audit import record_audit
-from portsight.db.models import AssistSession, ChatMessage, Evidence, Inspection, User
+from portsight.db.models import AssistSession, ChatMessage, Evidence, Inspection, InspectorAssignment, User
 from portsight.db.session import Database, unit_of_work
 from portsight.domain.access import AccessDenied, Actor, Role, require_port, require_role
 from portsight.domain.inspection import OPEN_STATES
 from portsight.errors import Conflict, InvalidInput, NotFound
+from portsight.images import JPEG, clean_photo
 from portsight.services.inputs import typed_text
 from portsight.storage import store_media
 
@@ -84,7 +85,7 @@ def request_assist(
     question: str,
     expertise: str | None = None,
 ) -> int:
-    """An inspector asks for an expert on a step of an open inspection; returns the request id."""
+    """An inspector assigned to an open inspection asks for an expert on a step of it; returns the request id."""
     require_role(actor, Role.INSPECTOR)
     question_text = _text(question, "question", MAX_QUESTION, required=True)
     expertise_text = _text(expertise, "kind of expertise", 120, required=False)
@@ -94,6 +95,13 @@ def request_assist(
         if inspection is None:
             raise NotFound(f"Inspection #{inspection_id} does not exist.")
         require_port(actor, inspection.port_id)
+        assigned = session.scalar(
+            select(InspectorAssignment.id).where(
+                InspectorAssignment.inspection_id == inspection_id, InspectorAssignment.user_id == actor.user_id
+            )
+        )
+        if assigned is None:
+            raise AccessDenied(f"Inspection #{inspection_id} is assigned to other inspectors; they ask for help on it.")
         if inspection.state not in OPEN_STATES:
             raise Conflict(
                 f"Inspection #{inspection_id} is already {inspection.state}; "
@@ -316,19 +324,21 @@ def save_snapshot(db: Database, actor: Actor, session_id: int, jpeg_bytes: bytes
         raise InvalidInput("The snapshot is not a JPEG image; take it again.")
     if len(jpeg_bytes) > MAX_SNAPSHOT_BYTES:
         raise InvalidInput(f"The snapshot is larger than {MAX_SNAPSHOT_BYTES // (1024 * 1024)} MB.")
+    # The picture comes from the caller's video, so it passes the same gate as an uploaded photo.
+    photo = clean_photo(jpeg_bytes, kinds=(JPEG[0],))
     with unit_of_work(db) as session:
         record = _load(session, session_id)
         _require_participant(actor, record)
         if record.state not in OPEN_ASSIST_STATES:
             raise Conflict(f"Request #{session_id} is {record.state}; snapshots are taken during the call.")
-        sha, _path = store_media(media_dir, jpeg_bytes, ".jpg")
+        sha, _path = store_media(media_dir, photo.data, photo.suffix)
         evidence = Evidence(
             inspection_id=record.inspection_id,
             step_key=record.step_key,
             assist_session_id=record.id,
             sha256=sha,
-            media_type="image/jpeg",
-            size_bytes=len(jpeg_bytes),
+            media_type=photo.media_type,
+            size_bytes=len(photo.data),
             original_name=f"assist-{record.id}-{sha[:12]}.jpg",
             source="snapshot",
             taken_at=utcnow(),

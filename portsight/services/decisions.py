@@ -5,7 +5,7 @@ identify suspected solid waste. Policy:
 - what blocks release, and which decisions are open, is portsight.domain.release's; the lifecycle
   (portsight.services.inspections.decide_inspection) enforces it for every caller, this one too;
 - return and destroy need a second inspector recorded on the inspection
-  (portsight.domain.checklist.second_inspector_required);
+  (portsight.domain.checklist.second_inspector_required); named here, the lifecycle checks it too;
 - the inspector confirms the decision explicitly.
 A release issues the receipt in the same transaction.
 """
@@ -34,6 +34,7 @@ from portsight.domain.access import Actor, Role, require_role
 from portsight.domain.checklist import second_inspector_required
 from portsight.domain.inspection import AWAITING_RESULT_STATES, Decision, InspectionState
 from portsight.errors import Conflict, InvalidInput
+from portsight.security import Keyring
 from portsight.services import inspections as lifecycle
 from portsight.services.field import one_transaction, require_my_inspection
 from portsight.services.receipts import issue_receipt
@@ -47,7 +48,7 @@ def take_decision(
     *,
     confirmed: bool,
     second_inspector_id: int | None = None,
-    secret: str | None = None,
+    secret: str | Keyring | None = None,
     what: str | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:

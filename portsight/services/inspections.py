@@ -38,7 +38,7 @@ from portsight.db.rollups import refresh_rollups_for_inspection
 from portsight.db.session import Database, unit_of_work
 from portsight.db.staff import covers_port, is_active_inspector
 from portsight.domain.access import Actor, Role, require_port, require_role
-from portsight.domain.checklist import slot_id
+from portsight.domain.checklist import second_inspector_required, slot_id
 from portsight.domain.inspection import (
     AWAITING_RESULT_STATES,
     DECISION_STATE,
@@ -301,6 +301,18 @@ def _decider(session: Session, actor: Actor, inspection_id: int) -> Inspection:
     return inspection
 
 
+def _require_two_people(session: Session, actor: Actor, inspection: Inspection) -> None:
+    """Return and destroy are decided by two people (portsight.domain.checklist.second_inspector_required):
+    an inspector needs a second inspector recorded on the inspection; a supervisor clearing a hold is
+    the second person to the inspector who held it."""
+    others = set(_assigned_user_ids(session, inspection.id)) - {actor.user_id}
+    if not others:
+        raise InvalidInput(
+            f"Returning or destroying needs a second inspector recorded on inspection {inspection.id}: "
+            "choose the colleague who checked it with you."
+        )
+
+
 def _options(session: Session, inspection_id: int) -> DecisionOptions:
     found = inspection_decisions(session.connection(), inspection_id)
     if found is None:  # pragma: no cover - the inspection was just locked
@@ -364,6 +376,8 @@ def decide_inspection(
         options = _options(session, inspection_id)
         if chosen.value not in options.allowed:
             raise _refuse(chosen, inspection.state, options)
+        if second_inspector_required(chosen.value):
+            _require_two_people(session, actor, inspection)
         extra: dict[str, Any] = {"decision": chosen.value}
         if waiting:
             hold = HOLD_OF_DECISION[chosen]

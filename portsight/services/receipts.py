@@ -2,11 +2,14 @@
 
 The printed PDF and the QR code are drawn by portsight.documents.receipt from receipt_data here.
 
-The verification token is `<receipt number>.<HMAC>`: the HMAC-SHA256 (server secret from
-settings.secret, portsight.security.sign) of the receipt number, the inspection and the time of
-issue, shortened to TOKEN_SIG_CHARS hex characters so a gate officer can still type it. The full
-signature is kept on the receipt row. Knowing a receipt number or a database id gives nothing:
-without the secret no valid token can be made, and any change to the token fails the check.
+The verification token is `<receipt number>.<key id>.<HMAC>`: the HMAC-SHA256 (with the key of that
+id from the keyring, portsight.security.Keyring; settings.receipt_keys) of the receipt number, the
+inspection and the time of issue, shortened to TOKEN_SIG_CHARS hex characters so a gate officer can
+still type it. The key id lets the key rotate: an older key keeps verifying the receipts it signed,
+and an unknown key id is refused. Tokens issued before key ids, `<receipt number>.<HMAC>`, verify with
+the legacy key (PORTSIGHT_SECRET). The full signature is kept on the receipt row, as
+`<key id>:<hex>` (a bare `<hex>` for the legacy key). Knowing a receipt number or a database id gives
+nothing: without the key no valid token can be made, and any change to the token fails the check.
 
 At the gate a genuine token is marked used (when, which gate, by whom) by a conditional update,
 so two gates scanning the same receipt at once cannot both accept it.
@@ -21,6 +24,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, select, update
+from sqlalchemy.orm import Session
 
 from portsight.clock import as_utc, utcnow
 from portsight.db.audit import record_audit
@@ -40,8 +44,8 @@ from portsight.db.outbox import add_to_outbox
 from portsight.db.session import Database, unit_of_work
 from portsight.domain.access import Actor, Role, require_port, require_role
 from portsight.domain.inspection import InspectionState
-from portsight.errors import Conflict, InvalidInput, NotFound
-from portsight.security import sign
+from portsight.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from portsight.security import KEY_ID_PATTERN, Keyring, sign
 
 TOKEN_SIG_CHARS = 24  # 96 bits of the HMAC: short enough to type, far beyond guessing
 GENUINE, USED, FORGED = "genuine", "used", "forged"
@@ -61,19 +65,47 @@ def receipt_message(receipt_no: str, inspection_id: int, issued_at: datetime) ->
     return f"portsight-receipt:v1:{receipt_no}:{inspection_id}:{_stamp(issued_at)}"
 
 
+def stored_signature(key_id: str | None, signature: str) -> str:
+    """The signature as kept on the receipt row: `<key id>:<hex>`, or the bare hex of the legacy key."""
+    return signature if key_id is None else f"{key_id}:{signature}"
+
+
+def split_signature(stored: str) -> tuple[str | None, str]:
+    """(key id, hex signature) of a receipt row's signature."""
+    key_id, sep, signature = stored.rpartition(":")
+    return (key_id if sep else None), signature
+
+
 def make_token(receipt_no: str, signature: str) -> str:
-    return f"{receipt_no}.{signature[:TOKEN_SIG_CHARS]}"
+    """The token of a receipt from its row's signature (`<key id>:<hex>` or the legacy bare hex)."""
+    key_id, hex_signature = split_signature(signature)
+    short = hex_signature[:TOKEN_SIG_CHARS]
+    return f"{receipt_no}.{short}" if key_id is None else f"{receipt_no}.{key_id}.{short}"
 
 
-def parse_token(token: str | None) -> tuple[str, str] | None:
-    """(receipt number, signature part) of a typed or scanned token; None when it cannot be one."""
+def parse_token(token: str | None) -> tuple[str, str | None, str] | None:
+    """(receipt number, key id or None, signature part) of a typed or scanned token; None when it
+    cannot be one."""
     text = "".join((token or "").split())
     if not text or len(text) > 120 or "." not in text:
         return None
-    number, _, sig = text.rpartition(".")
+    parts = text.split(".")
+    if len(parts) == 2:
+        number, key_id, sig = parts[0], None, parts[1]
+    elif len(parts) == 3:
+        number, key_id, sig = parts[0], parts[1].lower(), parts[2]
+        if not KEY_ID_PATTERN.match(key_id):
+            return None
+    else:
+        return None
     if not number or len(sig) != TOKEN_SIG_CHARS:
         return None
-    return number.upper(), sig.lower()
+    return number.upper(), key_id, sig.lower()
+
+
+def as_keyring(secret: str | Keyring) -> Keyring:
+    """A bare secret is a keyring of one key without an id (tokens then carry no key id)."""
+    return secret if isinstance(secret, Keyring) else Keyring.single(secret)
 
 
 def new_receipt_no(port_code: str, on: datetime) -> str:
@@ -84,19 +116,38 @@ def new_receipt_no(port_code: str, on: datetime) -> str:
 # --------------------------------------------------------------------------- issue and verify
 
 
+def _require_own_or_supervised(session: Session, actor: Actor, inspection: Inspection) -> None:
+    """A receipt is issued and read by an inspector assigned to the inspection, or by a supervisor or
+    an administrator whose scope covers its port. The gate checks a receipt by its token and never
+    needs the printed receipt."""
+    require_role(actor, Role.INSPECTOR, Role.SUPERVISOR, Role.ADMIN)
+    require_port(actor, inspection.port_id)
+    if actor.role == Role.INSPECTOR:
+        assigned = session.scalar(
+            select(InspectorAssignment.id).where(
+                InspectorAssignment.inspection_id == inspection.id, InspectorAssignment.user_id == actor.user_id
+            )
+        )
+        if assigned is None:
+            raise AccessDenied(f"The receipt of inspection {inspection.id} belongs to the inspectors assigned to it.")
+
+
 def issue_receipt(
-    db: Database, actor: Actor, inspection_id: int, *, secret: str, now: datetime | None = None
+    db: Database, actor: Actor, inspection_id: int, *, secret: str | Keyring, now: datetime | None = None
 ) -> dict[str, Any]:
-    """The receipt of a released inspection (made once; asking again returns the same one)."""
+    """The receipt of a released inspection (made once; asking again returns the same one), signed with
+    the keyring's current key."""
     require_role(actor, Role.INSPECTOR, Role.SUPERVISOR)
-    if not secret:
+    signing = as_keyring(secret).signing_key()
+    if signing is None:
         raise InvalidInput("The server secret is not configured; receipts cannot be signed.")
+    key_id, key = signing
     issued_at = (now or utcnow()).replace(microsecond=0)
     with unit_of_work(db) as session:
         inspection = session.get(Inspection, inspection_id)
         if inspection is None:
             raise NotFound(f"Inspection {inspection_id} does not exist.")
-        require_port(actor, inspection.port_id)
+        _require_own_or_supervised(session, actor, inspection)
         existing = session.scalar(select(ReleaseReceipt).where(ReleaseReceipt.inspection_id == inspection_id))
         if existing is not None:
             return {
@@ -108,7 +159,7 @@ def issue_receipt(
             raise Conflict(f"Inspection {inspection_id} is {inspection.state}; only a release gets a receipt.")
         port_code = session.scalar(select(Port.code).where(Port.id == inspection.port_id))
         receipt_no = new_receipt_no(port_code or "XXXXX", issued_at)
-        signature = sign(secret, receipt_message(receipt_no, inspection_id, issued_at))
+        signature = stored_signature(key_id, sign(key, receipt_message(receipt_no, inspection_id, issued_at)))
         receipt = ReleaseReceipt(
             inspection_id=inspection_id,
             receipt_no=receipt_no,
@@ -141,16 +192,27 @@ class Verification:
     used_gate: str | None = None
 
 
+class CodeMissing(InvalidInput):
+    """Nothing was typed or scanned: the gate officer is asked for a code, nothing is judged."""
+
+    message_key = "gate.code_missing"
+    message_values: dict[str, Any] = {}
+
+
 def verify_receipt(
-    db: Database, actor: Actor, token: str, gate: str, *, secret: str, now: datetime | None = None
+    db: Database, actor: Actor, token: str, gate: str, *, secret: str | Keyring, now: datetime | None = None
 ) -> Verification:
-    """Check a receipt's token at a gate: genuine and unused (now marked used here), already used, or forged."""
+    """Check a receipt's token at a gate: genuine and unused (now marked used here), already used, or
+    forged (an unknown key id included). An empty code is not judged: CodeMissing asks for one."""
     require_role(actor, Role.GATE)
     gate_name = (gate or "").strip()
     if not gate_name:
         raise InvalidInput("Say which gate this is (for example 'Gate 3').")
     if len(gate_name) > MAX_GATE:
         raise InvalidInput(f"The gate name is too long; keep it under {MAX_GATE} characters.")
+    if not "".join((token or "").split()):
+        raise CodeMissing("Type, paste or scan the receipt's code first.")
+    keyring = as_keyring(secret)
     now = now or utcnow()
     parsed = parse_token(token)
     with unit_of_work(db) as session:
@@ -159,10 +221,14 @@ def verify_receipt(
             receipt = session.scalar(select(ReleaseReceipt).where(ReleaseReceipt.receipt_no == parsed[0]))
         genuine = False
         if receipt is not None and parsed is not None:
-            expected = sign(secret, receipt_message(receipt.receipt_no, receipt.inspection_id, receipt.issued_at))
-            genuine = hmac.compare_digest(expected, receipt.signature) and hmac.compare_digest(
-                expected[:TOKEN_SIG_CHARS], parsed[1]
-            )
+            _number, key_id, short = parsed
+            stored_key_id, stored = split_signature(receipt.signature)
+            key = keyring.key(key_id)
+            if key is not None and key_id == stored_key_id:
+                expected = sign(key, receipt_message(receipt.receipt_no, receipt.inspection_id, receipt.issued_at))
+                genuine = hmac.compare_digest(expected, stored) and hmac.compare_digest(
+                    expected[:TOKEN_SIG_CHARS], short
+                )
         if receipt is None or not genuine:
             record_audit(
                 session,
@@ -215,8 +281,12 @@ def verify_receipt(
 
 
 def receipt_data(db: Database, actor: Actor, inspection_id: int) -> dict[str, Any]:
-    """What the printed receipt shows, read within the actor's scope."""
+    """What the printed receipt shows, for the inspection's inspectors and supervisors in scope."""
     with unit_of_work(db) as session:
+        inspection = session.get(Inspection, inspection_id)
+        if inspection is None:
+            raise NotFound(f"Inspection {inspection_id} does not exist.")
+        _require_own_or_supervised(session, actor, inspection)
         receipt = session.scalar(select(ReleaseReceipt).where(ReleaseReceipt.inspection_id == inspection_id))
         if receipt is None:
             raise NotFound(f"Inspection {inspection_id} has no release receipt.")
@@ -237,7 +307,6 @@ def receipt_data(db: Database, actor: Actor, inspection_id: int) -> dict[str, An
             .join(Port, Port.id == Inspection.port_id)
             .where(Inspection.id == inspection_id)
         ).one()
-        require_port(actor, head.port_id)
         # The seal each container leaves under: the new seal recorded after it was opened (the reseal step).
         new_seals = {
             cid: values or {}
@@ -296,6 +365,7 @@ def receipt_data(db: Database, actor: Actor, inspection_id: int) -> dict[str, An
 
 
 __all__ = [
+    "CodeMissing",
     "FORGED",
     "GENUINE",
     "USED",

@@ -91,6 +91,15 @@ def remove_duty_shift(db: Database, actor: Actor, shift_id: int) -> None:
         record_audit(session, actor, "remove_shift", "duty_shift", shift_id, before=before, port_id=before["port_id"])
 
 
+def _require_scope_over(session: Session, actor: Actor, user: User) -> None:
+    """The actor's port scope reaches someone who works at one of its ports."""
+    if actor.port_ids is None:
+        return
+    if not user.all_ports and any(covers_port(session, user, port_id) for port_id in actor.port_ids):
+        return
+    raise AccessDenied(f"{user.username} does not work at a port in your scope.")
+
+
 def declare_conflict(
     db: Database,
     actor: Actor,
@@ -102,7 +111,8 @@ def declare_conflict(
 ) -> int:
     """Record a conflict of interest: that person is never dispatched to, nor decides for, the enterprise.
 
-    Inspectors declare their own; supervisors and administrators may declare anyone's.
+    Inspectors declare their own; supervisors and administrators declare those of the people who work
+    at a port in their scope (someone who works at every port, only one whose scope is every port).
     """
     if actor.role == Role.INSPECTOR:
         if actor.user_id != user_id:
@@ -117,6 +127,8 @@ def declare_conflict(
         user = session.get(User, user_id)
         if user is None:
             raise NotFound(f"User {user_id} does not exist.")
+        if actor.role != Role.INSPECTOR:
+            _require_scope_over(session, actor, user)
         enterprise = session.get(Enterprise, enterprise_id)
         if enterprise is None:
             raise NotFound(f"Enterprise {enterprise_id} does not exist.")

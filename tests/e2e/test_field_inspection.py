@@ -295,7 +295,7 @@ def test_release_download_the_receipt_and_the_gate_accepts_it_once(phone, field_
     by_key(page, "field.decide").locator("button").click()
     expect(page.get_by_text(re.compile(r"Released\. Receipt RR-CNSGH-"))).to_be_visible()
     token = page.locator('[data-testid="stCode"]').inner_text().strip()
-    assert re.fullmatch(r"RR-CNSGH-\d{8}-[0-9A-F]{6}\.[0-9a-f]{24}", token), token
+    assert re.fullmatch(r"RR-CNSGH-\d{8}-[0-9A-F]{6}\.k\d+\.[0-9a-f]{24}", token), token  # number.key id.signature
     page.screenshot(path="/tmp/field_receipt.png", full_page=False)
     settled(page)
     with page.expect_download() as download:

@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import hashlib
+import io
 from datetime import timedelta
 from itertools import count
 
 import pytest
+from PIL import Image
 from sqlalchemy import select
 
 from portsight.clock import utcnow
-from portsight.db.models import AssistSession, AuditEntry, Declaration, Enterprise, Evidence, Inspection, Port, User
+from portsight.db.models import (
+    AssistSession,
+    AuditEntry,
+    Declaration,
+    Enterprise,
+    Evidence,
+    Inspection,
+    InspectorAssignment,
+    Port,
+    User,
+)
 from portsight.db.session import unit_of_work
 from portsight.domain.access import AccessDenied, Actor, Role
 from portsight.errors import Conflict, InvalidInput, NotFound
@@ -18,7 +30,16 @@ from portsight.queries import assist as q
 from portsight.services import assist
 
 _ids = count(1)
-JPEG = b"\xff\xd8\xff\xe0" + b"snapshot" * 10 + b"\xff\xd9"
+
+
+def _jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (40, 90, 160)).save(out, format="JPEG")
+    return out.getvalue()
+
+
+JPEG = _jpeg()  # a real picture: snapshots pass the photo gate (portsight.images)
+DAMAGED = b"\xff\xd8\xff\xe0" + b"snapshot" * 10 + b"\xff\xd9"
 
 
 def _port(session, code):
@@ -44,7 +65,7 @@ def _user(session, role, port=None, name=None):
     return Actor(user_id=user.id, username=user.username, role=Role(role), port_ids=ports)
 
 
-def _inspection(session, port, state="in_progress"):
+def _inspection(session, port, state="in_progress", inspectors=()):
     n = next(_ids)
     ent = Enterprise(uscc=f"91{n:016d}", name=f"Ent {n}", credit_tier="general")
     session.add(ent)
@@ -63,6 +84,11 @@ def _inspection(session, port, state="in_progress"):
     insp = Inspection(declaration_id=decl.id, port_id=port.id, state=state, created_at=utcnow())
     session.add(insp)
     session.flush()
+    for position, actor in zip(("lead", "second"), inspectors, strict=False):
+        session.add(
+            InspectorAssignment(inspection_id=insp.id, user_id=actor.user_id, position=position, assigned_at=utcnow())
+        )
+    session.flush()
     return insp.id
 
 
@@ -71,18 +97,19 @@ def world(db):
     with unit_of_work(db) as s:
         sgh = _port(s, f"S{next(_ids):04d}")
         other = _port(s, f"O{next(_ids):04d}")
+        inspector = _user(s, "inspector", sgh)
         w = {
             "sgh": sgh.id,
             "other": other.id,
-            "inspector": _user(s, "inspector", sgh),
+            "inspector": inspector,
             "inspector2": _user(s, "inspector", sgh),
             "far_inspector": _user(s, "inspector", other),
             "expert": _user(s, "expert", None),
             "expert2": _user(s, "expert", None),
             "far_expert": _user(s, "expert", other),
             "supervisor": _user(s, "supervisor", sgh),
-            "inspection": _inspection(s, sgh),
-            "closed_inspection": _inspection(s, sgh, state="released"),
+            "inspection": _inspection(s, sgh, inspectors=[inspector]),
+            "closed_inspection": _inspection(s, sgh, state="released", inspectors=[inspector]),
         }
     return w
 
@@ -119,6 +146,13 @@ def test_request_refused_outside_scope_on_closed_inspection_and_twice(db, world)
     assist.request_assist(db, world["inspector"], world["inspection"], "seal", "Help")
     with pytest.raises(Conflict):
         assist.request_assist(db, world["inspector"], world["inspection"], "cargo", "Again")
+
+
+def test_a_colleague_at_the_port_cannot_ask_for_help_on_an_inspection_not_assigned_to_them(db, world):
+    with pytest.raises(AccessDenied, match="assigned to other inspectors"):
+        assist.request_assist(db, world["inspector2"], world["inspection"], "seal", "Help")
+    assert db.scalar(select(AssistSession.id).where(AssistSession.inspection_id == world["inspection"])) is None
+    assert assist.request_assist(db, world["inspector"], world["inspection"], "seal", "Help")
 
 
 def test_one_expert_per_call_and_the_expert_may_rejoin(db, world):
@@ -202,9 +236,10 @@ def test_snapshot_is_content_addressed_evidence_on_inspection_and_step(db, world
     sid = assist.request_assist(db, world["inspector"], world["inspection"], "seal", "Help")
     assist.join_assist(db, world["expert"], sid)
     eid = assist.save_snapshot(db, world["expert"], sid, JPEG, tmp_path)
-    sha = hashlib.sha256(JPEG).hexdigest()
-    path = tmp_path / sha[:2] / f"{sha}.jpg"
-    assert path.read_bytes() == JPEG
+    [path] = list(tmp_path.rglob("*.jpg"))  # the picture encoded afresh, named by its own hash
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert path == tmp_path / sha[:2] / f"{sha}.jpg"
+    assert Image.open(path).size == (64, 48)
     with unit_of_work(db) as s:
         ev = s.get(Evidence, eid)
         assert (ev.inspection_id, ev.step_key, ev.assist_session_id, ev.source) == (
@@ -213,7 +248,7 @@ def test_snapshot_is_content_addressed_evidence_on_inspection_and_step(db, world
             sid,
             "snapshot",
         )
-        assert ev.taken_by_id == world["expert"].user_id and ev.sha256 == sha and ev.size_bytes == len(JPEG)
+        assert ev.taken_by_id == world["expert"].user_id and ev.sha256 == sha and ev.size_bytes == path.stat().st_size
         assert ev.taken_at is not None
     # same picture again: a second evidence row, one file
     assist.save_snapshot(db, world["inspector"], sid, JPEG, tmp_path)
@@ -221,6 +256,9 @@ def test_snapshot_is_content_addressed_evidence_on_inspection_and_step(db, world
     assert [s["id"] for s in q.session_record(db, sid, None)["snapshots"]][0] == eid
     with pytest.raises(InvalidInput):
         assist.save_snapshot(db, world["expert"], sid, b"GIF89a", tmp_path)
+    with pytest.raises(InvalidInput, match="damaged"):
+        assist.save_snapshot(db, world["expert"], sid, DAMAGED, tmp_path)
+    assert len(list(tmp_path.rglob("*"))) == 2  # still one folder and one file
     with pytest.raises(AccessDenied):
         assist.save_snapshot(db, world["inspector2"], sid, JPEG, tmp_path)
 
@@ -235,4 +273,6 @@ def test_open_session_for_user_and_inspections_for_assist(db, world):
     assert list(active["id"]) == [sid]
     with unit_of_work(db) as s:
         assert s.get(AssistSession, sid).state == "active"
-    assert q.inspections_for_assist(db, world["inspector"].user_id, None).empty
+    # Only the open inspection assigned to the inspector (the released one is closed).
+    assert list(q.inspections_for_assist(db, world["inspector"].user_id, None)["id"]) == [world["inspection"]]
+    assert q.inspections_for_assist(db, world["inspector2"].user_id, None).empty

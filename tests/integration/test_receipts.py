@@ -16,6 +16,7 @@ from portsight.documents import receipt as document
 from portsight.domain.access import SYSTEM
 from portsight.errors import AccessDenied, Conflict
 from portsight.exchange.exporter import export_period, export_since
+from portsight.security import receipt_keyring, rotate_receipt_key
 from portsight.services import decisions, receipts
 from portsight.services import field as svc
 from tests.integration.test_field import (
@@ -28,6 +29,7 @@ from tests.integration.test_field import (
     SEAL,
     SECRET,
     make_world,
+    paper_declaration,
     record_all,
     started_inspection,
 )
@@ -86,9 +88,9 @@ def test_the_gate_accepts_a_genuine_receipt_once_then_says_when_and_where_it_was
         lambda t: t.replace("RR-CNSGH-", "RR-CNNGB-"),  # another receipt number
         lambda t: t.split(".")[0],  # the receipt number alone
         lambda t: "1",  # a database id
-        lambda t: "",
+        lambda t: t.replace(".", ".k9.", 1),  # a key id nobody has
     ],
-    ids=["signature", "number", "number-only", "db-id", "empty"],
+    ids=["signature", "number", "number-only", "db-id", "unknown-key"],
 )
 def test_a_tampered_or_made_up_code_is_refused_and_the_receipt_stays_unused(released, tamper):
     db, _insp, result = released
@@ -144,3 +146,53 @@ def test_the_qr_code_carries_the_token_and_the_gate_camera_reads_it(released):
     png = document.qr_png(result["token"])
     assert document.decode_qr_image(png) == result["token"]
     assert document.decode_qr_image(b"not an image") is None
+
+
+# --------------------------------------------------------------------------- an empty code, rotating keys
+
+
+def test_an_empty_code_asks_for_a_code_instead_of_calling_it_forged(released):
+    db, _insp, _result = released
+    for empty in ("", "   \n", None):
+        with pytest.raises(receipts.CodeMissing) as refused:
+            receipts.verify_receipt(db, GATE, empty, "Gate 3", secret=SECRET)
+        assert refused.value.message_key == "gate.code_missing"
+    assert "receipt.refused" not in set(db.scalars(select(AuditEntry.action)))
+
+
+def _release_another(db, tmp_path, number: str, secret):
+    insp = started_inspection(db, paper_declaration(number))
+    record_all(db, insp, tmp_path)
+    svc.complete_checklist(db, LEAD, insp, now=NOW + timedelta(hours=1))
+    return decisions.take_decision(db, LEAD, insp, "release", confirmed=True, secret=secret, now=NOW)
+
+
+def test_after_a_key_rotation_old_receipts_still_verify_and_new_ones_carry_the_new_key(released, tmp_path):
+    db, _insp, legacy = released  # issued with the bare secret: a token without a key id
+    keys_file = tmp_path / "receipt-keys"
+    before = receipt_keyring(keys_file, SECRET)  # no key file yet: the secret is key k0
+    with_k0 = _release_another(db, tmp_path, "D-PAPER-K0", before)
+    assert with_k0["token"].split(".")[1] == "k0"
+    assert rotate_receipt_key(keys_file) == "k1"
+    after = receipt_keyring(keys_file, SECRET)
+    with_k1 = _release_another(db, tmp_path, "D-PAPER-K1", after)
+    assert with_k1["token"].split(".")[1] == "k1"
+    stored = db.scalar(select(ReleaseReceipt.signature).where(ReleaseReceipt.receipt_no == with_k1["receipt_no"]))
+    assert stored.startswith("k1:") and with_k1["token"] == receipts.make_token(with_k1["receipt_no"], stored)
+    for result in (legacy, with_k0, with_k1):
+        check = receipts.verify_receipt(db, GATE, result["token"], "Gate 3", secret=after)
+        assert check.status == receipts.GENUINE, result["token"]
+    # Without the new key (a replica that lost the file) the new receipt is not genuine.
+    assert receipts.verify_receipt(db, GATE, with_k1["token"], "G", secret=before).status == receipts.FORGED
+
+
+def test_a_token_moved_to_another_key_id_is_refused(released, tmp_path):
+    db, _insp, _legacy = released
+    keys_file = tmp_path / "receipt-keys"
+    rotate_receipt_key(keys_file)
+    keyring = receipt_keyring(keys_file, SECRET)
+    issued = _release_another(db, tmp_path, "D-PAPER-K1", keyring)
+    number, _key_id, short = issued["token"].split(".")
+    for token in (f"{number}.k0.{short}", f"{number}.{short}", f"{number}.k7.{short}"):
+        assert receipts.verify_receipt(db, GATE, token, "G", secret=keyring).status == receipts.FORGED, token
+    assert db.scalar(select(ReleaseReceipt.used_at).where(ReleaseReceipt.receipt_no == number)) is None

@@ -81,9 +81,10 @@ def world(db):
         [
             {"id": 1, "username": "sup", "display_name": "sup", "role": "supervisor", "password_hash": "x"},
             {"id": 2, "username": "insp", "display_name": "insp", "role": "inspector", "password_hash": "x"},
+            {"id": 3, "username": "insp2", "display_name": "insp2", "role": "inspector", "password_hash": "x"},
         ],
     )
-    db.execute(insert(UserPort), [{"user_id": 2, "port_id": 1}, {"user_id": 2, "port_id": 2}])
+    db.execute(insert(UserPort), [{"user_id": u, "port_id": p} for u in (2, 3) for p in (1, 2)])
     return Actor(1, "sup", Role.SUPERVISOR, None), Actor(2, "insp", Role.INSPECTOR, None)
 
 
@@ -124,7 +125,8 @@ def simulate_day(db, sup, insp, day_start: datetime, count: int = 36, seed: int 
         insp_id = open_inspection(db, sup, decl, now=t)
         if rng.random() < 0.15:
             continue  # still waiting at the end of the day
-        assign_inspectors(db, sup, insp_id, [2], now=t + timedelta(minutes=5))
+        # Two inspectors: a return is decided by two (the second-inspector rule).
+        assign_inspectors(db, sup, insp_id, [2, 3], now=t + timedelta(minutes=5))
         start_inspection(db, insp, insp_id, now=t + timedelta(minutes=30))
         done = t + timedelta(minutes=30 + rng.randrange(20, 600))  # many run past local midnight
         if rng.random() < 0.4:

@@ -15,6 +15,7 @@ from portsight.services import decisions, evidence
 from portsight.services import field as svc
 from portsight.services.declarations import register_declaration
 from portsight.services.inspections import assign_inspectors, open_inspection
+from tests.integration.test_field import png_bytes
 from tests.pages.conftest import errors, login
 
 PAGE = "pages/gate.py"
@@ -39,7 +40,6 @@ def token(app_db) -> str:
     actor = Actor(inspector.id, inspector.username, Role.INSPECTOR, None)
     svc.accept_task(engine, actor, insp)
     media = data_dir / "media"
-    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
     svc.record_step_result(engine, actor, insp, "goods", {"description_matches": True, "quantity": 10,
                                                           "gross_weight_kg": 30})  # fmt: skip
     # Laptops are on the CCC list: the mark is there and a certificate covers the model.
@@ -48,7 +48,7 @@ def token(app_db) -> str:
     svc.record_step_result(engine, actor, insp, "packaging", {"packaging_intact": True, "wood_packaging": False})
     for step, n in (("goods", 2), ("ccc", 2), ("packaging", 1)):
         for i in range(n):
-            evidence.attach_photo(engine, actor, insp, step, png + bytes([i, len(step)]), f"{step}{i}.png",
+            evidence.attach_photo(engine, actor, insp, step, png_bytes((i * 40, len(step) * 20, 10)), f"{step}{i}.png",
                                   "image/png", media_dir=media, max_bytes=10_000)  # fmt: skip
     svc.complete_checklist(engine, actor, insp)
     secret = load_settings({"PORTSIGHT_DATA_DIR": str(data_dir), "DATABASE_URL": url}).secret
@@ -79,3 +79,11 @@ def test_a_tampered_code_is_refused(new_app, token):
     at.switch_page(PAGE).run()
     check(at, token[:-2] + ("00" if not token.endswith("00") else "11"))
     assert len(errors(at)) == 1 and not at.success
+
+
+def test_an_empty_code_asks_for_a_code_instead_of_saying_forged(new_app):
+    at = login(new_app().run(), "gate")
+    at.switch_page(PAGE).run()
+    check(at, "   ")
+    assert not errors(at) and not at.success and not at.warning
+    assert [i.value for i in at.info] == ["Type, paste or scan the receipt's code first, then check it."]

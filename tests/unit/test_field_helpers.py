@@ -70,7 +70,7 @@ def test_a_token_is_the_receipt_number_and_a_shortened_signature():
     sig = "ab" * 32
     token = receipts.make_token("RR-CNSGH-20250303-A1B2C3", sig)
     assert token == "RR-CNSGH-20250303-A1B2C3." + sig[:24]
-    assert receipts.parse_token(f"  {token}\n") == ("RR-CNSGH-20250303-A1B2C3", sig[:24])
+    assert receipts.parse_token(f"  {token}\n") == ("RR-CNSGH-20250303-A1B2C3", None, sig[:24])
     assert receipts.parse_token("RR-CNSGH-20250303-A1B2C3") is None
     assert receipts.parse_token("42") is None and receipts.parse_token(None) is None
     at = datetime(2025, 3, 3, 8, 0, 1, tzinfo=UTC)

@@ -14,7 +14,7 @@ def run_migrations_online() -> None:
     url = config.get_main_option("sqlalchemy.url")
     if url is None:
         raise SystemExit("No database URL in the Alembic config; run `python -m portsight db upgrade`.")
-    engine = make_engine(url, poolclass=pool.NullPool)
+    engine = make_engine(url, statement_timeout=0, poolclass=pool.NullPool)  # a migration may run long
     with engine.connect() as connection:
         context.configure(
             connection=connection,
