@@ -96,7 +96,9 @@ def ensure_dataset() -> str:
     if not DATASET.exists():
         DATASET.parent.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
-        subprocess.run([sys.executable, "-m", "portsight", "seed", "--weeks", "4", "--seed", "7"], env=env, check=True)
+        subprocess.run(
+            [sys.executable, "-m", "portsight", "seed", "--weeks", "4", "--seed", "7", "--demo"], env=env, check=True
+        )
     return url
 
 

@@ -144,6 +144,7 @@ class Bench:
                 SYSTEM,
                 username=f"bench.inspector{i}",
                 password="demo",
+                check_policy=False,  # the demo's known password, as the pages' tests use
                 role="inspector",
                 port_codes=("CNSGH",),
                 all_ports=False,
@@ -155,6 +156,7 @@ class Bench:
                 SYSTEM,
                 username=f"bench.expert{i}",
                 password="demo",
+                check_policy=False,  # the demo's known password, as the pages' tests use
                 role="expert",
                 port_codes=(),
                 all_ports=True,

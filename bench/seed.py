@@ -30,7 +30,7 @@ def main() -> int:
         t1 = time.perf_counter()
         engine = make_engine(url)
         cpu = time.process_time()
-        counts = seed_demo(engine, weeks=args.weeks, seed=args.seed)
+        counts = seed_demo(engine, weeks=args.weeks, seed=args.seed, demo=True)
         t2 = time.perf_counter()
         cpu = time.process_time() - cpu
         engine.dispose()

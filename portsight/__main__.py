@@ -6,6 +6,8 @@ import argparse
 import sys
 
 from portsight.cli import draws as draws_cli
+from portsight.cli import receipts as receipts_cli
+from portsight.cli import users as users_cli
 from portsight.config import load_settings
 from portsight.exchange import cli as exchange_cli
 
@@ -16,7 +18,34 @@ def _cmd_db_upgrade(args: argparse.Namespace) -> int:
     settings = load_settings()
     upgrade(settings.database_url)
     print(f"Database is at the latest schema: {_safe_url(settings.database_url)}")
+    _warn_about_demo_passwords(settings.database_url)
     return 0
+
+
+def _warn_about_demo_passwords(database_url: str) -> None:
+    """Outside the demo, name the active accounts whose password is still the published demo one."""
+    from portsight.db.instance import is_demo
+    from portsight.db.session import make_engine
+    from portsight.services.accounts import demo_password_users
+
+    engine = make_engine(database_url)
+    try:
+        if is_demo(engine):
+            return
+        names, unchecked = demo_password_users(engine, budget=200)  # each distinct hash once: ~50 ms each
+    except Exception:  # noqa: BLE001 - a warning must not turn a health check or an upgrade into a failure
+        return
+    finally:
+        engine.dispose()
+    if names:
+        shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+        print(
+            f"WARNING: {len(names)} active account(s) still have the published demo password: {shown}. "
+            "Set new passwords with `python -m portsight users passwd NAME` (or deactivate them).",
+            file=sys.stderr,
+        )
+    if unchecked:
+        print(f"WARNING: {unchecked} password hash(es) not checked for the demo password.", file=sys.stderr)
 
 
 def _cmd_seed(args: argparse.Namespace) -> int:
@@ -32,7 +61,8 @@ def _cmd_seed(args: argparse.Namespace) -> int:
     default_catalogue()  # seeding and the simulator judge by the rules: a malformed file stops here
     settings = load_settings()
     upgrade(settings.database_url)
-    engine = make_engine(settings.database_url)
+    # A batch job like a migration: wiping and writing 26 weeks may take longer than a page's statement limit.
+    engine = make_engine(settings.database_url, statement_timeout=0)
     try:
         if args.if_empty and not database_is_empty(engine):
             print(f"Database already has data; nothing seeded: {_safe_url(settings.database_url)}")
@@ -40,18 +70,25 @@ def _cmd_seed(args: argparse.Namespace) -> int:
         now = datetime.fromisoformat(args.now).astimezone(UTC) if args.now else None
         started = time.perf_counter()
         try:
-            counts = seed_demo(engine, weeks=args.weeks, seed=args.seed, now=now, force=args.force)
+            counts = seed_demo(engine, weeks=args.weeks, seed=args.seed, now=now, force=args.force, demo=args.demo)
         except Conflict as exc:
             print(f"{exc} {_safe_url(settings.database_url)}", file=sys.stderr)
             return 1
         elapsed = time.perf_counter() - started
     finally:
         engine.dispose()
-    print(
+    seeded = (
         f"Seeded {args.weeks} weeks (seed {args.seed}) in {elapsed:.1f} s: {counts['declarations']} declarations, "
-        f"{counts['inspections']} inspections, {sum(counts.values())} rows. Demo accounts: admin, supervisor, "
-        f"supervisor.sgh, expert, inspector, gate (password 'demo')."
+        f"{counts['inspections']} inspections, {sum(counts.values())} rows."
     )
+    if args.demo:
+        print(f"{seeded} Demo accounts: admin, supervisor, supervisor.sgh, expert, inspector, gate (password 'demo').")
+    else:
+        print(
+            f"{seeded} No account can sign in yet (no password is set). Create the first administrator with\n"
+            "  python -m portsight users create admin --role admin --all-ports\n"
+            "and give a seeded account a password with `python -m portsight users passwd NAME`."
+        )
     return 0
 
 
@@ -96,6 +133,7 @@ def _cmd_health(args: argparse.Namespace) -> int:
     checks = run_checks(args.url, load_settings().database_url, script=not args.no_script, timeout=args.timeout)
     for check in checks:
         print(check.line())
+    _warn_about_demo_passwords(load_settings().database_url)
     return 0 if all(c.ok for c in checks) else 1
 
 
@@ -121,6 +159,11 @@ def build_parser() -> argparse.ArgumentParser:
     group = seed.add_mutually_exclusive_group()
     group.add_argument("--if-empty", action="store_true", help="seed only when the database has no ports; exit 0")
     group.add_argument("--force", action="store_true", help="delete all existing data first")
+    seed.add_argument(
+        "--demo",
+        action="store_true",
+        help="the embedded demo: every account gets the published password 'demo' (never on a real database)",
+    )
     seed.set_defaults(handler=_cmd_seed)
 
     rules = sub.add_parser("rules", help="the rule catalogue (data/rules or PORTSIGHT_RULES_DIR)")
@@ -146,6 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     exchange_cli.add_subcommands(sub)  # import, export (portsight/exchange/cli.py)
     draws_cli.add_subcommands(sub)  # draws publish|reveal|verify (portsight/cli/draws.py)
+    users_cli.add_subcommands(sub)  # users create|passwd|deactivate|activate|unlock|list (portsight/cli/users.py)
+    receipts_cli.add_subcommands(sub)  # receipts rotate-key|keys (portsight/cli/receipts.py)
     return parser
 
 

@@ -56,6 +56,7 @@ PAGES: dict[str, PageSpec] = {
     "rules": PageSpec("pages/rules.py", "nav.rules", ":material/gavel:", PLANNING),
     "risk_profiles": PageSpec("pages/risk_profiles.py", "nav.risk_profiles", ":material/crisis_alert:", PLANNING),
     "data_exchange": PageSpec("pages/data_exchange.py", "nav.data_exchange", ":material/sync_alt:", DATA),
+    "users": PageSpec("pages/users.py", "nav.users", ":material/manage_accounts:", DATA),
 }
 
 DEFAULT_PAGE = "home"

@@ -115,6 +115,30 @@ class BrowserSession(Base):
     client: Mapped[str | None] = mapped_column(String(200))  # the browser's User-Agent, shortened
 
 
+class SignInThrottle(Base):
+    """Failed sign-ins counted per client address ("client") and per normalised username ("name").
+
+    Names are counted whether or not an account exists, so the throttle does not reveal which
+    usernames do. Kept in the database so every replica sees the same counts.
+    """
+
+    __tablename__ = "sign_in_throttles"
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # client | name
+    subject: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(index=True)
+    blocked_until: Mapped[datetime | None]
+
+
+class InstanceSetting(Base):
+    """A setting of this installation, e.g. "demo": the database was seeded as the embedded demo."""
+
+    __tablename__ = "instance_settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    changed_at: Mapped[datetime]
+
+
 class UserPort(Base):
     """Port scope of a user who does not see all ports."""
 

@@ -158,7 +158,8 @@ class MasterData:
     def _user(self, username: str, display: str, role: str, all_ports: bool) -> dict:
         return {"username": username, "display_name": display, "role": role, "password_hash": self.password_hash,
                 "active": True, "all_ports": all_ports, "language": "zh_CN", "expertise": None,
-                "failed_logins": 0, "locked_until": None, "last_login_at": None}  # fmt: skip
+                "failed_logins": 0, "locked_until": None, "last_login_at": None,
+                "must_change_password": False}  # fmt: skip
 
     def roster(self) -> None:
         """Day shifts 08:00-17:00 and late shifts 12:00-20:00 local; weekends a skeleton crew."""

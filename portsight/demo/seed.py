@@ -46,6 +46,7 @@ from portsight.alert_checks import AlertCheckLimits
 from portsight.catalogue import default_catalogue
 from portsight.clock import utcnow
 from portsight.db import models as m
+from portsight.db.instance import mark_demo
 from portsight.db.session import Database, unit_of_work
 from portsight.demo.alerts import SeededAlerts
 from portsight.demo.decisions import CatalogueDecisions
@@ -55,8 +56,11 @@ from portsight.demo.inspections import Inspections
 from portsight.demo.masterdata import MasterData
 from portsight.demo.rows import Rows, is_empty, reset_sequences, wipe
 from portsight.errors import Conflict
+from portsight.services.accounts import DEMO_PASSWORD
 
-DEMO_PASSWORD = "demo"
+# A hash no password verifies: seeded accounts without --demo cannot sign in until an
+# administrator sets a password (`python -m portsight users passwd <name>`).
+NO_PASSWORD = "!no-password"
 
 
 def database_is_empty(db: Database) -> bool:
@@ -91,6 +95,7 @@ def seed_demo(
     seed: int = 7,
     now: datetime | None = None,
     force: bool = False,
+    demo: bool = False,
     password_hash: str | None = None,
 ) -> dict[str, int]:
     """Seed the demo data; returns the number of rows per table.
@@ -98,6 +103,10 @@ def seed_demo(
     Refuses (Conflict) when the database already holds ports unless force=True, which first
     deletes all data. `now` anchors the history (default: the current hour); the same seed and
     now give identical rows. Ends with the daily rollups rebuilt from the seeded rows.
+
+    Only with demo=True do the accounts get the published password DEMO_PASSWORD, and the
+    database is marked as the demo; otherwise no account can sign in until an administrator
+    sets its password. password_hash (tests, benches) overrides both.
     """
     from portsight.db.rollups import rebuild_rollups
 
@@ -105,10 +114,11 @@ def seed_demo(
         now = utcnow().replace(minute=0, second=0, microsecond=0)
     now = now if now.tzinfo else now.replace(tzinfo=UTC)
     now = now.astimezone(UTC)
-    if password_hash is None:
+    if password_hash is None and demo:
         from portsight.security import hash_password
 
         password_hash = hash_password(DEMO_PASSWORD)  # once: argon2 is slow on purpose
+    password_hash = password_hash or NO_PASSWORD
     with unit_of_work(db) as session:
         if not is_empty(session):
             if not force:
@@ -119,4 +129,5 @@ def seed_demo(
         counts = rows.write(session)
         reset_sequences(session)
         counts["daily_rollups"] = rebuild_rollups(session)
+        mark_demo(session, demo)
     return counts

@@ -29,7 +29,7 @@ PAGE_ROLES: dict[str, frozenset[Role]] = {
     "rules": frozenset({Role.ADMIN, Role.SUPERVISOR}),
     "risk_profiles": frozenset({Role.ADMIN, Role.SUPERVISOR}),  # administrators change, supervisors read
     "data_exchange": frozenset({Role.ADMIN}),
-    "admin": frozenset({Role.ADMIN}),
+    "users": frozenset({Role.ADMIN}),
     "gate": frozenset({Role.GATE}),
 }
 

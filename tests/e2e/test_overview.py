@@ -35,7 +35,7 @@ def live_server(tmp_path_factory, browser) -> Iterator[tuple[str, str]]:
     url = f"sqlite:///{data_dir / 'portsight.db'}"
     upgrade(url)
     engine = make_engine(url)
-    seed_demo(engine, weeks=1, seed=7, password_hash=hash_password(PASSWORD))
+    seed_demo(engine, weeks=1, seed=7, demo=True, password_hash=hash_password(PASSWORD))
     engine.dispose()
     base, proc = start_streamlit(
         data_dir, url, {"PORTSIGHT_SIMULATOR": "on", "PORTSIGHT_SIMULATOR_SECONDS": "1", "PORTSIGHT_SUPERVISION": "off"}

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from portsight.clock import utcnow
+from portsight.db.instance import mark_demo
 from portsight.db.migrate import upgrade
 from portsight.db.models import (
     Alert,
@@ -66,10 +67,20 @@ def prepare_app_database(data_dir: Path, *, with_data: bool = True) -> str:
             all_ports=all_ports,
             display_name=username.title(),
             language="en",
+            check_policy=False,  # the short shared test password
         )
     create_user(
-        engine, SYSTEM, username="retired", password=PASSWORD, role="inspector", port_codes=("CNSGH",), active=False
+        engine,
+        SYSTEM,
+        username="retired",
+        password=PASSWORD,
+        role="inspector",
+        port_codes=("CNSGH",),
+        active=False,
+        check_policy=False,
     )
+    with unit_of_work(engine) as s:
+        mark_demo(s)  # every account has the demo's password: this is a demo database, no red banner
     if with_data:
         _add_day_of_work(engine)
     engine.dispose()

@@ -1,0 +1,1 @@
+"""The administrator's users page area: its cached reader and write wrappers (``data``)."""
