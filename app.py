@@ -1,6 +1,7 @@
-"""PortSight: page config, login gate, navigation by role, shared sidebar.
+"""PortSight: page config, sign-in gate, navigation by role, shared sidebar.
 
-Run with `make run` (or `streamlit run app.py`). Pages are registered in components/shell/navigation.py.
+Served by serve.py (`streamlit run serve.py`, or `make run`), which adds the sign-in page and the
+session middleware around Streamlit. Pages are registered in components/shell/navigation.py.
 """
 
 from __future__ import annotations
@@ -11,24 +12,29 @@ import streamlit as st
 
 from components.shell import state
 from components.shell.background import start_alert_checks_once
-from components.shell.login import render_login
+from components.shell.demo_passwords import warn_about_demo_passwords
+from components.shell.login import render_login, render_password_change_view
 from components.shell.navigation import build_pages, signed_out_pages
-from components.shell.runtime import database_problem, ensure_rule_catalogue, start_simulator_once
+from components.shell.runtime import database_problem, start_simulator_once
 from components.shell.sidebar import render_sidebar
+from components.shell.state import ensure_rule_catalogue
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-st.set_page_config(page_title="PortSight", page_icon=":material/directions_boat:", layout="wide")
-state.init()
+# An emoji icon is drawn in the page; a Material one would be fetched from fonts.gstatic.com (the CSP refuses it).
+st.set_page_config(page_title="PortSight", page_icon="🚢", layout="wide")
+signed_in = state.gate()  # the browser's session cookie, resolved for this run; never session state
 ensure_rule_catalogue()  # a malformed rule file stops start-up, naming file, rule and field
 
-signed_in = st.session_state[state.SIGNED_IN]
 if signed_in is None:
     page = st.navigation(signed_out_pages(render_login), position="hidden")
+elif getattr(signed_in, "must_change_password", False):
+    page = st.navigation(signed_out_pages(lambda: render_password_change_view(signed_in)), position="hidden")
 else:
     if database_problem() is None:
         start_simulator_once()
         start_alert_checks_once()  # overdue and pattern checks run whoever is signed in
     render_sidebar(signed_in)
+    warn_about_demo_passwords(signed_in.actor)  # administrators, outside the demo: accounts still on `demo`
     page = st.navigation(build_pages(signed_in.actor.role))
 page.run()

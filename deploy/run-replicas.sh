@@ -38,7 +38,7 @@ export PORTSIGHT_ICE_SERVERS=${PORTSIGHT_ICE_SERVERS:-[]}
 
 # Migrate and seed once, before any replica starts (two concurrent migrations would race).
 "$PY" -m portsight db upgrade
-"$PY" -m portsight seed --if-empty --weeks "${PORTSIGHT_SEED_WEEKS:-4}" --seed 7
+"$PY" -m portsight seed --if-empty --weeks "${PORTSIGHT_SEED_WEEKS:-4}" --seed 7 --demo  # a try-out: demo passwords
 
 PIDS=()
 cleanup() {
@@ -54,7 +54,7 @@ for i in "${!PORTS[@]}"; do
   simulator=off
   [ "$i" = 0 ] && simulator=${PORTSIGHT_SIMULATOR_FIRST:-on}
   PORTSIGHT_SIMULATOR=$simulator PORTSIGHT_REPLICA=$port \
-    "$PY" -m streamlit run app.py --server.port "$port" --server.address 127.0.0.1 --server.headless true \
+    "$PY" -m streamlit run serve.py --server.port "$port" --server.address 127.0.0.1 --server.headless true \
       --browser.gatherUsageStats false --server.scriptHealthCheckEnabled true \
       >"$STATE/replica-$port.log" 2>&1 &
   PIDS+=($!)

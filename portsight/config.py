@@ -8,6 +8,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from portsight.security import Keyring, create_secret_file, receipt_keyring
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
 
@@ -21,6 +23,13 @@ def rules_dir(env: dict[str, str] | None = None) -> Path:
     return Path(value) if value else DATA_DIR / "rules"
 
 
+def database_timeouts(env: dict[str, str] | None = None) -> tuple[int, int]:
+    """PostgreSQL (connect, statement) time-outs in seconds: PORTSIGHT_DB_CONNECT_TIMEOUT (5) and
+    PORTSIGHT_DB_STATEMENT_TIMEOUT (30; 0 = no limit). Past them a page says the database is unavailable."""
+    values = os.environ if env is None else env
+    return int(values.get("PORTSIGHT_DB_CONNECT_TIMEOUT") or 5), int(values.get("PORTSIGHT_DB_STATEMENT_TIMEOUT") or 30)
+
+
 def _flag(value: str | None, default: bool) -> bool:
     if value is None or value == "":
         return default
@@ -28,15 +37,14 @@ def _flag(value: str | None, default: bool) -> bool:
 
 
 def _secret(data_dir: Path) -> str:
-    """The server secret signs release receipts; kept in data/ so it survives restarts."""
+    """The server secret signs release receipts; kept in data/ so it survives restarts.
+
+    Created with mode 0600 from the start, atomically: of two processes starting at once, one writes
+    it and both read the same value."""
     path = data_dir / ".secret"
-    if path.exists():
-        return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_hex(32)
-    path.write_text(value)
-    path.chmod(0o600)
-    return value
+    if not path.exists():
+        create_secret_file(path, secrets.token_hex(32))
+    return path.read_text().strip()
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,18 @@ class Settings:
     login_lockout_minutes: int = 15
     ice_servers: list = field(default_factory=list)
     recording: bool = False
+    # Receipt keys after a rotation (`python -m portsight receipts rotate-key`); `secret` stays key k0.
+    receipt_keys_file: Path | None = None
+    # A browser session ends after this long without a request, and after session_max_hours anyway.
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+
+    @property
+    def receipt_keys(self) -> Keyring:
+        """The keys receipts are signed and verified with, read afresh so a rotation reaches every
+        replica sharing the key file without a restart."""
+        path = self.receipt_keys_file or self.data_dir / "receipt-keys"
+        return receipt_keyring(path, self.secret)
 
     @property
     def is_embedded(self) -> bool:
@@ -72,4 +92,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         max_upload_bytes=int(env.get("PORTSIGHT_MAX_UPLOAD_MB", "10")) * 1024 * 1024,
         ice_servers=json.loads(env.get("PORTSIGHT_ICE_SERVERS", "[]")),
         recording=_flag(env.get("PORTSIGHT_RECORDING"), default=False),
+        receipt_keys_file=Path(env["PORTSIGHT_RECEIPT_KEYS_FILE"]) if env.get("PORTSIGHT_RECEIPT_KEYS_FILE") else None,
+        session_idle_minutes=int(env.get("PORTSIGHT_SESSION_IDLE_MINUTES", "30")),
+        session_max_hours=int(env.get("PORTSIGHT_SESSION_MAX_HOURS", "12")),
     )

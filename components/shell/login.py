@@ -1,22 +1,27 @@
-"""The sign-in view: the only page a visitor who is not signed in can reach."""
+"""The signed-out view: what a run shows when the browser's session cookie signs nobody in.
+
+Signing in happens on the sign-in page (/login, portsight/web), outside Streamlit: the password
+never travels over the websocket and the session cookie is HttpOnly. A page load without a live
+session is redirected there before Streamlit runs at all, so this view is seen by a tab whose
+session ended while it was open (signed out elsewhere, deactivated, timed out): it says so and
+links to the sign-in page for the same URL.
+"""
 
 from __future__ import annotations
 
-import logging
+import html
+from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
-from sqlalchemy.exc import SQLAlchemyError
 
 from components.shell import state
-from components.shell.runtime import RUN_COMMAND, UPGRADE_COMMAND, database_problem, get_engine, get_settings
+from components.shell.password_change import render_password_change
+from components.shell.runtime import database_problem
 from components.shell.state import lang, tr
-from portsight.i18n import LANGUAGES, fmt_datetime
-from portsight.services.accounts import AccountInactive, AccountLocked, InvalidCredentials, authenticate
-
-log = logging.getLogger(__name__)
-
-LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
-_CHOSEN = "login.lang_chosen"  # the visitor picked a language here: keep it over the account's
+from portsight.i18n import LANGUAGES
+from portsight.services.accounts import SignedIn
+from portsight.web.page import LANGUAGE_NAMES, RUN_COMMAND, UPGRADE_COMMAND
+from portsight.web.routes import LOGIN_PATH, safe_next
 
 
 def _language_changed(widget_key: str) -> None:
@@ -25,14 +30,16 @@ def _language_changed(widget_key: str) -> None:
 
 def _on_login_language() -> None:
     _language_changed(state.LOGIN_LANG)
-    st.session_state[_CHOSEN] = True
 
 
 def language_switch(widget_key: str, on_change) -> None:
-    st.session_state.setdefault(widget_key, lang())
+    # The default is the session's language on every run (not a value put in session state once):
+    # when Streamlit sees the radio as a new widget (its id changes after the first run of a
+    # process, in legacy multipage mode), it starts from the language in use, not from the first option.
     st.radio(
         tr("common.language"),
         LANGUAGES,
+        index=LANGUAGES.index(lang()),
         format_func=LANGUAGE_NAMES.get,
         key=widget_key,
         horizontal=True,
@@ -48,6 +55,22 @@ def render_database_problem(problem: tuple[str, str]) -> None:
     )
 
 
+def current_path() -> str:
+    """This run's path and query (what the sign-in page should come back to), "/" when unknown."""
+    try:
+        url = st.context.url
+    except Exception:  # noqa: BLE001 - no browser request behind this run (AppTest, health check)
+        url = None
+    if not url:
+        return "/"
+    parts = urlsplit(url)
+    return safe_next((parts.path or "/") + (f"?{parts.query}" if parts.query else ""))
+
+
+def sign_in_url() -> str:
+    return f"{LOGIN_PATH}?{urlencode({'next': current_path(), 'lang': lang()})}"
+
+
 def render_login() -> None:
     state.init()
     _, middle, _ = st.columns([1, 2, 1])
@@ -61,53 +84,15 @@ def render_login() -> None:
             render_database_problem(problem)
             return
 
-        with st.form(state.LOGIN_FORM):
-            st.subheader(tr("login.title"))
-            username = st.text_input(tr("login.username"), key=state.LOGIN_USERNAME, autocomplete="username")
-            password = st.text_input(
-                tr("login.password"), type="password", key=state.LOGIN_PASSWORD, autocomplete="current-password"
+        st.info(tr("login.signed_out"), icon=":material/lock:")
+        # A plain link in this tab (target _self): Streamlit opens Markdown links in a new tab.
+        with st.container(key=state.LOGIN_LINK):
+            st.markdown(
+                f'<a href="{html.escape(sign_in_url())}" target="_self">{html.escape(tr("login.go_to_sign_in"))}</a>',
+                unsafe_allow_html=True,
             )
-            submitted = st.form_submit_button(tr("login.submit"), key=state.LOGIN_SUBMIT, type="primary")
-        if submitted:
-            _sign_in(username, password)
 
 
-def _sign_in(username: str, password: str) -> None:
-    if not username.strip() or not password:
-        st.warning(tr("login.fill_both"))
-        return
-    settings = get_settings()
-    try:
-        signed_in = authenticate(
-            get_engine(),
-            username,
-            password,
-            max_failures=settings.login_max_failures,
-            lockout_minutes=settings.login_lockout_minutes,
-        )
-    except InvalidCredentials:
-        st.error(tr("login.invalid"), icon=":material/lock:")
-        return
-    except AccountLocked as exc:
-        st.error(tr("login.locked", until=fmt_datetime(lang(), exc.until)), icon=":material/lock_clock:")
-        return
-    except AccountInactive:
-        st.error(tr("login.inactive"), icon=":material/person_off:")
-        return
-    except SQLAlchemyError:
-        log.exception("sign-in failed on a database error")
-        problem = database_problem()
-        if problem is not None:
-            render_database_problem(problem)
-        else:
-            st.error(tr("common.unexpected_error"))
-        return
-    except Exception:  # noqa: BLE001 - never a stack trace on the login page
-        log.exception("sign-in failed")
-        st.error(tr("common.unexpected_error"))
-        return
-    st.session_state[state.SIGNED_IN] = signed_in
-    st.session_state[state.PORT] = None
-    if not st.session_state.get(_CHOSEN) and signed_in.language in LANGUAGES:
-        st.session_state[state.LANG] = signed_in.language
-    st.rerun()
+def render_password_change_view(signed_in: SignedIn) -> None:
+    """An account that must change its password sees only this, on every URL, until it has."""
+    render_password_change(signed_in)

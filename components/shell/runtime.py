@@ -1,9 +1,7 @@
 """What every session shares, and the app's start-up.
 
 - get_settings() / get_engine(): one per server process (per distinct environment / URL).
-- database_problem(): why the database cannot be used, or None; the login page shows it.
-- ensure_rule_catalogue(): app.py calls it on every run; a malformed rule file stops the app with
-  a message naming the file, the rule and the field (never a stack trace).
+- database_problem(): why the database cannot be used, or None; the signed-out view shows it.
 - start_simulator_once(): the demo simulator, once per process when it is switched on.
 - load_ports(scope): the ports of a scope, read by the sidebar and by pages that pick a port.
   Cached readers take small hashable arguments (components.shell.state.Scope: a sorted tuple of
@@ -15,25 +13,18 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
-from pathlib import Path
 
 import streamlit as st
 from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
 
-from components.shell.state import Scope, tr
-from portsight.catalogue import default_catalogue
 from portsight.config import Settings, load_settings
-from portsight.db.migrate import has_schema
 from portsight.db.session import make_engine
-from portsight.domain.rulebook import RuleCatalogueError
 from portsight.queries import ports_in_scope
+from portsight.web import backend
+
+Scope = tuple[int, ...] | None  # a port scope as a cache argument: sorted port ids, None for every port
 
 log = logging.getLogger(__name__)
-
-UPGRADE_COMMAND = "python -m portsight db upgrade"
-RUN_COMMAND = "make run"
 
 
 def _env_key() -> tuple[tuple[str, str], ...]:
@@ -60,10 +51,6 @@ def get_engine() -> Engine:
     return _engine(get_settings().database_url)
 
 
-def safe_url(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True)
-
-
 def database_problem() -> tuple[str, str] | None:
     """None when the database is usable, else (kind, url without password).
 
@@ -71,27 +58,10 @@ def database_problem() -> tuple[str, str] | None:
     "unreachable". Not cached: after `python -m portsight db upgrade` the next run sees it.
     """
     url = get_settings().database_url
-    shown = safe_url(url)
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        if not Path(parsed.database).exists():
-            return "missing_file", shown
-    try:
-        if not has_schema(get_engine()):
-            return "no_schema", shown
-    except SQLAlchemyError as exc:
-        log.warning("database %s unreachable: %s", shown, exc)
-        return "unreachable", shown
-    return None
-
-
-def ensure_rule_catalogue() -> None:
-    """Stop the app with the catalogue's own message when a rule file is malformed."""
-    try:
-        default_catalogue()
-    except RuleCatalogueError as exc:
-        st.error(tr("rules.catalogue_broken", problem=str(exc)), icon=":material/gavel:")
-        st.stop()
+    problem = backend.database_problem(url, get_engine())
+    if problem is not None and problem[0] == "unreachable":
+        log.warning("database %s unreachable", problem[1])
+    return problem
 
 
 @st.cache_resource(show_spinner=False)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import html
 import logging
 
 import streamlit as st
 
 from components.alerts.badge import render_alert_badge
 from components.shell import state
+from components.shell.formatting import as_text
 from components.shell.login import language_switch
-from components.shell.runtime import get_engine, load_ports
+from components.shell.runtime import load_ports
 from components.shell.state import lang, scope_key, tr
-from portsight.services.accounts import SignedIn, sign_out
+from portsight.services.accounts import SignedIn
+from portsight.web.routes import LOGOUT_PATH
 
 log = logging.getLogger(__name__)
 
@@ -27,15 +30,18 @@ def _on_language() -> None:
     st.session_state[state.LANG] = st.session_state[state.SIDEBAR_LANG]
 
 
-def _on_logout() -> None:
-    signed_in = st.session_state.get(state.SIGNED_IN)
-    if signed_in is not None:
-        try:
-            sign_out(get_engine(), signed_in.actor)
-        except Exception:  # noqa: BLE001 - signing out must work even if the audit write fails
-            log.exception("could not record the sign-out")
-    for key in (state.SIGNED_IN, state.PORT, state.SIDEBAR_PORT):
-        st.session_state.pop(key, None)
+def render_sign_out() -> None:
+    """Sign-out is a form POSTed to /logout by the browser itself: the server ends the session
+    (every tab of it then signs out on its next action), the browser drops the cookie and lands
+    on the sign-in page. A Streamlit button could do neither: its click travels over the
+    websocket, which cannot set a cookie or move the browser."""
+    label = html.escape(tr("common.logout"))
+    with st.container(key=state.SIDEBAR_LOGOUT):
+        st.markdown(
+            f'<form method="post" action="{LOGOUT_PATH}" class="portsight-logout">'
+            f'<button type="submit" kind="secondary">{label}</button></form>',
+            unsafe_allow_html=True,
+        )
 
 
 def port_label(port: dict) -> str:
@@ -46,8 +52,8 @@ def port_label(port: dict) -> str:
 def render_sidebar(signed_in: SignedIn) -> None:
     actor = signed_in.actor
     with st.sidebar:
-        st.markdown(f"**{signed_in.display_name}**")
-        st.caption(f"{tr(f'common.role_{actor.role.value}')} · {actor.username}")
+        st.markdown(f"**{as_text(signed_in.display_name)}**")
+        st.caption(f"{tr(f'common.role_{actor.role.value}')} · {as_text(actor.username)}")
 
         ports = load_ports(scope_key(actor.port_ids))
         if not ports:
@@ -71,4 +77,4 @@ def render_sidebar(signed_in: SignedIn) -> None:
 
         render_alert_badge(actor)
         language_switch(state.SIDEBAR_LANG, _on_language)
-        st.button(tr("common.logout"), key=state.SIDEBAR_LOGOUT, on_click=_on_logout, icon=":material/logout:")
+        render_sign_out()

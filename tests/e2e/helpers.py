@@ -23,20 +23,38 @@ def by_key(page: Page, key: str) -> Locator:
 
 
 def login(page: Page, base_url: str, username: str, password: str, *, path: str = "") -> None:
-    """Open base_url(/path), fill the sign-in form by widget key and submit (does not wait for success)."""
+    """Open base_url(/path) (signed out, the server sends the browser to its sign-in page for that
+    path), fill the sign-in form and submit (does not wait for success)."""
     page.goto(f"{base_url}/{path}")
     fill_login(page, username, password)
 
 
+def sign_in_form(page: Page) -> Locator:
+    """The sign-in page's form (/login: plain HTML served outside Streamlit)."""
+    return page.locator('form[action="/login"]')
+
+
 def fill_login(page: Page, username: str, password: str) -> None:
-    """Fill the sign-in form already on the page by widget key and submit (does not wait for success)."""
-    by_key(page, "login.username").locator("input").fill(username)
-    by_key(page, "login.password").locator("input").fill(password)
-    by_key(page, "login.submit").locator("button").click()
+    """Fill the sign-in form already on the page and submit (does not wait for success)."""
+    form = sign_in_form(page)
+    form.locator("#username").fill(username)
+    form.locator("#password").fill(password)
+    form.locator('button[type="submit"]').click()
 
 
 def expect_signed_in(page: Page) -> None:
     expect(by_key(page, "sidebar.logout")).to_be_visible(timeout=20_000)
+
+
+def expect_signed_out(page: Page) -> None:
+    """The sign-in page, or the app's signed-out view (a tab whose session ended while open)."""
+    expect(sign_in_form(page).or_(by_key(page, "login.link"))).to_be_visible(timeout=20_000)
+    expect(by_key(page, "sidebar.logout")).to_have_count(0)
+
+
+def sign_out(page: Page) -> None:
+    """The sidebar's sign-out button (a form the browser POSTs to /logout)."""
+    by_key(page, "sidebar.logout").locator("button").click()
 
 
 def nav_links(page: Page) -> Locator:

@@ -3,12 +3,14 @@
     python -m tests.pages.page_dump OUT_DIR      (from a checkout's root; OUT_DIR is emptied first)
 
 It prepares the page-test database (tests/pages/appdb.py, simulator off), signs in each account of
-appdb.USERS through the login form, opens every page its role may open (PAGE_ROLES, file from the
+appdb.USERS as the sign-in page does (tests/pages/conftest.py login: a session token through the
+cookie seam), opens every page its role may open (PAGE_ROLES, file from the
 navigation registry), in English (the accounts' language) and in Chinese (the sidebar's language
 switch), and writes one file per (user, page, language) with the element tree in order: type, key,
 label, body or value; dataframes as columns, shape and first rows; Plotly charts as trace types and
 the layout title. Per user and language, _navigation.<lang>.txt holds the st.navigation call (sections,
-titles, hidden pages) and the sidebar. _login.<lang>.txt is the signed-out page.
+titles, hidden pages) and the sidebar. _login.<lang>.txt is the signed-out view (the sign-in form
+itself is the HTML page /login, outside Streamlit).
 
 The clock is frozen (see freeze_clock) so two runs write the same files: compare with `diff -r`.
 """
