@@ -3,14 +3,15 @@
 PYTHONPATH=. .venv/bin/python bench/load_overview.py [--sessions 100] [--seconds 60] [--soak SECONDS]
     [--url http://127.0.0.1:8501 --pid PID] [--database-url URL] [--simulator]
 
-Each session is what a browser does, spoken in Streamlit's own protocol (the protobufs in
-streamlit.proto) on /_stcore/stream, without a browser: open the websocket, ask for the first
-run, find the sign-in form's widgets in the deltas by their keys (login.username, .password,
-.submit), send a rerun with their values and the submit trigger (as the form does), wait for
-the signed-in navigation, switch to the overview page by its page hash, then answer the
-overview's AutoRerun message as the browser's timer does: every `interval` seconds a rerun
-request for the live fragment (is_auto_rerun, the fragment id). Everything the server sends
-is parsed. Sign-in goes through the real login (argon2), a few at a time.
+Each session is what a browser does, without a browser: sign in by POSTing the sign-in form to
+/login (username, password, next; an Origin header naming the site, as a browser sends) and
+keep the `portsight_session` cookie of its 303 answer; then, in Streamlit's own protocol (the
+protobufs in streamlit.proto) on /_stcore/stream, open the websocket with that cookie, ask for
+the first run, check it is signed in (the shared sidebar's widgets are drawn), switch to the
+overview page by its page hash, then answer the overview's AutoRerun message as the browser's
+timer does: every `interval` seconds a rerun request for the live fragment (is_auto_rerun, the
+fragment id). Everything the server sends is parsed. Sign-in goes through the real login
+(argon2), a few at a time.
 
 Figures:
 - refresh latency: from the fragment rerun request to its script_finished (the server's work
@@ -24,7 +25,7 @@ Figures:
 - --soak S: keep the sessions refreshing for S seconds, sample RSS every 30 s, report the
   growth from the first sample after warm-up to the last (the issue asks for 1 hour: --soak 3600).
 
-Without --url it starts its own server (`streamlit run app.py` on a free loopback port) on a
+Without --url it starts its own server (`streamlit run serve.py` on a free loopback port) on a
 demo database seeded once into bench/datasets/load_overview.db (4 weeks, seed 7), simulator
 off unless --simulator. The client runs on the same machine and its CPU is counted apart.
 Writes bench/results/load_overview.json (the last run at the top level, all runs under "runs").
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import http.client
 import json
 import os
 import platform
@@ -44,7 +46,9 @@ import sys
 import time
 import urllib.request
 from datetime import UTC, datetime
+from http.cookies import SimpleCookie
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -52,6 +56,12 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+sys.path.insert(0, str(ROOT))
+
+from portsight.web.cookies import SESSION_COOKIE  # noqa: E402
+
+LOGIN_PATH = "/login"  # portsight/web/routes.py (not imported: it would load the server's database stack here)
 DATASET = ROOT / "bench" / "datasets" / "load_overview.db"
 RESULTS = ROOT / "bench" / "results" / "load_overview.json"
 FRAGMENT_DONE = ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
@@ -118,7 +128,7 @@ def start_server(database_url: str, simulator: bool) -> tuple[str, subprocess.Po
             "-m",
             "streamlit",
             "run",
-            str(ROOT / "app.py"),
+            str(ROOT / "serve.py"),
             "--server.headless",
             "true",
             "--server.port",
@@ -150,6 +160,35 @@ def start_server(database_url: str, simulator: bool) -> tuple[str, subprocess.Po
 # ---------------------------------------------------------------------------------------------- a session
 
 
+def sign_in(base: str, username: str, password: str) -> str:
+    """POST the sign-in form to /login as a browser does; the session cookie's value (the token).
+
+    Blocking (http.client): run it in a thread. The redirect is not followed: the cookie is in
+    the 303 itself.
+    """
+    parts = urlsplit(base)
+    connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    connection = connection_class(parts.netloc, timeout=60)
+    body = urlencode({"username": username, "password": password, "next": "/"})
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Origin": f"{parts.scheme}://{parts.netloc}",  # the route refuses a POST from another site
+        "User-Agent": "portsight-bench/load_overview",
+    }
+    try:
+        connection.request("POST", LOGIN_PATH, body=body, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        for value in response.headers.get_all("Set-Cookie") or []:
+            jar: SimpleCookie = SimpleCookie()
+            jar.load(value)
+            if SESSION_COOKIE in jar and jar[SESSION_COOKIE].value:
+                return jar[SESSION_COOKIE].value
+        raise RuntimeError(f"{username} not signed in: POST {LOGIN_PATH} answered {response.status}, no session cookie")
+    finally:
+        connection.close()
+
+
 class Session:
     """One browser tab's worth of Streamlit protocol."""
 
@@ -166,13 +205,19 @@ class Session:
         self.errors = 0
         self.redraws = 0  # page runs while recording: the watcher saw the board move
         self.ws = None
+        self.token: str | None = None  # the session cookie's value, from POST /login
         self.finished: asyncio.Queue[tuple[int, float]] = asyncio.Queue()
         self.last_done: float | None = None
         self.recording = False
 
     async def connect(self) -> None:
         self.ws = await websockets.connect(
-            self.ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=60, ping_interval=None
+            self.ws_url,
+            subprotocols=["streamlit"],
+            additional_headers={"Cookie": f"{SESSION_COOKIE}={self.token}"},
+            max_size=None,
+            open_timeout=60,
+            ping_interval=None,
         )
         self.reader = asyncio.create_task(self._read())
 
@@ -227,20 +272,13 @@ class Session:
                 return at
 
     async def sign_in_and_open_overview(self) -> None:
+        self.token = await asyncio.to_thread(sign_in, self.base, self.username, self.password)
         await self.connect()
         await self.rerun(page="")
-        await self.run_until()
-        missing = {"login.username", "login.password", "login.submit"} - set(self.widgets)
-        if missing:
-            raise RuntimeError(f"sign-in widgets not found: {sorted(missing)} (have {sorted(self.widgets)[:8]})")
-        user = WidgetState(id=self.widgets["login.username"], string_value=self.username)
-        pwd = WidgetState(id=self.widgets["login.password"], string_value=self.password)
-        submit = WidgetState(id=self.widgets["login.submit"], trigger_value=True)
-        await self.rerun(widgets=[user, pwd, submit], page="")
         deadline = time.monotonic() + 60
-        while "sidebar.logout" not in self.widgets:  # signed in: the shared sidebar is drawn
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{self.username} not signed in (widgets: {sorted(self.widgets)})")
+        while "sidebar.lang" not in self.widgets:  # signed in: the shared sidebar is drawn
+            if "login.lang" in self.widgets or time.monotonic() > deadline:  # the signed-out view
+                raise RuntimeError(f"{self.username} not signed in on the websocket (widgets: {sorted(self.widgets)})")
             await self.run_until()
         self.fragment = None
         await self.rerun(page="overview")
