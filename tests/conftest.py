@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from functools import cache
 
 import pytest
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, make_url, text
 
 from portsight.db.migrate import upgrade
 from portsight.db.session import make_engine
@@ -26,8 +27,25 @@ def missing(component: str, reason: str) -> None:
     pytest.skip(message)
 
 
+@cache
 def postgres_url() -> str | None:
-    return os.environ.get("TEST_POSTGRES_URL") or None
+    """TEST_POSTGRES_URL; under pytest-xdist a database of the worker's own next to it, so one
+    worker's long transaction (a seed's wipe) never waits on another's locks."""
+    base = os.environ.get("TEST_POSTGRES_URL") or None
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if base is None or not worker:
+        return base
+    url = make_url(base)
+    name = f"{url.database}_{worker}"
+    try:
+        admin = make_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}) is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+    except Exception:  # noqa: BLE001 - unreachable or no right to create: the shared database, as before
+        return base
+    return url.set(database=name).render_as_string(hide_password=False)
 
 
 def reset_postgres(url: str) -> None:

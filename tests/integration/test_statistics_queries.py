@@ -65,7 +65,10 @@ def test_breakdowns_add_up_to_the_cards_and_scope_limits_ports(db, world):
     assert set(review.by_port["port"]) == {"CNSGH", "CNKHG"}
     assert review.by_origin["name_zh"].str.len().gt(0).all()
     assert review.trend["week"].iloc[-1] == str(WEEK) and len(review.trend) == 12
-    assert review.by_inspector["inspections"].sum() == review.kpis.set_index("kpi").loc["inspections", "value"]
+    # every inspection has one lead; the second inspector counts it too
+    inspections = review.kpis.set_index("kpi").loc["inspections", "value"]
+    assert review.by_inspector["as_lead"].sum() == inspections
+    assert review.by_inspector["inspections"].sum() == 2 * inspections  # simulate_day assigns two to each
     # the targets are those the selection page shows for the week: one set, from the rules in force
     targets = selection_policy(WEEK.sunday).targets
     assert len(review.by_tier) and all(r.target_rate == targets[r.tier] for r in review.by_tier.itertuples())
