@@ -22,8 +22,8 @@ import pytest
 
 from portsight.web.middleware import content_security_policy
 from tests.conftest import missing
+from tests.nginx_example import NGINX_DIR, nginx_config
 
-NGINX_DIR = Path(__file__).resolve().parents[2] / "deploy" / "nginx"
 UPLOAD_SESSION = "5f0c4d0e-6f31-4a39-9a55-0123456789ab"  # what a Streamlit session id looks like
 
 
@@ -74,42 +74,6 @@ def start_stub() -> tuple[ThreadingHTTPServer, Stub]:
     return server, stub
 
 
-def nginx_config(state: Path, listen: int, replica: int) -> Path:
-    """The shipped upstream and locations with one replica, in a main config of our own."""
-    upstream, shipped = re.subn(
-        r"(?m)^    server 127\.0\.0\.1:\d+ .*\n", "", (NGINX_DIR / "portsight-upstream.conf").read_text()
-    )
-    assert shipped == 2, "deploy/nginx/portsight-upstream.conf should list two replicas"
-    upstream = upstream.replace(
-        "    hash $portsight_route consistent;\n",
-        f"    hash $portsight_route consistent;\n    server 127.0.0.1:{replica};\n",
-    )
-    (state / "upstream.conf").write_text(upstream)
-    shutil.copy(NGINX_DIR / "portsight-locations.conf", state / "locations.conf")
-    (state / "temp").mkdir(exist_ok=True)
-    conf = state / "nginx.conf"
-    conf.write_text(f"""
-worker_processes 1;
-pid {state}/nginx.pid;
-error_log {state}/error.log warn;
-events {{ worker_connections 256; }}
-http {{
-    access_log {state}/access.log;
-    client_body_temp_path {state}/temp/body;
-    proxy_temp_path {state}/temp/proxy;
-    fastcgi_temp_path {state}/temp/fastcgi;
-    uwsgi_temp_path {state}/temp/uwsgi;
-    scgi_temp_path {state}/temp/scgi;
-    include {state}/upstream.conf;
-    server {{
-        listen 127.0.0.1:{listen};
-        include {state}/locations.conf;
-    }}
-}}
-""")
-    return conf
-
-
 @dataclass
 class Proxy:
     port: int
@@ -133,7 +97,7 @@ def proxy(tmp_path_factory) -> Iterator[Proxy]:
     server, stub = start_stub()
     state = tmp_path_factory.mktemp("nginx")
     port = free_port()
-    conf = nginx_config(state, port, stub.port)
+    conf = nginx_config(state, port, [stub.port])
     checked = subprocess.run([nginx, "-t", "-c", str(conf), "-p", str(state)], capture_output=True, text=True)
     assert checked.returncode == 0, checked.stderr
     process = subprocess.Popen(
@@ -214,7 +178,7 @@ def test_the_https_server_passes_nginx_t_and_sends_hsts(tmp_path):
         missing("nginx and openssl", "apt-get install nginx openssl")
     server, stub = start_stub()
     https_port, http_port = free_port(), free_port()
-    nginx_config(tmp_path, free_port(), stub.port)  # upstream.conf and locations.conf into tmp_path
+    nginx_config(tmp_path, free_port(), [stub.port])  # upstream.conf and locations.conf into tmp_path
     subprocess.run(
         [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
          "-keyout", str(tmp_path / "privkey.pem"), "-out", str(tmp_path / "fullchain.pem")],
