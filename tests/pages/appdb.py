@@ -5,8 +5,10 @@ Used by tests/pages and tests/e2e until the demo seed exists; every account's pa
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from sqlalchemy import select
 
 from portsight.clock import utcnow
 from portsight.db.instance import mark_demo
@@ -25,6 +27,8 @@ from portsight.db.models import (
 from portsight.db.session import make_engine, unit_of_work
 from portsight.domain.access import SYSTEM
 from portsight.services.accounts import create_user
+from portsight.services.declarations import register_declaration
+from portsight.services.inspections import assign_inspectors, open_inspection
 
 PASSWORD = "demo"
 
@@ -85,6 +89,33 @@ def prepare_app_database(data_dir: Path, *, with_data: bool = True) -> str:
         _add_day_of_work(engine)
     engine.dispose()
     return url
+
+
+def recovered_paper_task(engine, *, number: str, container: str, priority: int) -> int:
+    """A recovered-paper declaration of 2020 (its impurity step applies) opened and assigned to the
+    inspector account: the field page's task. Returns the inspection id."""
+    with unit_of_work(engine) as s:
+        enterprise = s.scalar(select(Enterprise.id).limit(1))
+        inspector = s.scalar(select(User.id).where(User.username == "inspector"))
+    decl = register_declaration(
+        engine,
+        SYSTEM,
+        {
+            "number": number,
+            "port_code": "CNSGH",
+            "enterprise_id": enterprise,
+            "direction": "import",
+            "transport_mode": "sea",
+            "origin_country": "US",
+            "declared_at": datetime(2020, 6, 1, 2, tzinfo=UTC),
+            "goods": [{"hs_code": "4707100000", "description": "Recovered kraft paper", "quantity": 20,
+                       "unit": "bale", "gross_weight_kg": 21000, "value": 4200}],
+            "containers": [{"number": container, "size_type": "45G1", "declared_seal": "CN1234567"}],
+        },
+    )  # fmt: skip
+    insp = open_inspection(engine, SYSTEM, decl, priority=priority)
+    assign_inspectors(engine, SYSTEM, insp, [inspector])
+    return insp
 
 
 def _add_day_of_work(engine) -> None:

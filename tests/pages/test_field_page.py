@@ -13,6 +13,7 @@ from portsight.db.session import make_engine, unit_of_work
 from portsight.domain.access import SYSTEM
 from portsight.services.declarations import register_declaration
 from portsight.services.inspections import assign_inspectors, open_inspection
+from tests.pages.appdb import recovered_paper_task
 from tests.pages.conftest import errors, login
 
 PAGE = "pages/field_inspection.py"
@@ -23,28 +24,7 @@ BOX = "CSQU3054383"
 def paper_task(app_db) -> int:
     """A recovered-paper declaration of 2020 (impurity step applies) assigned to the inspector."""
     engine = make_engine(app_db[1])
-    with unit_of_work(engine) as s:
-        enterprise = s.scalar(select(Enterprise.id).limit(1))
-    decl = register_declaration(
-        engine,
-        SYSTEM,
-        {
-            "number": "DEC-PAPER-PAGE",
-            "port_code": "CNSGH",
-            "enterprise_id": enterprise,
-            "direction": "import",
-            "transport_mode": "sea",
-            "origin_country": "US",
-            "declared_at": datetime(2020, 6, 1, 2, tzinfo=UTC),
-            "goods": [{"hs_code": "4707100000", "description": "Recovered kraft paper", "quantity": 20,
-                       "unit": "bale", "gross_weight_kg": 21000, "value": 4200}],
-            "containers": [{"number": BOX, "size_type": "45G1", "declared_seal": "CN1234567"}],
-        },
-    )  # fmt: skip
-    insp = open_inspection(engine, SYSTEM, decl, priority=2)
-    with unit_of_work(engine) as s:
-        inspector = s.scalar(select(User.id).where(User.username == "inspector"))
-    assign_inspectors(engine, SYSTEM, insp, [inspector])
+    insp = recovered_paper_task(engine, number="DEC-PAPER-PAGE", container=BOX, priority=2)
     engine.dispose()
     return insp
 

@@ -13,14 +13,11 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from portsight.config import load_settings
-from portsight.db.models import Container, Enterprise, Evidence, User
+from portsight.db.models import Container, Evidence, User
 from portsight.db.session import make_engine, unit_of_work
-from portsight.domain.access import SYSTEM
 from portsight.i18n import t
-from portsight.services.declarations import register_declaration
-from portsight.services.inspections import assign_inspectors, open_inspection
 from portsight.storage import media_path
-from tests.pages.appdb import app_env
+from tests.pages.appdb import app_env, recovered_paper_task
 from tests.pages.conftest import errors, login
 
 BOX = "MSCU1234566"
@@ -40,29 +37,10 @@ def photos(app_db) -> dict[str, int]:
     data_dir, url = app_db
     media_dir = load_settings(app_env(data_dir, url)).media_dir
     engine = make_engine(url)
-    with unit_of_work(engine) as s:
-        enterprise = s.scalar(select(Enterprise.id).limit(1))
-        inspector = s.scalar(select(User.id).where(User.username == "inspector"))
-    decl = register_declaration(
-        engine,
-        SYSTEM,
-        {
-            "number": "DEC-PHOTO-PAGE",
-            "port_code": "CNSGH",
-            "enterprise_id": enterprise,
-            "direction": "import",
-            "transport_mode": "sea",
-            "origin_country": "US",
-            "declared_at": datetime(2020, 6, 1, 2, tzinfo=UTC),
-            "goods": [{"hs_code": "4707100000", "description": "Recovered kraft paper", "quantity": 20,
-                       "unit": "bale", "gross_weight_kg": 21000, "value": 4200}],
-            "containers": [{"number": BOX, "size_type": "45G1", "declared_seal": "CN1234567"}],
-        },
-    )  # fmt: skip
-    insp = open_inspection(engine, SYSTEM, decl, priority=1)
-    assign_inspectors(engine, SYSTEM, insp, [inspector])
+    insp = recovered_paper_task(engine, number="DEC-PHOTO-PAGE", container=BOX, priority=1)
     ids: dict[str, int] = {"inspection": insp}
     with unit_of_work(engine) as s:
+        inspector = s.scalar(select(User.id).where(User.username == "inspector"))
         box = s.scalar(select(Container.id).where(Container.number == BOX))
         for what, data, on_disk in (("good", _good_jpeg(), True), ("damaged", DAMAGED, True), ("lost", b"x", False)):
             sha = hashlib.sha256(data).hexdigest()
