@@ -26,7 +26,6 @@ Throttling (ThrottlePolicy), kept in the database so every replica shares it:
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 import random
@@ -35,16 +34,16 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any, cast
 
-from sqlalchemy import Connection, CursorResult, case, delete, func, or_, select, update
+from sqlalchemy import Connection, case, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from portsight.clock import as_utc, utcnow
 from portsight.db.audit import record_audit
-from portsight.db.models import BrowserSession, Port, SignInThrottle, User
+from portsight.db.browser_sessions import end_user_sessions
+from portsight.db.models import Port, SignInThrottle, User
 from portsight.db.session import Database, unit_of_work
 from portsight.db.sql import connection
 from portsight.domain.access import SYSTEM, Actor, Role, require_role
@@ -390,19 +389,6 @@ def _find(session: Session, user: int | str) -> User:
     return found
 
 
-def _end_sessions(session: Session, user_id: int, reason: str, *, keep_token: str | None = None) -> int:
-    """End the user's open browser sessions (all but the one holding keep_token); returns how many."""
-    stmt = (
-        update(BrowserSession)
-        .where(BrowserSession.user_id == user_id, BrowserSession.ended_at.is_(None))
-        .values(ended_at=utcnow(), end_reason=reason)
-    )
-    if keep_token:
-        stmt = stmt.where(BrowserSession.token_hash != hashlib.sha256(keep_token.encode()).hexdigest())
-    # an UPDATE without RETURNING gives a CursorResult, which carries the rowcount
-    return cast(CursorResult[Any], session.execute(stmt)).rowcount or 0
-
-
 def _ports(session: Session, codes: Iterable[str]) -> list[Port]:
     wanted = sorted({c.strip().upper() for c in codes if c.strip()})
     ports = list(session.scalars(select(Port).where(Port.code.in_(wanted)))) if wanted else []
@@ -506,7 +492,7 @@ def set_password(db: Database, actor: Actor, user: int | str, new: str, *, must_
         account = _find(session, user)
         account.password_hash = password_hash
         account.must_change_password = must_change
-        ended = _end_sessions(session, account.id, "password")
+        ended = end_user_sessions(session, account.id, "password")
         record_audit(
             session,
             actor,
@@ -538,7 +524,7 @@ def change_password(db: Database, actor: Actor, *, current: str, new: str, keep_
             raise AccountRefused("account.changed_meanwhile")
         account.password_hash = password_hash
         account.must_change_password = False
-        ended = _end_sessions(session, account.id, "password", keep_token=keep_token)
+        ended = end_user_sessions(session, account.id, "password", keep_token=keep_token)
         record_audit(session, actor, "change_password", "user", account.id, after={"sessions_ended": ended})
 
 
@@ -554,7 +540,7 @@ def set_active(db: Database, actor: Actor, user: int | str, active: bool) -> Non
                 raise AccountRefused("account.last_admin")
         before = account.active
         account.active = active
-        ended = 0 if active else _end_sessions(session, account.id, "admin")
+        ended = 0 if active else end_user_sessions(session, account.id, "admin")
         record_audit(
             session,
             actor,

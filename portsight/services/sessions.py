@@ -12,7 +12,6 @@ reruns every few seconds costs a read, not a write, per run.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
@@ -21,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from portsight.clock import as_utc, utcnow
 from portsight.db.audit import record_audit
+from portsight.db.browser_sessions import token_hash
 from portsight.db.models import BrowserSession, User
 from portsight.db.session import Database, unit_of_work
 from portsight.db.sql import connection
@@ -31,11 +31,6 @@ DEFAULT_LIFETIME = timedelta(hours=12)
 TOUCH_EVERY = timedelta(minutes=1)
 TOKEN_BYTES = 32  # 256 random bits, URL-safe base64 in the cookie
 CLIENT_CHARS = 200  # browser_sessions.client
-
-
-def token_hash(token: str) -> str:
-    """What the table keeps of a token: its SHA-256, hex. A leaked table signs nobody in."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def open_session(
@@ -142,30 +137,11 @@ def end_session(db: Database, token: str | None, reason: str = "sign_out", *, no
         return True
 
 
-def end_user_sessions(
-    db: Database,
-    user_id: int,
-    reason: str,
-    *,
-    keep_token: str | None = None,
-    now: datetime | None = None,
-) -> int:
-    """End every open session of a user (deactivated, password reset), but keep_token's; returns how many."""
-    now = now or utcnow()
-    condition = [BrowserSession.user_id == user_id, BrowserSession.ended_at.is_(None)]
-    if keep_token:
-        condition.append(BrowserSession.token_hash != token_hash(keep_token))
-    with unit_of_work(db) as session:
-        result = session.execute(update(BrowserSession).where(*condition).values(ended_at=now, end_reason=reason))
-        return int(getattr(result, "rowcount", 0) or 0)
-
-
 __all__ = [
     "DEFAULT_IDLE",
     "DEFAULT_LIFETIME",
     "TOUCH_EVERY",
     "end_session",
-    "end_user_sessions",
     "open_session",
     "resolve_session",
     "token_hash",

@@ -8,13 +8,14 @@ import pytest
 from sqlalchemy import select, update
 
 from portsight.clock import as_utc, utcnow
+from portsight.db.browser_sessions import end_user_sessions
 from portsight.db.models import BrowserSession, Port, User, UserPort
+from portsight.db.session import unit_of_work
 from portsight.domain.access import SYSTEM, Role
 from portsight.services.accounts import create_user
 from portsight.services.sessions import (
     TOUCH_EVERY,
     end_session,
-    end_user_sessions,
     open_session,
     resolve_session,
     token_hash,
@@ -110,7 +111,8 @@ def test_role_ports_and_forced_password_change_are_read_fresh(db, user, ports):
 
 def test_ending_a_users_sessions_keeps_the_one_asked_for(db, user):
     tokens = [open_session(db, user, client=None) for _ in range(3)]
-    assert end_user_sessions(db, user, "password", keep_token=tokens[0]) == 2
+    with unit_of_work(db) as session:
+        assert end_user_sessions(session, user, "password", keep_token=tokens[0]) == 2
     assert resolve_session(db, tokens[0]) is not None
     assert [resolve_session(db, t) for t in tokens[1:]] == [None, None]
     assert {row(db, t).end_reason for t in tokens[1:]} == {"password"}
