@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from components.shell.formatting import as_text
 from components.shell.state import lang, require_page, tr
 from components.shell.widgets import flash, fmt_time, guarded, render_empty, show_flash
 from components.users.data import (
@@ -73,7 +74,7 @@ def render_one_time_password() -> None:
     shown = st.session_state.pop(ONE_TIME, None)
     if shown:
         username, password = shown
-        st.info(tr("users.one_time_password", username=username), icon=":material/key:")
+        st.info(tr("users.one_time_password", username=as_text(username)), icon=":material/key:")
         st.code(password, language=None)
 
 
@@ -158,7 +159,7 @@ def render_create() -> None:
             name = username.strip().lower()
             if not password:
                 st.session_state[ONE_TIME] = (name, first)
-            flash(FLASH, tr("users.created", username=name))
+            flash(FLASH, tr("users.created", username=as_text(name)))
 
 
 def render_manage(users: list[UserRow]) -> None:
@@ -199,20 +200,20 @@ def render_manage(users: list[UserRow]) -> None:
                 or True
             )
         ):
-            flash(FLASH, tr("users.scope_saved", username=user.username))
+            flash(FLASH, tr("users.scope_saved", username=as_text(user.username)))
 
     st.markdown(f"**{tr('users.state')}**")
     left, right = st.columns(2)
     if user.active:
         if left.button(tr("users.deactivate_button"), key=DEACTIVATE, help=tr("users.deactivate_help")):
             if guarded(lambda: set_account_active(actor, user.id, False) or True):
-                flash(FLASH, tr("users.deactivated", username=user.username))
+                flash(FLASH, tr("users.deactivated", username=as_text(user.username)))
     elif left.button(tr("users.activate_button"), key=ACTIVATE):
         if guarded(lambda: set_account_active(actor, user.id, True) or True):
-            flash(FLASH, tr("users.activated", username=user.username))
+            flash(FLASH, tr("users.activated", username=as_text(user.username)))
     if right.button(tr("users.unlock_button"), key=UNLOCK, disabled=not user.failures, help=tr("users.unlock_help")):
         if guarded(lambda: unlock_account(actor, user.id) or True):
-            flash(FLASH, tr("users.unlocked", username=user.username))
+            flash(FLASH, tr("users.unlocked", username=as_text(user.username)))
 
     st.markdown(f"**{tr('users.reset')}**")
     left, right = st.columns([2, 1], vertical_alignment="bottom")
@@ -228,7 +229,7 @@ def render_manage(users: list[UserRow]) -> None:
         if new is not None:
             if not typed:
                 st.session_state[ONE_TIME] = (user.username, new)
-            flash(FLASH, tr("users.password_reset", username=user.username))
+            flash(FLASH, tr("users.password_reset", username=as_text(user.username)))
 
 
 st.title(tr("users.title"))

@@ -68,6 +68,20 @@ def test_an_administrator_creates_an_account_that_signs_in_with_its_one_time_pas
     assert not at.code  # shown once
 
 
+def test_a_username_that_looks_like_markdown_is_shown_as_typed(new_app):
+    name = "![x](http://127.0.0.1:9/b.png)"
+    at = open_page(new_app)
+    at.text_input(key="users.new_username").input(name)
+    at.selectbox(key="users.new_role").select("gate")
+    at.multiselect(key="users.new_ports").select("CNSGH")
+    at.button(key="users.create").click()
+    at.run()
+    assert not at.exception and not errors(at)
+    [notice] = [i.value for i in at.info]
+    assert "![x](" not in notice  # escaped: Markdown would render an image the browser fetches
+    assert notice.replace("\\", "").replace("\u2060", "").count(name) == 1
+
+
 def test_a_weak_typed_password_is_refused_with_the_reason(new_app):
     at = open_page(new_app)
     at.text_input(key="users.new_username").input("weakling")
