@@ -46,6 +46,7 @@ def record_audit(
         port_id=port_id,
         before=_plain(before),
         after=_plain(after),
+        simulated=actor.simulated,
     )
     session.add(entry)
     return entry

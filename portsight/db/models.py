@@ -63,7 +63,8 @@ class Enterprise(Base):
     __tablename__ = "enterprises"
     id: Mapped[int] = mapped_column(primary_key=True)
     uscc: Mapped[str] = mapped_column(String(18), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200))  # the registered (Chinese) name
+    name_en: Mapped[str | None] = mapped_column(String(200))  # where the enterprise has one
     credit_tier: Mapped[str] = mapped_column(String(24), index=True)
     under_investigation: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -428,7 +429,10 @@ class Alert(Base):
     port_id: Mapped[int | None] = mapped_column(ForeignKey("ports.id"))
     inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspections.id"))
     declaration_id: Mapped[int | None] = mapped_column(ForeignKey("declarations.id"))
-    title: Mapped[str] = mapped_column(String(300))
+    title: Mapped[str] = mapped_column(String(300))  # English, for logs and exports
+    # What pages show: the message key and its parameters, rendered in the reader's language.
+    title_key: Mapped[str | None] = mapped_column(String(80))
+    title_params: Mapped[dict | None] = mapped_column(JSON)
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
     state: Mapped[str] = mapped_column(String(16), default="open")  # open / acknowledged / resolved
     count: Mapped[int] = mapped_column(Integer, default=1)
@@ -499,6 +503,8 @@ class AuditEntry(Base):
     port_id: Mapped[int | None] = mapped_column(ForeignKey("ports.id"))
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
+    # Done by the demo's simulator or written by the demo seed, not by a person.
+    simulated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
 
 

@@ -47,6 +47,8 @@ class Actor:
     role: Role
     # None means every port (administrators, national supervisors).
     port_ids: frozenset[int] | None
+    # The demo's simulator acting through one of its accounts: the audit marks what it does.
+    simulated: bool = False
 
     def sees_port(self, port_id: int | None) -> bool:
         return self.port_ids is None or port_id in self.port_ids
