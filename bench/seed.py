@@ -30,7 +30,9 @@ def main() -> int:
         t1 = time.perf_counter()
         engine = make_engine(url)
         cpu = time.process_time()
-        counts = seed_demo(engine, weeks=args.weeks, seed=args.seed, demo=True)
+        counts = seed_demo(
+            engine, weeks=args.weeks, seed=args.seed, demo=True, media_dir=Path(tmp) / "media", secret="bench"
+        )
         t2 = time.perf_counter()
         cpu = time.process_time() - cpu
         engine.dispose()
@@ -46,6 +48,10 @@ def main() -> int:
         f"  declarations {counts['declarations']}, inspections {counts['inspections']}, "
         f"step results {counts['step_results']}, findings {counts['findings']}, alerts {counts['alerts']}, "
         f"rollup rows {counts.get('daily_rollups', 0)}"
+    )
+    print(
+        f"  release receipts {counts['release_receipts']}, evidence (photos) {counts['evidence']}, "
+        f"audit entries {counts['audit_log']}"
     )
     return 0 if seconds < 30 else 1
 

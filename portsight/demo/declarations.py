@@ -25,7 +25,8 @@ from portsight.demo.decisions import CatalogueDecisions
 from portsight.demo.draw_days import DrawDays
 from portsight.demo.inspections import Inspections
 from portsight.demo.masterdata import MasterData
-from portsight.demo.rows import Rows
+from portsight.demo.numbers import CUSTOMS_OFFICE, declaration_number
+from portsight.demo.rows import Rows, to_json
 from portsight.demo.world import HS_CODES, LOCAL, OWNERS, PORT_VOLUME, RECYCLED_WASTE_SHARE, WASTE_CODE, Category
 from portsight.domain import selection as draw
 from portsight.domain.iso6346 import check_digit
@@ -111,8 +112,12 @@ class Declarations:
         self.days = days
         self.container_serial = rng.randint(100000, 400000)
         self._inputs: dict = {}
+        self._banned_due, self._banned_lots = 0.5, 0  # recycled raw-material lots that are banned waste (_lines)
+        rows.json_text[m.Selection] = frozenset({"inputs"})
         self._forced: dict[str, deque] = {}
         self._forced_counts: dict[str, list[int]] = {}
+        self._sequence: dict[tuple[str, int], int] = {}  # (customs office, year): the last number given
+        self._port_code = {pid: code for code, pid in master.port_ids.items()}
 
     def history(self) -> None:
         """Every hour from start to now, at every port, the declarations that arrived."""
@@ -120,33 +125,45 @@ class Declarations:
         hours = int((self.now - self.start).total_seconds() // 3600)
         weekly = {pid: PORT_VOLUME[code][0] for code, pid in self.master.port_ids.items()}
         norm = sum(_hour_factor(h % 24, h // 24) for h in range(24 * 7))
-        seq = 0
         for h in range(hours):
             hour = self.start + timedelta(hours=h)
             local = hour + LOCAL
             factor = _hour_factor(local.hour, local.weekday())
             for pid in self.master.port_ids.values():
                 for _ in range(_poisson(rng, weekly[pid] * factor / norm)):
-                    seq += 1
                     declared = hour + timedelta(seconds=rng.randrange(3600))
-                    self.declaration(pid, declared, seq)
+                    self.declaration(pid, declared)
 
     def _lines(self, cat: Category, n_lines: int) -> tuple[list[tuple[str, str]], bool]:
         """The commodity code and goods name of each line, and whether the lot is not what it is declared as.
 
         Lines take codes of the trade's headings (world.HS_CODES). A recycled raw-material lot declares one
         kind on all its lines (kinds are not mixed on a declaration); RECYCLED_WASTE_SHARE of them are banned
-        waste, half declared under a waste code, half declared as recycled copper but not that at inspection.
+        waste, alternately declared under a waste code and declared as recycled copper but not that at
+        inspection. The banned lots come at exactly that share (every 1/share-th lot, the first half-way),
+        not by chance: a few weeks of history always hold some.
         """
         rng = self.rng
         if cat.key != "copper_scrap":
             return [rng.choice(HS_CODES[rng.choice(cat.headings)]) for _ in range(n_lines)], False
-        u = rng.random()
-        line = WASTE_CODE if u < RECYCLED_WASTE_SHARE / 2 else rng.choice(HS_CODES[rng.choice(cat.headings)])
-        misdeclared = RECYCLED_WASTE_SHARE / 2 <= u < RECYCLED_WASTE_SHARE
+        self._banned_due += RECYCLED_WASTE_SHARE
+        banned = self._banned_due >= 1
+        if banned:
+            self._banned_due -= 1
+            self._banned_lots += 1
+        waste = banned and self._banned_lots % 2 == 1
+        misdeclared = banned and not waste
+        line = WASTE_CODE if waste else rng.choice(HS_CODES[rng.choice(cat.headings)])
         return [HS_CODES["7404"][0] if misdeclared else line] * n_lines, misdeclared
 
-    def declaration(self, pid: int, declared: datetime, seq: int) -> None:
+    def _number(self, pid: int, local: datetime, direction: str) -> str:
+        """The customs number the accepting office gives: its sequence for the year, from 1."""
+        port_code = self._port_code[pid]
+        key = (CUSTOMS_OFFICE[port_code], local.year)
+        seq = self._sequence[key] = self._sequence.get(key, 0) + 1
+        return declaration_number(port_code, local.year, direction, seq)
+
+    def declaration(self, pid: int, declared: datetime) -> None:
         """One declaration with its goods lines and containers, then its draw."""
         rng = self.rng
         ids, cum = self.master.port_ents[pid]
@@ -158,7 +175,7 @@ class Declarations:
         direction = "export" if cat.export and rng.random() < 0.12 else "import"
         origin = "CN" if direction == "export" else rng.choice(ent["origins"])
         local = declared + LOCAL
-        number = f"{local:%Y%m%d}{pid:02d}{seq:07d}"
+        number = self._number(pid, local, direction)
         did = self.rows.add(
             m.Declaration,
             {"number": number, "source_system_id": f"H2018-{number}", "port_id": pid, "enterprise_id": eid,
@@ -243,20 +260,26 @@ class Declarations:
         forced_share = self._forced_share(tier, drawn, bool(hits))
         seed = self.days.selection_seed(drawn, decl["number"])
         decision = draw.decide(tier, seed, hits, policy, forced_share)
-        # What select_declaration records, built once per (tier, hits, policy): only the share and context vary.
+        # What select_declaration records (draw.selection_inputs and the declaration's context), as JSON text:
+        # the part per (tier, hits, policy) encoded once, the share and the context appended.
         proto_key = (tier, tuple(hits), sig)
         proto = self._inputs.get(proto_key)
         if proto is None:
-            proto = self._inputs[proto_key] = draw.selection_inputs(tier, hits, policy, 0.0)
-        inputs = {
-            **proto, "forced_share": float(forced_share), "declaration_id": did, "declaration_number": decl["number"],
-            "enterprise_id": decl["eid"], "port_id": decl["pid"], "enterprise_credit_tier": tier,
-            "inspectors_needed": decision.inspectors_needed,
-        }  # fmt: skip
+            fixed = draw.selection_inputs(tier, hits, policy, 0.0)
+            del fixed["forced_share"]
+            proto = self._inputs[proto_key] = to_json(fixed)[:-1] + ", "
+        inputs = (
+            f'{proto}"forced_share": {float(forced_share)!r}, "declaration_id": {did}, '
+            f'"declaration_number": "{decl["number"]}", "enterprise_id": {decl["eid"]}, "port_id": {decl["pid"]}, '
+            f'"enterprise_credit_tier": "{tier}", "inspectors_needed": {decision.inspectors_needed}}}'
+        )
         sid = self.rows.add(m.Selection, {
             "declaration_id": did, "outcome": decision.outcome.value, "reasons": [dict(r) for r in decision.reasons],
             "rate": decision.rate, "seed": seed, "inputs": inputs, "code_version": CODE_VERSION,
             "drawn_at": drawn})  # fmt: skip
+        self.inspections.records.audit_text(drawn, None, "select", "selection", sid, decl["pid"], (
+            f'{{"declaration_id": {did}, "outcome": "{decision.outcome.value}", "rate": {decision.rate!r}, '
+            f'"seed": "{seed}"}}'))  # fmt: skip
         triggers = [  # the prohibited goods check raises these for every declaration that arrives
             declaration_rule_trigger(rule, did, decl["pid"], decl["number"],
                                      [h for h in decl["codes"] if rule.scope.hs_matches(h, decl["day"])],

@@ -22,21 +22,27 @@ from datetime import UTC, datetime, timedelta
 from portsight.alert_checks import Trigger
 from portsight.alert_checks.patterns import seal_mismatch_trigger
 from portsight.db import models as m
+from portsight.db.alert_store import finding_alert_title
 from portsight.demo.alerts import SeededAlerts
 from portsight.demo.decisions import CatalogueDecisions
 from portsight.demo.draw_days import DrawDays
 from portsight.demo.masterdata import MasterData
-from portsight.demo.rows import Rows
+from portsight.demo.photos import PhotoPool
+from portsight.demo.records import Records
+from portsight.demo.rows import Rows, to_json
 from portsight.demo.verdicts import Verdicts
 from portsight.demo.world import COMMON_FAULTS, LOCAL, ORIGIN_FACTOR, SEVEN_POINTS, Category
 from portsight.domain import selection as draw
 from portsight.domain.conditions import InputSpec, bilingual
 from portsight.domain.release import FindingFact
 from portsight.domain.repeats import NonConformity
-from portsight.domain.rules import NON_CONFORMING
+from portsight.domain.rules import NON_CONFORMING, Judgement
 from portsight.services.dispatch import WORKLOAD_WINDOW_DAYS
 
 _CANDIDATE_FIELDS = tuple(f.name for f in fields(draw.Candidate))
+# services.evidence.attach_photo's row of a photo taken with the camera (no position, no assist session).
+EVIDENCE_COLUMNS = ("id", "inspection_id", "step_key", "container_id", "sha256", "media_type", "size_bytes",
+                    "original_name", "source", "taken_at", "taken_by_id")  # fmt: skip
 
 
 def _by_user(candidate: draw.Candidate) -> int:
@@ -66,6 +72,8 @@ class Inspections:
         seed: int,
         now: datetime,
         days: DrawDays,
+        records: Records,
+        photos: PhotoPool,
     ):
         self.rows = rows
         self.rng = rng
@@ -75,11 +83,17 @@ class Inspections:
         self.seed = seed
         self.now = now
         self.days = days
+        self.records = records
+        self.photos = photos
+        self._evidence = rows.table(m.Evidence, EVIDENCE_COLUMNS)  # the largest table: kept as tuples
+        rows.json_text[m.StepResult] = frozenset({"values", "rules_applied"})
+        self._rules_json: dict[tuple[str, ...], str] = {}
+        self._values_json: dict[int, str] = {}
         self.assigned_times: dict[int, list[datetime]] = {}
         self.last_team: dict[int, tuple[int, ...]] = {}
         self._fault_kind: str | None = None
         self._step_inputs: tuple[InputSpec, ...] = ()
-        self.verdicts = Verdicts(rows, rng, master, decisions, now)
+        self.verdicts = Verdicts(rows, rng, master, decisions, now, records)
 
     def _on_duty(self, pid: int, at: datetime) -> set[int]:
         day = (at + LOCAL).date()
@@ -111,7 +125,7 @@ class Inspections:
                     inputs["candidates"] = [
                         {f: getattr(c, f) for f in _CANDIDATE_FIELDS} for c in sorted(candidates, key=_by_user)
                     ]
-                    return at, result.user_ids, {"seed": seed, "inputs": inputs}
+                    return at, result.user_ids, {"seed": seed, "inputs": inputs, "relaxed": result.relaxed}
             at = _next_work_time(at.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1))
             at += timedelta(minutes=self.rng.randint(1, 20))
         return at, (), {}
@@ -127,8 +141,17 @@ class Inspections:
             "completed_at": None, "decided_at": None, "decision": None, "decided_by_id": None,
             "current_step": None})  # fmt: skip
         row = self.rows.of(m.Inspection)[-1]
-        # (from_state, to_state, at, user_id) of each transition
-        trans: list[tuple[str | None, str, datetime, int | None]] = [(None, "pending", created, None)]
+        # (from_state, to_state, at, user_id) of each transition, audited as the service making it audits it
+        trans: list[tuple[str | None, str, datetime, int | None]] = []
+        audit = self.records.audit
+
+        def move(frm: str | None, to: str, at: datetime, user: int | None, action: str, **extra: object) -> None:
+            trans.append((frm, to, at, user))
+            audit(at, user, action, "inspection", iid, pid, {"state": to, **extra},
+                  None if frm is None else {"state": frm})  # fmt: skip
+
+        move(None, "pending", created, None, "open", declaration_id=did, selection_id=sid,
+             priority=1 if decision.forced else 0)  # fmt: skip
         closed_at = now  # until decided, the inspection stays open (overdue alerts)
 
         def finish() -> None:
@@ -149,13 +172,15 @@ class Inspections:
         self.last_team[eid] = team
         lead = team[0]
         row.update(state="assigned", assigned_at=assigned)
-        trans.append(("pending", "assigned", assigned, None))
+        move("pending", "assigned", assigned, None, "assign", inspectors=list(team), previous_inspectors=[])
+        audit(assigned, None, "dispatch", "inspection", iid, pid,
+              {"inspectors": list(team), "seed": record["seed"], "relaxed": record["relaxed"]})  # fmt: skip
 
         started = _next_work_time(assigned + timedelta(minutes=rng.lognormvariate(math.log(40), 0.6)))
         if started > now:
             return finish()
         row.update(state="in_progress", started_at=started)
-        trans.append(("assigned", "in_progress", started, lead))
+        move("assigned", "in_progress", started, lead, "start")
 
         # The checklist the product makes of this declaration, one slot per step and container.
         day = decl["day"]
@@ -177,9 +202,12 @@ class Inspections:
             duration = rng.lognormvariate(math.log(25 + 10 * len(slots)), 0.45)
         findings: list[FindingFact] = []
         nc_at = None
+        n_photos = 0
+        gap = timedelta(minutes=duration / (len(slots) + 1))  # between two steps
+        slot_ids = [f"{step.key}@{box[1]}" if box else step.key for step, box in slots]
         for i, (step, box) in enumerate(slots):
-            at = started + timedelta(minutes=duration * (i + 1) / (len(slots) + 1))
-            slot_id = f"{step.key}@{box[1]}" if box else step.key
+            at = started + gap * (i + 1)
+            slot_id = slot_ids[i]
             if at > now:
                 row["current_step"] = slot_id
                 return finish()
@@ -189,9 +217,10 @@ class Inspections:
             if box is not None:
                 context.update(declared_number=box[1], declared_seal=box[2], declared_seal_class=box[3])
             judgement = self.decisions.judge(step, values, context, day, sig)
+            values_json = self._values_text(judgement)
             self.rows.add(m.StepResult, {
                 "inspection_id": iid, "step_key": step.key, "container_id": box[0] if box else None,
-                "outcome": judgement.outcome, "values": dict(judgement.values), "rules_applied": list(step.rule_ids),
+                "outcome": judgement.outcome, "values": values_json, "rules_applied": self._rules_text(step.rule_ids),
                 "note": None, "recorded_at": at, "recorded_by_id": lead})  # fmt: skip
             if judgement.outcome == NON_CONFORMING:
                 nc_at = at
@@ -202,11 +231,18 @@ class Inspections:
                               "description": bilingual(f.text, f.detail), "citation": bilingual(f.citation),
                               "created_at": at, "created_by_id": lead})  # fmt: skip
                 if f.severity == "high":  # services.field raises these as it records the step
+                    title = finding_alert_title(f.text, slot_id)
                     self.alerts.add(Trigger(
                         dedupe_key=f"finding:{iid}:{slot_id}:{f.rule_id}", kind="finding", severity="high",
-                        port_id=pid, title=f"{f.text.en} ({slot_id})", at=at, rule_id=f.rule_id,
+                        port_id=pid, title=title.text, title_key=title.key, title_params=title.params, at=at,
+                        rule_id=f.rule_id,
                         detail={"rule_id": f.rule_id, "step": slot_id, "citation": f.citation.en},
                         inspection_id=iid, declaration_id=did))  # fmt: skip
+            self.records.audit_text(at, lead, "field.step", "inspection", iid, pid, (
+                f'{{"step": {to_json(slot_id)}, "outcome": "{judgement.outcome}", "values": {values_json}, '
+                f'"findings": {to_json([f.rule_id for f in judgement.findings])}, "replaced_findings": [], '
+                f'"next_step": {to_json(slot_ids[i + 1] if i + 1 < len(slot_ids) else None)}}}'))  # fmt: skip
+            n_photos += self._photos(iid, step, box, at, gap, lead)
             if step.key == "seal" and box is not None and judgement.outcome == NON_CONFORMING:
                 observed = judgement.values.get("seal_number")
                 self.alerts.add(seal_mismatch_trigger(iid, box[0], did, pid, decl["number"], box[1], box[2], observed,
@@ -220,11 +256,41 @@ class Inspections:
         if completed > now:
             return finish()
         row.update(state="completed", completed_at=completed, current_step=None)
-        trans.append(("in_progress", "completed", completed, lead))
-        self.alerts.quick_close(iid, pid, did, decl["number"], started, completed, len(slots))
+        move("in_progress", "completed", completed, lead, "complete")
+        self.alerts.quick_close(iid, pid, did, decl["number"], started, completed, len(slots), n_photos)
 
-        closed_at = self.verdicts.decide(decl, iid, row, trans, team, findings, completed)
+        closed_at = self.verdicts.decide(decl, iid, row, move, team, findings, completed)
         finish()
+
+    def _values_text(self, judgement: Judgement) -> str:
+        """The judged values as JSON text, encoded once per judgement: decisions.judge hands the same one out
+        again for the same inputs and keeps it for the whole seed, so its id names it."""
+        found = self._values_json.get(id(judgement))
+        if found is None:
+            found = self._values_json[id(judgement)] = to_json(dict(judgement.values))
+        return found
+
+    def _rules_text(self, rule_ids: tuple[str, ...]) -> str:
+        found = self._rules_json.get(rule_ids)
+        if found is None:
+            found = self._rules_json[rule_ids] = to_json(list(rule_ids))
+        return found
+
+    def _photos(self, iid: int, step, box: tuple | None, at: datetime, gap: timedelta, lead: int) -> int:
+        """The photos the step asks for, taken after its values were saved and before the next step
+        (services.evidence.attach_photo's row, the picture from the step's pool); returns how many."""
+        count = step.photos.count
+        taken = 0
+        for j in range(count):
+            taken_at = at + gap * (j + 1) / (count + 1)
+            if taken_at > self.now:
+                break
+            photo = self.photos.photo(step.key, iid + j)
+            self._evidence.append((
+                len(self._evidence) + 1, iid, step.key, box[0] if box else None, photo.sha256, photo.media_type,
+                photo.size_bytes, f"{step.key}.jpg", "camera", taken_at, lead))  # fmt: skip
+            taken += 1
+        return taken
 
     def _fault(self, cat: Category, slots: list) -> tuple[str, tuple | None] | None:
         """Which slot goes wrong, by what is typical of the goods (only faults whose step is on the checklist)."""

@@ -7,7 +7,8 @@ declaration (4, from the customs district code table 关区代码表), the year 
 
 from __future__ import annotations
 
-# The customs office that accepts the demo ports' declarations: the district's own code.
+# The customs office that accepts the demo ports' declarations: the directly-affiliated customs' own code
+# (xx00). Which of these were confirmed in a published table, and where: data/SOURCES.md.
 CUSTOMS_OFFICE = {
     "CNSGH": "2200", "CNPVG": "2200", "CNSHA": "2200", "CNNBO": "3100", "CNSNZ": "5300",
     "CNQIN": "4200", "CNTNJ": "0200", "CNGGZ": "5100", "CNXAM": "3700", "CNDAL": "0900",

@@ -29,18 +29,27 @@ What is recorded is what the product itself would record, from the same pure dom
 - alerts: built by the alert checks' own trigger builders (overdue, seal mismatch, quick close
   without photo, prohibited goods, repeated non-conformity by domain.repeats) and as the field
   service raises high-severity findings, so the live checks carry on without raising them twice;
+- photos: every step that asks for photos has them as evidence rows, the pictures generated (a small
+  pool per step) and stored content-addressed in the media directory as services.evidence stores them
+  (demo/photos.py);
+- receipts: every release has its receipt, signed with the receipt keyring's current key as
+  services.receipts signs it, most of them scanned at the port's gate since (demo/records.py);
+- audit: every draw, dispatch, change of state, step result, decision and receipt has the audit entry
+  its service writes, at the time it happened and marked simulated (demo/records.py);
 - daily rollups rebuilt from the seeded rows at the end.
 
 The parts, in the order they run: world (plain data), masterdata (ports, enterprises, users,
 roster), declarations (with goods, containers and draws), inspections (dispatch to decision,
 step results, findings, assists), verdicts (the decision and its holds), alerts, rows (ids and the
-bulk write); decisions caches the catalogue's answers.
+bulk write); decisions caches the catalogue's answers; photos and records (receipts, audit) follow the
+inspections.
 """
 
 from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from portsight.alert_checks import AlertCheckLimits
 from portsight.catalogue import default_catalogue
@@ -54,8 +63,11 @@ from portsight.demo.declarations import Declarations
 from portsight.demo.draw_days import DrawDays
 from portsight.demo.inspections import Inspections
 from portsight.demo.masterdata import MasterData
+from portsight.demo.photos import PhotoPool
+from portsight.demo.records import Records
 from portsight.demo.rows import Rows, is_empty, reset_sequences, wipe
 from portsight.errors import Conflict
+from portsight.security import Keyring
 from portsight.services.accounts import DEMO_PASSWORD
 
 # A hash no password verifies: seeded accounts without --demo cannot sign in until an
@@ -68,7 +80,9 @@ def database_is_empty(db: Database) -> bool:
         return is_empty(session)
 
 
-def _history(rows: Rows, seed: int, weeks: int, now: datetime, password_hash: str) -> None:
+def _history(
+    rows: Rows, seed: int, weeks: int, now: datetime, password_hash: str, keyring: Keyring, photos: PhotoPool
+) -> None:
     """Every seeded row, in memory. The order of the calls is the order of the draws: keep it."""
     rng = random.Random(seed)
     start = now - timedelta(weeks=weeks)
@@ -77,15 +91,18 @@ def _history(rows: Rows, seed: int, weeks: int, now: datetime, password_hash: st
     master.enterprises()
     master.users()
     master.roster()
+    records = Records(rows, seed, now, keyring, master.port_ids)
+    records.users(password_hash)
     catalogue = default_catalogue()
     alerts = SeededAlerts(rows, rng, now, master.user_ids["supervisor"], catalogue, AlertCheckLimits())
     decisions = CatalogueDecisions(catalogue)
     days = DrawDays(rows, seed, now)
-    inspections = Inspections(rows, rng, master, decisions, alerts, seed, now, days)
+    inspections = Inspections(rows, rng, master, decisions, alerts, seed, now, days, records, photos)
     declarations = Declarations(rows, rng, master, decisions, alerts, inspections, seed, start, now, days)
     declarations.history()
     days.write()
-    alerts.repeated_non_conformity({r["id"]: r["name"] for r in rows.of(m.Enterprise)})
+    alerts.repeated_non_conformity({r["id"]: (r["name"], r.get("name_en")) for r in rows.of(m.Enterprise)})
+    records.write_audit()
 
 
 def seed_demo(
@@ -97,6 +114,8 @@ def seed_demo(
     force: bool = False,
     demo: bool = False,
     password_hash: str | None = None,
+    media_dir: Path | str | None = None,
+    secret: str | Keyring | None = None,
 ) -> dict[str, int]:
     """Seed the demo data; returns the number of rows per table.
 
@@ -107,6 +126,10 @@ def seed_demo(
     Only with demo=True do the accounts get the published password DEMO_PASSWORD, and the
     database is marked as the demo; otherwise no account can sign in until an administrator
     sets its password. password_hash (tests, benches) overrides both.
+
+    The photos go to media_dir and the receipts are signed with secret (a keyring, or a bare secret as
+    services.receipts.as_keyring reads it); by default the app's own (settings.media_dir,
+    settings.receipt_keys), so the app shows the photos and its gate accepts the receipts.
     """
     from portsight.db.rollups import rebuild_rollups
 
@@ -119,13 +142,22 @@ def seed_demo(
 
         password_hash = hash_password(DEMO_PASSWORD)  # once: argon2 is slow on purpose
     password_hash = password_hash or NO_PASSWORD
+    if media_dir is None or secret is None:
+        from portsight.config import load_settings
+
+        settings = load_settings()
+        media_dir = settings.media_dir if media_dir is None else media_dir
+        secret = settings.receipt_keys if secret is None else secret
+    from portsight.services.receipts import as_keyring
+
+    keyring = as_keyring(secret)
     with unit_of_work(db) as session:
         if not is_empty(session):
             if not force:
                 raise Conflict("The database already has data; seed refuses to mix demo data into it (use --force).")
             wipe(session)
         rows = Rows()
-        _history(rows, seed, weeks, now, password_hash)
+        _history(rows, seed, weeks, now, password_hash, keyring, PhotoPool(media_dir))
         counts = rows.write(session)
         reset_sequences(session)
         counts["daily_rollups"] = rebuild_rollups(session)

@@ -237,7 +237,7 @@ def test_the_simulator_carries_a_banned_lot_to_return_without_releasing_it(seede
     sim = Simulator(seeded, seed=3, declaration_chance=0.0, move_chance=1.0, max_moves=5000, secret="x",
                     media_dir=tmp_path / "media")  # fmt: skip
     moves = 0
-    for minutes in range(5, 5 * 60, 5):
+    for minutes in range(5, 10 * 60, 5):  # the simulator's inspections take as long as real ones (PACE)
         moves += sim.step(now=start + timedelta(minutes=minutes))["moves"]
         if seeded.scalar(select(m.Inspection.state).where(m.Inspection.id == iid)) in ("returned", "destroyed"):
             break

@@ -74,7 +74,20 @@ LAYERS = (
     Layer(
         "demo",
         ("portsight.demo",),
-        ("db", "domain", "errors", "catalogue", "storage", "services", "queries", "alert_checks", "exchange", *BASICS),
+        # images: the seed's generated photos pass the same photo gate as an upload (docs/architecture.md)
+        (
+            "db",
+            "domain",
+            "errors",
+            "catalogue",
+            "storage",
+            "images",
+            "services",
+            "queries",
+            "alert_checks",
+            "exchange",
+            *BASICS,
+        ),
         NO_UI,
     ),
     # The HTTP side around Streamlit (sign-in page, session middleware): an entry point without Streamlit.

@@ -1,0 +1,138 @@
+"""What the services write beside the seeded work: audit entries, release receipts and their use at the gate.
+
+The audit entries carry the action, entity and content the services record (services.selection `select`,
+services.inspections `open`/`assign`/`start`/`complete`/`decide`/`hold_result`, services.dispatch
+`dispatch`, services.field `field.step`, services.decisions `field.decide`, services.receipts
+`receipt.issue`/`receipt.use`), timed when the event happened and marked simulated: nobody did them.
+They are numbered in the order of their time, as a live system would have written them, so the
+activity feed's "newer than entry N" and the record page's order read them as written.
+
+A released inspection gets its receipt as services.receipts.issue_receipt makes it: number, time of
+issue to the second, and the signature of portsight.security.sign over receipt_message with the
+keyring's current key, so the gate's verify_receipt accepts it. Most receipts were scanned at a gate of
+the port by its gate officer a few hours later; a receipt whose truck has not yet left is unused.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import datetime, timedelta
+from operator import itemgetter
+from typing import Any
+
+from portsight.db import models as m
+from portsight.demo.rows import Rows, to_json
+from portsight.demo.world import GIVEN, SURNAMES
+from portsight.security import Keyring, sign
+from portsight.services.receipts import receipt_message, stored_signature
+
+SYSTEM_ACTOR = "system"  # domain.access.SYSTEM: draws and dispatch are the system's
+UNUSED_SHARE = 0.02  # receipts never scanned: the goods left another way, or not yet
+AUDIT_COLUMNS = ("id", "at", "user_id", "actor", "action", "entity", "entity_id", "port_id", "before", "after",
+                 "simulated")  # fmt: skip
+
+
+class Records:
+    """Audit entries kept until the end (then numbered by time), receipts and the ports' gate officers."""
+
+    def __init__(self, rows: Rows, seed: int, now: datetime, keyring: Keyring, port_ids: dict[str, int]):
+        signing = keyring.signing_key()
+        if signing is None:
+            raise ValueError("Receipts need a signing key: give seed_demo the receipt keyring or a secret.")
+        self.key_id, self.key = signing
+        self.rows = rows
+        self.now = now
+        self.rng = random.Random(f"demo-{seed}|records")  # its own stream: the history's draws stay as they were
+        self.port_code = {pid: code for code, pid in port_ids.items()}
+        self._audit: list[tuple] = []
+        self._state_json: dict[str, str] = {}
+        self._receipt_nos: set[str] = set()
+        self.usernames: dict[int, str] = {}
+        self.gate_officers: dict[int, int] = {}
+
+    def users(self, password_hash: str) -> None:
+        """Remember the usernames, and give every port a gate officer of its own (the demo `gate` account's
+        history stays empty: a visitor checks receipts there)."""
+        rng = self.rng
+        for pid, code in sorted(self.port_code.items()):
+            name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.randint(1, 2)))
+            uid = self.rows.add(m.User, {
+                "username": f"gate.{code.lower()}.1", "display_name": name, "role": "gate",
+                "password_hash": password_hash, "active": True, "all_ports": False,
+                "language": "zh_CN", "expertise": None, "failed_logins": 0, "locked_until": None,
+                "last_login_at": None, "must_change_password": False})  # fmt: skip
+            self.rows.add(m.UserPort, {"user_id": uid, "port_id": pid})
+            self.gate_officers[pid] = uid
+        self.usernames = {u["id"]: u["username"] for u in self.rows.of(m.User)}
+
+    # ------------------------------------------------------------------------------------------- audit
+
+    def audit(
+        self,
+        at: datetime,
+        user_id: int | None,
+        action: str,
+        entity: str,
+        entity_id: object,
+        port_id: int | None,
+        after: dict[str, Any] | None,
+        before: dict[str, Any] | None = None,
+    ) -> None:
+        """An audit entry as record_audit writes it (values already plain: ids, strings, numbers, ISO times)."""
+        actor = SYSTEM_ACTOR if user_id is None else self.usernames[user_id]
+        self._audit.append((at, len(self._audit), user_id, actor, action, entity, str(entity_id), port_id,
+                            None if before is None else self._encode(before), self._encode(after)))  # fmt: skip
+
+    def audit_text(self, at: datetime, user_id: int | None, action: str, entity: str, entity_id: object,
+                   port_id: int, after: str) -> None:  # fmt: skip
+        """An audit entry whose `after` is JSON text already (the frequent ones, built without a dict)."""
+        actor = SYSTEM_ACTOR if user_id is None else self.usernames[user_id]
+        self._audit.append((at, len(self._audit), user_id, actor, action, entity, str(entity_id), port_id, None,
+                            after))  # fmt: skip
+
+    def _encode(self, value: dict[str, Any] | None) -> str | None:
+        """JSON text; a bare {"state": ...} (most before and many after values) encoded once per state."""
+        if value is None:
+            return None
+        if len(value) == 1 and "state" in value:
+            state = value["state"]
+            found = self._state_json.get(state)
+            if found is None:
+                found = self._state_json[state] = to_json(value)
+            return found
+        return to_json(value)
+
+    def write_audit(self) -> None:
+        """The entries in the order of their time (ties in the order they happened), numbered in that order."""
+        self._audit.sort(key=itemgetter(0, 1))
+        table = self.rows.table(m.AuditEntry, AUDIT_COLUMNS, frozenset({"before", "after"}))
+        table.extend((n, *entry[:1], *entry[2:], True) for n, entry in enumerate(self._audit, start=1))
+        self._audit.clear()
+
+    # ----------------------------------------------------------------------------------------- receipts
+
+    def receipt(self, iid: int, pid: int, decided_at: datetime, decider: int) -> None:
+        """The receipt of a release, issued with the decision, and its scan at the port's gate."""
+        rng = self.rng
+        issued_at = decided_at.replace(microsecond=0)
+        code = self.port_code[pid]
+        while True:  # services.receipts.new_receipt_no, from the seed's stream instead of the system's
+            receipt_no = f"RR-{code}-{issued_at:%Y%m%d}-{rng.getrandbits(24):06X}"
+            if receipt_no not in self._receipt_nos:
+                self._receipt_nos.add(receipt_no)
+                break
+        signature = stored_signature(self.key_id, sign(self.key, receipt_message(receipt_no, iid, issued_at)))
+        used_at = issued_at + timedelta(minutes=rng.lognormvariate(math.log(150), 0.8))
+        used = used_at <= self.now and rng.random() >= UNUSED_SHARE
+        gate = f"{rng.randint(1, 6)}号卡口" if used else None
+        officer = self.gate_officers[pid] if used else None
+        rid = self.rows.add(m.ReleaseReceipt, {
+            "inspection_id": iid, "receipt_no": receipt_no, "issued_at": issued_at, "issued_by_id": decider,
+            "signature": signature, "used_at": used_at if used else None, "used_gate": gate,
+            "used_by_id": officer})  # fmt: skip
+        self.audit(issued_at, decider, "receipt.issue", "release_receipt", rid, pid,
+                   {"receipt_no": receipt_no, "inspection_id": iid})  # fmt: skip
+        if used:
+            self.audit(used_at, officer, "receipt.use", "release_receipt", rid, pid,
+                       {"used_at": used_at.isoformat(), "gate": gate}, {"used_at": None})  # fmt: skip
