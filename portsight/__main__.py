@@ -70,16 +70,24 @@ def _cmd_seed(args: argparse.Namespace) -> int:
         now = datetime.fromisoformat(args.now).astimezone(UTC) if args.now else None
         started = time.perf_counter()
         try:
-            counts = seed_demo(engine, weeks=args.weeks, seed=args.seed, now=now, force=args.force, demo=args.demo)
+            counts = seed_demo(
+                engine, weeks=args.weeks, seed=args.seed, now=now, force=args.force, demo=args.demo,
+                media_dir=settings.media_dir, secret=settings.receipt_keys,
+            )  # fmt: skip
         except Conflict as exc:
             print(f"{exc} {_safe_url(settings.database_url)}", file=sys.stderr)
             return 1
         elapsed = time.perf_counter() - started
+        if args.demo:  # the demo accounts find work waiting, whatever the hour (the simulator tops it up)
+            from portsight.demo.visitors import keep_work_waiting
+
+            keep_work_waiting(engine, now=now, media_dir=settings.media_dir, secret=settings.receipt_keys)
     finally:
         engine.dispose()
     seeded = (
         f"Seeded {args.weeks} weeks (seed {args.seed}) in {elapsed:.1f} s: {counts['declarations']} declarations, "
-        f"{counts['inspections']} inspections, {sum(counts.values())} rows."
+        f"{counts['inspections']} inspections, {counts['release_receipts']} receipts, {counts['evidence']} photos, "
+        f"{sum(counts.values())} rows."
     )
     if args.demo:
         print(f"{seeded} Demo accounts: admin, supervisor, supervisor.sgh, expert, inspector, gate (password 'demo').")

@@ -1,9 +1,14 @@
 """Master data of the demo: ports, enterprises with their credit history, users, the duty
 roster and declared conflicts of interest.
 
-Enterprises get a valid USCC, a home port, a trade (goods category) and a credit tier; trade
-volume is very uneven (Pareto). Inspectors are on day and late shifts with a skeleton crew at
-weekends, from before the history starts until a week after `now`.
+Enterprises get a valid USCC, a registered Chinese name (most also an English one), a home
+port, a trade (goods category) and a credit tier; trade volume is very uneven (Pareto).
+Inspectors are on day and late shifts with a skeleton crew at weekends, from before the history
+starts until a week after `now`; the demo's own inspector account has no shift from `now` on, so
+only a person's deliberate act gives it work (the live simulator's dispatch never draws it).
+
+The accounts: the demo accounts people sign in with (DEMO_ACCOUNTS), the port staff and experts,
+and the simulator's supervisor (SIMULATOR_SUPERVISOR), which nobody signs in with.
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ from portsight.demo.rows import Rows
 from portsight.demo.world import (
     CATEGORIES,
     CITY_DIVISION,
-    CITY_PINYIN,
+    CITY_NAMES,
+    ENGLISH_NAME_SHARE,
     EXPERTS,
     FORMS,
     GIVEN,
@@ -31,6 +37,27 @@ from portsight.demo.world import (
 )
 
 ROSTER_DAYS_AHEAD = 7  # shifts beyond `now`, so dispatch finds inspectors on duty while the demo runs
+
+# The accounts people sign in with to try the demo: username, display name, role, all ports, port.
+# The live simulator never acts as them nor touches their work.
+DEMO_ACCOUNTS = (
+    ("admin", "系统管理员", "admin", True, None),
+    ("supervisor", "监管主管 全部口岸", "supervisor", True, None),
+    ("supervisor.sgh", "监管主管 上海", "supervisor", False, "CNSGH"),
+    ("expert", "技术专家", "expert", True, None),
+    ("inspector", "查验员 上海", "inspector", False, "CNSGH"),
+    ("gate", "卡口关员 上海", "gate", False, "CNSGH"),
+)  # fmt: skip
+HUMAN_ACCOUNTS = frozenset(username for username, *_ in DEMO_ACCOUNTS)
+# The live simulator's own supervisor (all ports): it clears holds and keeps the roster filled.
+SIMULATOR_SUPERVISOR = "sim.supervisor"
+SIMULATOR_DISPLAY_NAME = "模拟值班主管"
+# No password verifies this hash: nobody signs in as the simulator.
+NO_SIGN_IN = "!simulator"
+# GB 11714 organisation code: eight characters and a check character (weights, value of each character).
+ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+ORG_CODE_VALUES = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100: no I, O, S, V, Z
 
 
 class MasterData:
@@ -57,11 +84,14 @@ class MasterData:
             self.port_kind[pid] = ref.kind
 
     def _uscc(self, port_code: str, used: set[str]) -> str:
+        """An enterprise's code (GB 32100): registered by market regulation (9) as an enterprise (1), the
+        division code of where it is registered, its organisation code (GB 11714) and the check character."""
         from stdnum.cn import uscc
 
-        alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
         while True:
-            body = "91" + CITY_DIVISION[port_code] + "".join(self.rng.choice(alphabet) for _ in range(9))
+            org = "".join(self.rng.choice(USCC_ALPHABET) for _ in range(8))
+            check = 11 - sum(ORG_CODE_VALUES.index(c) * w for c, w in zip(org, ORG_CODE_WEIGHTS, strict=True)) % 11
+            body = "91" + CITY_DIVISION[port_code] + org + {10: "X", 11: "0"}.get(check, str(check))
             code = body + uscc.calc_check_digit(body)
             if code not in used:
                 used.add(code)
@@ -84,13 +114,16 @@ class MasterData:
             cat = rng.choices(cats, weights=[c.weight for c in cats])[0]
             tier = rng.choices([t for t, _ in TIER_WEIGHTS], weights=[w for _, w in TIER_WEIGHTS])[0]
             while True:
-                name = f"{CITY_PINYIN[home]} {rng.choice(NAME_WORDS)} {TRADE_WORDS[cat.key]} {rng.choice(FORMS)}"
+                (city, city_en), (word, word_en) = CITY_NAMES[home], rng.choice(NAME_WORDS)
+                (trade, trade_en), (form, form_en) = TRADE_WORDS[cat.key], rng.choice(FORMS)
+                name = f"{city}{word}{trade}{form}"
                 if name not in used_names:
                     used_names.add(name)
                     break
+            name_en = f"{city_en} {word_en} {trade_en} {form_en}" if rng.random() < ENGLISH_NAME_SHARE else None
             eid = self.rows.add(
                 m.Enterprise,
-                {"uscc": self._uscc(home, used_codes), "name": name, "credit_tier": tier,
+                {"uscc": self._uscc(home, used_codes), "name": name, "name_en": name_en, "credit_tier": tier,
                  "under_investigation": tier != "advanced_certified" and rng.random() < 0.015},
             )  # fmt: skip
             since = self.start.date() - timedelta(days=rng.randint(30, 1500))
@@ -122,21 +155,13 @@ class MasterData:
         return self.rng.choice(SURNAMES) + "".join(self.rng.choice(GIVEN) for _ in range(self.rng.randint(1, 2)))
 
     def users(self) -> None:
-        sgh = self.port_ids["CNSGH"]
-        demo = [
-            ("admin", "Administrator 管理员", "admin", True, None),
-            ("supervisor", "Supervisor 监管 (all ports)", "supervisor", True, None),
-            ("supervisor.sgh", "Supervisor 上海", "supervisor", False, sgh),
-            ("expert", "Expert 专家", "expert", True, None),
-            ("inspector", "Inspector 查验员 上海", "inspector", False, sgh),
-            ("gate", "Gate officer 卡口", "gate", False, sgh),
-        ]
         self.user_ids: dict[str, int] = {}
         self.port_inspectors: dict[int, list[int]] = {pid: [] for pid in self.port_ids.values()}
-        for username, display, role, all_ports, port in demo:
+        for username, display, role, all_ports, port_code in DEMO_ACCOUNTS:
             uid = self.rows.add(m.User, self._user(username, display, role, all_ports))
             self.user_ids[username] = uid
-            if port is not None:
+            if port_code is not None:
+                port = self.port_ids[port_code]
                 self.rows.add(m.UserPort, {"user_id": uid, "port_id": port})
                 if role == "inspector":
                     self.port_inspectors[port].append(uid)
@@ -154,6 +179,9 @@ class MasterData:
             self.user_ids[username] = uid = self.rows.add(m.User, row)
             self.experts.append(uid)
         self.experts.append(self.user_ids["expert"])
+        row = self._user(SIMULATOR_SUPERVISOR, SIMULATOR_DISPLAY_NAME, "supervisor", True)
+        row["password_hash"] = NO_SIGN_IN
+        self.user_ids[SIMULATOR_SUPERVISOR] = self.rows.add(m.User, row)
 
     def _user(self, username: str, display: str, role: str, all_ports: bool) -> dict:
         return {"username": username, "display_name": display, "role": role, "password_hash": self.password_hash,
@@ -162,8 +190,10 @@ class MasterData:
                 "must_change_password": False}  # fmt: skip
 
     def roster(self) -> None:
-        """Day shifts 08:00-17:00 and late shifts 12:00-20:00 local; weekends a skeleton crew."""
+        """Day shifts 08:00-17:00 and late shifts 12:00-20:00 local; weekends a skeleton crew. The demo
+        inspector's duty ends at `now`: from then on it has only the work people give it."""
         rng = self.rng
+        human = {self.user_ids[username] for username in HUMAN_ACCOUNTS}
         self.shifts: dict[tuple[int, date], list[tuple[int, datetime, datetime]]] = {}
         first = (self.start + LOCAL).date() - timedelta(days=1)
         days = (self.now + LOCAL).date() - first
@@ -179,6 +209,10 @@ class MasterData:
                     late = (i + d) % 4 == 0
                     begin = datetime(day.year, day.month, day.day, 12 if late else 8, tzinfo=UTC) - LOCAL
                     end = begin + timedelta(hours=8 if late else 9)
+                    if uid in human:
+                        if begin >= self.now:
+                            continue
+                        end = min(end, self.now)
                     self.rows.add(m.DutyShift, {"user_id": uid, "port_id": pid, "starts_at": begin, "ends_at": end})
                     self.shifts.setdefault((pid, day), []).append((uid, begin, end))
         self.conflicts: set[tuple[int, int]] = set()

@@ -1,7 +1,17 @@
 """Live simulator: keeps the demo alive by doing what the backbone, supervisors and inspectors would do.
 
 Every few seconds it registers new declarations (repeat business of the port's enterprises) and
-moves open work along, always through the services people use:
+moves open work along, always through the services people use and only through its own accounts:
+the port staff (insp.<port>.<n>) and its supervisor (masterdata.SIMULATOR_SUPERVISOR); what the
+system does for it (register, draw, dispatch) is done as SIMULATED_SYSTEM. Every actor it uses is
+marked simulated, so the audit log tells its entries from people's. It never acts as the demo
+accounts people sign in with (masterdata.HUMAN_ACCOUNTS) and leaves their work alone: an
+inspection whose team includes one of them, one waiting for an expert (it answers no assist
+request), and their roster (the seed keeps the demo inspector off duty from `now` on and the
+roster top-up leaves them out, so its dispatch cannot draw them). It moves only recent work
+(declared within RECENT_WORK): older open work and old holds are people's business, and clearing
+them at start-up would put months-old declarations on today's figures. Its inspections take as
+long as real ones (PACE), so its own releases keep the live time to release where the history has it.
 
 - the backbone registers a declaration (services.declarations.register_declaration);
 - the system draws it (services.selection.select_declaration: the draw is recorded append-only and
@@ -13,7 +23,7 @@ moves open work along, always through the services people use:
   start/complete/decide in services.inspections;
 - where the release policy blocks release, the rules' remedy: attribute identification of suspected
   waste (concluded waste, then returned), treatment; the result of a hold comes back after a while;
-- a supervisor clears holds after a while.
+- its supervisor clears holds after a while.
 
 After each round the daily rollups of the touched (port, day) slices are refreshed, and every
 ALERT_CHECK_PERIOD of simulated time the alert checks run (portsight.alert_checks).
@@ -25,11 +35,13 @@ returns the running instance; PORTSIGHT_SIMULATOR=off (settings.simulator) switc
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import logging
 import os
 import random
+import secrets
 import tempfile
 import threading
 from datetime import date, datetime, timedelta
@@ -47,12 +59,16 @@ from portsight.db.release import inspection_decisions
 from portsight.db.rollups import refresh_rollups_at
 from portsight.db.session import Database, make_engine
 from portsight.demo.declarations import declared_seal_class
+from portsight.demo.masterdata import HUMAN_ACCOUNTS, SIMULATOR_DISPLAY_NAME, SIMULATOR_SUPERVISOR
+from portsight.demo.numbers import CUSTOMS_OFFICE, SEQUENCE_DIGITS, declaration_number
+from portsight.demo.visitors import keep_work_waiting
 from portsight.demo.world import LOCAL, OWNERS, SEVEN_POINTS
 from portsight.domain.access import SYSTEM, Actor, Role
 from portsight.domain.iso6346 import check_digit
 from portsight.domain.release import DecisionOptions
 from portsight.errors import NotFound, PortSightError
 from portsight.services import decisions, evidence, field
+from portsight.services.accounts import create_user
 from portsight.services.declarations import register_declaration
 from portsight.services.dispatch import dispatch_inspectors
 from portsight.services.draws import publish_day_seed
@@ -64,9 +80,18 @@ log = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL = 5.0
 ALERT_CHECK_PERIOD = timedelta(seconds=30)
+VISITORS_PERIOD = timedelta(minutes=2)  # how often the human demo accounts' waiting work is topped up
 ROSTER_AHEAD = timedelta(days=2)  # top the roster up when a port's last shift ends sooner than this
 HOLD_CLEARED_AFTER = timedelta(minutes=30)
 HOLD_RESULT_AFTER = timedelta(minutes=20)  # a treatment, laboratory result or identification comes back
+RECENT_WORK = timedelta(days=2)  # the simulator moves inspections of declarations younger than this
+# The least time each phase takes, in minutes, drawn per inspection between bounds near the seeded history's
+# 10th and 90th percentiles (dispatch, getting the box to the inspection area, each step, the decision): the
+# simulator's inspections take as long as real ones, so the live time to release stays the history's.
+PACE = {"pending": (7, 35), "assigned": (19, 89), "in_progress": (6, 25), "completed": (4, 44)}
+ASSIST_OPEN = ("waiting", "active")  # an inspection waiting for an expert waits: the simulator answers none
+# The system acting for the simulator: its registrations, draws and dispatches are marked simulated.
+SIMULATED_SYSTEM = dataclasses.replace(SYSTEM, simulated=True)
 # The states the simulator moves on: the inspectors' work, holds waiting for a result, holds to clear.
 MOVING_STATES = ("pending", "assigned", "in_progress", "completed", "identification", "awaiting_lab",
                  "under_treatment", "held")  # fmt: skip
@@ -114,9 +139,9 @@ class Simulator:
         self.field = field if use_field and secret else None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._counter = 0
         self._photos: dict[str, bytes] = {}
         self._last_checks: datetime | None = None
+        self._visitors_checked: datetime | None = None
         self._roster_checked: datetime | None = None
         self._committed_days: set[date] = set()
         self.steps = 0
@@ -156,11 +181,12 @@ class Simulator:
         self.steps += 1
         events = {"declarations": 0, "inspections_opened": 0, "moves": 0, "alerts": 0}
         touched: dict[int, set[datetime]] = {}
-        self._ensure_roster(now)
-        ports = self._read(select(m.Port.id).order_by(m.Port.id))
-        for (port_id,) in ports:
+        human = {uid for (uid,) in self._read(select(m.User.id).where(m.User.username.in_(sorted(HUMAN_ACCOUNTS))))}
+        self._ensure_roster(now, human)
+        ports = self._read(select(m.Port.id, m.Port.code).order_by(m.Port.id))
+        for port_id, port_code in ports:
             if self.rng.random() < self.declaration_chance:
-                opened = self._new_declaration(port_id, now)
+                opened = self._new_declaration(port_id, port_code, now)
                 if opened is not None:
                     events["declarations"] += 1
                     events["inspections_opened"] += opened
@@ -169,7 +195,9 @@ class Simulator:
             select(m.Inspection.id, m.Inspection.state, m.Inspection.port_id, m.Inspection.decided_at,
                    m.Declaration.declared_at)
             .join(m.Declaration, m.Declaration.id == m.Inspection.declaration_id)
-            .where(m.Inspection.state.in_(MOVING_STATES))
+            .where(m.Inspection.state.in_(MOVING_STATES), m.Declaration.declared_at >= now - RECENT_WORK,
+                   m.Inspection.id.not_in(select(m.AssistSession.inspection_id)
+                                          .where(m.AssistSession.state.in_(ASSIST_OPEN))))
             .order_by(m.Inspection.id)
         )  # fmt: skip
         for inspection_id, state, port_id, decided_at, declared_at in open_rows:
@@ -179,8 +207,10 @@ class Simulator:
                 continue
             if state == "held" and (decided_at is None or now - as_utc(decided_at) < HOLD_CLEARED_AFTER):
                 continue
+            if state in PACE and not self._due(inspection_id, state, now):
+                continue
             try:
-                moved = self._advance(inspection_id, state, port_id, now)
+                moved = self._advance(inspection_id, state, port_id, now, human)
             except PortSightError as exc:  # nobody on duty, a rule refused: try again in a later round
                 self.refused += 1
                 log.debug("simulator: inspection %s not moved: %s", inspection_id, exc)
@@ -198,7 +228,31 @@ class Simulator:
             raised = run_alert_checks(self.db, now, since=self._last_checks)
             events["alerts"] = sum(raised.values())
             self._last_checks = now
+        if self._visitors_checked is None or now - self._visitors_checked >= VISITORS_PERIOD:
+            self._visitors_checked = now  # a failure is not retried every round
+            made = keep_work_waiting(self.db, now=now, media_dir=self.media_dir, secret=self.secret,
+                                     max_upload_bytes=self.max_upload_bytes)  # fmt: skip
+            events["visitors"] = sum(made.values())
         return events
+
+    def _due(self, inspection_id: int, state: str, now: datetime) -> bool:
+        """Whether the inspection's current phase has taken its time since the last thing done on it. The time
+        is drawn from the inspection and that moment (not from the round's random stream), so a restarted
+        simulator waits the same."""
+        last = self._read(
+            select(func.max(m.InspectionTransition.at)).where(m.InspectionTransition.inspection_id == inspection_id)
+        )[0][0]
+        step = self._read(
+            select(func.max(m.StepResult.recorded_at)).where(m.StepResult.inspection_id == inspection_id)
+        )[0][0]
+        moments = [as_utc(t) for t in (last, step) if t is not None]
+        if not moments:
+            return True
+        since = max(moments)
+        draw = hashlib.sha256(f"{inspection_id}|{state}|{since.isoformat()}".encode()).digest()
+        low, high = PACE[state]
+        minutes = low * (high / low) ** (int.from_bytes(draw[:8], "big") / 2**64)
+        return now - since >= timedelta(minutes=minutes)
 
     def _read(self, query):
         if isinstance(self.db, Engine):
@@ -214,13 +268,27 @@ class Simulator:
         if self.seed is None or day in self._committed_days:
             return
         day_seed = hashlib.sha256(f"sim-{self.seed}|day|{day.isoformat()}".encode()).hexdigest()
-        publish_day_seed(self.db, SYSTEM, day, now=now, seed=day_seed)
+        publish_day_seed(self.db, SIMULATED_SYSTEM, day, now=now, seed=day_seed)
         self._committed_days.add(day)
 
     # -- the roster -----------------------------------------------------------------------------------------------
 
-    def _ensure_roster(self, now: datetime) -> None:
-        """A supervisor keeps the duty roster filled a few days ahead (day and late shifts, local time)."""
+    def _supervisor(self) -> Actor:
+        """The simulator's supervisor (all ports); created when a database seeded before it had none, with a
+        password nobody knows."""
+        found = self._read(select(m.User.id).where(m.User.username == SIMULATOR_SUPERVISOR))
+        if found:
+            user_id = found[0][0]
+        else:
+            user_id = create_user(
+                self.db, SIMULATED_SYSTEM, username=SIMULATOR_SUPERVISOR, password=secrets.token_urlsafe(24),
+                role=Role.SUPERVISOR, display_name=SIMULATOR_DISPLAY_NAME, all_ports=True,
+            )  # fmt: skip
+        return Actor(user_id, SIMULATOR_SUPERVISOR, Role.SUPERVISOR, None, simulated=True)
+
+    def _ensure_roster(self, now: datetime, human: set[int]) -> None:
+        """Its supervisor keeps the duty roster filled a few days ahead (day and late shifts, local time),
+        with the port staff only: never the demo accounts people sign in with."""
         if self._roster_checked is not None and now - self._roster_checked < timedelta(hours=1):
             return
         self._roster_checked = now
@@ -235,7 +303,9 @@ class Simulator:
         )
         by_port: dict[int, list[int]] = {}
         for port_id, user_id in staff:
-            by_port.setdefault(port_id, []).append(user_id)
+            if user_id not in human:
+                by_port.setdefault(port_id, []).append(user_id)
+        supervisor = self._supervisor()
         for port_id, users in by_port.items():
             end = last_end.get(port_id)
             if end is not None and as_utc(end) >= now + ROSTER_AHEAD:
@@ -248,14 +318,32 @@ class Simulator:
                     begin = datetime(day.year, day.month, day.day, 12 if late else 8, tzinfo=now.tzinfo) - LOCAL
                     try:
                         set_duty_shift(
-                            self.db, SYSTEM, user_id, port_id, begin, begin + timedelta(hours=8 if late else 9)
+                            self.db, supervisor, user_id, port_id, begin, begin + timedelta(hours=8 if late else 9)
                         )
                     except PortSightError:  # already on duty then
                         continue
 
     # -- the backbone and the draw --------------------------------------------------------------------------------
 
-    def _new_declaration(self, port_id: int, now: datetime) -> int | None:
+    def _next_number(self, port_code: str, direction: str, at: datetime) -> str:
+        """The declaration's 18-digit number: the accepting office's next sequence number of the (local) year,
+        after the highest one in the database, so it holds across restarts and beside other writers."""
+        year = (at + LOCAL).year
+        prefix = f"{CUSTOMS_OFFICE[port_code]}{year:04d}"
+        highest = 0
+        for flag in "01":  # the office's sequence runs over exports (0) and imports (1)
+            top = self._read(
+                select(func.max(m.Declaration.number)).where(
+                    m.Declaration.number >= f"{prefix}{flag}",
+                    m.Declaration.number <= f"{prefix}{flag}{'9' * SEQUENCE_DIGITS}",
+                    func.length(m.Declaration.number) == len(prefix) + 1 + SEQUENCE_DIGITS,
+                )
+            )[0][0]
+            if top is not None:
+                highest = max(highest, int(top[-SEQUENCE_DIGITS:]))
+        return declaration_number(port_code, year, direction, highest + 1)
+
+    def _new_declaration(self, port_id: int, port_code: str, now: datetime) -> int | None:
         """Repeat business: a recent declaration at this port is the template for a new one; then the draw."""
         recent = self._read(
             select(m.Declaration.id).where(m.Declaration.port_id == port_id).order_by(m.Declaration.id.desc()).limit(50)
@@ -276,7 +364,6 @@ class Simulator:
         sizes = self._read(
             select(m.Container.size_type).where(m.Container.declaration_id == template_id).order_by(m.Container.id)
         )
-        self._counter += 1
         factor = self.rng.uniform(0.7, 1.3)
         owner, seal_prefix = self.rng.choice(OWNERS)
         containers = []
@@ -286,12 +373,12 @@ class Simulator:
             containers.append({"number": box_number, "size_type": size_type,
                                "declared_seal": f"{seal_prefix}{self.rng.randint(1000000, 9999999)}",
                                "declared_seal_class": declared_seal_class(box_number)})  # fmt: skip
-        number = f"S{as_utc(now):%y%m%d%H%M%S}{port_id:02d}{self._counter:05d}{self.rng.randrange(1000):03d}"
         declaration_id = register_declaration(
             self.db,
-            SYSTEM,
+            SIMULATED_SYSTEM,
             {
-                "number": number, "port_id": port_id, "enterprise_id": decl.enterprise_id,
+                "number": self._next_number(port_code, decl.direction, now), "port_id": port_id,
+                "enterprise_id": decl.enterprise_id,
                 "direction": decl.direction, "transport_mode": decl.transport_mode,
                 "origin_country": decl.origin_country, "declared_at": now,
                 "goods": [{"hs_code": g.hs_code, "description": g.description,
@@ -305,14 +392,15 @@ class Simulator:
             now=now,
         )  # fmt: skip
         self._commit_day(now + timedelta(seconds=1))
-        drawn = select_declaration(self.db, SYSTEM, declaration_id, now=now + timedelta(seconds=1))
+        drawn = select_declaration(self.db, SIMULATED_SYSTEM, declaration_id, now=now + timedelta(seconds=1))
         return int(drawn.inspection_id is not None)
 
     # -- moving an inspection -------------------------------------------------------------------------------------
 
-    def _actor(self, user_id: int, port_id: int, role: Role = Role.INSPECTOR) -> Actor:
+    def _actor(self, user_id: int, port_id: int) -> Actor:
+        """One of the port's staff, as the simulator acts through them."""
         username = self._read(select(m.User.username).where(m.User.id == user_id))[0][0]
-        return Actor(user_id, username, role, frozenset({port_id}))
+        return Actor(user_id, username, Role.INSPECTOR, frozenset({port_id}), simulated=True)
 
     def _team(self, inspection_id: int) -> list[int]:
         return [
@@ -324,25 +412,22 @@ class Simulator:
             )
         ]
 
-    def _advance(self, inspection_id: int, state: str, port_id: int, now: datetime) -> bool:
+    def _advance(self, inspection_id: int, state: str, port_id: int, now: datetime, human: set[int]) -> bool:
         if state == "pending":
             self._commit_day(now)
-            dispatch_inspectors(self.db, SYSTEM, inspection_id, now=now)
+            dispatch_inspectors(self.db, SIMULATED_SYSTEM, inspection_id, now=now)
             return True
+        team = self._team(inspection_id)
+        if not team or human.intersection(team):  # a person's work is theirs to move
+            return False
         if state == "held":
-            supervisor = self._read(select(m.User.id).where(m.User.username == "supervisor"))
-            if not supervisor:
-                return False
-            actor = Actor(supervisor[0][0], "supervisor", Role.SUPERVISOR, None)
             decision = self.rng.choices(["release", "return", "destroy"], weights=[70, 25, 5])[0]
             options = self._options(inspection_id)
-            decide_inspection(self.db, actor, inspection_id, self._allowed(options, decision, "return"), now=now)
+            decision = self._allowed(options, decision, "return")
+            decide_inspection(self.db, self._supervisor(), inspection_id, decision, now=now)
             return True
         if state in ("identification", "awaiting_lab", "under_treatment"):
-            return self._hold_result(inspection_id, state, port_id, now)
-        team = self._team(inspection_id)
-        if not team:
-            return False
+            return self._hold_result(inspection_id, state, team[0], port_id, now)
         actor = self._actor(team[0], port_id)
         if self.field is None:
             return self._advance_bare(actor, inspection_id, state, now)
@@ -492,7 +577,7 @@ class Simulator:
             self.db, actor, inspection_id, decision, confirmed=True, secret=self.secret, what=what, now=now
         )
 
-    def _hold_result(self, inspection_id: int, state: str, port_id: int, now: datetime) -> bool:
+    def _hold_result(self, inspection_id: int, state: str, lead: int, port_id: int, now: datetime) -> bool:
         """The result of what the inspection waits for, a while after it was ordered, recorded by its lead
         inspector: suspected waste is concluded waste, a laboratory mostly passes, a treatment is done."""
         ordered = self._read(
@@ -501,13 +586,12 @@ class Simulator:
             .order_by(m.ReleaseHold.id.desc())
             .limit(1)
         )
-        team = self._team(inspection_id)
-        if not ordered or not team or now - as_utc(ordered[0][0]) < HOLD_RESULT_AFTER:
+        if not ordered or now - as_utc(ordered[0][0]) < HOLD_RESULT_AFTER:
             return False
         result = {"identification": "waste", "under_treatment": "done"}.get(state)
         if result is None:
             result = "pass" if self.rng.random() < 0.85 else "fail"
-        record_hold_result(self.db, self._actor(team[0], port_id), inspection_id, result, now=now)
+        record_hold_result(self.db, self._actor(lead, port_id), inspection_id, result, now=now)
         return True
 
 

@@ -157,29 +157,43 @@ WASTE_CODE = ("7602000010", "以回收铝为主的废电线等（包括废电线
 ORIGIN_FACTOR = {"VN": 1.3, "BD": 1.4, "IN": 1.5, "KH": 1.3, "PH": 1.3, "EC": 1.4, "RU": 1.2, "BR": 1.2,
                  "DE": 0.7, "JP": 0.7, "CH": 0.6, "NZ": 0.8, "KR": 0.8}  # fmt: skip
 
+# Administrative division codes (GB/T 2260) where the enterprises near each port are registered: the city's,
+# or the district's for the airports (Pudong New Area, Minhang) and Sanshui (Foshan).
 CITY_DIVISION = {
     "CNSGH": "310000", "CNPVG": "310115", "CNSHA": "310112", "CNNBO": "330200", "CNSNZ": "440300",
     "CNQIN": "370200", "CNTNJ": "120000", "CNXAM": "350200", "CNGGZ": "440100", "CNDAL": "210200",
     "CNSJQ": "440607", "CNWXS": "320200",
 }  # fmt: skip
-CITY_PINYIN = {
-    "CNSGH": "Shanghai", "CNPVG": "Shanghai", "CNSHA": "Shanghai", "CNNBO": "Ningbo", "CNSNZ": "Shenzhen",
-    "CNQIN": "Qingdao", "CNTNJ": "Tianjin", "CNXAM": "Xiamen", "CNGGZ": "Guangzhou", "CNDAL": "Dalian",
-    "CNSJQ": "Foshan", "CNWXS": "Wuxi",
+# The city in an enterprise's registered name (Chinese, English), by the port it is registered near.
+CITY_NAMES = {
+    "CNSGH": ("上海", "Shanghai"), "CNPVG": ("上海", "Shanghai"), "CNSHA": ("上海", "Shanghai"),
+    "CNNBO": ("宁波", "Ningbo"), "CNSNZ": ("深圳", "Shenzhen"), "CNQIN": ("青岛", "Qingdao"),
+    "CNTNJ": ("天津", "Tianjin"), "CNXAM": ("厦门", "Xiamen"), "CNGGZ": ("广州", "Guangzhou"),
+    "CNDAL": ("大连", "Dalian"), "CNSJQ": ("佛山", "Foshan"), "CNWXS": ("无锡", "Wuxi"),
 }  # fmt: skip
-NAME_WORDS = ("Hengda", "Huaxin", "Jinhai", "Zhongtai", "Xinyuan", "Haitong", "Ruifeng", "Dongfang", "Yongsheng",
-              "Tianhe", "Hongyun", "Baoli", "Shengtai", "Jiahe", "Fuxing", "Longteng", "Minghui", "Changjiang",
-              "Kaiyuan", "Xiangyu", "Huarun", "Lianhua", "Guoxin", "Anda", "Jiuzhou", "Wanli", "Haiyang", "Ronghua",
-              "Zhongxing", "Dingsheng", "Boyuan", "Huitong")  # fmt: skip
+# An enterprise name is city + trade name (字号) + trade + company form, as registered (上海恒达机械进出口有限公司)
+# and, for most, as the enterprise writes it in English (Shanghai Hengda Machinery Import & Export Co., Ltd.).
+NAME_WORDS = (("恒达", "Hengda"), ("华信", "Huaxin"), ("金海", "Jinhai"), ("中泰", "Zhongtai"), ("鑫源", "Xinyuan"),
+              ("海通", "Haitong"), ("瑞丰", "Ruifeng"), ("东方", "Dongfang"), ("永盛", "Yongsheng"),
+              ("天和", "Tianhe"), ("鸿运", "Hongyun"), ("宝利", "Baoli"), ("盛泰", "Shengtai"), ("嘉禾", "Jiahe"),
+              ("富兴", "Fuxing"), ("龙腾", "Longteng"), ("明辉", "Minghui"), ("长江", "Changjiang"),
+              ("开元", "Kaiyuan"), ("翔宇", "Xiangyu"), ("华瑞", "Huarui"), ("联华", "Lianhua"), ("国信", "Guoxin"),
+              ("安达", "Anda"), ("九州", "Jiuzhou"), ("万里", "Wanli"), ("海洋", "Haiyang"), ("荣华", "Ronghua"),
+              ("众兴", "Zhongxing"), ("鼎盛", "Dingsheng"), ("博远", "Boyuan"), ("汇通", "Huitong"))  # fmt: skip
 TRADE_WORDS = {
-    "machinery": "Machinery", "electronics": "Electronics", "plastics": "New Materials", "textiles": "Garments",
-    "furniture": "Home Furnishing", "meat": "Food", "seafood": "Aquatic Products", "dairy": "Dairy",
-    "fruit": "Fresh Produce", "copper_scrap": "Renewable Resources", "recovered_paper": "Paper",
-    "chemicals": "Chemical", "cosmetics_wine": "Consumer Goods", "vehicles_parts": "Automotive",
-    "wood_grain": "Timber & Grain",
+    "machinery": ("机械", "Machinery"), "electronics": ("电子", "Electronics"), "plastics": ("新材料", "New Materials"),
+    "textiles": ("服饰", "Garments"), "furniture": ("家居", "Home Furnishing"), "meat": ("食品", "Food"),
+    "seafood": ("水产", "Aquatic Products"), "dairy": ("乳业", "Dairy"), "fruit": ("果蔬", "Fresh Produce"),
+    "copper_scrap": ("再生资源", "Renewable Resources"), "recovered_paper": ("纸业", "Paper"),
+    "chemicals": ("化工", "Chemical"), "cosmetics_wine": ("日用消费品", "Consumer Goods"),
+    "vehicles_parts": ("汽车", "Automotive"), "wood_grain": ("木业粮油", "Timber & Grain"),
 }  # fmt: skip
-FORMS = ("Import & Export Co., Ltd.", "Trading Co., Ltd.", "Supply Chain Management Co., Ltd.",
-         "International Trade Co., Ltd.", "Industrial Co., Ltd.", "Logistics Co., Ltd.")  # fmt: skip
+FORMS = (("进出口有限公司", "Import & Export Co., Ltd."), ("贸易有限公司", "Trading Co., Ltd."),
+         ("供应链管理有限公司", "Supply Chain Management Co., Ltd."),
+         ("国际贸易有限公司", "International Trade Co., Ltd."), ("实业有限公司", "Industrial Co., Ltd."),
+         ("物流有限公司", "Logistics Co., Ltd."))  # fmt: skip
+# The share of enterprises that use an English name (on contracts, invoices, their website); the rest have none.
+ENGLISH_NAME_SHARE = 0.85
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
 GIVEN = "伟芳娜敏静磊强军洋勇艳杰涛明超秀霞平刚桂英华丹萍鹏辉玲宇浩凯健俊帆建国海燕晨"
 # Container owner prefixes (BIC codes of large carriers and lessors) with their seal prefixes.

@@ -50,12 +50,13 @@ def test_step_creates_declarations_and_advances_inspections(db, tmp_path):
 def test_each_new_declaration_is_drawn_through_select_declaration_and_replays(db, tmp_path):
     seed_demo(db, weeks=1, seed=5, now=NOW, password_hash="x")
     before = _count(db, m.Selection)
+    last = db.scalar(select(func.max(m.Declaration.id)))
     sim = _sim(tmp_path, db, seed=2, declaration_chance=1.0, move_chance=0.0)
     events = sim.step(now=NOW)
     new = db.execute(
         select(m.Selection.id, m.Selection.code_version, m.Declaration.number)
         .join(m.Declaration, m.Declaration.id == m.Selection.declaration_id)
-        .where(m.Declaration.number.like("S%"))
+        .where(m.Declaration.id > last)
     ).all()
     assert events["declarations"] == len(new) == _count(db, m.Selection) - before > 0
     assert all(row.code_version == CODE_VERSION for row in new)
@@ -69,7 +70,7 @@ def test_each_new_declaration_is_drawn_through_select_declaration_and_replays(db
 def test_dispatch_assigns_only_inspectors_on_duty_at_that_moment(db, tmp_path):
     seed_demo(db, weeks=1, seed=5, now=NOW, password_hash="x")
     sim = _sim(tmp_path, db, seed=3, declaration_chance=0.8, move_chance=1.0, max_moves=400)
-    moments = [NOW + timedelta(minutes=i) for i in range(4)]
+    moments = [NOW + timedelta(minutes=5 * i) for i in range(12)]  # an hour: a draw waits its dispatch a while
     for at in moments:
         sim.step(now=at)
     rows = db.execute(
@@ -94,6 +95,7 @@ def test_dispatch_assigns_only_inspectors_on_duty_at_that_moment(db, tmp_path):
 def test_live_steps_are_recorded_and_judged_through_the_field_services(db, tmp_path):
     seed_demo(db, weeks=1, seed=5, now=NOW, password_hash="x")
     since = NOW - timedelta(seconds=1)
+    last_audit = db.scalar(select(func.max(m.AuditEntry.id))) or 0  # the seeded history has its own audit trail
     sim = _sim(tmp_path, db, seed=4, declaration_chance=0.3, move_chance=1.0, max_moves=200)
     for i in range(6):
         sim.step(now=NOW + timedelta(minutes=i))
@@ -104,7 +106,11 @@ def test_live_steps_are_recorded_and_judged_through_the_field_services(db, tmp_p
         )
     ).all()
     assert recorded and all(r.outcome in ("conforming", "non_conforming") and r.rules_applied for r in recorded)
-    audited = db.scalar(select(func.count()).select_from(m.AuditEntry).where(m.AuditEntry.action == "field.step"))
+    audited = db.scalar(
+        select(func.count())
+        .select_from(m.AuditEntry)
+        .where(m.AuditEntry.action == "field.step", m.AuditEntry.id > last_audit)
+    )
     assert audited == len(recorded)
     assert db.scalar(select(func.count()).select_from(m.Evidence).where(m.Evidence.taken_at > since)) > 0
 
@@ -189,12 +195,13 @@ def test_a_seeded_simulator_is_deterministic(engine, seed, tmp_path):
             outer = conn.begin()
             try:
                 seed_demo(conn, weeks=1, seed=5, now=NOW, password_hash="x")
+                last = conn.scalar(select(func.max(m.Declaration.id)))
                 s = Simulator(conn, seed=seed, declaration_chance=0.5, move_chance=0.5, secret="x", media_dir=media)
                 events = [s.step(now=NOW + timedelta(minutes=i)) for i in range(5)]
                 numbers = [
                     n
                     for (n,) in conn.execute(
-                        select(m.Declaration.number).where(m.Declaration.number.like("S%")).order_by(m.Declaration.id)
+                        select(m.Declaration.number).where(m.Declaration.id > last).order_by(m.Declaration.id)
                     )
                 ]
                 return events, numbers
