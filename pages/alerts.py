@@ -14,7 +14,9 @@ from components.alerts.data import (
     reopen,
     resolve,
 )
+from components.overview.feed import actor_name
 from components.shell.formatting import as_text
+from components.shell.messages import alert_title
 from components.shell.state import current_scope, lang, require_page, scope_key, tr
 from components.shell.widgets import guarded, localise_times, render_empty
 from portsight.clock import as_utc
@@ -63,14 +65,11 @@ if alerts.empty:
 
 
 def title_of(row) -> str:
-    detail = row.get("detail") or {}
-    rule_title = detail.get("rule_title") if isinstance(detail, dict) else None
-    if rule_title:
-        return rule_title.get("zh" if lang() == "zh_CN" else "en") or row["title"]
-    return row["title"]
+    return alert_title(lang(), row.get("title_key"), row.get("title_params"), row["title"])
 
 
 table = localise_times(alerts, "last_raised_at", "first_raised_at")
+table["title"] = [title_of(r) for r in alerts.to_dict("records")]
 table["severity"] = table["severity"].map(lambda s: SEVERITY_LABELS.get(s, s))
 table["state"] = table["state"].map(lambda s: STATE_LABELS.get(s, s))
 table["kind"] = table["kind"].map(lambda k: KIND_LABELS.get(k, k))
@@ -124,7 +123,7 @@ def when(value) -> str:
 
 
 with st.container(border=True, key="alerts.detail"):
-    st.subheader(f"#{detail['id']} · {as_text(detail['title'])}")
+    st.subheader(f"#{detail['id']} · {as_text(title_of(detail))}")
     c = st.columns(4)
     c[0].metric(tr("alerts.severity"), SEVERITY_LABELS.get(detail["severity"], detail["severity"]))
     c[1].metric(tr("alerts.state"), STATE_LABELS.get(detail["state"], detail["state"]))
@@ -197,7 +196,7 @@ with st.container(border=True, key="alerts.detail"):
         with st.container(key="alerts.history"):
             st.markdown(
                 "\n".join(
-                    f"- {when(h['at'])} · {as_text(h['actor'])} · "
+                    f"- {when(h['at'])} · {as_text(actor_name(lg, h['actor'], None))} · "
                     f"{ACTION_LABELS.get(h['action'], h['action'])}"
                     + (
                         f" — {as_text((h.get('after') or {}).get('comment'))}"

@@ -38,7 +38,7 @@ def announce_new_high_alerts(token) -> None:
     if not alerts_may_be_new(st.session_state.get(TOAST_TOKEN), token):
         return
     since = st.session_state[TOAST_SINCE]
-    new = load_new_high_alerts(scope, since, token)
+    new = load_new_high_alerts(scope, since, token, lang())
     for port, title, _ in new[:3]:
         st.toast(tr("overview.toast_high", port=port or "—", title=as_text(title)), icon=":material/warning:")
     st.session_state[TOAST_SINCE] = next_toast_since(since, token, max((at for *_, at in new), default=None))

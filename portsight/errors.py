@@ -7,12 +7,32 @@ catch the tuple USER_ERRORS rather than PortSightError alone.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
 from portsight.domain.access import AccessDenied
 from portsight.domain.inspection import TransitionNotAllowed
 
 
 class PortSightError(Exception):
-    """Base of the project's own errors: the message is meant for the user."""
+    """Base of the project's own errors: the message is meant for the user.
+
+    The message is English (logs, the command line). A refusal a person meets on a page also
+    names its message in the catalogues, `key` ("errors.alert_not_open") with its parameters,
+    which the page shows in the reader's language (components/shell/widgets.show_error); an
+    error without a key shows its English message.
+    """
+
+    message_key: str | None = None
+    message_values: Mapping[str, Any] = MappingProxyType({})
+
+    def __init__(self, *args: Any, key: str | None = None, params: Mapping[str, Any] | None = None, **kw: Any) -> None:
+        # *args and **kw pass through: DatabaseUnavailable is also SQLAlchemy's OperationalError.
+        super().__init__(*args, **kw)
+        if key is not None:  # else a subclass's own message_key (CodeMissing) stays
+            self.message_key = key
+            self.message_values = dict(params or {})
 
     @property
     def user_message(self) -> str:

@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 import pyarrow as pa
 
 from components.overview import charts
+from components.overview.feed import feed_sentence
 from components.shell.formatting import as_text, fmt_stored_time
 from portsight.clock import as_utc
 from portsight.i18n import fmt_duration_minutes, fmt_number, fmt_percent, t
@@ -111,12 +112,11 @@ def board_view(board: Overview, lang: str, token: tuple[int, str], refresh_secon
     }
     feed = None
     if not board.events.empty:
+        name = "port_zh" if lang == "zh_CN" else "port_en"
         feed = "\n".join(
-            f"- `#{e.id}` {fmt_stored_time(lang, e.at)} · **{e.port}** · "
-            + tr(
-                "overview.event", actor=as_text(e.actor), action=e.action, entity=e.entity, entity_id=e.entity_id or ""
-            )
-            for e in board.events.itertuples()
+            f"- {fmt_stored_time(lang, e['at'])} · **{as_text(e[name] or e['port'])}** · "
+            + as_text(feed_sentence(lang, e))
+            for e in board.events.to_dict("records")
         )
     figures = {
         "map": charts.ports_map_chart(

@@ -13,6 +13,7 @@ from datetime import datetime
 import streamlit as st
 
 from components.overview.board import BoardView, board_view
+from components.shell.messages import alert_title
 from components.shell.runtime import get_engine, get_settings, scope_set
 from components.shell.state import Scope
 from portsight.clock import utcnow
@@ -49,10 +50,13 @@ def current_minute() -> str:
 
 @st.cache_data(ttl=REFRESH_SECONDS, max_entries=512, show_spinner=False)
 def load_new_high_alerts(
-    scope: Scope, since: datetime, token: tuple[int, str]
+    scope: Scope, since: datetime, token: tuple[int, str], lang: str
 ) -> tuple[tuple[str | None, str, datetime], ...]:
-    """(port, title, last_raised_at) of the high alerts raised after `since`, newest first: plain
-    tuples, which every session showing the board reads after each change (a DataFrame costs more
-    to copy out of the cache and to iterate than the board's other pieces)."""
+    """(port, title in lang, last_raised_at) of the high alerts raised after `since`, newest first:
+    plain tuples, which every session showing the board reads after each change (a DataFrame costs
+    more to copy out of the cache and to iterate than the board's other pieces)."""
     new = alert_queries.high_alerts_raised_since(get_engine(), scope_set(scope), since)
-    return tuple(zip(new["port"], new["title"], new["last_raised_at"], strict=True))
+    return tuple(
+        (r["port"], alert_title(lang, r["title_key"], r["title_params"], r["title"]), r["last_raised_at"])
+        for r in new.to_dict("records")
+    )

@@ -10,8 +10,11 @@ import pandas as pd
 import streamlit as st
 
 from components.shell.formatting import as_text, fmt_stored_time
+from components.shell.messages import render_message
+from components.shell.runtime import get_settings
 from components.shell.state import lang, tr
 from portsight.domain.access import AccessDenied
+from portsight.i18n import catalogue
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -40,7 +43,11 @@ def show_error(exc: BaseException) -> None:
         # An error that names its message (portsight.images.PhotoRefused) is shown in the user's language;
         # any other message is shown as written, since it may quote what was typed or uploaded.
         key = getattr(exc, "message_key", None)
-        text = tr(key, **getattr(exc, "message_values", {})) if isinstance(key, str) else as_text(str(exc))
+        text = (
+            render_message(lang(), key, getattr(exc, "message_values", None), escape=as_text)
+            if isinstance(key, str) and key in catalogue(lang())
+            else as_text(str(exc))
+        )
         st.error(text, icon=":material/error:")
     else:
         log.exception("unexpected error", exc_info=exc)
@@ -72,6 +79,15 @@ def localise_times(df: pd.DataFrame, *columns: str) -> pd.DataFrame:
 def fmt_time(value) -> str:
     """One stored time (see fmt_stored_time) for display in the session's language."""
     return fmt_stored_time(lang(), value)
+
+
+def upload_limit_mb() -> int:
+    """The app's largest upload in MB (PORTSIGHT_MAX_UPLOAD_MB), for photos and imports alike.
+
+    Given to every uploader as its max_upload_size, so Streamlit's own hint ("10MB per file") states
+    the limit the app enforces; the server's server.maxUploadSize is set to the same by every launcher.
+    """
+    return get_settings().max_upload_bytes // (1024 * 1024)
 
 
 def state_label(state: str) -> str:

@@ -13,6 +13,10 @@ a *new* trigger for the same key (the overdue inspection is still open one servi
 another non-conformity from the same enterprise) raises the same alert again: its count goes up
 and, when it had been resolved, raise_alert re-opens it.
 
+A trigger titles its alert twice: in English (`title`, for logs and exports) and as a message of
+portsight/i18n/*/alert_titles.json with plain parameters (`title_key`, `title_params`), which the
+pages say in the reader's language (components/shell/messages.py).
+
     triggers.py   Trigger, AlertCheckLimits, how a catalogue rule names its alert
     overdue.py    inspections open past the service time
     patterns.py   closed fast without a photo, seal mismatch, prohibited goods, repeated non-conformity

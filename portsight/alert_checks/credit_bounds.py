@@ -69,7 +69,10 @@ def credit_bound_trigger(
     limit = bound.limit(base_rate)
     op = ("<" if bound.strict else "<=") if bound.kind == CEILING else (">" if bound.strict else ">=")
     measures = calendar.on(day)
-    names = {t: (measures.name(t, "en") if measures else None) or t for t in (tier, policy.base_tier)}
+    names = {
+        t: {lang: (measures.name(t, lang) if measures else None) or t for lang in ("zh", "en")}
+        for t in (tier, policy.base_tier)
+    }
     try:
         rule = rule_catalogue.get(bound.rule_id) if bound.rule_id else None
     except UnknownRule:
@@ -88,19 +91,40 @@ def credit_bound_trigger(
         "measures": measures.id if measures else None,
         **(rule_detail(rule) if rule else {}),
     }
+    params: dict = {
+        "tier": names[tier],
+        "realised": {"percent": realised},
+        "days": window_days,
+        "day": {"date": day.isoformat()},
+        "inspected": inspected,
+        "draws": n,
+        "op": {"<=": "≤", ">=": "≥"}.get(op, op),
+    }
     if bound.kind == CEILING:
-        bound_text = f"{op} {limit:.2%} ({bound.value:.0%} of {names[policy.base_tier]} {base_rate:.2%})"
+        base = names[policy.base_tier]["en"]
+        bound_text = f"{op} {limit:.2%} ({bound.value:.0%} of {base} {base_rate:.2%})"
+        title_key = "alert_titles.credit_bound_ceiling"
+        params.update(
+            limit={"percent": limit},
+            share={"percent": bound.value, "digits": 0},
+            base_tier=names[policy.base_tier],
+            base_rate={"percent": base_rate},
+        )
     else:
         bound_text = f"{op} {bound.value:.0%}"
+        title_key = "alert_titles.credit_bound_floor"
+        params["limit"] = {"percent": bound.value, "digits": 0}
     return Trigger(
         dedupe_key=f"{KIND}:tier:{tier}",
         kind=KIND,
         severity=rule.severity if rule else "medium",
         port_id=None,
         title=(
-            f"{names[tier]} inspected at {realised:.2%} over the {window_days} days to {day.isoformat()} "
+            f"{names[tier]['en']} inspected at {realised:.2%} over the {window_days} days to {day.isoformat()} "
             f"({inspected} of {n} draws); legal bound {bound_text}"
         ),
+        title_key=title_key,
+        title_params=params,
         at=at,
         detail=detail,
         rule_id=rule.id if rule else None,

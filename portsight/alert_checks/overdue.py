@@ -42,6 +42,8 @@ def overdue_trigger(
         severity="high" if k >= 2 else "medium",
         port_id=port_id,
         title=f"Inspection of {number} is overdue ({state}, open {minutes} min)",
+        title_key="alert_titles.overdue",
+        title_params={"declaration": number, "state": {"state": state}, "open": {"minutes": minutes}},
         at=created + k * period,
         detail={
             "declaration": number,

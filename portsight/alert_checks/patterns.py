@@ -35,6 +35,8 @@ from portsight.domain.seal import normalize_seal, seal_matches
 from portsight.domain.stats import inspection_duration_minutes
 
 SEAL_STEP = "seal"
+# An enterprise's registered (Chinese) name and its English name, if it has one.
+EnterpriseName = tuple[str, str | None]
 # Fields of the catalogue's alert rules that are judged on a completed inspection.
 INSPECTION_FIELDS = frozenset({"minutes_to_close", "photo_count", "step_count"})
 
@@ -63,6 +65,8 @@ def inspection_rule_trigger(
         inspection_id,
         port_id=port_id,
         what=f"{number}, {took:.0f} min, {photos} photos",
+        title_key="alert_titles.inspection_rule",
+        title_params={"declaration": number, "took": {"minutes": round(took)}, "photos": photos},
         at=completed,
         detail={"declaration": number, "minutes": round(took, 1), "photos": photos},
         inspection_id=inspection_id,
@@ -136,6 +140,13 @@ def seal_mismatch_trigger(
         severity="high",
         port_id=port_id,
         title=f"Seal on {container_no or 'container'} of {number}: declared {declared or '-'}, found {observed or '-'}",
+        title_key="alert_titles.seal_mismatch" if container_no else "alert_titles.seal_mismatch_no_container",
+        title_params={
+            "declaration": number,
+            "declared": declared or "—",
+            "found": observed or "—",
+            **({"container": container_no} if container_no else {}),
+        },
         at=at,
         detail={"declaration": number, "container": container_no, "declared_seal": declared, "observed_seal": observed},
         inspection_id=inspection_id,
@@ -219,6 +230,8 @@ def declaration_rule_trigger(
         declaration_id,
         port_id=port_id,
         what=f"declaration {number}, HS {', '.join(hs_codes) or '-'}",
+        title_key="alert_titles.declaration_rule",
+        title_params={"declaration": number, "hs": hs_codes or ["—"]},
         at=declared_at,
         detail={"declaration": number, "hs_codes": hs_codes},
         declaration_id=declaration_id,
@@ -305,26 +318,34 @@ def repeat_trigger(
     group: Group,
     trigger: RepeatTrigger,
     limits: AlertCheckLimits,
-    enterprise_names: Mapping[int, str],
+    enterprise_names: Mapping[int, EnterpriseName],
 ) -> Trigger:
     """The alert of a repeated non-conformity group (domain.repeats) at one of its triggers."""
     days = limits.repeat_window_days
     n = trigger.inspections
+    params: dict = {"count": n, "days": days}
     if group[0] == "enterprise":
         _, enterprise_id, port_id = group
-        name = enterprise_names[enterprise_id]
-        kind, key, who = "repeat_nc_enterprise", f"enterprise:{enterprise_id}", name
+        name, name_en = enterprise_names[enterprise_id]
+        kind, key, who = "repeat_nc_enterprise", f"enterprise:{enterprise_id}", name_en or name
         detail: dict = {"enterprise_id": enterprise_id, "enterprise": name}
+        title_key = "alert_titles.repeat_nc_enterprise"
+        # an enterprise without an English name is called by its registered (Chinese) name in English too
+        params["enterprise"] = {"zh": name, "en": name_en or name}
     else:
         _, origin, hs4, port_id = group
         kind, key, who = "repeat_nc_origin_hs", f"origin_hs:{origin}:{hs4}", f"Origin {origin}, HS {hs4}"
         detail = {"origin": origin, "hs4": hs4}
+        title_key = "alert_titles.repeat_nc_origin_hs"
+        params.update(origin={"country": origin}, hs4=hs4)
     return Trigger(
         dedupe_key=f"repeat_nc:{key}:port:{port_id}",
         kind=kind,
         severity=repeat_severity(n, limits.repeat_threshold),
         port_id=port_id,
         title=f"{who}: {n} non-conforming inspections in {days} days",
+        title_key=title_key,
+        title_params=params,
         at=trigger.at,
         detail={**detail, "inspections": n, "window_days": days},
     )
@@ -346,7 +367,7 @@ def _non_conformities(window_start: datetime, now: datetime):
 
 def non_conforming_inspections(
     session: Session, window_start: datetime, now: datetime
-) -> tuple[list[NonConformity], dict[int, str]]:
+) -> tuple[list[NonConformity], dict[int, EnterpriseName]]:
     """The inspections with a non-conformity in the window (each at its latest one there), and
     the names of their enterprises."""
     nc = _non_conformities(window_start, now)
@@ -359,6 +380,7 @@ def non_conforming_inspections(
             per_inspection.c.at,
             Declaration.enterprise_id,
             Enterprise.name,
+            Enterprise.name_en,
             Inspection.port_id,
             Declaration.origin_country,
             func.substr(GoodsLine.hs_code, 1, 4),
@@ -372,10 +394,10 @@ def non_conforming_inspections(
     ).all()
     heads: dict[int, tuple] = {}
     headings: dict[int, dict[str, None]] = {}
-    names: dict[int, str] = {}
-    for inspection_id, at, enterprise_id, name, port_id, origin, hs4 in rows:
+    names: dict[int, EnterpriseName] = {}
+    for inspection_id, at, enterprise_id, name, name_en, port_id, origin, hs4 in rows:
         heads.setdefault(inspection_id, (as_utc(at), enterprise_id, port_id, origin))
-        names[enterprise_id] = name
+        names[enterprise_id] = (name, name_en)
         if hs4 is not None:
             headings.setdefault(inspection_id, {})[hs4] = None
     found = [

@@ -96,6 +96,8 @@ def raise_triggers(session: Session, triggers: list[Trigger]) -> list[Trigger]:
             severity=trig.severity,
             port_id=trig.port_id,
             title=trig.title[:300],
+            title_key=trig.title_key,
+            title_params=trig.title_params,
             detail={**trig.detail, "trigger_at": trig.at.isoformat()},
             rule_id=trig.rule_id,
             inspection_id=trig.inspection_id,
@@ -115,6 +117,8 @@ def raise_triggers(session: Session, triggers: list[Trigger]) -> list[Trigger]:
                 "severity": trig.severity,
                 "kind": trig.kind,
                 "title": trig.title[:300],
+                "title_key": trig.title_key,
+                "title_params": trig.title_params,
             },
             port_id=trig.port_id,
         )

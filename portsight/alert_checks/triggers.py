@@ -39,9 +39,13 @@ class Trigger:
     kind: str
     severity: str
     port_id: int | None
-    title: str
+    title: str  # English, for logs and exports
     at: datetime
     detail: dict
+    # The title as shown: a message of portsight/i18n/*/alert_titles.json and its parameters, plain
+    # data that components/shell/messages.py formats in the reader's language.
+    title_key: str
+    title_params: dict
     rule_id: str | None = None
     inspection_id: int | None = None
     declaration_id: int | None = None
@@ -72,11 +76,14 @@ def rule_trigger(
     what: str,
     at: datetime,
     detail: dict,
+    title_key: str,
+    title_params: dict,
     inspection_id: int | None = None,
     declaration_id: int | None = None,
 ) -> Trigger:
     """The alert of a catalogue rule that fired on one inspection or declaration: titled with the
-    rule's title and `what` it caught, the rule's text added to the detail."""
+    rule's title and `what` it caught (in English; title_key and title_params say it in the
+    reader's language, the rule's title added as "rule"), the rule's text added to the detail."""
     return Trigger(
         dedupe_key=rule_key(rule, entity, entity_id),
         kind=RULE_KINDS.get(rule.id, "rule"),
@@ -85,6 +92,8 @@ def rule_trigger(
         title=f"{rule.title.en}: {what}",
         at=at,
         detail={**detail, **rule_detail(rule)},
+        title_key=title_key,
+        title_params={"rule": {"zh": rule.title.zh, "en": rule.title.en}, **title_params},
         rule_id=rule.id,
         inspection_id=inspection_id,
         declaration_id=declaration_id,

@@ -18,11 +18,32 @@ from sqlalchemy.orm import Session
 
 from portsight.clock import utcnow
 from portsight.db.models import Alert
+from portsight.domain.conditions import Text
 from portsight.domain.rulebook import SEVERITIES
 
 OPEN, ACKNOWLEDGED, RESOLVED = "open", "acknowledged", "resolved"
 ALERT_STATES = (OPEN, ACKNOWLEDGED, RESOLVED)
 UNRESOLVED = (OPEN, ACKNOWLEDGED)
+
+
+@dataclass(frozen=True)
+class AlertTitle:
+    """An alert's title: English text (logs, exports) and the message (key, parameters) shown in
+    the reader's language."""
+
+    text: str
+    key: str
+    params: dict
+
+
+def finding_alert_title(finding: Text, slot_id: str) -> AlertTitle:
+    """The title of the alert a high-severity finding raises (services.field as it records the step,
+    the demo seed as it records its history): the finding's text and the step (slot id) it was made at."""
+    return AlertTitle(
+        text=f"{finding.en} ({slot_id})"[:300],
+        key="alert_titles.finding",
+        params={"finding": {"zh": finding.zh, "en": finding.en}, "step": {"step": slot_id}},
+    )
 
 
 @dataclass(frozen=True)
@@ -40,12 +61,17 @@ def raise_alert(
     severity: str,
     port_id: int | None,
     title: str,
+    title_key: str | None = None,
+    title_params: dict | None = None,
     detail: dict | None = None,
     rule_id: str | None = None,
     inspection_id: int | None = None,
     declaration_id: int | None = None,
 ) -> RaisedAlert:
     """Insert the alert, or count it up (count + 1, last_raised_at = now) and re-open it if resolved.
+
+    title is English (logs, exports); title_key and title_params name the message the pages show
+    in the reader's language (an alert without a key shows its title).
 
     Runs inside the caller's unit of work (session); it does not commit.
     """
@@ -61,6 +87,8 @@ def raise_alert(
         inspection_id=inspection_id,
         declaration_id=declaration_id,
         title=title[:300],
+        title_key=title_key,
+        title_params=title_params,
         detail=detail or {},
         state=OPEN,
         count=1,
@@ -79,6 +107,8 @@ def raise_alert(
             "last_raised_at": stmt.excluded.last_raised_at,
             "severity": stmt.excluded.severity,
             "title": stmt.excluded.title,
+            "title_key": stmt.excluded.title_key,
+            "title_params": stmt.excluded.title_params,
             "detail": stmt.excluded.detail,
             "state": case((resolved, literal(OPEN)), else_=table.c.state),
             "resolved_at": case((resolved, None), else_=table.c.resolved_at),

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from portsight.alert_checks import AlertCheckLimits, Trigger
 from portsight.alert_checks.overdue import overdue_trigger
-from portsight.alert_checks.patterns import inspection_rule_trigger, inspection_rules, repeat_trigger
+from portsight.alert_checks.patterns import EnterpriseName, inspection_rule_trigger, inspection_rules, repeat_trigger
 from portsight.db import models as m
 from portsight.demo.rows import Rows
 from portsight.demo.world import LOCAL
@@ -68,6 +68,7 @@ class SeededAlerts:
             "dedupe_key": trigger.dedupe_key[:200], "kind": trigger.kind, "rule_id": trigger.rule_id,
             "severity": trigger.severity, "port_id": trigger.port_id, "inspection_id": trigger.inspection_id,
             "declaration_id": trigger.declaration_id, "title": trigger.title[:300],
+            "title_key": trigger.title_key, "title_params": trigger.title_params,
             "detail": {**trigger.detail, "trigger_at": last_at.isoformat()}, "state": state, "count": count,
             "first_raised_at": first_at, "last_raised_at": last_at, "assigned_to_id": None,
             "acknowledged_at": ack, "acknowledged_by_id": sup if ack else None,
@@ -82,23 +83,32 @@ class SeededAlerts:
             self.add(trigger, first_at=first, count=trigger.detail["periods"])
 
     def quick_close(
-        self, iid: int, pid: int, did: int, number: str, started: datetime, completed: datetime, steps: int
+        self,
+        iid: int,
+        pid: int,
+        did: int,
+        number: str,
+        started: datetime,
+        completed: datetime,
+        steps: int,
+        photos: int,
     ) -> None:
         """The catalogue's inspection alert rules (closing fast without a photo) on a completed
-        inspection; seeded inspections have no photos."""
+        inspection with its photo count."""
         took = (completed - started).total_seconds() / 60
-        values = {"minutes_to_close": took, "photo_count": 0, "step_count": steps}
+        values = {"minutes_to_close": took, "photo_count": photos, "step_count": steps}
         for rule in self.inspection_rules:
             if alert_fires(rule, values, (completed + LOCAL).date()):
-                self.add(inspection_rule_trigger(rule, iid, pid, did, number, took, 0, completed))
+                self.add(inspection_rule_trigger(rule, iid, pid, did, number, took, photos, completed))
 
     def non_conformity(self, nc: NonConformity) -> None:
         """A non-conforming inspection, counted by repeated_non_conformity at the end."""
         self.non_conformities.append(nc)
 
-    def repeated_non_conformity(self, enterprise_names: Mapping[int, str]) -> None:
+    def repeated_non_conformity(self, enterprise_names: Mapping[int, EnterpriseName]) -> None:
         """Every further non-conforming inspection within the window, from the threshold on, raised
-        the group's alert again: one alert per group, counting its triggers (domain.repeats)."""
+        the group's alert again: one alert per group, counting its triggers (domain.repeats).
+        enterprise_names: each enterprise's registered name and English name (None when it has none)."""
         window = timedelta(days=self.limits.repeat_window_days)
         found = repeat_triggers(self.non_conformities, window, self.limits.repeat_threshold)
         for group, triggers in found.items():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -35,7 +35,15 @@ PAGE_ROLES: dict[str, frozenset[Role]] = {
 
 
 class AccessDenied(PermissionError):
-    """The signed-in user may not do this; the message says what is missing."""
+    """The signed-in user may not do this; the message says what is missing.
+
+    The message is English; `key` and `params` name it in the catalogues for a page in the
+    reader's language (as portsight.errors.PortSightError does)."""
+
+    def __init__(self, message: str, *, key: str | None = None, params: Mapping[str, object] | None = None) -> None:
+        super().__init__(message)
+        self.message_key = key
+        self.message_values = dict(params or {})
 
 
 @dataclass(frozen=True)
@@ -76,9 +84,13 @@ def may_open(role: Role | str, page: str) -> bool:
 def require_role(actor: Actor, *roles: Role) -> None:
     if actor.role not in roles:
         allowed = ", ".join(r.value for r in roles)
-        raise AccessDenied(f"This needs the role {allowed}; you are signed in as {actor.role.value}.")
+        raise AccessDenied(
+            f"This needs the role {allowed}; you are signed in as {actor.role.value}.",
+            key="errors.role_needed",
+            params={"roles": [{"role": r.value} for r in roles], "role": {"role": actor.role.value}},
+        )
 
 
 def require_port(actor: Actor, port_id: int | None) -> None:
     if not actor.sees_port(port_id):
-        raise AccessDenied("This belongs to a port outside your scope.")
+        raise AccessDenied("This belongs to a port outside your scope.", key="errors.port_outside_scope")

@@ -53,6 +53,8 @@ def list_alerts(
             Alert.state,
             Alert.kind,
             Alert.title,
+            Alert.title_key,
+            Alert.title_params,
             Alert.count,
             Port.code.label("port"),
             Alert.first_raised_at,
@@ -123,9 +125,13 @@ def alert_detail(db: Database, port_ids: Iterable[int] | None, alert_id: int) ->
     with connection(db) as conn:
         row = conn.execute(stmt).mappings().first()
         if row is None:
-            raise NotFound(f"Alert {alert_id} does not exist; refresh the list.")
+            raise NotFound(
+                f"Alert {alert_id} does not exist; refresh the list.",
+                key="errors.alert_not_found",
+                params={"id": alert_id},
+            )
         if not port_in_scope(row["port_id"], port_ids):
-            raise AccessDenied("This alert belongs to a port outside your scope.")
+            raise AccessDenied("This alert belongs to a port outside your scope.", key="errors.alert_outside_scope")
         history = records(
             conn,
             select(
@@ -145,7 +151,16 @@ def alert_detail(db: Database, port_ids: Iterable[int] | None, alert_id: int) ->
 def high_alerts_raised_since(db: Database, port_ids: Iterable[int] | None, since: datetime) -> pd.DataFrame:
     """Open high alerts raised (first time or again) after `since`: what the toast announces."""
     stmt = (
-        select(Alert.id, Alert.title, Alert.kind, Port.code.label("port"), Alert.count, Alert.last_raised_at)
+        select(
+            Alert.id,
+            Alert.title,
+            Alert.title_key,
+            Alert.title_params,
+            Alert.kind,
+            Port.code.label("port"),
+            Alert.count,
+            Alert.last_raised_at,
+        )
         .outerjoin(Port, Port.id == Alert.port_id)
         .where(Alert.severity == "high", Alert.state == "open", Alert.last_raised_at > since)
         .where(in_scope(Alert.port_id, port_ids))

@@ -20,7 +20,7 @@ from sqlalchemy import case, func, select
 
 from portsight.clock import as_utc, utcnow
 from portsight.db.alert_store import UNRESOLVED
-from portsight.db.models import Alert, AuditEntry, Declaration, Inspection, Port
+from portsight.db.models import Alert, AuditEntry, Declaration, Inspection, Port, User
 from portsight.db.session import Database
 from portsight.db.sql import connection, day_bounds, in_scope
 from portsight.domain.inspection import ACTIVE_STATES, AWAITING_RESULT_STATES, OPEN_STATES, InspectionState
@@ -94,27 +94,50 @@ def change_token(db: Database, port_ids: Iterable[int] | None) -> tuple[int, str
         return latest_event_id(conn, port_ids), "" if last_raise is None else as_utc(last_raise).isoformat()
 
 
+FEED_COLUMNS = [
+    "id",
+    "at",
+    "actor",
+    "actor_name",
+    "action",
+    "entity",
+    "entity_id",
+    "port",
+    "port_zh",
+    "port_en",
+    "after",
+    "simulated",
+]
+
+
 def latest_events(db: Database, port_ids: Iterable[int] | None, limit: int = 15, after_id: int = 0) -> pd.DataFrame:
-    """The activity feed: newest port events first. Columns id, at, actor, action, entity, entity_id, port."""
+    """The activity feed: newest port events first. Columns FEED_COLUMNS: actor is the username
+    recorded, actor_name the person's display name (None for the system), simulated marks what
+    the demo simulator did."""
     stmt = (
         select(
             AuditEntry.id,
             AuditEntry.at,
             AuditEntry.actor,
+            User.display_name,
             AuditEntry.action,
             AuditEntry.entity,
             AuditEntry.entity_id,
-            Port.code.label("port"),
+            Port.code,
+            Port.name_zh,
+            Port.name_en,
             AuditEntry.after,
+            AuditEntry.simulated,
         )
         .join(Port, Port.id == AuditEntry.port_id)
+        .outerjoin(User, User.id == AuditEntry.user_id)
         .where(AuditEntry.port_id.is_not(None), in_scope(AuditEntry.port_id, port_ids), AuditEntry.id > after_id)
         .order_by(AuditEntry.id.desc())
         .limit(limit)
     )
     with connection(db) as conn:
         rows = [(*r[:1], as_utc(r[1]), *r[2:]) for r in conn.execute(stmt)]
-    return pd.DataFrame(rows, columns=["id", "at", "actor", "action", "entity", "entity_id", "port", "after"])
+    return pd.DataFrame(rows, columns=FEED_COLUMNS)
 
 
 def release_minutes_today(db: Database, port_ids: Iterable[int] | None, now: datetime) -> list[float]:

@@ -45,14 +45,18 @@ def _load_for_update(session: Session, actor: Actor, alert_id: int) -> Alert:
     require_role(actor, *ALERT_ROLES)
     alert = session.scalar(select(Alert).where(Alert.id == int(alert_id)).with_for_update())
     if alert is None:
-        raise NotFound(f"Alert {alert_id} does not exist; refresh the list.")
+        raise NotFound(
+            f"Alert {alert_id} does not exist; refresh the list.", key="errors.alert_not_found", params={"id": alert_id}
+        )
     require_port(actor, alert.port_id)
     return alert
 
 
 def _clean_comment(comment: str | None, *, required: bool, what: str) -> str | None:
     why = f"Write a comment saying why the alert is {what}; it goes into the audit log."
-    return typed_text(comment, "comment", MAX_COMMENT, required=why if required else None)
+    # what: "resolved" or "re-opened"
+    key = "errors.alert_comment_resolve" if what == "resolved" else "errors.alert_comment_reopen"
+    return typed_text(comment, "comment", MAX_COMMENT, required=why if required else None, required_key=key)
 
 
 def _result(alert: Alert) -> dict[str, Any]:
@@ -98,7 +102,11 @@ def acknowledge_alert(
     with unit_of_work(db) as session:
         alert = _load_for_update(session, actor, alert_id)
         if alert.state != OPEN:
-            raise Conflict(f"Alert {alert.id} is already {alert.state}; only an open alert can be acknowledged.")
+            raise Conflict(
+                f"Alert {alert.id} is already {alert.state}; only an open alert can be acknowledged.",
+                key="errors.alert_not_open",
+                params={"id": alert.id, "state": {"key": f"alerts.state_{alert.state}"}},
+            )
         before = _snapshot(alert)
         alert.state = ACKNOWLEDGED
         alert.acknowledged_at = now
@@ -117,7 +125,9 @@ def resolve_alert(
     with unit_of_work(db) as session:
         alert = _load_for_update(session, actor, alert_id)
         if alert.state == RESOLVED:
-            raise Conflict(f"Alert {alert.id} is already resolved.")
+            raise Conflict(
+                f"Alert {alert.id} is already resolved.", key="errors.alert_already_resolved", params={"id": alert.id}
+            )
         before = _snapshot(alert)
         if alert.acknowledged_at is None:
             # Resolving implies having seen it: keep the lifecycle's timestamps complete.
@@ -137,17 +147,31 @@ def assign_alert(
     with unit_of_work(db) as session:
         alert = _load_for_update(session, actor, alert_id)
         if alert.state == RESOLVED:
-            raise Conflict(f"Alert {alert.id} is resolved; re-open it before assigning it.")
+            raise Conflict(
+                f"Alert {alert.id} is resolved; re-open it before assigning it.",
+                key="errors.alert_resolved_assign",
+                params={"id": alert.id},
+            )
         if assignee_id is not None:
             assignee = session.get(User, int(assignee_id))
             if assignee is None or not assignee.active:
-                raise InvalidInput(f"User {assignee_id} does not exist or is deactivated; pick another person.")
+                raise InvalidInput(
+                    f"User {assignee_id} does not exist or is deactivated; pick another person.",
+                    key="errors.assignee_unavailable",
+                    params={"id": assignee_id},
+                )
             if assignee.role not in {r.value for r in ALERT_ROLES}:
                 raise InvalidInput(
-                    f"{assignee.username} is a {assignee.role}; alerts go to a supervisor or an administrator."
+                    f"{assignee.username} is a {assignee.role}; alerts go to a supervisor or an administrator.",
+                    key="errors.assignee_wrong_role",
+                    params={"user": assignee.display_name, "role": {"role": assignee.role}},
                 )
             if not covers_port(session, assignee, alert.port_id):
-                raise InvalidInput(f"{assignee.username} does not cover this alert's port; pick someone who does.")
+                raise InvalidInput(
+                    f"{assignee.username} does not cover this alert's port; pick someone who does.",
+                    key="errors.assignee_outside_port",
+                    params={"user": assignee.display_name},
+                )
         before = _snapshot(alert)
         alert.assigned_to_id = None if assignee_id is None else int(assignee_id)
         return _audited(session, actor, "assign", alert, before)
@@ -164,7 +188,11 @@ def reopen_alert(
     with unit_of_work(db) as session:
         alert = _load_for_update(session, actor, alert_id)
         if alert.state != RESOLVED:
-            raise Conflict(f"Alert {alert.id} is {alert.state}, not resolved; nothing to re-open.")
+            raise Conflict(
+                f"Alert {alert.id} is {alert.state}, not resolved; nothing to re-open.",
+                key="errors.alert_not_resolved",
+                params={"id": alert.id, "state": {"key": f"alerts.state_{alert.state}"}},
+            )
         before = _snapshot(alert)
         alert.state = OPEN
         alert.acknowledged_at = None

@@ -44,7 +44,13 @@ WATCHER_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 
 
 def _text(value: str | None, what: str, limit: int, *, required: bool) -> str | None:
-    return typed_text(value, what, limit, required=f"The {what} is empty; write a few words." if required else None)
+    return typed_text(
+        value,
+        what,
+        limit,
+        required=f"The {what} is empty; write a few words." if required else None,
+        required_key=f"errors.assist_{what}_empty" if required else None,
+    )
 
 
 def _load(session: Session, session_id: int, *, lock: bool = False) -> AssistSession:
@@ -53,7 +59,11 @@ def _load(session: Session, session_id: int, *, lock: bool = False) -> AssistSes
         stmt = stmt.with_for_update()
     found = session.scalars(stmt).one_or_none()
     if found is None:
-        raise NotFound(f"Assistance request #{session_id} does not exist.")
+        raise NotFound(
+            f"Assistance request #{session_id} does not exist.",
+            key="errors.assist_not_found",
+            params={"id": session_id},
+        )
     return found
 
 
@@ -70,7 +80,11 @@ def _require_participant(actor: Actor, record: AssistSession) -> None:
     require_port(actor, record.port_id)
     if _is_requester(actor, record) or _is_expert(actor, record) or actor.role in WATCHER_ROLES:
         return
-    raise AccessDenied(f"Only the inspector who asked and the expert who joined take part in request #{record.id}.")
+    raise AccessDenied(
+        f"Only the inspector who asked and the expert who joined take part in request #{record.id}.",
+        key="errors.assist_not_participant",
+        params={"id": record.id},
+    )
 
 
 def _snapshot(record: AssistSession) -> dict[str, Any]:
@@ -93,7 +107,11 @@ def request_assist(
     with unit_of_work(db) as session:
         inspection = session.get(Inspection, inspection_id)
         if inspection is None:
-            raise NotFound(f"Inspection #{inspection_id} does not exist.")
+            raise NotFound(
+                f"Inspection #{inspection_id} does not exist.",
+                key="errors.inspection_not_found",
+                params={"id": inspection_id},
+            )
         require_port(actor, inspection.port_id)
         assigned = session.scalar(
             select(InspectorAssignment.id).where(
@@ -101,11 +119,17 @@ def request_assist(
             )
         )
         if assigned is None:
-            raise AccessDenied(f"Inspection #{inspection_id} is assigned to other inspectors; they ask for help on it.")
+            raise AccessDenied(
+                f"Inspection #{inspection_id} is assigned to other inspectors; they ask for help on it.",
+                key="errors.assist_inspection_not_yours",
+                params={"id": inspection_id},
+            )
         if inspection.state not in OPEN_STATES:
             raise Conflict(
                 f"Inspection #{inspection_id} is already {inspection.state}; "
-                "help can only be asked on an open inspection."
+                "help can only be asked on an open inspection.",
+                key="errors.assist_inspection_closed",
+                params={"id": inspection_id, "state": {"state": inspection.state}},
             )
         already = session.scalar(
             select(AssistSession.id).where(
@@ -116,7 +140,9 @@ def request_assist(
         )
         if already is not None:
             raise Conflict(
-                f"You already have request #{already} open on this inspection; end or cancel it before asking again."
+                f"You already have request #{already} open on this inspection; end or cancel it before asking again.",
+                key="errors.assist_already_open",
+                params={"id": already},
             )
         record = AssistSession(
             inspection_id=inspection_id,
@@ -175,8 +201,16 @@ def join_assist(db: Database, actor: Actor, session_id: int) -> None:
             session.refresh(record)
             if record.state == ACTIVE:
                 name = session.scalar(select(User.display_name).where(User.id == record.expert_id))
-                raise Conflict(f"Request #{session_id} has already been taken by {name}; one expert per call.")
-            raise Conflict(f"Request #{session_id} is {record.state}; only a waiting request can be joined.")
+                raise Conflict(
+                    f"Request #{session_id} has already been taken by {name}; one expert per call.",
+                    key="errors.assist_taken",
+                    params={"id": session_id, "user": name or "—"},
+                )
+            raise Conflict(
+                f"Request #{session_id} is {record.state}; only a waiting request can be joined.",
+                key="errors.assist_not_waiting_join",
+                params={"id": session_id, "state": {"key": f"assist.state_{record.state}"}},
+            )
         record_audit(
             session,
             actor,
@@ -207,7 +241,9 @@ def end_assist(
         record = _load(session, session_id, lock=True)
         _require_participant(actor, record)
         if (note_text or conclusion_text) and not _is_expert(actor, record):
-            raise AccessDenied("Only the expert who joined the call writes its note and conclusion.")
+            raise AccessDenied(
+                "Only the expert who joined the call writes its note and conclusion.", key="errors.assist_expert_only"
+            )
         before = {**_snapshot(record), "note": record.note, "conclusion": record.conclusion}
         if record.state == ACTIVE:
             record.state = ENDED
@@ -218,7 +254,11 @@ def end_assist(
                 return
             action = "assist.conclude"
         else:
-            raise Conflict(f"Request #{session_id} is {record.state}; only a call in progress can be ended.")
+            raise Conflict(
+                f"Request #{session_id} is {record.state}; only a call in progress can be ended.",
+                key="errors.assist_not_active_end",
+                params={"id": session_id, "state": {"key": f"assist.state_{record.state}"}},
+            )
         if note_text is not None:
             record.note = note_text
         if conclusion_text is not None:
@@ -246,11 +286,19 @@ def _close_waiting(db: Database, actor: Actor, session_id: int, state: str, acti
         record = _load(session, session_id, lock=True)
         require_port(actor, record.port_id)
         if not (_is_requester(actor, record) or actor.role in WATCHER_ROLES):
-            raise AccessDenied(f"Only the inspector who asked may {verb} request #{session_id}.")
+            raise AccessDenied(
+                f"Only the inspector who asked may {verb} request #{session_id}.",
+                key=f"errors.assist_requester_only_{verb}",
+                params={"id": session_id},
+            )
         if record.state == state:
             return
         if record.state != WAITING:
-            raise Conflict(f"Request #{session_id} is {record.state}; only a waiting request can be {state}.")
+            raise Conflict(
+                f"Request #{session_id} is {record.state}; only a waiting request can be {state}.",
+                key=f"errors.assist_not_waiting_{state}",
+                params={"id": session_id, "state": {"key": f"assist.state_{record.state}"}},
+            )
         _close(session, actor, record, state, action, utcnow())
 
 
@@ -298,7 +346,11 @@ def post_chat_message(db: Database, actor: Actor, session_id: int, text: str) ->
         record = _load(session, session_id)
         _require_participant(actor, record)
         if record.state not in OPEN_ASSIST_STATES:
-            raise Conflict(f"Request #{session_id} is {record.state}; chat is closed.")
+            raise Conflict(
+                f"Request #{session_id} is {record.state}; chat is closed.",
+                key="errors.assist_chat_closed",
+                params={"id": session_id, "state": {"key": f"assist.state_{record.state}"}},
+            )
         message = ChatMessage(session_id=session_id, user_id=actor.user_id, sent_at=utcnow(), text=body)
         session.add(message)
         session.flush()
@@ -321,16 +373,24 @@ def save_snapshot(db: Database, actor: Actor, session_id: int, jpeg_bytes: bytes
     is written; a failed transaction leaves at most an unreferenced file, never a dangling row.
     """
     if not jpeg_bytes or jpeg_bytes[:2] != b"\xff\xd8":
-        raise InvalidInput("The snapshot is not a JPEG image; take it again.")
+        raise InvalidInput("The snapshot is not a JPEG image; take it again.", key="errors.snapshot_not_jpeg")
     if len(jpeg_bytes) > MAX_SNAPSHOT_BYTES:
-        raise InvalidInput(f"The snapshot is larger than {MAX_SNAPSHOT_BYTES // (1024 * 1024)} MB.")
+        raise InvalidInput(
+            f"The snapshot is larger than {MAX_SNAPSHOT_BYTES // (1024 * 1024)} MB.",
+            key="errors.snapshot_too_large",
+            params={"mb": MAX_SNAPSHOT_BYTES // (1024 * 1024)},
+        )
     # The picture comes from the caller's video, so it passes the same gate as an uploaded photo.
     photo = clean_photo(jpeg_bytes, kinds=(JPEG[0],))
     with unit_of_work(db) as session:
         record = _load(session, session_id)
         _require_participant(actor, record)
         if record.state not in OPEN_ASSIST_STATES:
-            raise Conflict(f"Request #{session_id} is {record.state}; snapshots are taken during the call.")
+            raise Conflict(
+                f"Request #{session_id} is {record.state}; snapshots are taken during the call.",
+                key="errors.assist_snapshot_closed",
+                params={"id": session_id, "state": {"key": f"assist.state_{record.state}"}},
+            )
         sha, _path = store_media(media_dir, photo.data, photo.suffix)
         evidence = Evidence(
             inspection_id=record.inspection_id,

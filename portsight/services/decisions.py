@@ -65,11 +65,15 @@ def take_decision(
     try:
         decision = Decision(decision).value
     except ValueError as exc:
-        raise InvalidInput(f"'{decision}' is not a decision ({', '.join(d.value for d in Decision)}).") from exc
+        raise InvalidInput(
+            f"'{decision}' is not a decision ({', '.join(d.value for d in Decision)}).", key="errors.decision_unknown"
+        ) from exc
     if not confirmed:
-        raise InvalidInput("Confirm the decision first: tick the confirmation and submit again.")
+        raise InvalidInput(
+            "Confirm the decision first: tick the confirmation and submit again.", key="errors.decision_unconfirmed"
+        )
     if decision == Decision.RELEASE.value and not secret:
-        raise InvalidInput("Release needs the server secret to sign the receipt.")
+        raise InvalidInput("Release needs the server secret to sign the receipt.", key="errors.receipt_no_secret")
     now = now or utcnow()
     with one_transaction(db) as conn:
         second_id = None
@@ -115,25 +119,36 @@ def _second_inspector(session: Session, actor: Actor, inspection: Inspection, wa
     if wanted is None:
         others = [uid for uid, pos in assigned.items() if uid != actor.user_id]
         if not others:
-            raise InvalidInput("This decision needs a second inspector; choose the colleague who checked it with you.")
+            raise InvalidInput(
+                "This decision needs a second inspector; choose the colleague who checked it with you.",
+                key="errors.second_inspector_needed",
+            )
         return others[0]
     wanted = int(wanted)
     if wanted == actor.user_id:
-        raise InvalidInput("The second inspector must be someone other than you.")
+        raise InvalidInput("The second inspector must be someone other than you.", key="errors.second_inspector_self")
     if wanted in assigned:
         return wanted
     user = session.get(User, wanted)
     if user is None or not is_active_inspector(user):
-        raise InvalidInput("The second inspector must be an active inspector.")
+        raise InvalidInput("The second inspector must be an active inspector.", key="errors.second_inspector_inactive")
     if not covers_port(session, user, inspection.port_id):
-        raise InvalidInput(f"{user.display_name} does not work at this port.")
+        raise InvalidInput(
+            f"{user.display_name} does not work at this port.",
+            key="errors.second_inspector_other_port",
+            params={"user": user.display_name},
+        )
     enterprise_id = session.scalar(select(Declaration.enterprise_id).where(Declaration.id == inspection.declaration_id))
     if session.scalar(
         select(ConflictOfInterest.id).where(
             ConflictOfInterest.user_id == wanted, ConflictOfInterest.enterprise_id == enterprise_id
         )
     ):
-        raise Conflict(f"{user.display_name} has a declared conflict of interest with this enterprise.")
+        raise Conflict(
+            f"{user.display_name} has a declared conflict of interest with this enterprise.",
+            key="errors.second_inspector_conflict",
+            params={"user": user.display_name},
+        )
     session.add(InspectorAssignment(inspection_id=inspection.id, user_id=wanted, position="second", assigned_at=now))
     return wanted
 

@@ -139,7 +139,11 @@ def dispatch_inspectors(
     with unit_of_work(db) as session:
         inspection = session.get(Inspection, inspection_id)
         if inspection is None:
-            raise NotFound(f"Inspection {inspection_id} does not exist.")
+            raise NotFound(
+                f"Inspection {inspection_id} does not exist.",
+                key="errors.inspection_not_found",
+                params={"id": inspection_id},
+            )
         require_port(actor, inspection.port_id)
         # non-null foreign keys: the declaration and its enterprise are there
         declaration = session.get_one(Declaration, inspection.declaration_id)
@@ -156,7 +160,13 @@ def dispatch_inspectors(
             port = session.get_one(Port, inspection.port_id)  # a non-null foreign key
             raise Conflict(
                 f"Only {len(result.user_ids)} inspector(s) without a conflict are on duty at {port.code} now; "
-                f"this inspection needs {needed}. Add a shift in the roster, then dispatch again."
+                f"this inspection needs {needed}. Add a shift in the roster, then dispatch again.",
+                key="errors.dispatch_shortfall",
+                params={
+                    "found": len(result.user_ids),
+                    "port": {"zh": port.name_zh, "en": port.name_en},
+                    "needed": needed,
+                },
             )
         inputs = domain.dispatch_inputs(
             candidates, needed, inspection_id=inspection.id, enterprise_id=enterprise.id, at=now.isoformat()
@@ -188,7 +198,11 @@ def replay_dispatch(db: Database, inspection_id: int) -> Replay:
             .order_by(InspectorAssignment.id)
         ).all()
         if not rows or rows[0].draw_seed is None:
-            raise NotFound(f"Inspection {inspection_id} has no recorded draw of inspectors.")
+            raise NotFound(
+                f"Inspection {inspection_id} has no recorded draw of inspectors.",
+                key="errors.dispatch_no_draw",
+                params={"id": inspection_id},
+            )
         again = domain.replay_dispatch(rows[0].draw_inputs, rows[0].draw_seed)
         return Replay({"user_ids": [r.user_id for r in rows]}, {"user_ids": list(again.user_ids)})
 

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, delete, select
 from sqlalchemy.orm import Session
 
 from portsight.clock import utcnow
-from portsight.db.alert_store import raise_alert
+from portsight.db.alert_store import finding_alert_title, raise_alert
 from portsight.db.audit import record_audit
 from portsight.db.checklists import load_checklist, slot_progress
 from portsight.db.locks import lock_inspection
@@ -97,11 +97,23 @@ def require_my_inspection(session: Session, actor: Actor, inspection_id: int, *s
         )
     )
     if assigned is None:
-        raise AccessDenied(f"Inspection {inspection_id} is assigned to other inspectors.")
+        raise AccessDenied(
+            f"Inspection {inspection_id} is assigned to other inspectors.",
+            key="errors.inspection_not_yours",
+            params={"id": inspection_id},
+        )
     if states and inspection.state not in states:
         if inspection.state == InspectionState.ASSIGNED.value:
-            raise Conflict(f"Inspection {inspection_id} has not been started; accept the task first.")
-        raise Conflict(f"Inspection {inspection_id} is {inspection.state}; its checklist can no longer change.")
+            raise Conflict(
+                f"Inspection {inspection_id} has not been started; accept the task first.",
+                key="errors.inspection_not_started",
+                params={"id": inspection_id},
+            )
+        raise Conflict(
+            f"Inspection {inspection_id} is {inspection.state}; its checklist can no longer change.",
+            key="errors.checklist_closed",
+            params={"id": inspection_id, "state": {"state": inspection.state}},
+        )
     return inspection
 
 
@@ -109,7 +121,11 @@ def inspection_checklist(session: Session, inspection_id: int) -> InspectionChec
     """The checklist of an inspection the unit of work has already locked."""
     checklist = load_checklist(session.connection(), inspection_id)
     if checklist is None:  # pragma: no cover - the inspection was just locked
-        raise NotFound(f"Inspection {inspection_id} does not exist.")
+        raise NotFound(
+            f"Inspection {inspection_id} does not exist.",
+            key="errors.inspection_not_found",
+            params={"id": inspection_id},
+        )
     return checklist
 
 
@@ -125,12 +141,13 @@ def resolve_slot(checklist: InspectionChecklist, step_key: str, container_id: in
         if len(candidates) == 1:
             slot = candidates[0]
     if slot is None:
-        where = (
-            ""
-            if container_id is None
-            else f" for container {_container_number(checklist, container_id) or container_id}"
+        number = None if container_id is None else _container_number(checklist, container_id)
+        where = "" if container_id is None else f" for container {number or container_id}"
+        raise InvalidInput(
+            f"Step '{step_key}'{where} is not on this inspection's checklist.",
+            key="errors.step_not_on_checklist",
+            params={"step": {"step": f"{step_key}@{number}" if number else step_key}},
         )
-        raise InvalidInput(f"Step '{step_key}'{where} is not on this inspection's checklist.")
     return slot
 
 
@@ -249,13 +266,16 @@ def record_step_result(
                 )
             )
             if f.severity == "high":
+                title = finding_alert_title(f.text, slot.id)
                 raise_alert(
                     session,
                     dedupe_key=f"finding:{inspection_id}:{slot.id}:{f.rule_id}",
                     kind="finding",
                     severity="high",
                     port_id=inspection.port_id,
-                    title=f"{f.text.en} ({slot.id})"[:300],
+                    title=title.text,
+                    title_key=title.key,
+                    title_params=title.params,
                     detail={"rule_id": f.rule_id, "step": slot.id, "citation": f.citation.en if f.citation else None},
                     rule_id=f.rule_id,
                     inspection_id=inspection_id,
@@ -295,7 +315,11 @@ def set_current_step(db: Database, actor: Actor, inspection_id: int, slot_id: st
         inspection = require_my_inspection(session, actor, inspection_id, InspectionState.IN_PROGRESS.value)
         checklist = inspection_checklist(session, inspection_id)
         if checklist.slot(slot_id) is None:
-            raise InvalidInput(f"Step '{slot_id}' is not on this inspection's checklist.")
+            raise InvalidInput(
+                f"Step '{slot_id}' is not on this inspection's checklist.",
+                key="errors.step_not_on_checklist",
+                params={"step": {"step": slot_id}},
+            )
         inspection.current_step = slot_id[:64]
 
 
@@ -311,9 +335,15 @@ def add_finding(
     now: datetime | None = None,
 ) -> int:
     """A finding the inspector writes (the rules did not make it); photos go to its step. Returns its id."""
-    text = typed_text(description, "finding", MAX_NOTE, required="Describe the finding in a few words.")
+    text = typed_text(
+        description,
+        "finding",
+        MAX_NOTE,
+        required="Describe the finding in a few words.",
+        required_key="errors.finding_text_missing",
+    )
     if severity not in SEVERITIES:
-        raise InvalidInput(f"Severity must be one of {', '.join(SEVERITIES)}.")
+        raise InvalidInput(f"Severity must be one of {', '.join(SEVERITIES)}.", key="errors.severity_unknown")
     now = now or utcnow()
     with unit_of_work(db) as session:
         inspection = require_my_inspection(
@@ -347,17 +377,31 @@ def add_finding(
         return finding.id
 
 
-def _missing_message(missing: dict[str, list[Any]]) -> str | None:
+def _missing_work_refused(missing: dict[str, list[Any]]) -> InvalidInput | None:
+    """The refusal to complete a checklist with work missing (None when nothing is missing)."""
     parts = []
+    said: list[dict[str, Any]] = []
     if missing["unrecorded"]:
         parts.append("steps not recorded: " + ", ".join(missing["unrecorded"]))
+        said.append(
+            {"key": "errors.steps_unrecorded", "params": {"steps": [{"step": s} for s in missing["unrecorded"]]}}
+        )
     if missing["photos"]:
         parts.append(
             "photos missing: " + ", ".join(f"{sid} ({have} of {need})" for sid, have, need in missing["photos"])
         )
+        photos = [
+            {"key": "errors.photos_of_step", "params": {"step": {"step": sid}, "have": have, "need": need}}
+            for sid, have, need in missing["photos"]
+        ]
+        said.append({"key": "errors.photos_missing", "params": {"steps": photos}})
     if not parts:
         return None
-    return "The checklist cannot be completed yet — " + "; ".join(parts) + ". Record them, then complete."
+    return InvalidInput(
+        "The checklist cannot be completed yet — " + "; ".join(parts) + ". Record them, then complete.",
+        key="errors.checklist_incomplete",
+        params={"missing": said},
+    )
 
 
 def complete_checklist(
@@ -369,9 +413,9 @@ def complete_checklist(
             require_my_inspection(session, actor, inspection_id, InspectionState.IN_PROGRESS.value)
             checklist = inspection_checklist(session, inspection_id)
             missing = missing_work(checklist, slot_progress(session.connection(), checklist))
-            message = _missing_message(missing)
-            if message:
-                raise InvalidInput(message)
+            refused = _missing_work_refused(missing)
+            if refused is not None:
+                raise refused
         return lifecycle.complete_inspection(conn, actor, inspection_id, now=now)
 
 

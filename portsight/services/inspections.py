@@ -74,7 +74,11 @@ def _assigned_user_ids(session: Session, inspection_id: int) -> list[int]:
 
 def _require_assigned(session: Session, actor: Actor, inspection: Inspection) -> None:
     if actor.user_id not in _assigned_user_ids(session, inspection.id):
-        raise AccessDenied(f"Inspection {inspection.id} is assigned to other inspectors.")
+        raise AccessDenied(
+            f"Inspection {inspection.id} is assigned to other inspectors.",
+            key="errors.inspection_not_yours",
+            params={"id": inspection.id},
+        )
 
 
 def _my_inspection(session: Session, actor: Actor, inspection_id: int) -> Inspection:
@@ -142,7 +146,11 @@ def open_inspection(
     with unit_of_work(db) as session:
         declaration = session.get(Declaration, declaration_id)
         if declaration is None:
-            raise NotFound(f"Declaration {declaration_id} does not exist.")
+            raise NotFound(
+                f"Declaration {declaration_id} does not exist.",
+                key="errors.declaration_not_found",
+                params={"id": declaration_id},
+            )
         require_port(actor, declaration.port_id)
         open_id = session.scalar(
             select(Inspection.id).where(
@@ -151,7 +159,11 @@ def open_inspection(
             )
         )
         if open_id is not None:
-            raise Conflict(f"Declaration {declaration.number} already has an open inspection ({open_id}).")
+            raise Conflict(
+                f"Declaration {declaration.number} already has an open inspection ({open_id}).",
+                key="errors.declaration_already_open",
+                params={"number": declaration.number, "id": open_id},
+            )
         inspection = Inspection(
             declaration_id=declaration_id,
             port_id=declaration.port_id,
@@ -207,9 +219,9 @@ def assign_inspectors(
     now = now or utcnow()
     user_ids = [int(u) for u in user_ids]
     if not user_ids:
-        raise InvalidInput("Choose at least one inspector.")
+        raise InvalidInput("Choose at least one inspector.", key="errors.inspectors_none")
     if len(set(user_ids)) != len(user_ids):
-        raise InvalidInput("The same inspector cannot be assigned twice.")
+        raise InvalidInput("The same inspector cannot be assigned twice.", key="errors.inspectors_twice")
     with unit_of_work(db) as session:
         inspection = lock_inspection(session, inspection_id)
         require_port(actor, inspection.port_id)
@@ -217,11 +229,19 @@ def assign_inspectors(
         for uid in user_ids:
             user = users.get(uid)
             if user is None:
-                raise NotFound(f"User {uid} does not exist.")
+                raise NotFound(f"User {uid} does not exist.", key="errors.user_not_found", params={"id": uid})
             if not is_active_inspector(user):
-                raise InvalidInput(f"{user.username} is not an active inspector.")
+                raise InvalidInput(
+                    f"{user.username} is not an active inspector.",
+                    key="errors.inspector_inactive",
+                    params={"user": user.display_name},
+                )
             if not covers_port(session, user, inspection.port_id):
-                raise InvalidInput(f"{user.username} does not work at this port.")
+                raise InvalidInput(
+                    f"{user.username} does not work at this port.",
+                    key="errors.second_inspector_other_port",
+                    params={"user": user.display_name},
+                )
         enterprise_id = session.scalar(
             select(Declaration.enterprise_id).where(Declaration.id == inspection.declaration_id)
         )
@@ -231,7 +251,11 @@ def assign_inspectors(
             )
         )
         if conflicted is not None:
-            raise Conflict(f"{users[conflicted].username} has a declared conflict of interest with this enterprise.")
+            raise Conflict(
+                f"{users[conflicted].username} has a declared conflict of interest with this enterprise.",
+                key="errors.second_inspector_conflict",
+                params={"user": users[conflicted].display_name},
+            )
         previous = _assigned_user_ids(session, inspection.id)
         session.execute(delete(InspectorAssignment).where(InspectorAssignment.inspection_id == inspection.id))
         session.execute(
@@ -287,7 +311,7 @@ def _decider(session: Session, actor: Actor, inspection_id: int) -> Inspection:
     require_port(actor, inspection.port_id)
     if actor.role == Role.INSPECTOR:
         if inspection.state == InspectionState.HELD.value:
-            raise AccessDenied("Only a supervisor can clear a hold.")
+            raise AccessDenied("Only a supervisor can clear a hold.", key="errors.hold_supervisor_only")
         _require_assigned(session, actor, inspection)
     conflicted = session.scalars(
         select(ConflictOfInterest.user_id)
@@ -296,7 +320,8 @@ def _decider(session: Session, actor: Actor, inspection_id: int) -> Inspection:
     )
     if not may_decide(actor.user_id, conflicted):
         raise AccessDenied(
-            "You have declared a conflict of interest with this enterprise: another officer must decide."
+            "You have declared a conflict of interest with this enterprise: another officer must decide.",
+            key="errors.own_conflict",
         )
     return inspection
 
@@ -309,14 +334,19 @@ def _require_two_people(session: Session, actor: Actor, inspection: Inspection) 
     if not others:
         raise InvalidInput(
             f"Returning or destroying needs a second inspector recorded on inspection {inspection.id}: "
-            "choose the colleague who checked it with you."
+            "choose the colleague who checked it with you.",
+            key="errors.second_inspector_needed",
         )
 
 
 def _options(session: Session, inspection_id: int) -> DecisionOptions:
     found = inspection_decisions(session.connection(), inspection_id)
     if found is None:  # pragma: no cover - the inspection was just locked
-        raise NotFound(f"Inspection {inspection_id} does not exist.")
+        raise NotFound(
+            f"Inspection {inspection_id} does not exist.",
+            key="errors.inspection_not_found",
+            params={"id": inspection_id},
+        )
     return found[1]
 
 
@@ -324,16 +354,30 @@ def _refuse(decision: Decision, state: str, options: DecisionOptions) -> Conflic
     if decision == Decision.RELEASE and options.blockers:
         return Conflict(
             f"Release is not allowed: {blockers_message(options.blockers)}. "
-            "Hold, return or destroy instead, or ask a supervisor."
+            "Hold, return or destroy instead, or ask a supervisor.",
+            key="errors.release_blocked",
+            params={"blockers": {lang: blockers_message(options.blockers, lang) for lang in ("zh", "en")}},
         )
     if decision == Decision.TREAT:
-        return Conflict("No rule calls for treatment here: treatment follows a finding whose rule says to treat.")
+        return Conflict(
+            "No rule calls for treatment here: treatment follows a finding whose rule says to treat.",
+            key="errors.treat_not_called_for",
+        )
     if decision == Decision.IDENTIFY:
         return Conflict(
-            "Attribute identification is not open here: no rule in scope calls for it, or it has already concluded."
+            "Attribute identification is not open here: no rule in scope calls for it, or it has already concluded.",
+            key="errors.identify_not_open",
         )
     open_now = ", ".join(options.allowed) or "none"
-    return Conflict(f"'{decision.value}' is not open on a {state} inspection (open: {open_now}).")
+    return Conflict(
+        f"'{decision.value}' is not open on a {state} inspection (open: {open_now}).",
+        key="errors.decision_not_open",
+        params={
+            "decision": {"key": f"field.decision_{decision.value}"},
+            "state": {"state": state},
+            "open": [{"key": f"field.decision_{d}"} for d in options.allowed] or "—",
+        },
+    )
 
 
 def decide_inspection(
@@ -357,7 +401,9 @@ def decide_inspection(
     try:
         chosen = Decision(decision)
     except ValueError as exc:
-        raise InvalidInput(f"'{decision}' is not a decision ({', '.join(d.value for d in Decision)}).") from exc
+        raise InvalidInput(
+            f"'{decision}' is not a decision ({', '.join(d.value for d in Decision)}).", key="errors.decision_unknown"
+        ) from exc
     waiting = chosen in WAITING_DECISIONS
     what_text = typed_text(what, "description", MAX_WHAT) if waiting else None
     if waiting and what_text is None:
@@ -366,7 +412,8 @@ def decide_inspection(
                 Decision.TREAT: "Say which treatment is ordered (e.g. methyl bromide fumigation).",
                 Decision.SAMPLE: "Say what is sampled and which laboratory tests it.",
                 Decision.IDENTIFY: "Say which body is commissioned for the attribute identification.",
-            }[chosen]
+            }[chosen],
+            key=f"errors.what_missing_{chosen.value}",
         )
     now = now or utcnow()
     with unit_of_work(db) as session:
@@ -438,9 +485,17 @@ def record_hold_result(
                 .order_by(ReleaseHold.id.desc())
             )
         if kind is None or hold is None:
-            raise Conflict(f"Inspection {inspection_id} is {inspection.state}: it waits for no result.")
+            raise Conflict(
+                f"Inspection {inspection_id} is {inspection.state}: it waits for no result.",
+                key="errors.no_result_awaited",
+                params={"id": inspection_id, "state": {"state": inspection.state}},
+            )
         if result not in HOLD_RESULTS[kind]:
-            raise InvalidInput(f"The result of the {kind} is one of {', '.join(HOLD_RESULTS[kind])}, not '{result}'.")
+            raise InvalidInput(
+                f"The result of the {kind} is one of {', '.join(HOLD_RESULTS[kind])}, not '{result}'.",
+                key="errors.result_unknown",
+                params={"results": [{"key": f"field.result_{r}"} for r in HOLD_RESULTS[kind]]},
+            )
         hold.result = result
         hold.result_note = note_text
         hold.result_at = now

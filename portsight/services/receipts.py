@@ -129,7 +129,11 @@ def _require_own_or_supervised(session: Session, actor: Actor, inspection: Inspe
             )
         )
         if assigned is None:
-            raise AccessDenied(f"The receipt of inspection {inspection.id} belongs to the inspectors assigned to it.")
+            raise AccessDenied(
+                f"The receipt of inspection {inspection.id} belongs to the inspectors assigned to it.",
+                key="errors.receipt_not_yours",
+                params={"id": inspection.id},
+            )
 
 
 def issue_receipt(
@@ -140,13 +144,19 @@ def issue_receipt(
     require_role(actor, Role.INSPECTOR, Role.SUPERVISOR)
     signing = as_keyring(secret).signing_key()
     if signing is None:
-        raise InvalidInput("The server secret is not configured; receipts cannot be signed.")
+        raise InvalidInput(
+            "The server secret is not configured; receipts cannot be signed.", key="errors.receipt_no_secret"
+        )
     key_id, key = signing
     issued_at = (now or utcnow()).replace(microsecond=0)
     with unit_of_work(db) as session:
         inspection = session.get(Inspection, inspection_id)
         if inspection is None:
-            raise NotFound(f"Inspection {inspection_id} does not exist.")
+            raise NotFound(
+                f"Inspection {inspection_id} does not exist.",
+                key="errors.inspection_not_found",
+                params={"id": inspection_id},
+            )
         _require_own_or_supervised(session, actor, inspection)
         existing = session.scalar(select(ReleaseReceipt).where(ReleaseReceipt.inspection_id == inspection_id))
         if existing is not None:
@@ -156,7 +166,11 @@ def issue_receipt(
                 "issued_at": existing.issued_at,
             }
         if inspection.state != InspectionState.RELEASED.value:
-            raise Conflict(f"Inspection {inspection_id} is {inspection.state}; only a release gets a receipt.")
+            raise Conflict(
+                f"Inspection {inspection_id} is {inspection.state}; only a release gets a receipt.",
+                key="errors.receipt_not_released",
+                params={"id": inspection_id, "state": {"state": inspection.state}},
+            )
         port_code = session.scalar(select(Port.code).where(Port.id == inspection.port_id))
         receipt_no = new_receipt_no(port_code or "XXXXX", issued_at)
         signature = stored_signature(key_id, sign(key, receipt_message(receipt_no, inspection_id, issued_at)))
@@ -207,9 +221,13 @@ def verify_receipt(
     require_role(actor, Role.GATE)
     gate_name = (gate or "").strip()
     if not gate_name:
-        raise InvalidInput("Say which gate this is (for example 'Gate 3').")
+        raise InvalidInput("Say which gate this is (for example 'Gate 3').", key="errors.gate_missing")
     if len(gate_name) > MAX_GATE:
-        raise InvalidInput(f"The gate name is too long; keep it under {MAX_GATE} characters.")
+        raise InvalidInput(
+            f"The gate name is too long; keep it under {MAX_GATE} characters.",
+            key="errors.gate_too_long",
+            params={"limit": MAX_GATE},
+        )
     if not "".join((token or "").split()):
         raise CodeMissing("Type, paste or scan the receipt's code first.")
     keyring = as_keyring(secret)
@@ -285,11 +303,19 @@ def receipt_data(db: Database, actor: Actor, inspection_id: int) -> dict[str, An
     with unit_of_work(db) as session:
         inspection = session.get(Inspection, inspection_id)
         if inspection is None:
-            raise NotFound(f"Inspection {inspection_id} does not exist.")
+            raise NotFound(
+                f"Inspection {inspection_id} does not exist.",
+                key="errors.inspection_not_found",
+                params={"id": inspection_id},
+            )
         _require_own_or_supervised(session, actor, inspection)
         receipt = session.scalar(select(ReleaseReceipt).where(ReleaseReceipt.inspection_id == inspection_id))
         if receipt is None:
-            raise NotFound(f"Inspection {inspection_id} has no release receipt.")
+            raise NotFound(
+                f"Inspection {inspection_id} has no release receipt.",
+                key="errors.receipt_missing",
+                params={"id": inspection_id},
+            )
         head = session.execute(
             select(
                 Inspection.port_id,

@@ -194,6 +194,8 @@ LIST_COLUMNS = [
     "state",
     "kind",
     "title",
+    "title_key",
+    "title_params",
     "count",
     "port",
     "first_raised_at",

@@ -16,7 +16,7 @@ from components.overview.board import (
     next_toast_since,
 )
 from portsight.i18n import t
-from portsight.queries.overview import PORT_COLUMNS, Overview, kpis_from
+from portsight.queries.overview import FEED_COLUMNS, PORT_COLUMNS, Overview, kpis_from
 
 TOKEN = (120, "2026-11-16T07:59:00+00:00")
 
@@ -34,15 +34,19 @@ def overview(waiting: int = 2, events: int = 2) -> Overview:
                 119 - i,
                 datetime(2026, 11, 16, 7, 58, tzinfo=UTC),
                 "sim",
-                "registered",
+                "Wang Wei",
+                "register",
                 "declaration",
                 str(i),
                 "CNSGH",
+                "上海",
+                "Shanghai",
                 None,
+                False,
             )
             for i in range(events)
         ],
-        columns=["id", "at", "actor", "action", "entity", "entity_id", "port", "after"],
+        columns=FEED_COLUMNS,
     )
     return Overview(
         kpis=kpis_from(ports, [30.0]),
@@ -62,7 +66,8 @@ def test_view_holds_twelve_cards_the_port_table_and_the_feed_in_the_sessions_lan
     assert tuple(view.ports.column_names) == TABLE_COLUMNS
     assert view.ports["name"].to_pylist() == ["Shanghai", "Ningbo"]
     assert len(set(view.ports["status"].to_pylist())) == 2  # alert vs idle
-    assert view.feed.count("\n- ") == 1 and "`#119`" in view.feed and "**CNSGH**" in view.feed
+    assert view.feed.count("\n- ") == 1 and "Wang Wei registered declaration #0" in view.feed
+    assert "**Shanghai**" in view.feed
     assert "120" in view.as_of
     assert set(view.figures) == {"map", "alerts", "pipeline"}
     assert board_view(overview(), "zh_CN", TOKEN, 1.0).ports["name"].to_pylist() == ["上海", "宁波"]
