@@ -20,12 +20,13 @@ from components.exchange.data import (
     last_export_cursor,
     load_past_imports,
     past_report_csv,
+    reason_text,
     report_csv,
     upload_too_large,
 )
 from components.shell.formatting import as_text
 from components.shell.state import lang, require_page, tr
-from components.shell.widgets import show_error
+from components.shell.widgets import show_error, upload_limit_mb
 from portsight.i18n import fmt_datetime, fmt_number
 
 actor = require_page("data_exchange")
@@ -134,11 +135,11 @@ def _render_report(result: ImportResult) -> None:
             tr("exchange.col_declaration"): e.declaration_id,
             tr("exchange.col_status"): tr(f"exchange.status_{e.status}"),
             tr("exchange.col_column"): e.column,
-            tr("exchange.col_reason"): e.reason,
+            tr("exchange.col_reason"): reason_text(lang(), e),
         }
         for e in shown[:TABLE_ROWS]
     ]
-    st.dataframe(table, hide_index=True, use_container_width=True, key="exchange.report_table")
+    st.dataframe(table, hide_index=True, width="stretch", key="exchange.report_table")
     if len(shown) > TABLE_ROWS:
         st.caption(tr("exchange.table_cut", shown=TABLE_ROWS, total=len(shown)))
     st.download_button(
@@ -153,7 +154,12 @@ def _render_report(result: ImportResult) -> None:
 
 with tab_import:
     st.caption(tr("exchange.import_help"))
-    upload = st.file_uploader(tr("exchange.upload"), type=["csv", "xlsx", "json", "jsonl", "txt"], key=K_UPLOAD)
+    upload = st.file_uploader(
+        tr("exchange.upload", mb=upload_limit_mb()),
+        type=["csv", "xlsx", "json", "jsonl", "txt"],
+        max_upload_size=upload_limit_mb(),
+        key=K_UPLOAD,
+    )
     if K_PENDING in st.session_state:
         _import_pressed(upload)
     st.button(

@@ -12,7 +12,8 @@ from components.home.data import (
     load_receipts_today,
     load_waiting_assist_requests,
 )
-from components.shell.state import current_scope, require_page, scope_key, tr
+from components.shell.formatting import step_title
+from components.shell.state import current_scope, lang, require_page, scope_key, tr
 from components.shell.widgets import guarded, localise_times, render_empty, severity_label, state_label
 from portsight.domain.access import Actor, Role
 from portsight.domain.inspection import InspectionState
@@ -75,8 +76,10 @@ def render_expert(actor: Actor) -> None:
         render_empty("home.no_waiting_assist")
         return
     st.metric(tr("home.waiting_count"), len(waiting))
+    shown = localise_times(waiting, "requested_at")
+    shown["step"] = shown["step"].map(lambda key: step_title(lang(), key))
     st.dataframe(
-        localise_times(waiting, "requested_at"),
+        shown,
         hide_index=True,
         column_config={
             "request_id": tr("home.col_request"),

@@ -3,8 +3,9 @@ record (opened by ?id=<inspection id>)."""
 
 from __future__ import annotations
 
-import json
+from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
@@ -18,15 +19,41 @@ from components.inspections.data import (
     load_ports,
     media_dir,
 )
-from components.shell.formatting import as_text
+from components.shell.formatting import (
+    as_text,
+    audit_action_label,
+    code_label,
+    country_label,
+    credit_tier_label,
+    decision_label,
+    direction_label,
+    enterprise_label,
+    fields_text,
+    goods_text,
+    hs_text,
+    number_text,
+    outcome_label,
+    rule_title,
+    selection_reason_text,
+    step_title,
+    transport_label,
+    unit_label,
+    value_text,
+    values_text,
+)
+from components.shell.messages import alert_title
+from components.shell.names import enterprise_names
 from components.shell.photos import render_photo
 from components.shell.state import current_scope, lang, require_page, scope_key, tr
-from components.shell.widgets import fmt_time, guarded, localise_times, render_empty, state_label
+from components.shell.widgets import fmt_time, guarded, localise_times, render_empty, severity_label, state_label
+from portsight.clock import as_utc
+from portsight.domain.conditions import in_language
 from portsight.domain.inspection import CLOSING_DECISIONS, InspectionState
 
 actor = require_page("inspections")
 
 PAGE_SIZE = 50
+PORT_ZONE = ZoneInfo("Asia/Shanghai")
 SORTS = ("created_at", "declared_at", "port", "state", "declaration", "enterprise", "priority")
 MEDIA_SUFFIX = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
 
@@ -39,9 +66,9 @@ def table(rows: list[dict], columns: dict[str, str], key: str, times: tuple[str,
         render_empty("inspections.nothing")
         return
     df = localise_times(pd.DataFrame(rows), *times)
-    for col in df.columns:
+    for col in df.columns:  # no raw JSON: a stored dict or list is read as labelled values
         if df[col].map(lambda v: isinstance(v, dict | list)).any():
-            df[col] = df[col].map(lambda v: json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v)
+            df[col] = df[col].map(lambda v: fields_text(lg, v) if isinstance(v, dict) else _listed(v))
     shown = [c for c in columns if c in df.columns]
     st.dataframe(df[shown], hide_index=True, key=key, column_config={c: columns[c] for c in shown})
 
@@ -59,11 +86,13 @@ def render_record(inspection_id: int) -> None:
     with st.container(key="inspections.record_head"):
         c = st.columns(4)
         c[0].metric(tr("inspections.state"), state_label(ins["state"]))
-        c[1].metric(
-            tr("inspections.decision"), tr(f"inspections.decision_{ins['decision']}") if ins["decision"] else "—"
-        )
+        c[1].metric(tr("inspections.decision"), decision_label(lg, ins["decision"]))
         c[2].metric(tr("inspections.port"), f"{port['code']} · {port_name}")
-        c[3].metric(tr("inspections.enterprise"), as_text(record["enterprise"].get("name", "—")))
+        enterprise = record["enterprise"]
+        c[3].metric(
+            tr("inspections.enterprise"),
+            as_text(enterprise_label(lg, enterprise.get("name"), enterprise.get("name_en"))),
+        )
     tabs = st.tabs(
         [
             tr("inspections.tab_declaration"),
@@ -78,24 +107,26 @@ def render_record(inspection_id: int) -> None:
         ]
     )
     with tabs[0]:
+        tier = credit_tier_label(lg, enterprise.get("credit_tier"), _local_day(decl["declared_at"]))
         st.markdown(
             "\n".join(
                 [
                     f"- {tr('inspections.declaration')}: **{as_text(decl['number'])}**",
-                    f"- {tr('inspections.direction')}: {as_text(decl['direction'])}"
-                    f" · {as_text(decl['transport_mode'])}",
-                    f"- {tr('inspections.origin')}: {as_text(decl['origin_country'])}",
+                    f"- {tr('inspections.direction')}: {direction_label(lg, decl['direction'])}"
+                    f" · {transport_label(lg, decl['transport_mode'])}",
+                    f"- {tr('inspections.origin')}: {as_text(country_label(lg, decl['origin_country']))}",
                     f"- {tr('inspections.declared_at')}: {fmt_time(decl['declared_at'])}",
-                    f"- {tr('inspections.credit_tier')}: {record['enterprise'].get('credit_tier', '—')}",
+                    f"- {tr('inspections.credit_tier')}: {tier}",
                 ]
             )
         )
         st.markdown(f"**{tr('inspections.goods')}**")
         table(
-            record["goods"],
+            [_goods_row(g) for g in record["goods"]],
             {
                 "line_no": "#",
                 "hs_code": "HS",
+                "heading": tr("inspections.hs_heading"),
                 "description": tr("inspections.description"),
                 "quantity": tr("inspections.quantity"),
                 "unit": tr("inspections.unit"),
@@ -123,8 +154,9 @@ def render_record(inspection_id: int) -> None:
             st.markdown(
                 "\n".join(
                     [
-                        f"- {tr('inspections.outcome')}: **{sel['outcome']}**",
-                        f"- {tr('inspections.reasons')}: {', '.join(map(str, sel['reasons'] or [])) or '—'}",
+                        f"- {tr('inspections.outcome')}: **{outcome_label(lg, sel['outcome'])}**",
+                        f"- {tr('inspections.reasons')}: "
+                        f"{as_text('; '.join(selection_reason_text(lg, r) for r in sel['reasons'] or [])) or '—'}",
                         f"- {tr('inspections.rate')}: {sel['rate']:.1%}",
                         f"- {tr('inspections.seed')}: `{sel['seed']}` · {sel['code_version']}",
                         f"- {tr('inspections.drawn_at')}: {fmt_time(sel['drawn_at'])}",
@@ -155,7 +187,7 @@ def render_record(inspection_id: int) -> None:
                 )
     with tabs[3]:
         table(
-            record["steps"],
+            [_step_row(step) for step in record["steps"]],
             {
                 "step_key": tr("inspections.step"),
                 "container": tr("inspections.container"),
@@ -177,17 +209,22 @@ def render_record(inspection_id: int) -> None:
         for item in photos:
             by_step.setdefault(item["step_key"] or tr("inspections.other"), []).append(item)
         for step_key, items in by_step.items():
-            st.markdown(f"**{step_key}**")
+            st.markdown(f"**{as_text(step_title(lg, step_key))}**")
             cols = st.columns(4)
             for i, item in enumerate(items):
                 path = _media_path(item)
                 with cols[i % 4]:
-                    render_photo(path, item["id"], caption=f"{item['source']} · {fmt_time(item['taken_at'])}")
+                    render_photo(
+                        path,
+                        item["id"],
+                        caption=f"{code_label(lg, 'source', item['source'])} · {fmt_time(item['taken_at'])}",
+                    )
     with tabs[5]:
         table(
-            record["findings"],
+            [_finding_row(f) for f in record["findings"]],
             {
                 "severity": tr("inspections.severity"),
+                "step_key": tr("inspections.step"),
                 "rule_id": tr("inspections.rule"),
                 "description": tr("inspections.description"),
                 "citation": tr("inspections.citation"),
@@ -199,7 +236,7 @@ def render_record(inspection_id: int) -> None:
         )
     with tabs[6]:
         table(
-            record["assist_sessions"],
+            [{**a, "state": tr(f"assist.state_{a['state']}")} for a in record["assist_sessions"]],
             {
                 "id": "#",
                 "state": tr("inspections.state"),
@@ -220,7 +257,7 @@ def render_record(inspection_id: int) -> None:
         st.markdown(
             "\n".join(
                 [
-                    f"- {tr('inspections.decision')}: **{ins['decision'] or '—'}**"
+                    f"- {tr('inspections.decision')}: **{decision_label(lg, ins['decision'])}**"
                     f" · {as_text(ins['decided_by'] or '—')}",
                     f"- {tr('inspections.decided_at')}: {fmt_time(ins['decided_at'])}",
                 ]
@@ -235,7 +272,16 @@ def render_record(inspection_id: int) -> None:
         else:
             render_empty("inspections.no_receipt")
         table(
-            record["alerts"],
+            [
+                {
+                    **a,
+                    "severity": severity_label(a["severity"]),
+                    "state": tr(f"alerts.state_{a['state']}"),
+                    "kind": tr(f"alerts.kind_{a['kind']}"),
+                    "title": alert_title(lg, a["title_key"], a["title_params"], a["title"]),
+                }
+                for a in record["alerts"]
+            ],  # fmt: skip
             {
                 "id": "#",
                 "kind": tr("inspections.alert_kind"),
@@ -251,10 +297,55 @@ def render_record(inspection_id: int) -> None:
             if not record["audit"]:
                 render_empty("inspections.nothing")
             for entry in record["audit"]:
+                after = fields_text(lg, entry["after"]) if entry["after"] else ""
                 st.markdown(
-                    f"- {fmt_time(entry['at'])} · {as_text(entry['actor'])} · {entry['action']} {entry['entity']}"
-                    f" {entry['entity_id'] or ''}"
+                    f"- {fmt_time(entry['at'])} · {as_text(entry['actor'])} · "
+                    f"{as_text(audit_action_label(lg, entry['action']))}" + (f" · {as_text(after)}" if after else "")
                 )
+
+
+def _local_day(value) -> date | None:
+    """The port's calendar day of a stored time (the credit measures in force that day name the tier)."""
+    return as_utc(value).astimezone(PORT_ZONE).date() if value is not None else None
+
+
+def _listed(value: object) -> object:
+    return "; ".join(value_text(lg, v) for v in value) if isinstance(value, list) else value
+
+
+def _goods_row(g: dict) -> dict:
+    """A goods line for reading: the heading and the description in the reader's language, units,
+    numbers without float noise."""
+    return {
+        **g,
+        "heading": hs_text(lg, g["hs_code"]),
+        "description": goods_text(lg, g["hs_code"], g["description"]),
+        "quantity": number_text(lg, g["quantity"]) if g["quantity"] is not None else "—",
+        "unit": unit_label(lg, g["unit"]),
+        "gross_weight_kg": number_text(lg, g["gross_weight_kg"]) if g["gross_weight_kg"] is not None else "—",
+        "value": number_text(lg, float(g["value"])) if g["value"] is not None else "—",
+    }
+
+
+def _step_row(step: dict) -> dict:
+    return {
+        **step,
+        "step_key": step_title(lg, step["step_key"]),
+        "outcome": outcome_label(lg, step["outcome"]),
+        "values": values_text(lg, step["step_key"], step["values"]),
+        "rules_applied": ", ".join(rule_title(lg, str(r)) for r in step["rules_applied"] or []) or "—",
+    }
+
+
+def _finding_row(finding: dict) -> dict:
+    return {
+        **finding,
+        "severity": severity_label(finding["severity"]) if finding["severity"] else "—",
+        "step_key": step_title(lg, finding["step_key"]),
+        "rule_id": rule_title(lg, finding["rule_id"]) if finding["rule_id"] else "—",
+        "description": in_language(finding["description"], lg),
+        "citation": in_language(finding["citation"], lg),
+    }
 
 
 def _media_path(item: dict) -> Path | None:
@@ -327,6 +418,10 @@ def render_list() -> None:
         return
     shown = localise_times(rows, "declared_at", "created_at", "decided_at")
     shown["state"] = shown["state"].map(state_label)
+    shown["decision"] = shown["decision"].map(lambda d: decision_label(lg, d))
+    shown["credit_tier"] = shown["credit_tier"].map(lambda c: credit_tier_label(lg, c))
+    shown["origin"] = shown["origin"].map(lambda c: country_label(lg, c))
+    shown = enterprise_names(shown)
     picked = st.dataframe(
         shown,
         hide_index=True,

@@ -30,9 +30,9 @@ from components.remote_assist.data import (
     save_snapshot,
     snapshot_file,
 )
-from components.shell.formatting import as_text
+from components.shell.formatting import as_text, step_title
 from components.shell.photos import render_photo
-from components.shell.state import current_scope, require_page, tr
+from components.shell.state import current_scope, lang, require_page, tr
 from components.shell.widgets import guarded, localise_times, render_empty
 from portsight.domain.access import Role
 from portsight.domain.annotations import KINDS, Mark
@@ -321,8 +321,10 @@ def render_queue() -> None:
     if queue.empty:
         render_empty("assist.queue_empty")
         return
+    shown = localise_times(queue, "requested_at")
+    shown["step_key"] = shown["step_key"].map(lambda key: step_title(lang(), key))  # the step's title, not its key
     st.dataframe(
-        localise_times(queue, "requested_at"),
+        shown,
         hide_index=True,
         column_order=[
             "id",

@@ -17,6 +17,8 @@ from components.risk_profiles.data import (
     load_profile_hits,
     load_risk_profiles,
 )
+from components.shell.formatting import country_label
+from components.shell.names import enterprise_name
 from components.shell.state import current_scope, lang, require_page, scope_key, tr
 from components.shell.widgets import flash, guarded, localise_times, render_empty, show_flash
 from portsight.clock import LOCAL_TZ, utcnow
@@ -71,11 +73,13 @@ def amount(value: float) -> str:
 def scope_text(row: pd.Series) -> str:
     parts = [tr("risk_profiles.scope_port", port=row["port"]) if row["port"] else tr("risk_profiles.every_port")]
     if row["enterprise"]:
-        parts.append(tr("risk_profiles.scope_enterprise", name=row["enterprise"], uscc=row["enterprise_uscc"]))
+        parts.append(
+            tr("risk_profiles.scope_enterprise", name=enterprise_name(row["enterprise"]), uscc=row["enterprise_uscc"])
+        )
     if row["hs_prefix"]:
         parts.append(tr("risk_profiles.scope_hs", prefix=row["hs_prefix"]))
     if row["origin_country"]:
-        parts.append(tr("risk_profiles.scope_origin", country=row["origin_country"]))
+        parts.append(tr("risk_profiles.scope_origin", country=country_label(lang(), row["origin_country"])))
     low, high, currency = row["min_value"], row["max_value"], row["currency"]
     if low is not None and high is not None:
         parts.append(tr("risk_profiles.scope_value_between", low=amount(low), high=amount(high), currency=currency))

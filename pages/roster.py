@@ -18,6 +18,7 @@ from components.selection.data import (
     remove_duty_shift,
     set_duty_shift,
 )
+from components.shell.names import enterprise_name, enterprise_names
 from components.shell.state import current_scope, lang, require_page, scope_key, tr
 from components.shell.widgets import flash, guarded, localise_times, render_empty, show_flash
 from portsight.clock import LOCAL_TZ
@@ -108,7 +109,7 @@ def render_conflicts(port_id: int) -> None:
         render_empty("selection.no_conflicts")
     else:
         st.dataframe(
-            localise_times(declared.drop(columns=["conflict_id"]), "declared_at"),
+            enterprise_names(localise_times(declared.drop(columns=["conflict_id"]), "declared_at")),
             hide_index=True,
             key="roster.conflicts_table",
             column_config={
@@ -132,7 +133,7 @@ def render_conflicts(port_id: int) -> None:
     if not found:
         render_empty("selection.conflict_no_match")
         return
-    labels = {e["id"]: f"{e['name']} ({e['uscc']})" for e in found}
+    labels = {e["id"]: f"{enterprise_name(e['name'])} ({e['uscc']})" for e in found}
     enterprise_id = st.selectbox(tr("selection.conflict_enterprise"), list(labels), format_func=labels.get,
                                  key=CONFLICT_ENTERPRISE)  # fmt: skip
     reason = st.text_input(tr("selection.conflict_reason"), max_chars=200, key=CONFLICT_REASON)

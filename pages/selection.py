@@ -27,6 +27,8 @@ from components.selection.data import (
     select_pending,
     tier_name,
 )
+from components.shell.formatting import selection_reason_text
+from components.shell.names import enterprise_names
 from components.shell.state import current_scope, lang, require_page, scope_key, tr
 from components.shell.widgets import flash, guarded, localise_times, render_empty, show_flash, state_label
 from portsight.clock import LOCAL_TZ
@@ -81,15 +83,7 @@ def outcome_label(outcome: str) -> str:
 
 
 def reason_text(reasons: list) -> str:
-    parts = []
-    for r in reasons or []:
-        code = r.get("code")
-        if code == "rule_hit":
-            parts.append(tr("selection.reason_rule_hit", rule_id=r.get("rule_id")))
-        else:
-            values = {"draw": f"{r.get('draw', 0):.4f}", "rate": fmt_percent(lang(), r.get("rate"), 1)}
-            parts.append(tr(f"selection.reason_{code}", **values))
-    return "; ".join(parts)
+    return "; ".join(selection_reason_text(lang(), r) for r in reasons or [])
 
 
 # ---------------------------------------------------------------- sections
@@ -130,7 +124,7 @@ def render_draws() -> None:
     if draws.empty:
         render_empty("selection.no_draws")
         return
-    shown = localise_times(draws, "drawn_at")
+    shown = enterprise_names(localise_times(draws, "drawn_at"))
     shown["tier"] = shown["tier"].map(tier_label)
     shown["outcome"] = shown["outcome"].map(outcome_label)
     shown["rate"] = shown["rate"].map(lambda v: fmt_percent(lang(), v, 1))
@@ -176,7 +170,7 @@ def render_dispatch() -> None:
         render_empty("selection.no_awaiting")
     else:
         st.dataframe(
-            localise_times(waiting, "created_at"),
+            enterprise_names(localise_times(waiting, "created_at")),
             hide_index=True,
             key="selection.awaiting_table",
             column_config={
@@ -202,7 +196,7 @@ def render_dispatch() -> None:
     if dispatched.empty:
         render_empty("selection.no_dispatched")
         return
-    shown = localise_times(dispatched, "assigned_at")
+    shown = enterprise_names(localise_times(dispatched, "assigned_at"))
     shown["position"] = shown["position"].map(lambda p: tr(f"selection.position_{p}"))
     shown["state"] = shown["state"].map(state_label)
     st.dataframe(
@@ -267,7 +261,7 @@ def render_rates_and_published() -> None:
     if published.empty:
         render_empty("selection.published_empty")
         return
-    shown = published.copy()
+    shown = enterprise_names(published)
     shown["check"] = shown["check"].map(lambda c: tr(f"selection.check_{c}"))
     shown["result"] = shown["result"].map(lambda r: tr(f"selection.result_{r}"))
     st.dataframe(

@@ -45,7 +45,7 @@ class Locode:
 class HsChapter:
     chapter: str
     section: str
-    description: str
+    description: str  # English; no Chinese chapter titles are shipped (data/SOURCES.md)
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,12 @@ class HsHeading:
     heading: str
     chapter: str
     section: str
-    description: str
+    description: str  # English
+    description_zh: str | None = None  # None where data/SOURCES.md found no Chinese text
+
+    def text(self, lang: str) -> str:
+        """The description in lang; English where the heading has no Chinese text."""
+        return self.description_zh if lang.startswith("zh") and self.description_zh else self.description
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -145,8 +150,10 @@ def hs_chapters() -> dict[str, HsChapter]:
 
 @cache
 def hs_headings() -> dict[str, HsHeading]:
+    """Every HS 2022 heading with its English text and, where data/hs_headings_zh.csv has it, its Chinese."""
+    zh = {r["heading"]: r["description_zh"] for r in _rows("hs_headings_zh.csv") if r["description_zh"]}
     return {
-        r["heading"]: HsHeading(r["heading"], r["chapter"], r["section"], r["description"])
+        r["heading"]: HsHeading(r["heading"], r["chapter"], r["section"], r["description"], zh.get(r["heading"]))
         for r in _rows("hs_headings.csv")
     }
 

@@ -17,6 +17,7 @@ from portsight.domain.access import Actor
 from portsight.exchange import ImportResult, ReportEntry, UnreadableFile
 from portsight.exchange.history import past_imports
 from portsight.exchange.readers import ReadLimits
+from portsight.i18n import catalogue, fmt_datetime, t
 
 __all__ = [
     "ImportResult",
@@ -26,6 +27,7 @@ __all__ = [
     "import_upload",
     "last_export_cursor",
     "load_past_imports",
+    "reason_text",
     "past_report_csv",
     "report_csv",
     "upload_too_large",
@@ -60,6 +62,24 @@ def file_error_text(name: str, exc: UnreadableFile) -> str:
     """An unreadable file's message in the session's language, naming the file (Markdown-safe)."""
     params = {k: as_text(v) if isinstance(v, str) else v for k, v in exc.params.items()}
     return tr("exchange.file_error", file=as_text(name), message=tr(f"exchange.{exc.key}", **params))
+
+
+def reason_text(lang: str, entry: ReportEntry) -> str:
+    """A report entry's reason in the reader's language; its English text where it has no message key
+    (a reason not given one yet, or an entry stored before keys existed)."""
+    if not entry.key or not _has_reason(lang, entry.key):
+        return entry.reason
+    params = dict(entry.params or {})
+    if entry.key == "already_imported" and isinstance(params.get("when"), str):
+        params["when"] = fmt_datetime(lang, datetime.fromisoformat(params["when"]))
+    try:
+        return t(lang, f"exchange.reason_{entry.key}", **params)
+    except (KeyError, IndexError):  # parameters of another version: the English text says it all
+        return entry.reason
+
+
+def _has_reason(lang: str, key: str) -> bool:
+    return f"exchange.reason_{key}" in catalogue(lang)
 
 
 def report_csv(entries: list[ReportEntry]) -> bytes:

@@ -214,7 +214,9 @@ def _validate(run: _Run, batch_no: int, records: list[RawRecord]) -> tuple[list[
                 f"declaration_id {shown(key)} appears again (first at row {run.duplicates[id(record)]}); "
                 "each once per file"
             )
-            rejected.append(ReportEntry(record.first_row, rows, key, REJECTED, column, reason, batch_no))
+            params = {"id": shown(key), "first": run.duplicates[id(record)]}
+            entry = ReportEntry(record.first_row, rows, key, REJECTED, column, reason, batch_no, "duplicate_id", params)
+            rejected.append(entry)
             continue
         outcome = validate_record(record, run.now)
         if isinstance(outcome, list):

@@ -76,7 +76,26 @@ def shown(value: Any, limit: int = SHOWN_CHARACTERS) -> str:
 class Issue(NamedTuple):
     row: int
     column: str
-    reason: str
+    reason: str  # English (the command line's)
+    key: str = ""  # the same reason in the catalogue (exchange.reason_<key>) for a page in the reader's language
+    params: dict[str, Any] | None = None
+
+
+class Reason(ValueError):
+    """A row's problem as English text plus a message key and its parameters (see Issue)."""
+
+    def __init__(self, message: str, key: str, **params: Any) -> None:
+        super().__init__(message)
+        self.key = key
+        self.params = params
+
+
+class _Formula(NamedTuple):
+    """A spreadsheet cell holding a formula whose value the file does not store: not read."""
+
+
+FORMULA = _Formula()
+FORMULA_REASON = "formula cells are not read; paste values"
 
 
 class Cell(NamedTuple):  # a tuple: a 100k-row file makes millions of these
@@ -212,7 +231,13 @@ def _csv_rows(data: bytes, limits: ReadLimits) -> Iterator[Row]:
             if len(value) > limits.max_field_chars:
                 column = _text(header[i]) if header is not None and i < len(header) else f"column {i + 1}"
                 issues.append(
-                    Issue(number, column, f"field longer than {limits.max_field_chars:,} characters ({len(value):,})")
+                    Issue(
+                        number,
+                        column,
+                        f"field longer than {limits.max_field_chars:,} characters ({len(value):,})",
+                        "field_too_long",
+                        {"limit": limits.max_field_chars, "length": len(value)},
+                    )
                 )
                 row[i] = ""
         if header is None and any(not _is_blank(v) for v in row):
@@ -322,6 +347,7 @@ def _sheet_rows(wb: Any, ws: Any, limits: ReadLimits) -> Iterator[Row]:
 
 
 def _row_values(cells: Any, element: Any, row_number: int, cell_tag: str, limits: ReadLimits) -> list[Any]:
+    formula_tag = cell_tag[: -len("c")] + "f"
     values: list[Any] = []
     column = 0
     for c in element.iter(cell_tag):
@@ -332,6 +358,8 @@ def _row_values(cells: Any, element: Any, row_number: int, cell_tag: str, limits
             continue
         cells.row_counter, cells.col_counter = row_number, column - 1
         value = cells.parse_cell(c)["value"]
+        if value is None and c.find(formula_tag) is not None:
+            value = FORMULA  # said in the row's report instead of reading the cell as empty
         if value is None:
             continue
         if len(values) < column:
@@ -402,6 +430,9 @@ def _tabular(fmt: str, rows: Iterable[Row], limits: ReadLimits) -> ParsedFile:
         filled = bool(issues)
         for i, (name, label) in columns:
             value = row[i] if i < width else None
+            if value is FORMULA:
+                issues = [*issues, Issue(number, label, FORMULA_REASON, "formula_cell")]
+                value, filled = None, True
             if isinstance(value, str):
                 value = value.strip() or None
             if value is not None:

@@ -36,8 +36,10 @@ class ReportEntry:
     declaration_id: str
     status: str
     column: str
-    reason: str
+    reason: str  # English (the command line's and the CSV report's)
     batch: int
+    key: str = ""  # the reason's message key (exchange.reason_<key>) for a page in the reader's language
+    params: dict | None = None
 
     def __post_init__(self) -> None:
         for name, limit in (("declaration_id", SHOWN_ID), ("column", SHOWN_COLUMN), ("reason", SHOWN_REASON)):
@@ -88,11 +90,13 @@ def entry_dict(e: ReportEntry) -> dict:
         "status": e.status,
         "column": e.column,
         "reason": e.reason,
+        "key": e.key,
+        "params": e.params,
     }
 
 
 def rejections(issues: list[Issue], rows: str, key: str, batch_no: int) -> list[ReportEntry]:
-    return [ReportEntry(i.row, rows, key, REJECTED, i.column, i.reason, batch_no) for i in issues]
+    return [ReportEntry(i.row, rows, key, REJECTED, i.column, i.reason, batch_no, i.key, i.params) for i in issues]
 
 
 def entry_from_dict(e: dict, batch_no: int) -> ReportEntry:
@@ -105,6 +109,8 @@ def entry_from_dict(e: dict, batch_no: int) -> ReportEntry:
         column=str(e.get("column", "")),
         reason=e.get("reason", ""),
         batch=batch_no,
+        key=str(e.get("key") or ""),  # entries stored before message keys have none: their text is shown
+        params=e.get("params"),
     )
 
 
@@ -113,7 +119,11 @@ def replayed(batch: ImportBatch, batch_no: int) -> list[ReportEntry]:
     when = as_utc(batch.imported_at).strftime("%Y-%m-%d %H:%M UTC")
     again = f"this batch of the same file was already imported on {when}"
     entries = [entry_from_dict(e, batch_no) for e in batch.report or []]
-    return [e if e.status == REJECTED else replace(e, status=UNCHANGED, reason=again) for e in entries]
+    params = {"when": as_utc(batch.imported_at).isoformat()}
+    return [
+        e if e.status == REJECTED else replace(e, status=UNCHANGED, reason=again, key="already_imported", params=params)
+        for e in entries
+    ]
 
 
 def write_report_csv(entries: Iterable[ReportEntry], out: TextIO) -> None:

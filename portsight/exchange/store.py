@@ -63,13 +63,19 @@ def write_batch(
     usccs = sorted({v.data.enterprise_uscc for v in valid})
     enterprises: dict[str, int] = dict(rows_by_key(session, Enterprise.uscc, usccs, Enterprise.id))
 
-    def report(v: ValidDeclaration, status: str, reason: str, column: str = "") -> None:
+    def report(
+        v: ValidDeclaration, status: str, reason: str, column: str = "", key: str = "", params: dict | None = None
+    ) -> None:
+        if not key and v.port_note and reason == v.port_note:
+            key, params = "port_read_as", {"code": v.data.port_code, "canonical": v.port_code}
         entries.append(
-            ReportEntry(v.first_row, rows_label(v.rows), v.data.declaration_id, status, column, reason, batch_no)
+            ReportEntry(
+                v.first_row, rows_label(v.rows), v.data.declaration_id, status, column, reason, batch_no, key, params
+            )
         )
 
-    def reject(v: ValidDeclaration, column: str, reason: str) -> None:
-        report(v, REJECTED, reason, v.column(column))
+    def reject(v: ValidDeclaration, column: str, reason: str, key: str = "", params: dict | None = None) -> None:
+        report(v, REJECTED, reason, v.column(column), key, params)
 
     new: list[tuple[ValidDeclaration, int, int]] = []
     for v in valid:
@@ -77,12 +83,19 @@ def write_batch(
         port_id = ports.get(v.port_code)
         if port_id is None:
             reject(
-                v, "port_code", f"port {v.port_code} is not served by PortSight; an administrator adds the port first"
+                v,
+                "port_code",
+                f"port {v.port_code} is not served by PortSight; an administrator adds the port first",
+                "port_not_served",
+                {"code": v.port_code},
             )
             continue
         current = existing.get(d.declaration_id)
         if current is not None and current[1] == v.content_hash:
-            report(v, UNCHANGED, v.port_note or "already imported with the same content")
+            if v.port_note:
+                report(v, UNCHANGED, v.port_note)
+            else:
+                report(v, UNCHANGED, "already imported with the same content", key="same_content")
             continue
         owner = number_owner.get(d.declaration_number, d.declaration_id)
         if owner != d.declaration_id:
@@ -90,6 +103,8 @@ def write_batch(
                 v,
                 "declaration_number",
                 f"declaration number {d.declaration_number} belongs to backbone declaration {owner}",
+                "number_taken",
+                {"number": d.declaration_number, "owner": owner},
             )
             continue
         enterprise_id = enterprises.get(d.enterprise_uscc)
@@ -99,6 +114,8 @@ def write_batch(
                     v,
                     "enterprise_uscc",
                     f"enterprise {d.enterprise_uscc} is not known to PortSight; give enterprise_name to create it",
+                    "enterprise_unknown",
+                    {"uscc": d.enterprise_uscc},
                 )
                 continue
             enterprise_id = _create_enterprise(session, actor, d.enterprise_uscc, d.enterprise_name, now)
@@ -114,7 +131,11 @@ def write_batch(
             else:
                 number_owner[d.declaration_number] = d.declaration_id
                 changed = ", ".join(changed_keys)
-                report(v, UPDATED, "; ".join(x for x in (f"changed: {changed}" if changed else "", v.port_note) if x))
+                text = "; ".join(x for x in (f"changed: {changed}" if changed else "", v.port_note) if x)
+                if changed and not v.port_note:
+                    report(v, UPDATED, text, key="changed", params={"fields": changed})
+                else:
+                    report(v, UPDATED, text)
     _insert_new(session, new)
     return entries
 

@@ -30,7 +30,7 @@ from portsight.domain import iso6346
 from portsight.domain.codes import as_typed, normalize_code, normalize_hs
 from portsight.domain.enterprise import is_valid_uscc, normalize_uscc
 from portsight.domain.seal import SEAL_CLASS_TITLES, parse_seal_class
-from portsight.exchange.readers import Cell, Issue, RawRecord, shown
+from portsight.exchange.readers import Cell, Issue, RawRecord, Reason, shown
 from portsight.exchange.schema import DIRECTIONS, TRANSPORT_MODES
 
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
@@ -57,11 +57,15 @@ def _hs_digits(v: Any) -> str:
         raw = _text(v)
         digits = normalize_hs(raw)  # full-width digits folded; dots, blanks and hyphens removed
         if not digits.isascii() or not digits.isdigit():
-            raise ValueError(f"'{shown(raw)}' is not an HS code (digits only, e.g. 8471300000)")
+            raise Reason(
+                f"'{shown(raw)}' is not an HS code (digits only, e.g. 8471300000)", "hs_not_digits", value=shown(raw)
+            )
     if len(digits) not in (4, 6, 8, 10):
-        raise ValueError(f"'{shown(digits)}' is not an HS code: it needs 4, 6, 8 or 10 digits")
+        raise Reason(
+            f"'{shown(digits)}' is not an HS code: it needs 4, 6, 8 or 10 digits", "hs_length", value=shown(digits)
+        )
     if not reference.hs_heading_exists(digits):
-        raise ValueError(f"HS heading {digits[:4]} does not exist in the nomenclature")
+        raise Reason(f"HS heading {digits[:4]} does not exist in the nomenclature", "hs_unknown", heading=digits[:4])
     return digits
 
 
@@ -99,11 +103,13 @@ def _number(value: Any, what: str) -> float:
         try:
             number = float(text)
         except ValueError:
-            raise ValueError(f"{what} must be a number, not '{shown(_text(value))}'") from None
+            raise Reason(
+                f"{what} must be a number, not '{shown(_text(value))}'", "not_number", value=shown(_text(value))
+            ) from None
     if not math.isfinite(number):
         raise ValueError(f"{what} must be a finite number")
     if number < 0:
-        raise ValueError(f"{what} cannot be negative ({number:g})")
+        raise Reason(f"{what} cannot be negative ({number:g})", "negative", value=f"{number:g}")
     if number > MAX_AMOUNT:
         raise ValueError(f"{what} is implausibly large ({number:g})")
     return number
@@ -149,11 +155,11 @@ def _seal_class(value: Any) -> str | None:
     return found.value
 
 
-def _canonical(spellings: dict[str, str], value: Any, expected: str) -> str:
+def _canonical(spellings: dict[str, str], value: Any, expected: str, key: str) -> str:
     """The canonical value of one of its accepted spellings (any case); the message says what was expected."""
     canonical = spellings.get(_text(value).lower())
     if canonical is None:
-        raise ValueError(f"'{shown(_text(value))}' is not {expected}")
+        raise Reason(f"'{shown(_text(value))}' is not {expected}", key, value=shown(_text(value)))
     return canonical
 
 
@@ -172,8 +178,10 @@ def parse_when(value: Any) -> datetime:
         try:
             moment = datetime.fromisoformat(text)
         except ValueError:
-            raise ValueError(
-                f"'{shown(_text(value))}' is not a date like 2026-03-02 or 2026-03-02T09:30:00+08:00"
+            raise Reason(
+                f"'{shown(_text(value))}' is not a date like 2026-03-02 or 2026-03-02T09:30:00+08:00",
+                "not_date",
+                value=shown(_text(value)),
             ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=CHINA_TZ)
@@ -304,7 +312,11 @@ class DeclarationIn(BaseModel):
     def _port(cls, v: Any) -> str:
         code = reference.normalize_port_code(_text(v))
         if not reference.is_known_port_code(code):
-            raise ValueError(f"'{shown(_text(v))}' is not a known UN/LOCODE port, airport or crossing of China")
+            raise Reason(
+                f"'{shown(_text(v))}' is not a known UN/LOCODE port, airport or crossing of China",
+                "not_port",
+                value=shown(_text(v)),
+            )
         return code
 
     @field_validator("enterprise_uscc", mode="before")
@@ -312,27 +324,33 @@ class DeclarationIn(BaseModel):
     def _uscc(cls, v: Any) -> str:
         code = normalize_uscc(_text(v))
         if not _uscc_ok(code):
-            raise ValueError(
-                f"'{shown(_text(v))}' is not a valid unified social credit code (18 characters, last one a check)"
+            raise Reason(
+                f"'{shown(_text(v))}' is not a valid unified social credit code (18 characters, last one a check)",
+                "not_uscc",
+                value=shown(_text(v)),
             )
         return code
 
     @field_validator("direction", mode="before")
     @classmethod
     def _direction(cls, v: Any) -> str:
-        return _canonical(DIRECTIONS, v, "a direction: use import or export (进口 / 出口)")
+        return _canonical(DIRECTIONS, v, "a direction: use import or export (进口 / 出口)", "not_direction")
 
     @field_validator("transport_mode", mode="before")
     @classmethod
     def _mode(cls, v: Any) -> str:
-        return _canonical(TRANSPORT_MODES, v, "a transport mode: use sea, air, road or rail")
+        return _canonical(TRANSPORT_MODES, v, "a transport mode: use sea, air, road or rail", "not_mode")
 
     @field_validator("origin_country", mode="before")
     @classmethod
     def _country(cls, v: Any) -> str:
         code = _text(v).upper()
         if code not in _countries():
-            raise ValueError(f"'{shown(_text(v))}' is not an ISO 3166 two-letter country code such as DE or CN")
+            raise Reason(
+                f"'{shown(_text(v))}' is not an ISO 3166 two-letter country code such as DE or CN",
+                "not_country",
+                value=shown(_text(v)),
+            )
         return code
 
     @field_validator("declared_at", mode="before")
@@ -487,17 +505,22 @@ def _norm(v: Any) -> str:
     return "".join(as_typed(v or "").split()).upper()
 
 
-def _message(error: ErrorDetails) -> str:
+def _message(error: ErrorDetails) -> tuple[str, str, dict[str, Any] | None]:
+    """The reason in English, its message key and parameters ("" when it has no key yet)."""
     kind = error.get("type", "")
     if kind == "missing":
-        return "required, but empty or missing"
+        return "required, but empty or missing", "required", None
+    cause = error.get("ctx", {}).get("error")
+    if isinstance(cause, Reason):
+        return str(cause), cause.key, cause.params
     msg = str(error.get("msg", "invalid"))
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):
             msg = msg[len(prefix) :]
     if kind == "string_too_long":
-        return f"too long ({error.get('ctx', {}).get('max_length')} characters at most)"
-    return msg
+        limit = error.get("ctx", {}).get("max_length")
+        return f"too long ({limit} characters at most)", "too_long", {"limit": limit}
+    return msg, "", None
 
 
 def validate_record(record: RawRecord, now: datetime | None = None) -> ValidDeclaration | list[Issue]:
@@ -546,7 +569,13 @@ def validate_record(record: RawRecord, now: datetime | None = None) -> ValidDecl
         if port_code is None:  # an old code whose meaning for air cargo is an airport not listed
             cell = record.fields.get("port_code")
             issues.append(
-                Issue(record.first_row, cell.column if cell else "port_code", f"'{model.port_code}' is not a port")
+                Issue(
+                    record.first_row,
+                    cell.column if cell else "port_code",
+                    f"'{model.port_code}' is not a port",
+                    "not_port",
+                    {"value": shown(model.port_code)},
+                )
             )
         else:
             if note is not None:
@@ -565,9 +594,9 @@ def validate_record(record: RawRecord, now: datetime | None = None) -> ValidDecl
 
 def _locate(record: RawRecord, containers: list[dict], container_cells: list[Cell], error: ErrorDetails) -> Issue:
     loc = error.get("loc", ())
-    reason = _message(error)
+    reason, key, params = _message(error)
     if not loc:
-        return Issue(record.first_row, "", reason)
+        return Issue(record.first_row, "", reason, key, params)
     head = loc[0]
     if head == "goods" and len(loc) >= 2 and isinstance(loc[1], int):
         index = loc[1]
@@ -575,17 +604,18 @@ def _locate(record: RawRecord, containers: list[dict], container_cells: list[Cel
         if len(loc) >= 3:
             name = str(loc[2])
             cell = record.goods[index].get(name) if index < len(record.goods) else None
-            return Issue(row, cell.column if cell else name, reason)
-        return Issue(row, "goods", reason)
+            return Issue(row, cell.column if cell else name, reason, key, params)
+        return Issue(row, "goods", reason, key, params)
     if head == "goods":
-        return Issue(record.first_row, "hs_code", "a declaration needs at least one goods line")
+        return Issue(record.first_row, "hs_code", "a declaration needs at least one goods line", "no_goods")
     if head == "containers" and len(loc) >= 2 and isinstance(loc[1], int):
         index = loc[1]
         cell = container_cells[index] if index < len(container_cells) else None
         if len(loc) >= 3 and loc[2] != "number" and index < len(containers):
             # One cell lists several containers: say which one the size/type, seal or class belongs to.
-            reason = f"container {iso6346.normalize(str(containers[index].get('number') or ''))}: {reason}"
-        return Issue(cell.row if cell else record.first_row, cell.column if cell else "containers", reason)
+            number = iso6346.normalize(str(containers[index].get("number") or ""))
+            reason, key, params = f"container {number}: {reason}", "", None  # no key for the combined text yet
+        return Issue(cell.row if cell else record.first_row, cell.column if cell else "containers", reason, key, params)
     name = str(head)
     cell = record.fields.get(name)
-    return Issue(cell.row if cell else record.first_row, cell.column if cell else name, reason)
+    return Issue(cell.row if cell else record.first_row, cell.column if cell else name, reason, key, params)

@@ -51,10 +51,16 @@ def inspection_record(db: Database, port_ids: Iterable[int] | None, inspection_i
             .where(Inspection.id == int(inspection_id))
         ).first()
         if head is None:
-            raise NotFound(f"Inspection {inspection_id} does not exist; check the number.")
+            raise NotFound(
+                f"Inspection {inspection_id} does not exist; check the number.",
+                key="errors.inspection_not_found",
+                params={"id": inspection_id},
+            )
         ins = head
         if not port_in_scope(ins.port_id, port_ids):
-            raise AccessDenied("This inspection belongs to a port outside your scope.")
+            raise AccessDenied(
+                "This inspection belongs to a port outside your scope.", key="errors.inspection_outside_scope"
+            )
         decl = conn.execute(select(Declaration.__table__).where(Declaration.id == ins.declaration_id)).mappings().one()
         enterprise = conn.execute(select(Enterprise.__table__).where(Enterprise.id == decl["enterprise_id"])).mappings()
         port = conn.execute(select(Port.__table__).where(Port.id == ins.port_id)).mappings().one()
@@ -235,7 +241,17 @@ def inspection_record(db: Database, port_ids: Iterable[int] | None, inspection_i
         record["receipt"] = dict(receipt) if receipt else None
         record["alerts"] = records(
             conn,
-            select(Alert.id, Alert.kind, Alert.severity, Alert.state, Alert.count, Alert.title, Alert.last_raised_at)
+            select(
+                Alert.id,
+                Alert.kind,
+                Alert.severity,
+                Alert.state,
+                Alert.count,
+                Alert.title,
+                Alert.title_key,
+                Alert.title_params,
+                Alert.last_raised_at,
+            )
             .where(or_(Alert.inspection_id == ins.id, Alert.declaration_id == ins.declaration_id))
             .order_by(Alert.id),
         )

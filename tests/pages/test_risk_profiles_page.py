@@ -63,7 +63,7 @@ def test_an_administrator_creates_a_profile_and_sees_it_with_its_hits(new_app, a
     table = profiles_table(at)
     assert table["name"].tolist() == ["Copper scrap from JP"]
     assert table["status"].tolist() == ["In force"] and table["hits"].tolist() == [0]
-    assert "HS 7404…" in table["scope"].iloc[0] and "origin JP" in table["scope"].iloc[0]
+    assert "HS 7404…" in table["scope"].iloc[0] and "origin Japan" in table["scope"].iloc[0]
     assert rows_of(url, select(AuditEntry.action).where(AuditEntry.entity == "risk_profile")) == [
         ("risk_profile.create",)
     ]
