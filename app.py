@@ -7,6 +7,7 @@ session middleware around Streamlit. Pages are registered in components/shell/na
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import streamlit as st
 
@@ -21,8 +22,10 @@ from components.shell.state import ensure_rule_catalogue
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-# An emoji icon is drawn in the page; a Material one would be fetched from fonts.gstatic.com (the CSP refuses it).
-st.set_page_config(page_title="PortSight", page_icon="🚢", layout="wide")
+# The tab icon is the app's own drawing, sent inline as a data: URL: no request, so it shows on a closed
+# network and signed out (a Material icon would come from fonts.gstatic.com, an emoji needs an emoji font).
+ICON = Path(__file__).parent / "components" / "shell" / "icon.svg"
+st.set_page_config(page_title="PortSight", page_icon=str(ICON), layout="wide")
 signed_in = state.gate()  # the browser's session cookie, resolved for this run; never session state
 ensure_rule_catalogue()  # a malformed rule file stops start-up, naming file, rule and field
 

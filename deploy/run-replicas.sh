@@ -56,6 +56,7 @@ for i in "${!PORTS[@]}"; do
   PORTSIGHT_SIMULATOR=$simulator PORTSIGHT_REPLICA=$port \
     "$PY" -m streamlit run serve.py --server.port "$port" --server.address 127.0.0.1 --server.headless true \
       --browser.gatherUsageStats false --server.scriptHealthCheckEnabled true \
+      --server.maxUploadSize "${PORTSIGHT_MAX_UPLOAD_MB:-10}" \
       >"$STATE/replica-$port.log" 2>&1 &
   PIDS+=($!)
   echo "replica on 127.0.0.1:$port (pid $!, simulator $simulator, log $STATE/replica-$port.log)"

@@ -33,10 +33,11 @@ from components.field.data import (
     set_current_step,
     take_decision,
 )
-from components.shell.formatting import as_text
+from components.shell.formatting import as_text, country_label, credit_tier_label, goods_text, step_title
+from components.shell.names import enterprise_name
 from components.shell.photos import render_photo
 from components.shell.state import current_scope, lang, require_page, tr
-from components.shell.widgets import render_empty, severity_label, show_error, state_label
+from components.shell.widgets import render_empty, severity_label, show_error, state_label, upload_limit_mb
 from portsight.domain import iso6346
 from portsight.domain.checklist import InspectionChecklist, Slot, second_inspector_required
 from portsight.domain.inspection import AWAITING_RESULT_STATES, HOLD_RESULTS, HOLD_STATE, WAITING_DECISIONS, Decision
@@ -62,6 +63,7 @@ K_HELP_SEND = "field.help_send"
 K_FINDING_TEXT = "field.finding_text"
 K_FINDING_SEVERITY = "field.finding_severity"
 K_FINDING_ADD = "field.finding_add"
+K_FINDING_STEP = "field.finding_step"  # + the open slot's id: which step a new finding is about
 K_COMPLETE = "field.complete"
 K_DECISION = "field.decision"
 K_SECOND = "field.second"
@@ -182,9 +184,10 @@ def _ask_help(inspection_id: int, slot_id: str) -> None:
         _flash("success", tr("field.help_sent", id=request_id))
 
 
-def _add_finding(inspection_id: int, slot: Slot | None) -> None:
+def _add_finding(inspection_id: int, checklist: InspectionChecklist, step_widget: str) -> None:
     text = st.session_state.get(K_FINDING_TEXT) or ""
     severity = st.session_state.get(K_FINDING_SEVERITY) or "medium"
+    slot = checklist.slot(st.session_state.get(step_widget) or "")
     key = slot.step.key if slot else None
     cid = slot.container_id if slot else None
     if _run(lambda: add_finding(actor, inspection_id, text, severity, key, cid)) is not None:
@@ -243,13 +246,13 @@ def render_tasks() -> None:
     for task in tasks.itertuples():
         with st.container(border=True, key=f"field.task.{task.inspection_id}"):
             st.markdown(f"**{as_text(task.declaration)}** · {state_label(task.state)}")
-            goods = f"{task.hs_code or '—'} {task.goods or ''}".strip()
+            goods = f"{task.hs_code or '—'} {goods_text(LANG, task.hs_code, task.goods)}".strip()
             st.caption(
                 tr(
                     "field.task_summary",
-                    enterprise=as_text(task.enterprise),
-                    tier=tr(f"field.tier_{task.credit_tier}"),
-                    origin=as_text(task.origin),
+                    enterprise=as_text(enterprise_name(task.enterprise)),
+                    tier=credit_tier_label(LANG, task.credit_tier),
+                    origin=as_text(country_label(LANG, task.origin)),
                     goods=as_text(goods),
                     lines=int(task.goods_lines),
                     containers=int(task.containers),
@@ -262,7 +265,7 @@ def render_tasks() -> None:
                 on_click=_open,
                 args=(int(task.inspection_id),),
                 type="primary",
-                use_container_width=True,
+                width="stretch",
                 icon=":material/assignment:",
             )
 
@@ -276,21 +279,21 @@ def render_hints(inspection_id: int) -> None:
         st.markdown(
             tr(
                 "field.hint_enterprise",
-                name=as_text(ent["name"]),
-                tier=tr(f"field.tier_{ent['credit_tier']}"),
+                name=as_text(enterprise_name(ent["name"])),
+                tier=credit_tier_label(LANG, ent["credit_tier"]),
                 count=ent["findings_12m"],
             )
         )
         for row in ent["latest"]:
             description = as_text(in_language(row["description"], LANG))
-            st.caption(f"· {as_text(row['declaration'])} · {row['step_key'] or '—'} · {description}")
+            st.caption(f"· {as_text(row['declaration'])} · {step_title(LANG, row['step_key'])} · {description}")
         for rate in hint["rates"]:
             if rate["inspections"]:
                 st.markdown(
                     tr(
                         "field.hint_rate",
                         heading=as_text(rate["heading"]),
-                        origin=as_text(rate["origin"]),
+                        origin=as_text(country_label(LANG, rate["origin"])),
                         bad=rate["non_conforming"],
                         total=rate["inspections"],
                         rate=fmt_percent(LANG, rate["rate"]),
@@ -298,14 +301,17 @@ def render_hints(inspection_id: int) -> None:
                 )
             else:
                 st.markdown(
-                    tr("field.hint_rate_none", heading=as_text(rate["heading"]), origin=as_text(rate["origin"]))
+                    tr(
+                        "field.hint_rate_none",
+                        heading=as_text(rate["heading"]),
+                        origin=as_text(country_label(LANG, rate["origin"])),
+                    )
                 )
         if hint["common"]:
             st.markdown(tr("field.hint_common"))
             for row in hint["common"]:
-                st.caption(
-                    f"· {row['step_key'] or '—'} × {row['count']}: {as_text(in_language(row['description'], LANG))}"
-                )
+                description = as_text(in_language(row["description"], LANG))
+                st.caption(f"· {step_title(LANG, row['step_key'])} × {row['count']}: {description}")
         for row in hint["repeat"]:
             st.warning(
                 tr(
@@ -313,7 +319,7 @@ def render_hints(inspection_id: int) -> None:
                     container=as_text(row["container"]),
                     seal=as_text(row["seal"] or "—"),
                     declaration=as_text(row["declaration"]),
-                    step=row["step_key"] or "—",
+                    step=step_title(LANG, row["step_key"]),
                     text=in_language(row["description"], LANG),
                 ),
                 icon=":material/history:",
@@ -435,8 +441,9 @@ def render_photos(inspection_id: int, slot: Slot, progress: dict, photos) -> Non
     )
     upload_key = f"field.upload.{slot.id}.{gen}"
     st.file_uploader(
-        tr("field.upload_photo"),
+        tr("field.upload_photo", mb=upload_limit_mb()),
         type=["jpg", "jpeg", "png", "webp"],
+        max_upload_size=upload_limit_mb(),
         key=upload_key,
         on_change=_photo,
         args=(inspection_id, slot, upload_key, "upload"),
@@ -481,7 +488,7 @@ def render_outcome(inspection_id: int, slot_id: str) -> None:
             key=K_NEXT,
             on_click=_go,
             args=(inspection_id, outcome.next_slot),
-            use_container_width=True,
+            width="stretch",
             icon=":material/arrow_forward:",
         )
 
@@ -494,7 +501,7 @@ def render_help(inspection_id: int, slot_id: str) -> None:
             key=K_HELP_SEND,
             on_click=_ask_help,
             args=(inspection_id, slot_id),
-            use_container_width=True,
+            width="stretch",
             icon=":material/call:",
         )
         st.page_link("pages/remote_assist.py", label=tr("field.help_open_assist"), icon=":material/video_call:")
@@ -551,7 +558,7 @@ def render_checklist(state: dict) -> None:
         on_click=_save,
         args=(inspection_id, slot),
         type="primary",
-        use_container_width=True,
+        width="stretch",
         icon=":material/save:",
     )
     render_outcome(inspection_id, slot.id)
@@ -567,7 +574,7 @@ def render_checklist(state: dict) -> None:
         key=K_COMPLETE,
         on_click=_complete,
         args=(inspection_id,),
-        use_container_width=True,
+        width="stretch",
         disabled=bool(missing["unrecorded"] or missing["photos"]),
         icon=":material/task_alt:",
     )
@@ -576,16 +583,36 @@ def render_checklist(state: dict) -> None:
 def render_findings(inspection_id: int, checklist: InspectionChecklist, can_add: bool) -> None:
     findings = load_findings(inspection_id)
     st.subheader(tr("field.findings", count=len(findings)))
+    titles = {s.step.key: s.step.title.get(LANG) for s in checklist.slots}
     for row in findings.itertuples():
         with st.container(border=True, key=f"field.finding.{row.id}"):
-            where = f"{row.step_key or '—'}" + (f" · {row.container}" if row.container else "")
+            # pandas gives NaN, not None, for a finding without a step or container
+            step = (
+                titles.get(row.step_key, row.step_key) if isinstance(row.step_key, str) else tr("field.finding_no_step")
+            )
+            where = as_text(step) + (f" · {row.container}" if isinstance(row.container, str) else "")
             st.markdown(f"**{severity_label(row.severity)}** · {where}")
             st.markdown(as_text(in_language(row.description, LANG)))
             if row.citation:
                 st.caption(f"{tr('field.citation')}: {in_language(row.citation, LANG)} [{row.rule_id}]")
     if can_add:
-        slot = checklist.slot(st.session_state.get(K_SLOT) or "")
+        open_slot = st.session_state.get(K_SLOT) or ""
+        steps = {
+            s.id: s.step.title.get(LANG) + (f" · {s.container_number}" if s.container_number else "")
+            for s in checklist.slots
+        }
+        steps[""] = tr("field.finding_no_step")
+        # One widget per open step: the choice starts on the step open now, and follows it when it changes.
+        step_widget = f"{K_FINDING_STEP}.{open_slot}"
         with st.expander(tr("field.add_finding"), icon=":material/add_comment:"):
+            choices: list[str] = list(steps)
+            st.selectbox(
+                tr("field.finding_step"),
+                choices,
+                index=choices.index(open_slot) if open_slot in steps else len(choices) - 1,
+                format_func=lambda slot_id: steps[slot_id],
+                key=step_widget,
+            )
             st.text_area(tr("field.finding_text"), key=K_FINDING_TEXT, height=68)
             severities = {s: severity_label(s) for s in SEVERITIES}
             st.selectbox(
@@ -599,8 +626,8 @@ def render_findings(inspection_id: int, checklist: InspectionChecklist, can_add:
                 tr("field.finding_add"),
                 key=K_FINDING_ADD,
                 on_click=_add_finding,
-                args=(inspection_id, slot),
-                use_container_width=True,
+                args=(inspection_id, checklist, step_widget),
+                width="stretch",
             )
 
 
@@ -687,7 +714,7 @@ def render_decision(inspection_id: int) -> None:
         on_click=_decide,
         args=(inspection_id,),
         type="primary",
-        use_container_width=True,
+        width="stretch",
         icon=":material/gavel:",
     )
 
@@ -714,7 +741,7 @@ def render_awaiting_result(inspection_id: int, current: str) -> None:
         on_click=_record_result,
         args=(inspection_id,),
         type="primary",
-        use_container_width=True,
+        width="stretch",
         icon=":material/fact_check:",
     )
 
@@ -737,7 +764,7 @@ def render_receipt(inspection_id: int) -> None:
         mime="application/pdf",
         key=K_RECEIPT,
         type="primary",
-        use_container_width=True,
+        width="stretch",
         icon=":material/download:",
     )
 
@@ -755,9 +782,9 @@ def render_inspection(inspection_id: int) -> None:
         " · ".join(
             [
                 state_label(checklist.state),
-                as_text(decl["enterprise"]),
-                tr(f"field.tier_{decl['credit_tier']}"),
-                as_text(decl["origin_country"]),
+                as_text(enterprise_name(decl["enterprise"])),
+                credit_tier_label(LANG, decl["credit_tier"]),
+                as_text(country_label(LANG, decl["origin_country"])),
                 decl["port_code"],
             ]
         )
@@ -771,7 +798,7 @@ def render_inspection(inspection_id: int) -> None:
             on_click=_accept,
             args=(inspection_id,),
             type="primary",
-            use_container_width=True,
+            width="stretch",
             icon=":material/play_arrow:",
         )
     elif checklist.state == "in_progress":

@@ -10,9 +10,8 @@ import streamlit as st
 
 from components.gate.data import GENUINE, USED, CodeMissing, decode_qr_image, verify_receipt
 from components.shell.formatting import as_text
-from components.shell.state import lang, require_page, tr
-from components.shell.widgets import show_error
-from portsight.i18n import fmt_datetime
+from components.shell.state import require_page, tr
+from components.shell.widgets import fmt_time, show_error
 
 actor = require_page("gate")
 
@@ -53,7 +52,7 @@ def _scanned(widget_key: str) -> None:
 st.title(tr("nav.gate"))
 st.text_input(tr("gate.gate_name"), key=K_GATE)
 st.text_input(tr("gate.code"), key=K_CODE, placeholder="RR-CNSGH-20250303-A1B2C3.…")
-st.button(tr("gate.check"), key=K_CHECK, on_click=_check, type="primary", use_container_width=True,
+st.button(tr("gate.check"), key=K_CHECK, on_click=_check, type="primary", width="stretch",
           icon=":material/verified:")  # fmt: skip
 with st.expander(tr("gate.scan"), icon=":material/qr_code_scanner:"):
     scan_key = f"{K_SCAN}.{st.session_state[K_SCAN_GEN]}"
@@ -67,7 +66,7 @@ elif result == "no_code":
 elif result == "code_missing":
     st.info(tr("gate.code_missing"), icon=":material/keyboard:")
 elif result is not None:
-    when = fmt_datetime(lang(), result.used_at)
+    when = fmt_time(result.used_at)  # stored as UTC (naive from SQLite): shown in the port's time
     facts = tr(
         "gate.facts",
         receipt=as_text(result.receipt_no or "—"),

@@ -11,6 +11,7 @@ from components.shell.widgets import guarded, render_empty
 from components.statistics import charts
 from components.statistics.data import (
     WeekReview,
+    card_text,
     change_text,
     export_week_report,
     kpi_text,
@@ -47,12 +48,14 @@ def render_cards(review: WeekReview) -> None:
             kind, good = kinds[key]
             row = rows.loc[key]
             delta = change_text(language, kind, row["change_wow"])
+            shown, exact = card_text(language, key, row["value"]), kpi_text(language, key, row["value"])
             col.metric(
                 tr(f"statistics.kpi_{key}"),
-                kpi_text(language, key, row["value"]),
+                shown,
                 delta=None if delta == "—" else f"{delta} {tr('statistics.vs_previous')}",
                 delta_color="off" if good is None else ("normal" if good else "inverse"),
-                help=tr("statistics.last_year_value", value=kpi_text(language, key, row["last_year"]))
+                help=(tr("statistics.card_exact", value=exact) + " " if exact != shown else "")
+                + tr("statistics.last_year_value", value=kpi_text(language, key, row["last_year"]))
                 + f" ({change_text(language, kind, row['change_yoy'])})",
                 border=True,
             )

@@ -16,6 +16,7 @@ from portsight.documents.weekly_report import WeekReport
 from portsight.documents.weekly_text import Progress, change_text, kpi_text, section_label, tier_label
 from portsight.domain.access import Actor
 from portsight.domain.stats import IsoWeek
+from portsight.i18n import fmt_number, t
 from portsight.queries import statistics as statistics_queries
 from portsight.queries.statistics import WeekReview
 from portsight.queries.weeks import PortInfo, scope_ports
@@ -24,6 +25,7 @@ __all__ = [
     "PortInfo",
     "WeekReport",
     "WeekReview",
+    "card_text",
     "change_text",
     "export_week_report",
     "kpi_text",
@@ -33,6 +35,21 @@ __all__ = [
     "section_label",
     "tier_label",
 ]
+
+
+def card_text(lang: str, key: str, value) -> str:
+    """A KPI as its card shows it: durations in one short unit ("3.6 h", "3.6小时"), so that five
+    cards a row fit a 1440 px screen; the exact figure (kpi_text) goes in the card's help."""
+    if not key.endswith("_min") or value is None or value != value:  # NaN: no figure this week
+        return kpi_text(lang, key, value)
+    minutes = float(value)
+    if minutes < 60:
+        return t(lang, "statistics.card_minutes", value=fmt_number(lang, minutes))
+    hours = minutes / 60
+    if hours < 48:
+        return t(lang, "statistics.card_hours", value=fmt_number(lang, hours, 1 if hours < 10 else 0))
+    days = hours / 24
+    return t(lang, "statistics.card_days", value=fmt_number(lang, days, 1 if days < 100 else 0))
 
 
 @st.cache_data(ttl=300, show_spinner=False)

@@ -18,11 +18,13 @@ from pathlib import Path
 
 import pytest
 
+from portsight.config import load_settings
 from tests.conftest import missing
 from tests.e2e.helpers import CHROMIUM, CHROMIUM_ARGS
 from tests.pages.appdb import app_env, prepare_app_database
 
 ROOT = Path(__file__).resolve().parents[2]
+MB = 1024 * 1024
 
 
 def free_port() -> int:
@@ -86,6 +88,8 @@ def start_streamlit(
             "false",
             "--server.scriptHealthCheckEnabled",
             "true",
+            "--server.maxUploadSize",  # as scripts/run: the app's own limit (PORTSIGHT_MAX_UPLOAD_MB)
+            str(load_settings(env).max_upload_bytes // MB),
         ],
         cwd=ROOT,
         env=env,

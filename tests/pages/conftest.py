@@ -10,6 +10,7 @@ state. Only tests do that; the app never trusts its session state.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -47,6 +48,29 @@ def app_environment(app_db, monkeypatch) -> Iterator[None]:
 @pytest.fixture
 def new_app(app_environment) -> Callable[[], AppTest]:
     return lambda: AppTest.from_file(APP, default_timeout=60)
+
+
+class _Kept(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@pytest.fixture(autouse=True)
+def no_streamlit_deprecations() -> Iterator[None]:
+    """A page test fails when Streamlit logs a deprecation (it logs them, it does not warn: a
+    deprecated argument such as use_container_width would otherwise only fill the server log)."""
+    logger = logging.getLogger("streamlit.deprecation_util")
+    kept = _Kept()
+    logger.addHandler(kept)
+    try:
+        yield
+    finally:
+        logger.removeHandler(kept)
+    assert kept.messages == [], kept.messages
 
 
 TEST_TOKEN = "_test.session_token"  # the AppTest's "cookie": a session token, in its own session state

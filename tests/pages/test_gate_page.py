@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
 from portsight.config import load_settings
-from portsight.db.models import Enterprise, User
+from portsight.db.models import Enterprise, ReleaseReceipt, User
 from portsight.db.session import make_engine, unit_of_work
 from portsight.domain.access import SYSTEM, Actor, Role
 from portsight.services import decisions, evidence
@@ -23,14 +25,17 @@ PAGE = "pages/gate.py"
 
 @pytest.fixture(scope="module")
 def token(app_db) -> str:
+    return released_receipt_token(*app_db)
+
+
+def released_receipt_token(data_dir: Path, url: str, number: str = "DEC-AIR-GATE") -> str:
     """A released air shipment of laptops (goods, CCC, packaging) with its receipt, signed with the app's secret."""
-    data_dir, url = app_db
     engine = make_engine(url)
     with unit_of_work(engine) as s:
         enterprise = s.scalar(select(Enterprise.id).limit(1))
         inspector = s.execute(select(User.id, User.username).where(User.username == "inspector")).one()
     decl = register_declaration(engine, SYSTEM, {
-        "number": "DEC-AIR-GATE", "port_code": "CNSGH", "enterprise_id": enterprise, "direction": "import",
+        "number": number, "port_code": "CNSGH", "enterprise_id": enterprise, "direction": "import",
         "transport_mode": "air", "origin_country": "DE", "declared_at": datetime(2025, 3, 3, 1, tzinfo=UTC),
         "goods": [{"hs_code": "8471300000", "description": "Laptops", "quantity": 10, "unit": "pcs",
                    "gross_weight_kg": 30, "value": 9000}],
@@ -72,6 +77,22 @@ def test_a_genuine_code_passes_once_then_is_refused_as_used(new_app, token):
     assert len(at.success) == 1 and "Gate 7" in at.success[0].value and "DEC-AIR-GATE" in at.success[0].value
     check(at, token)
     assert not at.success and len(at.warning) == 1 and "Gate 7" in at.warning[0].value
+
+
+def test_already_used_says_when_in_china_time(new_app, token, app_db):
+    """SQLite hands the stored time back without its zone (UTC): the gate shows it in the port's time."""
+    at = login(new_app().run(), "gate")
+    at.switch_page(PAGE).run()
+    check(at, token)
+    check(at, token)
+    engine = make_engine(app_db[1])
+    with unit_of_work(engine) as s:
+        used_at = s.scalar(select(ReleaseReceipt.used_at).where(ReleaseReceipt.used_at.is_not(None)))
+    engine.dispose()
+    assert used_at is not None
+    china = used_at.replace(tzinfo=UTC).astimezone(ZoneInfo("Asia/Shanghai"))
+    assert len(at.warning) == 1
+    assert f"{china:%d %b %Y %H:%M}" in at.warning[0].value, at.warning[0].value
 
 
 def test_a_tampered_code_is_refused(new_app, token):
