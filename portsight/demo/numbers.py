@@ -7,6 +7,15 @@ declaration (4, from the customs district code table 关区代码表), the year 
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from portsight.db import models as m
+from portsight.db.session import Database
+from portsight.db.sql import connection
+from portsight.demo.world import LOCAL
+
 # The customs office that accepts the demo ports' declarations: the directly-affiliated customs' own code
 # (xx00). Which of these were confirmed in a published table, and where: data/SOURCES.md.
 CUSTOMS_OFFICE = {
@@ -23,3 +32,23 @@ def declaration_number(port_code: str, year: int, direction: str, sequence: int)
         raise ValueError(f"sequence {sequence} does not fit {SEQUENCE_DIGITS} digits")
     flag = "1" if direction == "import" else "0"
     return f"{CUSTOMS_OFFICE[port_code]}{year:04d}{flag}{sequence:0{SEQUENCE_DIGITS}d}"
+
+
+def next_declaration_number(db: Database, port_code: str, direction: str, at: datetime) -> str:
+    """The next number of the port's office in the (China time) year of `at`: after the highest one in
+    the database, over imports and exports alike, so it holds across restarts and beside the seed."""
+    year = (at + LOCAL).year
+    prefix = f"{CUSTOMS_OFFICE[port_code]}{year:04d}"
+    highest = 0
+    with connection(db) as conn:
+        for flag in "01":
+            top = conn.scalar(
+                select(func.max(m.Declaration.number)).where(
+                    m.Declaration.number >= f"{prefix}{flag}",
+                    m.Declaration.number <= f"{prefix}{flag}{'9' * SEQUENCE_DIGITS}",
+                    func.length(m.Declaration.number) == len(prefix) + 1 + SEQUENCE_DIGITS,
+                )
+            )
+            if top is not None and top[-SEQUENCE_DIGITS:].isdigit():
+                highest = max(highest, int(top[-SEQUENCE_DIGITS:]))
+    return declaration_number(port_code, year, direction, highest + 1)

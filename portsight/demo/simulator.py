@@ -60,7 +60,7 @@ from portsight.db.rollups import refresh_rollups_at
 from portsight.db.session import Database, make_engine
 from portsight.demo.declarations import declared_seal_class
 from portsight.demo.masterdata import HUMAN_ACCOUNTS, SIMULATOR_DISPLAY_NAME, SIMULATOR_SUPERVISOR
-from portsight.demo.numbers import CUSTOMS_OFFICE, SEQUENCE_DIGITS, declaration_number
+from portsight.demo.numbers import next_declaration_number
 from portsight.demo.visitors import keep_work_waiting
 from portsight.demo.world import LOCAL, OWNERS, SEVEN_POINTS
 from portsight.domain.access import SYSTEM, Actor, Role
@@ -325,24 +325,6 @@ class Simulator:
 
     # -- the backbone and the draw --------------------------------------------------------------------------------
 
-    def _next_number(self, port_code: str, direction: str, at: datetime) -> str:
-        """The declaration's 18-digit number: the accepting office's next sequence number of the (local) year,
-        after the highest one in the database, so it holds across restarts and beside other writers."""
-        year = (at + LOCAL).year
-        prefix = f"{CUSTOMS_OFFICE[port_code]}{year:04d}"
-        highest = 0
-        for flag in "01":  # the office's sequence runs over exports (0) and imports (1)
-            top = self._read(
-                select(func.max(m.Declaration.number)).where(
-                    m.Declaration.number >= f"{prefix}{flag}",
-                    m.Declaration.number <= f"{prefix}{flag}{'9' * SEQUENCE_DIGITS}",
-                    func.length(m.Declaration.number) == len(prefix) + 1 + SEQUENCE_DIGITS,
-                )
-            )[0][0]
-            if top is not None:
-                highest = max(highest, int(top[-SEQUENCE_DIGITS:]))
-        return declaration_number(port_code, year, direction, highest + 1)
-
     def _new_declaration(self, port_id: int, port_code: str, now: datetime) -> int | None:
         """Repeat business: a recent declaration at this port is the template for a new one; then the draw."""
         recent = self._read(
@@ -377,7 +359,7 @@ class Simulator:
             self.db,
             SIMULATED_SYSTEM,
             {
-                "number": self._next_number(port_code, decl.direction, now), "port_id": port_id,
+                "number": next_declaration_number(self.db, port_code, decl.direction, now), "port_id": port_id,
                 "enterprise_id": decl.enterprise_id,
                 "direction": decl.direction, "transport_mode": decl.transport_mode,
                 "origin_country": decl.origin_country, "declared_at": now,

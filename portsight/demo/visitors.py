@@ -35,7 +35,7 @@ from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, select
 
 from portsight.clock import as_utc, utcnow
 from portsight.db import models as m
@@ -45,8 +45,8 @@ from portsight.db.session import Database
 from portsight.db.sql import connection
 from portsight.demo.declarations import declared_seal_class
 from portsight.demo.masterdata import SIMULATOR_SUPERVISOR
-from portsight.demo.numbers import CUSTOMS_OFFICE, SEQUENCE_DIGITS, declaration_number
-from portsight.demo.world import LOCAL, OWNERS, SEVEN_POINTS
+from portsight.demo.numbers import next_declaration_number
+from portsight.demo.world import OWNERS, SEVEN_POINTS
 from portsight.domain.access import SYSTEM, Actor, Role
 from portsight.domain.checklist import InspectionChecklist, Slot
 from portsight.domain.iso6346 import check_digit
@@ -409,7 +409,7 @@ class _Maker:
         return found[:TEMPLATES]
 
     def _register(self, template: dict[str, Any]) -> int:
-        number = self._next_number()
+        number = next_declaration_number(self.db, PORT, "import", self.now)
         rng = random.Random(number)
         factor = rng.uniform(0.8, 1.2)
         owner, seal_prefix = rng.choice(OWNERS)
@@ -438,26 +438,6 @@ class _Maker:
         )  # fmt: skip
         self.made["declarations"] += 1
         return declaration_id
-
-    def _next_number(self) -> str:
-        """The next 18-digit number of the port's customs office this (local) year: its sequence runs over
-        imports and exports, after the highest in the database (as the simulator numbers its own)."""
-        year = (self.now + LOCAL).year
-        prefix = f"{CUSTOMS_OFFICE[PORT]}{year:04d}"
-        with connection(self.db) as conn:
-            tops = [
-                conn.scalar(
-                    select(func.max(m.Declaration.number)).where(
-                        m.Declaration.number.startswith(f"{prefix}{flag}"),
-                        func.length(m.Declaration.number) == len(prefix) + 1 + SEQUENCE_DIGITS,
-                    )
-                )
-                for flag in "01"
-            ]
-        highest = max(
-            (int(top[-SEQUENCE_DIGITS:]) for top in tops if top and top[-SEQUENCE_DIGITS:].isdigit()), default=0
-        )
-        return declaration_number(PORT, year, "import", highest + 1)
 
 
 def _conforming(slot: Slot, checklist: InspectionChecklist) -> dict[str, Any]:
