@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.gate.data import GENUINE, USED, CodeMissing, decode_qr_image, verify_receipt
+from components.gate.data import GENUINE, USED, CodeMissing, decode_qr_image, demo_code_to_try, verify_receipt
 from components.shell.formatting import as_text
 from components.shell.state import require_page, tr
 from components.shell.widgets import fmt_time, show_error
@@ -21,6 +21,7 @@ K_CHECK = "gate.check"
 K_SCAN = "gate.scan"
 K_SCAN_GEN = "gate.scan_gen"
 K_RESULT = "gate.result"  # session: the last Verification, or an exception to show
+K_DEMO_FILL = "gate.demo_fill"
 
 st.session_state.setdefault(K_GATE, tr("gate.default_gate"))
 st.session_state.setdefault(K_SCAN_GEN, 0)
@@ -49,7 +50,18 @@ def _scanned(widget_key: str) -> None:
     _check(text)
 
 
+def _fill(code: str) -> None:
+    st.session_state[K_CODE] = code
+
+
 st.title(tr("nav.gate"))
+demo = demo_code_to_try(actor)
+if demo is not None:
+    with st.container(border=True):
+        st.caption(tr("gate.demo_receipt", declaration=as_text(demo["declaration"])))
+        st.code(demo["code"], language=None)
+        st.button(tr("gate.demo_fill"), key=K_DEMO_FILL, on_click=_fill, args=(demo["code"],),
+                  icon=":material/input:")  # fmt: skip
 st.text_input(tr("gate.gate_name"), key=K_GATE)
 st.text_input(tr("gate.code"), key=K_CODE, placeholder="RR-CNSGH-20250303-A1B2C3.…")
 st.button(tr("gate.check"), key=K_CHECK, on_click=_check, type="primary", width="stretch",

@@ -11,11 +11,14 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from portsight.db.instance import mark_demo
 from portsight.db.models import AuditEntry, OutboxEntry, ReleaseReceipt
+from portsight.db.session import unit_of_work
 from portsight.documents import receipt as document
 from portsight.domain.access import SYSTEM
 from portsight.errors import AccessDenied, Conflict
 from portsight.exchange.exporter import export_period, export_since
+from portsight.queries.gate import demo_receipt_waiting
 from portsight.security import receipt_keyring, rotate_receipt_key
 from portsight.services import decisions, receipts
 from portsight.services import field as svc
@@ -196,3 +199,16 @@ def test_a_token_moved_to_another_key_id_is_refused(released, tmp_path):
     for token in (f"{number}.k0.{short}", f"{number}.{short}", f"{number}.k7.{short}"):
         assert receipts.verify_receipt(db, GATE, token, "G", secret=keyring).status == receipts.FORGED, token
     assert db.scalar(select(ReleaseReceipt.used_at).where(ReleaseReceipt.receipt_no == number)) is None
+
+
+def test_the_demo_offers_its_gate_officer_an_unused_receipt_and_a_real_installation_never(released):
+    db, _, result = released
+    port_ids = GATE.port_ids
+    assert demo_receipt_waiting(db, port_ids) is None  # not the demo: a gate gets codes from drivers only
+    with unit_of_work(db) as session:
+        mark_demo(session)
+    waiting = demo_receipt_waiting(db, port_ids)
+    assert waiting is not None and receipts.make_token(waiting["receipt_no"], waiting["signature"]) == result["token"]
+    assert demo_receipt_waiting(db, frozenset({-1})) is None  # another port's officer
+    receipts.verify_receipt(db, GATE, result["token"], "Gate 3", secret=SECRET, now=NOW + timedelta(hours=3))
+    assert demo_receipt_waiting(db, port_ids) is None  # used up

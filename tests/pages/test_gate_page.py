@@ -108,3 +108,14 @@ def test_an_empty_code_asks_for_a_code_instead_of_saying_forged(new_app):
     check(at, "   ")
     assert not errors(at) and not at.success and not at.warning
     assert [i.value for i in at.info] == ["Type, paste or scan the receipt's code first, then check it."]
+
+
+def test_the_demo_gate_officer_is_offered_an_unused_receipt_to_try(new_app, app_db):
+    token = released_receipt_token(*app_db, number="DEC-AIR-DEMO")
+    at = login(new_app().run(), "gate")
+    at.switch_page(PAGE).run()
+    assert [c.value for c in at.code] == [token]
+    at.button(key="gate.demo_fill").click().run()
+    at.button(key="gate.check").click().run()
+    assert not at.exception and len(at.success) == 1 and "DEC-AIR-DEMO" in at.success[0].value
+    assert token not in [c.value for c in at.code]  # used up: never offered again
