@@ -62,7 +62,7 @@ from portsight.demo.decisions import CatalogueDecisions
 from portsight.demo.declarations import Declarations
 from portsight.demo.draw_days import DrawDays
 from portsight.demo.inspections import Inspections
-from portsight.demo.masterdata import MasterData
+from portsight.demo.masterdata import SIMULATOR_SUPERVISOR, MasterData
 from portsight.demo.photos import PhotoPool
 from portsight.demo.records import Records
 from portsight.demo.rows import Rows, is_empty, reset_sequences, wipe
@@ -94,7 +94,7 @@ def _history(
     records = Records(rows, seed, now, keyring, master.port_ids)
     records.users(password_hash)
     catalogue = default_catalogue()
-    alerts = SeededAlerts(rows, rng, now, master.user_ids["supervisor"], catalogue, AlertCheckLimits())
+    alerts = SeededAlerts(rows, rng, now, master.user_ids[SIMULATOR_SUPERVISOR], catalogue, AlertCheckLimits())
     decisions = CatalogueDecisions(catalogue)
     days = DrawDays(rows, seed, now)
     inspections = Inspections(rows, rng, master, decisions, alerts, seed, now, days, records, photos)

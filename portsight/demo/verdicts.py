@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 
 from portsight.db import models as m
 from portsight.demo.decisions import CatalogueDecisions
-from portsight.demo.masterdata import MasterData
+from portsight.demo.masterdata import SIMULATOR_SUPERVISOR, MasterData
 from portsight.demo.records import Records
 from portsight.demo.rows import Rows
 from portsight.domain.checklist import second_inspector_required
@@ -115,7 +115,7 @@ class Verdicts:
             sampled = any(h.kind == LAB for h in holds)
             choice = self._choose(options, bool(findings), cat.key in FOOD, sampled, state)
             by_supervisor = state == InspectionState.HELD.value
-            decider = self.master.user_ids["supervisor"] if by_supervisor else lead
+            decider = self.master.user_ids[SIMULATOR_SUPERVISOR] if by_supervisor else lead
             if choice in _WAITING:
                 kind = HOLD_OF_DECISION[Decision(choice)]
                 rule_ids = list(options.suggested.get(choice, ()))

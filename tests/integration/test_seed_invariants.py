@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from portsight.clock import as_utc
 from portsight.db import models as m
+from portsight.demo.masterdata import SIMULATOR_SUPERVISOR
 from portsight.demo.numbers import CUSTOMS_OFFICE
 from portsight.demo.seed import seed_demo
 from portsight.domain.access import Actor, Role
@@ -170,7 +171,12 @@ def test_every_change_of_state_draw_dispatch_and_step_has_its_audit_entry(seeded
     audited = Counter((a.entity_id, rule) for a in audit if a.action == "field.step" for rule in a.after["findings"])
     assert findings == audited
     # The inspector's decisions as services.decisions.take_decision audits them, just before the decision.
-    decided = [a for a in audit if a.action == "decide" and a.after["state"] != "held" and a.actor != "supervisor"]
+    decided = [
+        a for a in audit if a.action == "decide" and a.after["state"] != "held" and a.actor != SIMULATOR_SUPERVISOR
+    ]
+    # Holds and alerts of the history were handled by the simulator's supervisor, not the demo's people.
+    assert not [a for a in audit if a.actor in ("supervisor", "supervisor.sgh")]
+    assert any(a.actor == SIMULATOR_SUPERVISOR for a in audit if a.action == "decide")
     assert decided
     for a in decided:
         assert by_key[("inspection", a.entity_id, "field.decide", _utc(a.at))]
