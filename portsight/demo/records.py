@@ -103,11 +103,12 @@ class Records:
             return found
         return to_json(value)
 
-    def write_audit(self) -> None:
-        """The entries in the order of their time (ties in the order they happened), numbered in that order."""
+    def write_audit(self, after_id: int = 0) -> None:
+        """The entries in the order of their time (ties in the order they happened), numbered in that order
+        after after_id (the highest id the audit log already holds)."""
         self._audit.sort(key=itemgetter(0, 1))
         table = self.rows.table(m.AuditEntry, AUDIT_COLUMNS, frozenset({"before", "after"}))
-        table.extend((n, *entry[:1], *entry[2:], True) for n, entry in enumerate(self._audit, start=1))
+        table.extend((n, *entry[:1], *entry[2:], True) for n, entry in enumerate(self._audit, start=after_id + 1))
         self._audit.clear()
 
     # ----------------------------------------------------------------------------------------- receipts

@@ -51,6 +51,8 @@ import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import func, select
+
 from portsight.alert_checks import AlertCheckLimits
 from portsight.catalogue import default_catalogue
 from portsight.clock import utcnow
@@ -81,7 +83,14 @@ def database_is_empty(db: Database) -> bool:
 
 
 def _history(
-    rows: Rows, seed: int, weeks: int, now: datetime, password_hash: str, keyring: Keyring, photos: PhotoPool
+    rows: Rows,
+    seed: int,
+    weeks: int,
+    now: datetime,
+    password_hash: str,
+    keyring: Keyring,
+    photos: PhotoPool,
+    audit_after: int,
 ) -> None:
     """Every seeded row, in memory. The order of the calls is the order of the draws: keep it."""
     rng = random.Random(seed)
@@ -102,7 +111,7 @@ def _history(
     declarations.history()
     days.write()
     alerts.repeated_non_conformity({r["id"]: (r["name"], r.get("name_en")) for r in rows.of(m.Enterprise)})
-    records.write_audit()
+    records.write_audit(audit_after)
 
 
 def seed_demo(
@@ -157,7 +166,9 @@ def seed_demo(
                 raise Conflict("The database already has data; seed refuses to mix demo data into it (use --force).")
             wipe(session)
         rows = Rows()
-        _history(rows, seed, weeks, now, password_hash, keyring, PhotoPool(media_dir))
+        # A database without ports may already hold audit entries (an account created before the seed).
+        audit_after = session.scalar(select(func.max(m.AuditEntry.id))) or 0
+        _history(rows, seed, weeks, now, password_hash, keyring, PhotoPool(media_dir), audit_after)
         counts = rows.write(session)
         reset_sequences(session)
         counts["daily_rollups"] = rebuild_rollups(session)

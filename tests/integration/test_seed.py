@@ -13,7 +13,10 @@ from sqlalchemy import func, select
 from portsight.catalogue import default_catalogue
 from portsight.clock import as_utc
 from portsight.db import models as m
+from portsight.db.audit import record_audit
+from portsight.db.session import unit_of_work
 from portsight.demo.seed import seed_demo
+from portsight.domain.access import SYSTEM
 from portsight.domain.enterprise import is_valid_uscc
 from portsight.domain.iso6346 import check_digit
 from portsight.errors import Conflict
@@ -362,3 +365,14 @@ def test_seeded_containers_declare_a_seal_class_and_goods_lines_their_packages(s
     counts = db.execute(select(m.GoodsLine.package_count, m.GoodsLine.quantity, m.GoodsLine.unit)).all()
     assert counts and all(p is not None and p >= 1 for p, _, _ in counts)
     assert all(p <= max(1, q) for p, q, _ in counts)  # never more packages than units
+
+
+def test_the_seed_numbers_its_audit_entries_after_those_already_there(db, tmp_path):
+    # A database without ports can already hold audit entries, e.g. from an account created first.
+    with unit_of_work(db) as session:
+        entry = record_audit(session, SYSTEM, "user.create", "user", 1)
+        session.flush()
+        before = entry.id
+    seed_demo(db, weeks=1, seed=4, now=NOW, password_hash="x", media_dir=tmp_path, secret=SECRET)
+    assert db.scalar(select(m.AuditEntry.action).where(m.AuditEntry.id == before)) == "user.create"
+    assert db.scalar(select(func.min(m.AuditEntry.id)).where(m.AuditEntry.simulated)) == before + 1
