@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portsight.clock import as_utc
@@ -36,13 +36,15 @@ RESULT_WITHIN = timedelta(days=15)  # the longest a hold's result takes (attribu
 
 @pytest.fixture(scope="module")
 def seeded(engine, tmp_path_factory):
-    """Three seeded weeks on each database, shared by the module's tests and rolled back after them."""
+    """Three seeded weeks on each database, shared by the module's tests and rolled back after them; with
+    the highest audit id before the seed (the session's database may hold other tests' entries)."""
     media = tmp_path_factory.mktemp("media")
     with engine.connect() as conn:
         outer = conn.begin()
         try:
+            before = conn.scalar(select(func.max(m.AuditEntry.id))) or 0
             seed_demo(conn, weeks=WEEKS, seed=7, now=NOW, password_hash="x", media_dir=media, secret=KEYRING)
-            yield conn, media
+            yield conn, media, before
         finally:
             outer.rollback()
 
@@ -54,7 +56,7 @@ def _utc(value: datetime) -> datetime:
 def test_every_release_has_a_receipt_the_gate_accepts(seeded):
     from portsight.services.receipts import GENUINE, USED, make_token, verify_receipt
 
-    conn, _ = seeded
+    conn, _, _ = seeded
     released = dict(
         conn.execute(select(m.Inspection.id, m.Inspection.decided_at).where(m.Inspection.state == "released")).all()
     )
@@ -87,7 +89,7 @@ def test_every_step_that_asks_for_photos_has_them_stored_by_hash(seeded):
     from portsight.db.checklists import load_checklist, slot_progress
     from portsight.domain.checklist import missing_work
 
-    conn, media = seeded
+    conn, media, _ = seeded
     completed = list(
         conn.scalars(select(m.Inspection.id).where(m.Inspection.completed_at.is_not(None)).order_by(m.Inspection.id))
     )
@@ -130,8 +132,8 @@ def _action(from_state: str | None, to_state: str) -> str:
 
 
 def test_every_change_of_state_draw_dispatch_and_step_has_its_audit_entry(seeded):
-    conn, _ = seeded
-    audit = conn.execute(select(m.AuditEntry.__table__).order_by(m.AuditEntry.id)).all()
+    conn, _, before = seeded
+    audit = conn.execute(select(m.AuditEntry.__table__).where(m.AuditEntry.id > before).order_by(m.AuditEntry.id)).all()
     assert all(a.simulated for a in audit)
     times = [_utc(a.at) for a in audit]
     assert times == sorted(times)  # numbered in the order of their time, as a live system writes them
@@ -175,7 +177,7 @@ def test_every_change_of_state_draw_dispatch_and_step_has_its_audit_entry(seeded
         a for a in audit if a.action == "decide" and a.after["state"] != "held" and a.actor != SIMULATOR_SUPERVISOR
     ]
     # Holds and alerts of the history were handled by the simulator's supervisor, not the demo's people.
-    assert not [a for a in audit if a.actor in ("supervisor", "supervisor.sgh")]
+    assert not [a for a in audit if a.simulated and a.actor in ("supervisor", "supervisor.sgh")]
     assert any(a.actor == SIMULATOR_SUPERVISOR for a in audit if a.action == "decide")
     assert decided
     for a in decided:
@@ -188,7 +190,7 @@ def test_every_change_of_state_draw_dispatch_and_step_has_its_audit_entry(seeded
 
 
 def test_no_hold_is_left_open_for_long(seeded):
-    conn, _ = seeded
+    conn, _, _ = seeded
     held = conn.execute(select(m.Inspection.id, m.Inspection.decided_at).where(m.Inspection.state == "held")).all()
     assert all(_utc(at) > NOW - HOLD_CLEARED_WITHIN for _, at in held), held
     cleared = conn.scalar(select(m.InspectionTransition.id).where(m.InspectionTransition.from_state == "held").limit(1))
@@ -202,7 +204,7 @@ def test_realised_tier_rates_keep_their_legal_bounds(seeded):
     from portsight.alert_checks.credit_bounds import credit_bound_triggers
     from portsight.queries.selection import realised_rates
 
-    conn, _ = seeded
+    conn, _, _ = seeded
     rates = realised_rates(conn, None, NOW - timedelta(weeks=WEEKS), NOW + timedelta(hours=1)).set_index("tier")
     assert (rates["inside"] != False).all(), rates  # noqa: E712 - None (no bound) is fine, False is not
     with Session(bind=conn) as session:
@@ -210,7 +212,7 @@ def test_realised_tier_rates_keep_their_legal_bounds(seeded):
 
 
 def test_declaration_numbers_are_the_customs_offices_18_digit_numbers(seeded):
-    conn, _ = seeded
+    conn, _, _ = seeded
     rows = conn.execute(
         select(m.Declaration.number, m.Declaration.direction, m.Declaration.declared_at, m.Port.code)
         .join(m.Port, m.Port.id == m.Declaration.port_id)
