@@ -22,8 +22,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from string import Formatter
 
-from portsight.catalogue import default_catalogue
-from portsight.domain.checklist import split_slot_id
+from components.shell.formatting import step_title
 from portsight.i18n import catalogue, fmt_date, fmt_duration_minutes, fmt_percent, t
 from portsight.reference import country_name
 
@@ -40,14 +39,6 @@ def bilingual_text(lang: str, text: Mapping) -> str:
     """{"zh": …, "en": …} in the reader's language (the other one when it lacks that)."""
     mine, other = ("zh", "en") if lang.startswith("zh") else ("en", "zh")
     return str(text.get(mine) or text.get(other) or "")
-
-
-def step_title(lang: str, slot_id: str) -> str:
-    """A checklist slot by its id: the step's title in the reader's language, and its container."""
-    key, container = split_slot_id(slot_id)
-    spec = default_catalogue().step_specs().get(key)
-    title = spec.title.get(lang) if spec is not None else key
-    return f"{title} · {container}" if container else title
 
 
 def param_text(lang: str, value: object) -> object:
