@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -444,8 +445,90 @@ class Alert(Base):
     resolved_at: Mapped[datetime | None]
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     comment: Mapped[str | None] = mapped_column(Text)
+    # Grouping on the alerts page: the enterprise the condition is about, where there is one.
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"))
+    # A condition that must hold for a while before it fires: state "pending" until this moment.
+    pending_until: Mapped[datetime | None]
+    # "condition_cleared" when the checks resolved it (by the system), "by_hand" when a person did.
+    resolved_reason: Mapped[str | None] = mapped_column(String(24))
+    # The circles already notified beyond the port's own (0: port, 1: regional, 2: national).
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    escalated_at: Mapped[datetime | None]
     # ix_alerts_port_state (port_id, state, severity) was dropped by migration 0004: 0003's
     # ix_alerts_state_port serves the same queries without scanning resolved alerts.
+
+
+class AlertParameter(Base):
+    """One dated value of an alert threshold (overdue minutes, repeat window, pending period,
+    escalation delay): the value in force at a moment is the newest row effective by then, so
+    every change keeps its history."""
+
+    __tablename__ = "alert_parameters"
+    __table_args__ = (Index("ix_alert_parameters_name_effective", "name", "effective_from"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(48))
+    value: Mapped[int] = mapped_column(Integer)
+    effective_from: Mapped[datetime]
+    changed_at: Mapped[datetime]
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class NotificationSubscription(Base):
+    """A person's contact point and policy: which alerts (ports, lowest severity, kinds) reach them
+    on which channel (email, webhook, wecom, dingtalk, feishu) at which address."""
+
+    __tablename__ = "notification_subscriptions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(String(500))
+    port_ids: Mapped[list | None]  # None: every port the user covers
+    min_severity: Mapped[str] = mapped_column(String(8))
+    kinds: Mapped[list | None]  # None: every kind
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    created_at: Mapped[datetime]
+    changed_at: Mapped[datetime]
+
+
+class NotificationDelivery(Base):
+    """One message owed to one subscription about one alert event: written with the raise in the
+    same transaction (an outbox), sent afterwards, retried with back-off, its failure kept."""
+
+    __tablename__ = "notification_deliveries"
+    __table_args__ = (
+        UniqueConstraint(
+            "alert_id", "subscription_id", "reason", "alert_count", name="uq_notification_deliveries_once"
+        ),
+        Index("ix_notification_deliveries_due", "status", "next_attempt_at"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(BigId, ForeignKey("alerts.id"))
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("notification_subscriptions.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(String(16))  # raised / reopened / escalated
+    alert_count: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12))  # pending / sent / failed / silenced
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+class AlertSilence(Base):
+    """A silence (静默): alerts of a kind and/or port raised in the window are recorded, not sent."""
+
+    __tablename__ = "alert_silences"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str | None] = mapped_column(String(32))  # None: every kind
+    port_id: Mapped[int | None] = mapped_column(ForeignKey("ports.id"))  # None: every port
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime] = mapped_column(index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class RuleSetting(Base):
