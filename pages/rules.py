@@ -182,8 +182,9 @@ def render_rule(row: dict) -> None:
             st.markdown(f"[{tr('rules.open_source')}]({row['url']})")
         else:
             st.caption(tr("rules.no_url"))
-        if row["note"]:
-            st.info(f"**{tr('rules.note')}** {as_text(row['note'])}", icon=":material/info:")
+        note = row["note_zh"] if lang() == "zh_CN" else row["note_en"]
+        if note:
+            st.info(f"**{tr('rules.note')}** {as_text(note)}", icon=":material/info:")
         st.markdown(
             f"**{tr('rules.effective')}** {date_text(row['effective_from'], 'rules.since_always')} → "
             f"{date_text(row['effective_to'], 'rules.open_ended')}  \n"

@@ -1,9 +1,10 @@
 """The rule catalogue as data: a rule's scope, legal basis, dates, parameters, and the catalogue's checks.
 
 Each rule has an id, a bilingual title, a kind (checklist / validation / selection / alert), a
-scope, its legal basis, effective dates, dated parameters with units, a severity and the finding
-it produces; a rule may forbid release of what its scope catches (`forbids_release`) and name the
-decisions its finding calls for (`remedies`). A rule that ends names the rule that takes over
+scope, its legal basis, effective dates, dated parameters with units, a severity, the finding
+it produces and a bilingual note (what was checked against which source, what is unconfirmed);
+a rule may forbid release of what its scope catches (`forbids_release`) and name the decisions
+its finding calls for (`remedies`). A rule that ends names the rule that takes over
 (`superseded_by`), which makes the catalogue a calendar of the law. Conditions are declarative
 (portsight.domain.conditions); nothing is eval'd.
 `parse_rule` reads one rule's mapping and `build_catalogue` checks a set of rules together;
@@ -172,7 +173,7 @@ class Rule:
     adds_step: StepSpec | None = None
     require: tuple[Condition, ...] = ()  # must all hold (validation, selection)
     when: tuple[Condition, ...] = ()  # all hold -> the alert fires (alert)
-    note: str = ""
+    note: Text | None = None  # both languages, like the title: the rules page shows it to the reader
     superseded_by: str | None = None  # the rule that takes over after effective_to
     # Release is forbidden while the rule applies to the declaration on its date (prohibited goods).
     forbids_release: bool = False
@@ -264,6 +265,8 @@ class _Reader:
         return data[key]
 
     def text(self, value: Any, path: str) -> Text:
+        if isinstance(value, str):
+            raise self.fail(path, "expected the text in both languages, {zh: ..., en: ...}, got one text")
         data = self.mapping(value, path)
         for lang in ("zh", "en"):
             if not isinstance(data.get(lang), str) or not data[lang].strip():
@@ -528,7 +531,7 @@ def parse_rule(raw: Any, file: str, index: int = 0) -> Rule:
         adds_step=adds_step,
         require=require,
         when=when,
-        note=str(data.get("note") or "").strip(),
+        note=None if data.get("note") is None else r.text(data["note"], "note"),
         superseded_by=successor,
         forbids_release=_flag(r, data.get("forbids_release"), "forbids_release"),
         remedies=_remedies(r, data.get("remedies")),

@@ -23,7 +23,7 @@ def rule_catalogue_rows(
 ) -> list[dict]:
     """One dict per rule: id, kind, titles, severity, scope (and its dated HS exceptions), basis,
     dates and the rule that takes over, parameters on the date, in_force, enabled (switch), who
-    changed the switch and when, note, source file."""
+    changed the switch and when, notes, source file."""
     catalogue = catalogue or default_catalogue()
     on_date = on_date or date.today()
     switches = switch_settings(db)
@@ -54,7 +54,8 @@ def rule_catalogue_rows(
                 "changed_by": sw.changed_by,
                 "finding_zh": rule.finding.zh,
                 "finding_en": rule.finding.en,
-                "note": rule.note,
+                "note_zh": rule.note.zh if rule.note else None,
+                "note_en": rule.note.en if rule.note else None,
                 "source": rule.source,
                 "scenarios": len(rule.scenarios),
             }

@@ -344,15 +344,7 @@ def problems(lang: str, texts: list[str]) -> list[str]:
     return found
 
 
-# The rule files' notes (where a legal fact was checked, what is unconfirmed) are written in English
-# only; the rules page shows them as they are until the notes are given in both languages.
-ENGLISH_ONLY_RULE_NOTES = pytest.mark.xfail(strict=True, reason="data/rules notes are English only")
-CASES = [
-    pytest.param(page, lang, marks=ENGLISH_ONLY_RULE_NOTES if (page, lang) == ("rules", "zh_CN") else ())
-    for page in PAGE_ROLES
-    if page in PAGES
-    for lang in ("zh_CN", "en")
-]
+CASES = [pytest.param(page, lang) for page in PAGE_ROLES if page in PAGES for lang in ("zh_CN", "en")]
 
 
 @pytest.mark.parametrize(("page", "lang"), CASES, ids=[f"{c.values[0]}-{c.values[1]}" for c in CASES])

@@ -153,8 +153,8 @@ def test_seal_integrity_is_a_step_per_container_after_the_seal():
     finding = only_finding(at_box("seal_integrity", {**intact, "seal_twist": False}))
     assert finding.rule_id == "seal_integrity_intact" and finding.severity == "high"
     assert (
-        "Turn" in CATALOGUE.get("seal_integrity_check").note
-        and "UNCONFIRMED" in CATALOGUE.get("seal_integrity_check").note
+        "Turn" in CATALOGUE.get("seal_integrity_check").note.en
+        and "UNCONFIRMED" in CATALOGUE.get("seal_integrity_check").note.en
     )
 
 
@@ -259,4 +259,5 @@ def test_if_given_and_code_are_read_from_rule_files():
 def test_the_policy_tolerances_say_they_are_not_law():
     for rule_id in ("goods_quantity_tolerance", "goods_package_count"):
         note = CATALOGUE.get(rule_id).note
-        assert "policy choice" in note and "UNCONFIRMED as law" in note
+        assert "policy choice" in note.en and "UNCONFIRMED as law" in note.en
+        assert "政策选择" in note.zh and "作为法律规定未经核实" in note.zh

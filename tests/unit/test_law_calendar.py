@@ -72,7 +72,7 @@ def test_the_ban_forbids_release_and_cites_the_solid_waste_law():
     ban = CATALOGUE.get("solid_waste_import_ban")
     assert ban.effective_from == date(2021, 1, 1) and ban.forbids_release
     assert "Art. 24" in ban.basis.citation().en and "第二十四条" in ban.basis.citation().zh
-    assert "UNCONFIRMED" in ban.note  # the announcement's number
+    assert "UNCONFIRMED" in ban.note.en and "未经核实" in ban.note.zh  # the announcement's number
 
 
 @pytest.mark.parametrize(
@@ -95,7 +95,7 @@ def test_a_rule_that_ends_names_the_rule_that_takes_over_the_next_day(rule_id, l
 def test_the_laws_rules_carry_their_start_or_say_why_not(family):
     for rule in CATALOGUE.rules:
         if rule_family(rule) == family and rule.effective_from is None:
-            assert "no start date" in rule.note, rule.id
+            assert "no start date" in rule.note.en and "不设起始日期" in rule.note.zh, rule.id
 
 
 def test_the_wrong_recycled_copper_code_is_gone():

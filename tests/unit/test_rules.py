@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -12,6 +13,8 @@ from portsight.domain.steps import BASE_STEPS
 
 CATALOGUE = default_catalogue()
 SCENARIOS = [(rule.id, i, s) for rule in CATALOGUE.rules for i, s in enumerate(rule.scenarios)]
+# "to be confirmed (against the text)": 待核实, 待对照标准原文核实
+TO_BE_CONFIRMED = r"待(?:对照[^，。；]*)?核实"
 STARTER_IDS = {
     "iso6346_check_digit",
     "seal_matches_declared",
@@ -42,8 +45,10 @@ def test_rule_has_a_legal_basis_and_a_scenario(rule_id):
     citation = rule.basis.citation()
     assert citation.zh and citation.en
     if rule.basis.article is None:
-        # No article given: the note must say what is still to be confirmed, or that it is not law.
-        assert "to be confirmed" in rule.note or "not a legal requirement" in rule.note, rule.note
+        # No article given: the note must say, in both languages, what is still to be confirmed or that it is not law.
+        assert rule.note is not None
+        assert "to be confirmed" in rule.note.en or "not a legal requirement" in rule.note.en, rule.note.en
+        assert re.search(TO_BE_CONFIRMED, rule.note.zh) or "不是法定要求" in rule.note.zh, rule.note.zh
     assert rule.title.zh and rule.title.en and rule.finding.zh and rule.finding.en
     assert len(rule.scenarios) >= 1
 
@@ -64,7 +69,29 @@ def test_starter_catalogue_holds_the_rules_of_the_brief():
 
 def test_policy_choices_are_said_to_be_so():
     for rule_id in ("gross_weight_tolerance", "reefer_temperature_tolerance", "quick_close_without_photo"):
-        assert "policy choice" in CATALOGUE.get(rule_id).note
+        note = CATALOGUE.get(rule_id).note
+        assert note is not None and "policy choice" in note.en and "政策选择" in note.zh
+
+
+# What a note says about a fact's standing, in English and as the Chinese note says it.
+CAVEATS = (
+    ("UNCONFIRMED", "未经核实"),
+    ("to be confirmed", TO_BE_CONFIRMED),
+    ("policy choice", "政策选择"),
+    ("legal requirement", "法定要求"),
+    ("secondary", "二手"),
+    ("no start date", "不设起始日期"),
+)
+NOTED = [rule.id for rule in CATALOGUE.rules if rule.note is not None]
+
+
+@pytest.mark.parametrize("rule_id", NOTED)
+def test_rule_note_gives_the_same_caveats_in_both_languages(rule_id):
+    note = CATALOGUE.get(rule_id).note
+    assert note is not None and re.search(r"[\u4e00-\u9fff]", note.zh), "the Chinese note is in Chinese"
+    for english, chinese in CAVEATS:
+        assert (english in note.en) == bool(re.search(chinese, note.zh)), (english, chinese)
+    assert note.en.count("UNCONFIRMED") <= note.zh.count("未经核实"), "every UNCONFIRMED is said in Chinese too"
 
 
 def _impurity_step():

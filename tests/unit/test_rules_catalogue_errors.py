@@ -31,7 +31,7 @@ rules:
     finding: {zh: 超限, en: Over the limit}
     require:
       - {field: x, op: "<=", limit: x_max}
-    note: article to be confirmed
+    note: {zh: 条款待核实, en: article to be confirmed}
     scenarios:
       - {name: ok, date: 2019-01-01, values: {x: 0.1}, expect: conforming}
 """
@@ -79,6 +79,31 @@ def test_malformed_rule_names_file_rule_and_field(tmp_path, old, new, field):
     assert "Traceback" not in message
 
 
+def test_well_formed_note_is_read_in_both_languages(tmp_path):
+    note = load_catalogue(_write(tmp_path, GOOD)).get("demo_limit").note
+    assert note is not None and (note.zh, note.en) == ("条款待核实", "article to be confirmed")
+
+
+@pytest.mark.parametrize(
+    ("note", "field", "problem"),
+    [
+        ("{en: article to be confirmed}", "note.zh", "is required"),
+        ("{zh: 条款待核实}", "note.en", "is required"),
+        ('{zh: "  ", en: article to be confirmed}', "note.zh", "is required"),
+        ("article to be confirmed", "note", "both languages"),
+    ],
+)
+def test_a_note_without_both_languages_is_refused(tmp_path, note, field, problem):
+    body = GOOD.replace("    note: {zh: 条款待核实, en: article to be confirmed}", f"    note: {note}", 1)
+    with pytest.raises(RuleCatalogueError) as caught:
+        load_catalogue(_write(tmp_path, body))
+    err = caught.value
+    assert err.file.endswith("demo.yaml") and err.rule_id == "demo_limit" and err.field == field
+    message = str(err)
+    assert "demo.yaml" in message and "rule 'demo_limit'" in message and f"field '{field}'" in message
+    assert problem in message
+
+
 def test_missing_basis_is_refused(tmp_path):
     body = GOOD.replace("    basis:\n      document: {zh: 示例文件, en: Demo document}\n", "")
     with pytest.raises(RuleCatalogueError, match=r"rule 'demo_limit', field 'basis'"):
@@ -112,7 +137,7 @@ SUCCESSOR = """
       x_max: {unit: "%", value: 0.4}
     require:
       - {field: x, op: "<=", limit: x_max}
-    note: article to be confirmed
+    note: {zh: 条款待核实, en: article to be confirmed}
     scenarios:
       - {name: ok, date: 2019-01-01, values: {x: 0.1}, expect: conforming}
 """
