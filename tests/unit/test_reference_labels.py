@@ -25,16 +25,17 @@ def test_heading_has_chinese_text_and_falls_back_to_english() -> None:
     copper = hs_heading("7404000020")
     assert copper is not None
     assert copper.text("zh_CN") == "铜废碎料" and copper.text("en") == "Copper; waste and scrap"
-    computers = hs_heading("8471")
-    assert computers is not None and computers.description_zh is None
-    assert computers.text("zh_CN") == computers.description  # no Chinese text shipped: English shown
+    phones = hs_heading("8517")
+    assert phones is not None and phones.description_zh is None
+    assert phones.text("zh_CN") == phones.description  # no Chinese text shipped: English shown
 
 
 def test_goods_keeping_only_the_heading_text_are_described_in_the_readers_language() -> None:
     assert goods_text("zh_CN", "7404000020", "Copper; waste and scrap") == "铜废碎料"
     assert goods_text("en", "7404000020", "光亮铜\nBright copper wire") == "Bright copper wire"
     assert hs_text("zh_CN", "7404000020") == "7404 铜废碎料"
-    assert hs_text("zh_CN", "8471300000") == "8471"  # no Chinese text: no English on a Chinese page
+    assert hs_text("zh_CN", "8517130000") == "8517"  # no Chinese text: no English on a Chinese page
+    assert hs_text("zh_CN", "8471300000").startswith("8471 自动数据处理设备及其部件")
     assert hs_text("en", "8471300000").startswith("8471 Automatic data processing machines")
 
 
