@@ -19,5 +19,9 @@ def lock_inspection(session: Session, inspection_id: int) -> Inspection:
         select(Inspection).where(Inspection.id == inspection_id).with_for_update(of=Inspection)
     ).scalar_one_or_none()
     if inspection is None:
-        raise NotFound(f"Inspection {inspection_id} does not exist.")
+        raise NotFound(
+            f"Inspection {inspection_id} does not exist.",
+            key="errors.inspection_not_found",
+            params={"id": inspection_id},
+        )
     return inspection

@@ -67,4 +67,4 @@ def catalogue_rule(catalogue: RuleCatalogue, rule_id: str) -> Rule:
     try:
         return catalogue.get(rule_id)
     except UnknownRule as exc:
-        raise NotFound(str(exc)) from exc
+        raise NotFound(str(exc), key="errors.rule_not_found", params={"id": exc.rule_id}) from exc

@@ -49,7 +49,7 @@ def export_week_report(
     try:
         week = week if isinstance(week, IsoWeek) else IsoWeek.parse(week)
     except ValueError as exc:
-        raise InvalidInput(str(exc)) from exc
+        raise InvalidInput(str(exc), key="errors.week_invalid", params={"value": str(week)}) from exc
     lang = lang if lang in LANGUAGES else "zh_CN"
     progress = progress or no_progress
     progress(0.05, "statistics.step_data")

@@ -10,6 +10,7 @@ release is portsight.domain.release's.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 
 
@@ -102,19 +103,31 @@ KEEP_FIRST_TIMESTAMP = frozenset({InspectionState.IN_PROGRESS, InspectionState.C
 
 
 class TransitionNotAllowed(ValueError):
-    """Raised when an inspection is asked to move to a state it cannot reach from where it is."""
+    """Raised when an inspection is asked to move to a state it cannot reach from where it is.
 
-    def __init__(self, current: str, target: str):
+    The message is English; `key` and `params` name it in the catalogues for a page in the
+    reader's language (as portsight.errors.PortSightError does)."""
+
+    def __init__(
+        self, current: str, target: str, *, key: str | None = None, params: Mapping[str, object] | None = None
+    ) -> None:
         super().__init__(f"An inspection that is '{current}' cannot become '{target}'.")
         self.current = current
         self.target = target
+        self.message_key = key
+        self.message_values = dict(params or {})
 
 
 def check_transition(current: str, target: str) -> InspectionState:
     """Return the target state if the move is allowed, else raise TransitionNotAllowed."""
     cur, tgt = InspectionState(current), InspectionState(target)
     if tgt not in _ALLOWED[cur]:
-        raise TransitionNotAllowed(cur, tgt)
+        raise TransitionNotAllowed(
+            cur,
+            tgt,
+            key="errors.transition_not_allowed",
+            params={"current": {"state": cur.value}, "target": {"state": tgt.value}},
+        )
     return tgt
 
 

@@ -155,10 +155,18 @@ def verify_day(db: Database, day: date, seed: str | None = None) -> domain.DayVe
             )
         ).first()
     if row is None:
-        raise NotFound(f"No draw seed was published for {day}: no draw of that day can be verified.")
+        raise NotFound(
+            f"No draw seed was published for {day}: no draw of that day can be verified.",
+            key="errors.day_seed_not_published",
+            params={"day": {"date": day.isoformat()}},
+        )
     if seed is None:
         if row.seed is None:
-            raise Conflict(f"The draw seed of {day} is not revealed yet; it is revealed after the day has ended.")
+            raise Conflict(
+                f"The draw seed of {day} is not revealed yet; it is revealed after the day has ended.",
+                key="errors.day_seed_not_revealed",
+                params={"day": {"date": day.isoformat()}},
+            )
         seed = str(row.seed)
     domain.check_day_seed(seed, row.seed_sha256)  # refuse before reading a single draw
     return domain.verify_day(

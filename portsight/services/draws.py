@@ -121,14 +121,22 @@ def publish_day_seed(
         try:
             seed = domain.normalise_day_seed(seed)
         except domain.SeedRefused as exc:
-            raise InvalidInput(str(exc)) from exc
+            raise InvalidInput(
+                str(exc),
+                key="errors.day_seed_malformed",
+                params={"hex": domain.DAY_SEED_HEX, "bytes": domain.DAY_SEED_BYTES},
+            ) from exc
     try:
         with unit_of_work(db) as session:
             existing = session.get(DrawCommitment, day)
             if existing is not None:
                 return _public(existing)
             if day_ends_at(day) <= now:
-                raise Conflict(f"{day} has ended; a draw seed is published before its day, never after it.")
+                raise Conflict(
+                    f"{day} has ended; a draw seed is published before its day, never after it.",
+                    key="errors.day_ended",
+                    params={"day": {"date": day.isoformat()}},
+                )
             day_seed = seed or new_day_seed()
             row = DrawCommitment(
                 day=day, seed_sha256=domain.commitment_of(day_seed), published_at=now, seed=day_seed, revealed_at=None
@@ -164,9 +172,12 @@ def day_seed_for_draw(db: Database, actor: Actor, at: datetime) -> str:
         with connection(db) as conn:
             row = conn.execute(query).one()
     if row.revealed_at is not None:
+        revealed = as_utc(row.revealed_at)
         raise Conflict(
-            f"The draw seed of {day} was revealed at {as_utc(row.revealed_at):%Y-%m-%d %H:%M} UTC; "
-            "no draw can be made from it any more."
+            f"The draw seed of {day} was revealed at {revealed:%Y-%m-%d %H:%M} UTC; "
+            "no draw can be made from it any more.",
+            key="errors.day_seed_revealed",
+            params={"day": {"date": day.isoformat()}, "at": f"{revealed.astimezone(ZONE):%Y-%m-%d %H:%M}"},
         )
     return str(row.seed)
 
@@ -178,13 +189,19 @@ def reveal_day_seed(db: Database, actor: Actor, day: date, *, now: datetime | No
     with unit_of_work(db) as session:
         row = session.get(DrawCommitment, day)
         if row is None:
-            raise NotFound(f"No draw seed was published for {day}.")
+            raise NotFound(
+                f"No draw seed was published for {day}.",
+                key="errors.day_seed_not_published",
+                params={"day": {"date": day.isoformat()}},
+            )
         if row.revealed_at is None:
             ends = day_ends_at(day)
             if now < ends:
                 raise Conflict(
                     f"The draw seed of {day} is revealed only after the day has ended "
-                    f"({ends.astimezone(ZONE):%Y-%m-%d %H:%M} China time); its draws may still be going on."
+                    f"({ends.astimezone(ZONE):%Y-%m-%d %H:%M} China time); its draws may still be going on.",
+                    key="errors.day_seed_too_early",
+                    params={"day": {"date": day.isoformat()}, "ends": f"{ends.astimezone(ZONE):%Y-%m-%d %H:%M}"},
                 )
             _reveal(session, actor, row, now)
             session.flush()

@@ -46,9 +46,16 @@ def check_upload_name(filename: str | None) -> str | None:
         or name.startswith("~")
         or (len(name) > 1 and name[1] == ":")
     ):
-        raise InvalidInput(f"The file name {name[:60]!r} contains a path; upload the photo under a plain name.")
+        raise InvalidInput(
+            f"The file name {name[:60]!r} contains a path; upload the photo under a plain name.",
+            key="errors.file_name_has_path",
+            params={"name": name[:60]},
+        )
     if any(ord(ch) < 32 for ch in name):
-        raise InvalidInput("The file name contains control characters; rename the photo and upload it again.")
+        raise InvalidInput(
+            "The file name contains control characters; rename the photo and upload it again.",
+            key="errors.file_name_control_characters",
+        )
     return name[:MAX_NAME]
 
 
@@ -76,7 +83,10 @@ def attach_photo(
     is not trusted (the content decides). Nothing is written when refused.
     """
     if source not in PHOTO_SOURCES:
-        raise InvalidInput(f"Photo source must be one of {', '.join(PHOTO_SOURCES)}.")
+        sources = ", ".join(PHOTO_SOURCES)
+        raise InvalidInput(
+            f"Photo source must be one of {sources}.", key="errors.photo_source_unknown", params={"sources": sources}
+        )
     name = check_upload_name(filename)
     if not data:
         raise PhotoRefused("common.photo_empty", "The file is empty; take or choose the photo again.")
@@ -91,7 +101,9 @@ def attach_photo(
     for value, what in ((lat, "latitude"), (lon, "longitude")):
         limit = 90 if what == "latitude" else 180
         if value is not None and not (-limit <= float(value) <= limit):
-            raise InvalidInput(f"The {what} {value} is out of range.")
+            raise InvalidInput(
+                f"The {what} {value} is out of range.", key=f"errors.{what}_out_of_range", params={"value": value}
+            )
     photo = clean_photo(data)  # decoded and encoded afresh before anything is written
     now = now or utcnow()
     with unit_of_work(db) as session:

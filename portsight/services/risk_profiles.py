@@ -122,7 +122,7 @@ def create_risk_profile(
     low, high = _amount(min_value, problems), _amount(max_value, problems)
     with unit_of_work(db) as session:
         if port_id is not None and session.get(Port, port_id) is None:
-            raise NotFound(f"Port {port_id} does not exist.")
+            raise NotFound(f"Port {port_id} does not exist.", key="errors.port_not_found", params={"id": port_id})
         enterprise_id = _enterprise_id(session, enterprise_uscc, problems)
         scope = domain.ProfileScope(
             port_id=port_id,
@@ -179,7 +179,9 @@ def create_risk_profile(
 def _profile_to_change(session: Session, actor: Actor, profile_id: int) -> RiskProfile:
     profile = session.get(RiskProfile, profile_id)
     if profile is None:
-        raise NotFound(f"Risk profile {profile_id} does not exist.")
+        raise NotFound(
+            f"Risk profile {profile_id} does not exist.", key="errors.risk_profile_not_found", params={"id": profile_id}
+        )
     require_port(actor, profile.port_id)
     if not profile.active:
         raise ProfileRefused([Problem("risk_profiles.error_inactive", {"id": profile_id})])

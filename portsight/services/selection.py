@@ -54,6 +54,7 @@ CODE_VERSION = f"{__version__}+{domain.ALGORITHM}"  # fits Selection.code_versio
 UNDER_INVESTIGATION = "enterprise_under_investigation"  # built-in forced hit (Enterprise.under_investigation)
 FORCED_SHARE_WINDOW_DAYS = 90
 FORCED_SHARE_MIN_SAMPLE = 200  # below this many past draws of a tier the forced share is taken as 0
+MAX_SEED = 64  # Selection.seed's column
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,11 @@ def _catalogue_hits(session: Session, declaration: Declaration, tier: str, port_
     try:
         catalogue = enabled_catalogue(session)
     except RuleCatalogueError as exc:
-        raise PortSightError(f"Selection needs the rule catalogue, which does not load: {exc}") from exc
+        raise PortSightError(
+            f"Selection needs the rule catalogue, which does not load: {exc}",
+            key="errors.selection_catalogue_unavailable",
+            params={"detail": str(exc)},
+        ) from exc
     facts = DeclarationFacts(
         transport_mode=declaration.transport_mode,
         port_kind=port_kind,
@@ -140,12 +145,18 @@ def select_declaration(
     now = as_utc(now or utcnow())  # SQLite keeps wall-clock time: store UTC only
     # Without a given seed the draw's seed comes from the day's committed seed (portsight.domain.draws).
     day_seed = "" if seed else day_seed_for_draw(db, actor, now)
-    if seed and len(seed) > 64:
-        raise InvalidInput("A seed is at most 64 characters.")
+    if seed and len(seed) > MAX_SEED:
+        raise InvalidInput(
+            f"A seed is at most {MAX_SEED} characters.", key="errors.seed_too_long", params={"limit": MAX_SEED}
+        )
     with unit_of_work(db) as session:
         declaration = session.get(Declaration, declaration_id)
         if declaration is None:
-            raise NotFound(f"Declaration {declaration_id} does not exist.")
+            raise NotFound(
+                f"Declaration {declaration_id} does not exist.",
+                key="errors.declaration_not_found",
+                params={"id": declaration_id},
+            )
         require_port(actor, declaration.port_id)
         earlier = session.execute(
             select(Selection.id, Selection.drawn_at).where(Selection.declaration_id == declaration_id)
@@ -153,7 +164,9 @@ def select_declaration(
         if earlier is not None:
             raise Conflict(
                 f"Declaration {declaration.number} was already drawn (selection {earlier.id}); "
-                "a recorded draw is never repeated or changed."
+                "a recorded draw is never repeated or changed.",
+                key="errors.declaration_already_drawn",
+                params={"number": declaration.number, "id": earlier.id},
             )
         open_inspection_id = session.scalar(
             select(Inspection.id).where(
@@ -163,7 +176,9 @@ def select_declaration(
         if open_inspection_id is not None:
             raise Conflict(
                 f"Declaration {declaration.number} is already under inspection ({open_inspection_id}); "
-                "there is nothing to draw."
+                "there is nothing to draw.",
+                key="errors.declaration_already_open",
+                params={"number": declaration.number, "id": open_inspection_id},
             )
         seed = seed or selection_seed(day_seed, declaration.number)
         # non-null foreign keys: the declaration's enterprise and port are there
@@ -260,20 +275,32 @@ def replay_selection(db: Database, selection_id: int) -> Replay:
     with unit_of_work(db) as session:
         record = session.get(Selection, selection_id)
         if record is None:
-            raise NotFound(f"Selection {selection_id} does not exist.")
+            raise NotFound(
+                f"Selection {selection_id} does not exist.",
+                key="errors.selection_not_found",
+                params={"id": selection_id},
+            )
         stored = {"outcome": record.outcome, "rate": record.rate, "reasons": record.reasons}
         try:
             # a raise profile's own draw is recomputed from the seed, not taken from the record
             again = domain.replay_decision(with_redrawn_hits(record.inputs, record.seed), record.seed)
         except ValueError as exc:
-            raise Conflict(f"Selection {selection_id} cannot be replayed by this version: {exc}") from exc
+            raise Conflict(
+                f"Selection {selection_id} cannot be replayed by this version: {exc}",
+                key="errors.selection_not_replayable",
+                params={"id": selection_id, "detail": str(exc)},
+            ) from exc
         recomputed = {"outcome": again.outcome.value, "rate": again.rate, "reasons": [dict(r) for r in again.reasons]}
         return Replay(stored, recomputed)
 
 
 # --------------------------------------------------------------------------- append-only guard
 def _refuse_change(_mapper: Mapper[Selection], _connection: Connection, target: Selection) -> None:
-    raise Conflict(f"Selection {target.id} is part of the record; a draw cannot be changed or deleted.")
+    raise Conflict(
+        f"Selection {target.id} is part of the record; a draw cannot be changed or deleted.",
+        key="errors.selection_append_only",
+        params={"id": target.id},
+    )
 
 
 event.listen(Selection, "before_update", _refuse_change)
@@ -284,7 +311,10 @@ event.listen(Selection, "before_delete", _refuse_change)
 def _refuse_bulk_change(state: ORMExecuteState) -> None:
     if (state.is_update or state.is_delete) and state.bind_mapper is not None:
         if state.bind_mapper.class_ is Selection:
-            raise Conflict("Selections are part of the record; a draw cannot be changed or deleted.")
+            raise Conflict(
+                "Selections are part of the record; a draw cannot be changed or deleted.",
+                key="errors.selections_append_only",
+            )
 
 
 __all__ = [
