@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import TextIO
 
 from components.shell.formatting import as_text
+from components.shell.messages import render_message
 from components.shell.runtime import get_engine, get_settings
 from components.shell.state import tr
 from portsight import exchange
@@ -17,7 +18,7 @@ from portsight.domain.access import Actor
 from portsight.exchange import ImportResult, ReportEntry, UnreadableFile
 from portsight.exchange.history import past_imports
 from portsight.exchange.readers import ReadLimits
-from portsight.i18n import catalogue, fmt_datetime, t
+from portsight.i18n import catalogue, fmt_datetime
 
 __all__ = [
     "ImportResult",
@@ -73,8 +74,9 @@ def reason_text(lang: str, entry: ReportEntry) -> str:
     if entry.key == "already_imported" and isinstance(params.get("when"), str):
         params["when"] = fmt_datetime(lang, datetime.fromisoformat(params["when"]))
     try:
-        return t(lang, f"exchange.reason_{entry.key}", **params)
-    except (KeyError, IndexError):  # parameters of another version: the English text says it all
+        # render_message: a parameter may be a message of its own (a container's reason) or a state.
+        return render_message(lang, f"exchange.reason_{entry.key}", params)
+    except (KeyError, IndexError, ValueError):  # parameters of another version: the English text says it all
         return entry.reason
 
 

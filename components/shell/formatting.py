@@ -4,7 +4,6 @@ shared board) and the session's widgets format alike."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from functools import cache
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -13,8 +12,10 @@ from portsight import reference
 from portsight.catalogue import default_catalogue, tier_name
 from portsight.clock import as_utc
 from portsight.domain.checklist import split_slot_id
-from portsight.domain.conditions import InputSpec, StepSpec, in_language
+from portsight.domain.conditions import InputSpec, in_language
 from portsight.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalogue, fmt_datetime, fmt_number, fmt_percent, t
+from portsight.messages import step_specs, step_title
+from portsight.queries import goods
 
 
 def fmt_stored_time(lang: str, value) -> str:
@@ -163,29 +164,8 @@ def hs_text(lang: str, code: object) -> str:
 
 
 def goods_text(lang: str, hs_code: object, description: object) -> str:
-    """A goods line's description for the reader: a bilingual stored text in lang's line, and the
-    heading's description in lang where the line kept only the heading's English text."""
-    text = in_language(str(description or ""), lang)
-    heading = reference.hs_heading(str(hs_code or ""))
-    if heading is not None and text.strip() in ("", heading.description):
-        return heading.text(lang)
-    return text
-
-
-def step_title(lang: str, step_key: object) -> str:
-    """A checklist step by its key or slot id ("seal@CSQU3054383"): its title, and its container."""
-    if not step_key:
-        return "—"
-    key, container = split_slot_id(str(step_key))
-    spec = step_specs().get(key)
-    title = spec.title.get(lang) if spec else key
-    return f"{title} · {container}" if container else title
-
-
-@cache
-def step_specs() -> dict[str, StepSpec]:
-    """Every step a checklist can hold (the base steps and those rules add), by key."""
-    return default_catalogue().step_specs()
+    """A goods line's description for the reader (portsight.queries.goods, shared with the printed receipt)."""
+    return goods.goods_text(lang, hs_code, description)
 
 
 def number_text(lang: str, value: float | int) -> str:

@@ -15,6 +15,7 @@ from portsight.db.session import Database
 from portsight.domain.access import Actor
 from portsight.i18n import fmt_datetime, t
 from portsight.images import MAX_PIXELS, picture_size
+from portsight.queries.goods import goods_text
 from portsight.services.receipts import receipt_data
 
 
@@ -90,7 +91,16 @@ def render_receipt_pdf(data: dict[str, Any]) -> bytes:
     pdf.setFont(font, 10)
     for line in data["goods"][:12]:
         qty = "" if line["quantity"] is None else f"{line['quantity']:g} {line['unit']}"
-        pdf.drawString(x + 4 * mm, y, f"{line['hs_code']}  {line['description'][:60]}  {qty}")
+        # A description may be stored in both languages, or be only the heading's English text: Chinese
+        # first like every label of the receipt, the English under it where it says something else.
+        zh, en = (goods_text(lang, line["hs_code"], line["description"]) for lang in ("zh_CN", "en"))
+        pdf.drawString(x + 4 * mm, y, f"{line['hs_code']}  {zh[:60]}  {qty}")
+        if en != zh:
+            y -= 4.5 * mm
+            pdf.setFont(font, 8)
+            under = x + 4 * mm + pdf.stringWidth(f"{line['hs_code']}  ", font, 10)  # under the Chinese text
+            pdf.drawString(under, y, en[:90])
+            pdf.setFont(font, 10)
         y -= 5.5 * mm
     y -= 6 * mm
     pdf.setFont(font, 9)

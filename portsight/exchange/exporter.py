@@ -87,10 +87,14 @@ def parse_cursor(text: str | int | None, db: Database | None = None) -> int:
     value = str(text).strip()
     if value.lower() == "last":
         if db is None:
-            raise InvalidInput("'--since last' needs the database.")
+            raise InvalidInput("'--since last' needs the database.", key="exchange.cursor_needs_database")
         return int(last_export_cursor(db))
     if not value.isdigit():
-        raise InvalidInput(f"The cursor '{value}' is not valid: give the number printed by the last export, or 0.")
+        raise InvalidInput(
+            f"The cursor '{value}' is not valid: give the number printed by the last export, or 0.",
+            key="exchange.cursor_invalid",
+            params={"cursor": value},
+        )
     return int(value)
 
 
@@ -141,9 +145,17 @@ def _record(values: dict) -> dict:
     return {c: _iso(values.get(c)) for c in EXPORT_COLUMNS}
 
 
-def write_records(records: Iterable[dict], fmt: str, out: TextIO) -> int:
+def _require_format(fmt: str) -> None:
     if fmt not in FORMATS:
-        raise InvalidInput(f"Export format must be jsonl or csv, not '{fmt}'.")
+        raise InvalidInput(
+            f"Export format must be jsonl or csv, not '{fmt}'.",
+            key="exchange.export_format_invalid",
+            params={"format": fmt},
+        )
+
+
+def write_records(records: Iterable[dict], fmt: str, out: TextIO) -> int:
+    _require_format(fmt)
     n = 0
     if fmt == "csv":
         writer = csv.DictWriter(out, fieldnames=[*EXPORT_COLUMNS, "payload"], extrasaction="ignore")
@@ -195,8 +207,7 @@ def export_since(
 ) -> ExportResult:
     """Write the outbox entries after the cursor; returns the count and the next cursor (as text)."""
     require_role(actor, Role.ADMIN)
-    if fmt not in FORMATS:
-        raise InvalidInput(f"Export format must be jsonl or csv, not '{fmt}'.")
+    _require_format(fmt)
     start = parse_cursor(since, db)
     with unit_of_work(db) as session:
         records = outbox_records(session, start, limit)
@@ -274,10 +285,9 @@ def period_records(session: Session, start: datetime, end: datetime) -> list[dic
 def export_period(db: Database, actor: Actor, start: datetime, end: datetime, fmt: str, out: TextIO) -> int:
     """Write decisions, findings and receipts of inspections decided in [start, end); returns the count."""
     require_role(actor, Role.ADMIN)
-    if fmt not in FORMATS:
-        raise InvalidInput(f"Export format must be jsonl or csv, not '{fmt}'.")
+    _require_format(fmt)
     if end <= start:
-        raise InvalidInput("The export period must end after it starts.")
+        raise InvalidInput("The export period must end after it starts.", key="exchange.export_period_backwards")
     with unit_of_work(db) as session:
         records = period_records(session, start, end)
         count = write_records(records, fmt, out)

@@ -60,7 +60,7 @@ class UnreadableFile(InvalidInput):
     """
 
     def __init__(self, message: str, key: str = "unreadable", **params: Any) -> None:
-        super().__init__(message)
+        super().__init__(message, key=f"exchange.{key}", params=params)  # for show_error too
         self.key = key
         self.params = params
 
@@ -229,7 +229,7 @@ def _csv_rows(data: bytes, limits: ReadLimits) -> Iterator[Row]:
         issues: list[Issue] = []
         for i, value in enumerate(row):
             if len(value) > limits.max_field_chars:
-                column = _text(header[i]) if header is not None and i < len(header) else f"column {i + 1}"
+                column = _text(header[i]) if header is not None and i < len(header) else _column_letters(i + 1)
                 issues.append(
                     Issue(
                         number,
@@ -253,6 +253,16 @@ def _column_number(letters: str) -> int:
     for ch in letters:
         n = n * 26 + ord(ch) - 64
     return n
+
+
+def _column_letters(number: int) -> str:
+    """A column as a spreadsheet names it (1 -> A, 27 -> AA): what a reader sees when opening the CSV,
+    in any language."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def _check_parts(archive: zipfile.ZipFile, limits: ReadLimits) -> None:
@@ -472,12 +482,15 @@ def group_rows(flat: list[tuple[int, dict[str, Cell], list[Issue]]]) -> list[Raw
                 if old is None or old_v is None:
                     record.fields[name] = new
                     continue
+                value, other = shown(_text(new_v)), shown(_text(old_v))
                 record.issues.append(
                     Issue(
                         number,
                         new.column,
-                        f"'{shown(_text(new_v))}' differs from '{shown(_text(old_v))}' on row {old.row} of the same "
+                        f"'{value}' differs from '{other}' on row {old.row} of the same "
                         "declaration; every row of a declaration must carry the same declaration fields.",
+                        "row_differs",
+                        {"value": value, "other": other, "row": old.row},
                     )
                 )
         record.issues.extend(row_issues)
@@ -501,7 +514,9 @@ class _BadLine(NamedTuple):
     its declaration can still be seen in it, that declaration is refused whole (never imported with
     one of its goods lines missing)."""
 
-    reason: str
+    reason: str  # English, with its message key and parameters (see Issue)
+    reason_key: str
+    params: dict[str, Any]
     key: str | None
 
 
@@ -531,6 +546,10 @@ def _lines(text: str, max_chars: int) -> Iterator[str | _LongLine]:
         else:
             yield text[start:end].rstrip("\r")
         start = end + 1
+
+
+# A record's kind in JSON's words (the English report says "record 3 is array, not an object").
+_JSON_KINDS = {list: "array", str: "string", int: "number", float: "number", bool: "true/false", type(None): "null"}
 
 
 def _key_in_broken_line(line: str) -> str | None:
@@ -579,17 +598,26 @@ def _json(data: bytes, limits: ReadLimits) -> ParsedFile:
     for index, item in numbered:
         if isinstance(item, _BadLine) and item.key is not None:
             key_cell = {"declaration_id": Cell(item.key, index, "declaration_id")}
-            flat.append((index, key_cell, [Issue(index, "", item.reason)]))
+            flat.append((index, key_cell, [Issue(index, "", item.reason, item.reason_key, item.params)]))
             continue
         if isinstance(item, _BadLine) or not isinstance(item, dict):
             record = RawRecord(first_row=index, rows=[index])
-            kind = type(item).__name__
-            reason = item.reason if isinstance(item, _BadLine) else f"record {index} is {kind}, not an object"
-            record.issues.append(Issue(index, "", reason))
+            if isinstance(item, _BadLine):
+                issue = Issue(index, "", item.reason, item.reason_key, item.params)
+            else:
+                kind = _JSON_KINDS.get(type(item), type(item).__name__)
+                issue = Issue(index, "", f"record {index} is {kind}, not an object", "record_not_object", {"n": index})
+            record.issues.append(issue)
             nested.append(record)
             continue
         too_long = [
-            Issue(index, shown(where, 80), f"field longer than {limits.max_field_chars:,} characters")
+            Issue(
+                index,
+                shown(where, 80),
+                f"field longer than {limits.max_field_chars:,} characters",
+                "value_too_long",
+                {"limit": limits.max_field_chars},
+            )
             for where in _long_strings(item, limits.max_field_chars)
         ]
         goods_key = next((k for k in item if NESTED_KEYS.get(str(k).strip()) == "goods"), None)
@@ -620,7 +648,8 @@ def _json_lines(text: str, limits: ReadLimits) -> list[tuple[int, Any]] | None:
     for n, line in enumerate(_lines(text, limits.max_line_chars), start=1):
         if isinstance(line, _LongLine):
             reason = f"line {n} is longer than {limits.max_line_chars:,} characters ({line.length:,})"
-            items.append((n, _BadLine(reason, _key_in_broken_line(line.head))))
+            params = {"line": n, "limit": limits.max_line_chars, "length": line.length}
+            items.append((n, _BadLine(reason, "line_too_long", params, _key_in_broken_line(line.head))))
             continue
         if not line.strip():
             continue
@@ -629,9 +658,14 @@ def _json_lines(text: str, limits: ReadLimits) -> list[tuple[int, Any]] | None:
         except (json.JSONDecodeError, RecursionError) as exc:
             if not objects:
                 return None
-            detail = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
-            reason = f"line {n} is not JSON ({detail}, column {getattr(exc, 'colno', 1)})"
-            items.append((n, _BadLine(reason, _key_in_broken_line(line))))
+            # The parser's own words (exc.msg) are English: only the English text repeats them.
+            if isinstance(exc, json.JSONDecodeError):
+                key, detail = "line_not_json", exc.msg
+            else:
+                key, detail = "line_too_deep", "nested too deeply"
+            column = getattr(exc, "colno", 1)
+            reason = f"line {n} is not JSON ({detail}, column {column})"
+            items.append((n, _BadLine(reason, key, {"line": n, "column": column}, _key_in_broken_line(line))))
             continue
         if not objects and not isinstance(item, dict):
             return None
@@ -679,19 +713,27 @@ def _nested_record(index: int, item: dict, goods_key: str, unknown: set[str]) ->
             if name is None:
                 unknown.add(shown(key, 80))
             else:
-                record.issues.append(Issue(index, key, f"'{key}' belongs in each goods line, not on the declaration"))
+                record.issues.append(
+                    Issue(
+                        index,
+                        key,
+                        f"'{key}' belongs in each goods line, not on the declaration",
+                        "goods_field_on_declaration",
+                        {"field": shown(key, 80)},
+                    )
+                )
             continue
         record.fields[name] = Cell(None if _is_blank(v) else v, index, key)
     goods = item[goods_key]
     if not isinstance(goods, list):
-        record.issues.append(Issue(index, goods_key, "must be a list of goods lines"))
+        record.issues.append(Issue(index, goods_key, "must be a list of goods lines", "goods_not_list"))
         goods = []
     if not goods:
-        record.issues.append(Issue(index, goods_key, "a declaration needs at least one goods line"))
+        record.issues.append(Issue(index, goods_key, "a declaration needs at least one goods line", "no_goods"))
     for g_index, line in enumerate(goods, start=1):
         prefix = f"{goods_key}[{g_index}]"
         if not isinstance(line, dict):
-            record.issues.append(Issue(index, prefix, "a goods line must be an object"))
+            record.issues.append(Issue(index, prefix, "a goods line must be an object", "goods_line_not_object"))
             continue
         cells = {}
         for k, v in line.items():
@@ -713,14 +755,18 @@ def _nested_record(index: int, item: dict, goods_key: str, unknown: set[str]) ->
                     for k, v in box.items():
                         target = CONTAINER_KEYS.get(str(k).strip())
                         if target is None:
-                            record.issues.append(Issue(index, f"{label}.{k}", "unknown container field"))
+                            record.issues.append(
+                                Issue(index, f"{label}.{k}", "unknown container field", "unknown_container_field")
+                            )
                         else:
                             mapped[target] = v
                     record.containers.append(Cell(mapped, index, label))
                 elif isinstance(box, str):
                     record.containers.append(Cell(box, index, label))
                 else:
-                    record.issues.append(Issue(index, label, "a container must be an object or NUMBER:TYPE:SEAL"))
+                    record.issues.append(
+                        Issue(index, label, "a container must be an object or NUMBER:TYPE:SEAL", "container_not_object")
+                    )
         else:
-            record.issues.append(Issue(index, containers_key, "must be a list of containers"))
+            record.issues.append(Issue(index, containers_key, "must be a list of containers", "containers_not_list"))
     return record

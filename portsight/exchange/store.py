@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.orm import Session
@@ -32,6 +33,15 @@ from portsight.domain.enterprise import CreditTier
 from portsight.domain.inspection import FINAL_STATES
 from portsight.exchange.report import ACCEPTED, REJECTED, UNCHANGED, UPDATED, ReportEntry, rows_label
 from portsight.exchange.validation import ValidDeclaration, canonical_content, container_content, goods_line_content
+
+
+class Refused(NamedTuple):
+    """Why a stored declaration must not change: the column, the English reason, its message key."""
+
+    column: str
+    reason: str
+    key: str
+    params: dict[str, Any]
 
 
 def rows_by_key(session: Session, key, keys: Iterable, *columns) -> Iterator[Row]:
@@ -127,12 +137,15 @@ def write_batch(
         else:
             problem, changed_keys = _update_declaration(session, actor, v, current[0], port_id, enterprise_id)
             if problem is not None:
-                reject(v, *problem)
+                reject(v, problem.column, problem.reason, problem.key, problem.params)
             else:
                 number_owner[d.declaration_number] = d.declaration_id
                 changed = ", ".join(changed_keys)
                 text = "; ".join(x for x in (f"changed: {changed}" if changed else "", v.port_note) if x)
-                if changed and not v.port_note:
+                if changed and v.port_note:
+                    port = {"code": v.data.port_code, "canonical": v.port_code}
+                    report(v, UPDATED, text, key="changed_port_read_as", params={"fields": changed, **port})
+                elif changed:
                     report(v, UPDATED, text, key="changed", params={"fields": changed})
                 else:
                     report(v, UPDATED, text)
@@ -237,24 +250,31 @@ def stored_content(session: Session, declaration_id: int) -> dict:
 
 def _update_declaration(
     session: Session, actor: Actor, v: ValidDeclaration, decl_id: int, port_id: int, enterprise_id: int
-) -> tuple[tuple[str, str] | None, list[str]]:
+) -> tuple[Refused | None, list[str]]:
     """Apply changed content to a stored declaration.
 
-    Returns ((column, reason), []) when it must not change, else (None, the keys that changed).
+    Returns (why not, []) when it must not change, else (None, the keys that changed).
     Every check comes before the first write, so a refused update leaves nothing behind.
     """
     states = list(session.scalars(select(Inspection.state).where(Inspection.declaration_id == decl_id)))
     decided = [s for s in states if s in FINAL_STATES]
     if decided:
-        return (
+        return Refused(
             "declaration_id",
             f"the inspection of this declaration is already decided ({decided[0]}); "
             "an amendment after the decision goes through the backbone's amendment procedure",
+            "already_decided",
+            {"state": {"state": str(decided[0])}},
         ), []
     before = stored_content(session, decl_id)
     after = canonical_content(v.data, v.port_code)
     if states and before["port_code"] != after["port_code"]:
-        return ("port_code", "the port cannot change once an inspection is opened for the declaration"), []
+        return Refused(
+            "port_code",
+            "the port cannot change once an inspection is opened for the declaration",
+            "port_fixed",
+            {},
+        ), []
     old_boxes = {
         number: box_id
         for box_id, number in session.execute(
@@ -268,7 +288,12 @@ def _update_declaration(
             used = session.scalar(select(model.container_id).where(model.container_id.in_(removed)).limit(1))
             if used is not None:
                 number = next(n for n, i in old_boxes.items() if i == used)
-                return ("containers", f"container {number} already has inspection records and cannot be removed"), []
+                return Refused(
+                    "containers",
+                    f"container {number} already has inspection records and cannot be removed",
+                    "container_has_records",
+                    {"number": number},
+                ), []
     changed = {k: (before[k], after[k]) for k in after if before.get(k) != after[k]}
     session.execute(
         update(Declaration.__table__)

@@ -82,18 +82,18 @@ def _currencies() -> frozenset[str]:
 def _text(value: Any) -> str:
     if type(value) is str:
         if "\x00" in value:  # PostgreSQL cannot store it in text; say so instead of failing the batch
-            raise ValueError("contains a NUL character (\\0); remove it")
+            raise Reason("contains a NUL character (\\0); remove it", "nul_character")
         return value.strip()
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or isinstance(value, dict | list):
-        raise ValueError(f"expected text, got {type(value).__name__}")
+        raise Reason(f"expected text, got {type(value).__name__}", "not_text")
     return str(value).strip()
 
 
 def _number(value: Any, what: str) -> float:
     if isinstance(value, bool):
-        raise ValueError(f"{what} must be a number, not true/false")
+        raise Reason(f"{what} must be a number, not true/false", "number_not_bool")
     if isinstance(value, int | float):
         number = float(value)
     else:
@@ -107,35 +107,38 @@ def _number(value: Any, what: str) -> float:
                 f"{what} must be a number, not '{shown(_text(value))}'", "not_number", value=shown(_text(value))
             ) from None
     if not math.isfinite(number):
-        raise ValueError(f"{what} must be a finite number")
+        raise Reason(f"{what} must be a finite number", "not_finite")
     if number < 0:
         raise Reason(f"{what} cannot be negative ({number:g})", "negative", value=f"{number:g}")
     if number > MAX_AMOUNT:
-        raise ValueError(f"{what} is implausibly large ({number:g})")
+        raise Reason(f"{what} is implausibly large ({number:g})", "implausibly_large", value=f"{number:g}")
     return number
 
 
 def _whole_number(value: Any, what: str) -> int:
     """A count: a whole number, 0 or more ('40', 40, 40.0, '４０', '1,200')."""
     if isinstance(value, bool):
-        raise ValueError(f"{what} must be a whole number, not true/false")
+        raise Reason(f"{what} must be a whole number, not true/false", "whole_not_bool")
     if isinstance(value, int):
         number = value
     else:
         text = as_typed(_text(value)).replace(" ", "")
         if _THOUSANDS.match(text):
             text = text.replace(",", "")
+        not_whole = Reason(
+            f"{what} must be a whole number, not '{shown(_text(value))}'", "not_whole", value=shown(_text(value))
+        )
         try:
             amount = float(text)
         except ValueError:
-            raise ValueError(f"{what} must be a whole number, not '{shown(_text(value))}'") from None
+            raise not_whole from None
         if not math.isfinite(amount) or not amount.is_integer():
-            raise ValueError(f"{what} must be a whole number, not '{shown(_text(value))}'")
+            raise not_whole
         number = int(amount)
     if number < 0:
-        raise ValueError(f"{what} cannot be negative ({number})")
+        raise Reason(f"{what} cannot be negative ({number})", "negative", value=str(number))
     if number > MAX_PACKAGES:
-        raise ValueError(f"{what} is implausibly large ({number})")
+        raise Reason(f"{what} is implausibly large ({number})", "implausibly_large", value=str(number))
     return number
 
 
@@ -148,9 +151,11 @@ def _seal_class(value: Any) -> str | None:
     if found is None:
         found = next((c for c, (zh, _en) in SEAL_CLASS_TITLES.items() if text == zh), None)
     if found is None:
-        raise ValueError(
+        raise Reason(
             f"'{shown(_text(value))}' is not an ISO 17712 seal class: "
-            "use I (indicative), S (security) or H (high security)"
+            "use I (indicative), S (security) or H (high security)",
+            "not_seal_class",
+            value=shown(_text(value)),
         )
     return found.value
 
@@ -202,7 +207,12 @@ class ContainerIn(BaseModel):
         number = iso6346.normalize(_text(v))
         problem = iso6346.explain(number)
         if problem is not None:
-            raise ValueError(f"'{shown(_text(v))}' is not an ISO 6346 container number: {problem.en}")
+            raise Reason(
+                f"'{shown(_text(v))}' is not an ISO 6346 container number: {problem.en}",
+                "not_container",
+                value=shown(_text(v)),
+                problem={"zh": problem.zh, "en": problem.en},
+            )
         return number
 
     @field_validator("size_type", mode="before")
@@ -210,7 +220,11 @@ class ContainerIn(BaseModel):
     def _size_type(cls, v: Any) -> str:
         text = normalize_code(_text(v))
         if not _SIZE_TYPE.match(text):
-            raise ValueError(f"'{shown(_text(v))}' is not an ISO 6346 size/type code like 22G1 or 45R1")
+            raise Reason(
+                f"'{shown(_text(v))}' is not an ISO 6346 size/type code like 22G1 or 45R1",
+                "not_size_type",
+                value=shown(_text(v)),
+            )
         return text
 
     @field_validator("declared_seal", mode="before")
@@ -243,14 +257,14 @@ class GoodsLineIn(BaseModel):
     def _line_no(cls, v: Any) -> int:
         text = _text(v)
         if not text.isdigit():
-            raise ValueError(f"line number must be a whole number, not '{shown(text)}'")
+            raise Reason(f"line number must be a whole number, not '{shown(text)}'", "not_line_no", value=shown(text))
         return int(text)
 
     @field_validator("hs_code", mode="before")
     @classmethod
     def _hs(cls, v: Any) -> str:
         if isinstance(v, dict | list):
-            raise ValueError(f"expected an HS code, got {type(v).__name__}")
+            raise Reason(f"expected an HS code, got {type(v).__name__}", "hs_not_text")
         return _hs_digits(v)
 
     @field_validator("quantity", "gross_weight_kg", mode="before")
@@ -271,7 +285,7 @@ class GoodsLineIn(BaseModel):
         try:
             return Decimal(repr(number)).quantize(Decimal("0.01"))
         except InvalidOperation:
-            raise ValueError("value must be a number with at most 2 decimals") from None
+            raise Reason("value must be a number with at most 2 decimals", "value_decimals") from None
 
     @field_validator("unit", "description", mode="before")
     @classmethod
@@ -283,7 +297,11 @@ class GoodsLineIn(BaseModel):
     def _currency(cls, v: Any) -> str:
         code = _text(v).upper()
         if code not in _currencies():
-            raise ValueError(f"'{shown(_text(v))}' is not an ISO 4217 currency code such as USD or CNY")
+            raise Reason(
+                f"'{shown(_text(v))}' is not an ISO 4217 currency code such as USD or CNY",
+                "not_currency",
+                value=shown(_text(v)),
+            )
         return code
 
 
@@ -359,9 +377,16 @@ class DeclarationIn(BaseModel):
         moment = parse_when(v)
         now = (info.context or {}).get("now") or datetime.now(UTC)
         if moment < EARLIEST:
-            raise ValueError(f"{moment:%Y-%m-%d} is before {EARLIEST:%Y}: check the year")
+            raise Reason(
+                f"{moment:%Y-%m-%d} is before {EARLIEST:%Y}: check the year",
+                "date_too_early",
+                date=f"{moment:%Y-%m-%d}",
+                year=EARLIEST.year,
+            )
         if moment > now + timedelta(days=1):
-            raise ValueError(f"{moment:%Y-%m-%d %H:%M} UTC is in the future")
+            raise Reason(
+                f"{moment:%Y-%m-%d %H:%M} UTC is in the future", "date_future", when=f"{moment:%Y-%m-%d %H:%M}"
+            )
         return moment
 
 
@@ -463,6 +488,8 @@ def _container_dicts(record: RawRecord, issues: list[Issue]) -> tuple[list[dict]
                             cell.column,
                             f"'{shown(part.strip())}' is not NUMBER:SIZE_TYPE, NUMBER:SIZE_TYPE:SEAL or "
                             "NUMBER:SIZE_TYPE:SEAL:SEAL_CLASS",
+                            "container_format",
+                            {"value": shown(part.strip())},
                         )
                     )
                     continue
@@ -476,7 +503,11 @@ def _container_dicts(record: RawRecord, issues: list[Issue]) -> tuple[list[dict]
                     }
                 )
         else:
-            issues.append(Issue(cell.row, cell.column, "containers must be text like CSQU3054383:22G1:SEAL"))
+            issues.append(
+                Issue(
+                    cell.row, cell.column, "containers must be text like CSQU3054383:22G1:SEAL", "containers_not_text"
+                )
+            )
         for entry in entries:
             key = iso6346.normalize(str(entry.get("number") or ""))
             if key in by_number:
@@ -491,6 +522,8 @@ def _container_dicts(record: RawRecord, issues: list[Issue]) -> tuple[list[dict]
                             cell.row,
                             cell.column,
                             f"container {shown(key)} is listed twice with different type, seal or class",
+                            "container_twice",
+                            {"number": shown(key)},
                         )
                     )
                 continue
@@ -505,12 +538,21 @@ def _norm(v: Any) -> str:
     return "".join(as_typed(v or "").split()).upper()
 
 
+# pydantic's own checks of the models' constraints: their message keys and the bound each names.
+_CONSTRAINTS = {
+    "too_long": ("too_many", "max_length"),  # a list: goods lines or containers
+    "greater_than_equal": ("at_least", "ge"),
+    "less_than_equal": ("at_most", "le"),
+}
+
+
 def _message(error: ErrorDetails) -> tuple[str, str, dict[str, Any] | None]:
-    """The reason in English, its message key and parameters ("" when it has no key yet)."""
+    """The reason in English, its message key and parameters."""
     kind = error.get("type", "")
-    if kind == "missing":
+    if kind in ("missing", "string_too_short"):
         return "required, but empty or missing", "required", None
-    cause = error.get("ctx", {}).get("error")
+    ctx = error.get("ctx", {})
+    cause = ctx.get("error")
     if isinstance(cause, Reason):
         return str(cause), cause.key, cause.params
     msg = str(error.get("msg", "invalid"))
@@ -518,9 +560,12 @@ def _message(error: ErrorDetails) -> tuple[str, str, dict[str, Any] | None]:
         if msg.startswith(prefix):
             msg = msg[len(prefix) :]
     if kind == "string_too_long":
-        limit = error.get("ctx", {}).get("max_length")
+        limit = ctx.get("max_length")
         return f"too long ({limit} characters at most)", "too_long", {"limit": limit}
-    return msg, "", None
+    if kind in _CONSTRAINTS:
+        key, bound = _CONSTRAINTS[kind]
+        return msg, key, {"limit": ctx.get(bound)}
+    return msg, "invalid", None  # pydantic's English names what; the page says that the value is not valid
 
 
 def validate_record(record: RawRecord, now: datetime | None = None) -> ValidDeclaration | list[Issue]:
@@ -549,6 +594,8 @@ def validate_record(record: RawRecord, now: datetime | None = None) -> ValidDecl
                         row,
                         cell.column if cell else "line_no",
                         f"line number {ln} repeats row {seen_line_nos[int(ln)]}",
+                        "line_no_repeats",
+                        {"line": shown(ln), "row": seen_line_nos[int(ln)]},
                     )
                 )
             seen_line_nos[int(ln)] = row
@@ -589,7 +636,7 @@ def validate_record(record: RawRecord, now: datetime | None = None) -> ValidDecl
                 first_row=record.first_row,
                 cells=dict(record.fields),
             )
-    return issues or [Issue(record.first_row, "", "the declaration could not be validated")]
+    return issues or [Issue(record.first_row, "", "the declaration could not be validated", "not_validated")]
 
 
 def _locate(record: RawRecord, containers: list[dict], container_cells: list[Cell], error: ErrorDetails) -> Issue:
@@ -614,7 +661,8 @@ def _locate(record: RawRecord, containers: list[dict], container_cells: list[Cel
         if len(loc) >= 3 and loc[2] != "number" and index < len(containers):
             # One cell lists several containers: say which one the size/type, seal or class belongs to.
             number = iso6346.normalize(str(containers[index].get("number") or ""))
-            reason, key, params = f"container {number}: {reason}", "", None  # no key for the combined text yet
+            params = {"number": number, "reason": {"key": f"exchange.reason_{key}", "params": params}}
+            reason, key = f"container {number}: {reason}", "container_reason"
         return Issue(cell.row if cell else record.first_row, cell.column if cell else "containers", reason, key, params)
     name = str(head)
     cell = record.fields.get(name)
