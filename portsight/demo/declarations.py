@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from portsight.alert_checks.patterns import declaration_rule_trigger
+from portsight.clock import as_utc
 from portsight.db import models as m
 from portsight.demo.alerts import SeededAlerts
 from portsight.demo.decisions import CatalogueDecisions
@@ -58,7 +59,8 @@ def declared_seal_class(container_number: str) -> str:
     return "I" if zlib.crc32(container_number.encode("ascii")) % 16 == 0 else "H"
 
 
-def _poisson(rng: random.Random, lam: float) -> int:
+def poisson(rng: random.Random, lam: float) -> int:
+    """How many events of mean `lam` happened: a Poisson draw (its normal approximation above 30)."""
     if lam <= 0:
         return 0
     if lam > 30:
@@ -82,6 +84,20 @@ def _hour_factor(local_hour: int, weekday: int) -> float:
     else:
         f = 0.12
     return f * (0.35 if weekday == 5 else 0.2 if weekday == 6 else 1.0)
+
+
+_WEEK = sum(_hour_factor(h % 24, h // 24) for h in range(24 * 7))  # the hour factors of a week add up to this
+
+
+def arrivals_per_hour(port_code: str, at: datetime) -> float:
+    """Declarations expected per hour at the port at this moment: its weekly volume (world.PORT_VOLUME) spread
+    over the week by the hour of day and weekday in China time. The seeded history and the live simulator both
+    draw their arrivals from it, so the live board's volume looks like the past's. A port outside the demo's
+    world gets none."""
+    if port_code not in PORT_VOLUME:
+        return 0.0
+    local = as_utc(at) + LOCAL
+    return PORT_VOLUME[port_code][0] * _hour_factor(local.hour, local.weekday()) / _WEEK
 
 
 class Declarations:
@@ -123,14 +139,10 @@ class Declarations:
         """Every hour from start to now, at every port, the declarations that arrived."""
         rng = self.rng
         hours = int((self.now - self.start).total_seconds() // 3600)
-        weekly = {pid: PORT_VOLUME[code][0] for code, pid in self.master.port_ids.items()}
-        norm = sum(_hour_factor(h % 24, h // 24) for h in range(24 * 7))
         for h in range(hours):
             hour = self.start + timedelta(hours=h)
-            local = hour + LOCAL
-            factor = _hour_factor(local.hour, local.weekday())
-            for pid in self.master.port_ids.values():
-                for _ in range(_poisson(rng, weekly[pid] * factor / norm)):
+            for code, pid in self.master.port_ids.items():
+                for _ in range(poisson(rng, arrivals_per_hour(code, hour))):
                     declared = hour + timedelta(seconds=rng.randrange(3600))
                     self.declaration(pid, declared)
 

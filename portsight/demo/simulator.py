@@ -1,6 +1,7 @@
 """Live simulator: keeps the demo alive by doing what the backbone, supervisors and inspectors would do.
 
-Every few seconds it registers new declarations (repeat business of the port's enterprises) and
+Every few seconds it registers new declarations (repeat business of the port's enterprises, as many per
+hour as the seeded history has at that port, hour of day and weekday: demo.declarations.arrivals_per_hour) and
 moves open work along, always through the services people use and only through its own accounts:
 the port staff (insp.<port>.<n>) and its supervisor (masterdata.SIMULATOR_SUPERVISOR); what the
 system does for it (register, draw, dispatch) is done as SIMULATED_SYSTEM. Every actor it uses is
@@ -58,7 +59,7 @@ from portsight.db.checklists import load_checklist, slot_progress
 from portsight.db.release import inspection_decisions
 from portsight.db.rollups import refresh_rollups_at
 from portsight.db.session import Database, make_engine
-from portsight.demo.declarations import declared_seal_class
+from portsight.demo.declarations import arrivals_per_hour, declared_seal_class, poisson
 from portsight.demo.masterdata import HUMAN_ACCOUNTS, SIMULATOR_DISPLAY_NAME, SIMULATOR_SUPERVISOR
 from portsight.demo.numbers import next_declaration_number
 from portsight.demo.visitors import keep_work_waiting
@@ -80,6 +81,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL = 5.0
 ALERT_CHECK_PERIOD = timedelta(seconds=30)
+# A round registers the arrivals of the time since the last round, at most this much: after a stall (a database
+# outage, a machine waking up) the board does not jump by hours of declarations at one instant.
+MAX_ROUND = timedelta(minutes=15)
 VISITORS_PERIOD = timedelta(minutes=2)  # how often the human demo accounts' waiting work is topped up
 ROSTER_AHEAD = timedelta(days=2)  # top the roster up when a port's last shift ends sooner than this
 HOLD_CLEARED_AFTER = timedelta(minutes=30)
@@ -118,7 +122,7 @@ class Simulator:
         *,
         interval: float = DEFAULT_INTERVAL,
         seed: int | None = None,
-        declaration_chance: float = 0.15,
+        volume_factor: float = 1.0,
         move_chance: float = 0.12,
         max_moves: int = 40,
         media_dir: Path | str | None = None,
@@ -130,7 +134,7 @@ class Simulator:
         self.interval = interval
         self.seed = seed
         self.rng = random.Random(seed)
-        self.declaration_chance = declaration_chance  # per port and step
+        self.volume_factor = volume_factor  # times the seeded history's declarations per hour (tests scale it)
         self.move_chance = move_chance  # per open inspection and step
         self.max_moves = max_moves
         self.media_dir = Path(media_dir) if media_dir else Path(tempfile.gettempdir()) / "portsight-sim-media"
@@ -141,6 +145,7 @@ class Simulator:
         self._thread: threading.Thread | None = None
         self._photos: dict[str, bytes] = {}
         self._last_checks: datetime | None = None
+        self._last_round: datetime | None = None
         self._visitors_checked: datetime | None = None
         self._roster_checked: datetime | None = None
         self._committed_days: set[date] = set()
@@ -184,8 +189,9 @@ class Simulator:
         human = {uid for (uid,) in self._read(select(m.User.id).where(m.User.username.in_(sorted(HUMAN_ACCOUNTS))))}
         self._ensure_roster(now, human)
         ports = self._read(select(m.Port.id, m.Port.code).order_by(m.Port.id))
+        hours = self._round_hours(now)
         for port_id, port_code in ports:
-            if self.rng.random() < self.declaration_chance:
+            for _ in range(poisson(self.rng, arrivals_per_hour(port_code, now) * hours * self.volume_factor)):
                 opened = self._new_declaration(port_id, port_code, now)
                 if opened is not None:
                     events["declarations"] += 1
@@ -225,7 +231,7 @@ class Simulator:
         for port_id, instants in touched.items():
             refresh_rollups_at(self.db, port_id, *instants)
         if self._last_checks is None or now - self._last_checks >= ALERT_CHECK_PERIOD:
-            raised = run_alert_checks(self.db, now, since=self._last_checks)
+            raised = run_alert_checks(self.db, now, since=self._last_checks, actor=SIMULATED_SYSTEM)
             events["alerts"] = sum(raised.values())
             self._last_checks = now
         if self._visitors_checked is None or now - self._visitors_checked >= VISITORS_PERIOD:
@@ -234,6 +240,13 @@ class Simulator:
                                      max_upload_bytes=self.max_upload_bytes)  # fmt: skip
             events["visitors"] = sum(made.values())
         return events
+
+    def _round_hours(self, now: datetime) -> float:
+        """The hours this round stands for: since the last round (the first stands for one interval)."""
+        since = self._last_round
+        self._last_round = now
+        elapsed = timedelta(seconds=self.interval) if since is None else now - since
+        return min(max(elapsed, timedelta(0)), MAX_ROUND) / timedelta(hours=1)
 
     def _due(self, inspection_id: int, state: str, now: datetime) -> bool:
         """Whether the inspection's current phase has taken its time since the last thing done on it. The time
@@ -594,9 +607,11 @@ def start_simulator(
             return _instance
         engine = make_engine(engine_or_url) if isinstance(engine_or_url, str) else engine_or_url
         interval = float(os.environ.get("PORTSIGHT_SIMULATOR_SECONDS") or DEFAULT_INTERVAL)
+        volume_factor = float(os.environ.get("PORTSIGHT_SIMULATOR_VOLUME_FACTOR") or 1.0)
         _instance = Simulator(
             engine,
             interval=interval,
+            volume_factor=volume_factor,
             seed=seed,
             media_dir=settings.media_dir,
             secret=settings.secret,

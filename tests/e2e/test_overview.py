@@ -15,7 +15,9 @@ from portsight.clock import utcnow
 from portsight.db.migrate import upgrade
 from portsight.db.models import AuditEntry, Enterprise
 from portsight.db.session import make_engine
+from portsight.demo.declarations import arrivals_per_hour
 from portsight.demo.seed import seed_demo
+from portsight.demo.world import PORT_VOLUME
 from portsight.domain.access import SYSTEM
 from portsight.i18n import t
 from portsight.security import hash_password
@@ -30,15 +32,25 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory, browser) -> Iterator[tuple[str, str]]:
     """The app over one week of demo data (the simulator repeats its enterprises' business),
-    with the simulator on, stepping every second."""
+    with the simulator on, stepping every second. Its declarations come at the seeded history's rhythm,
+    quiet at night and at weekends: scaled to one every two seconds or so whatever the hour the test
+    runs, the board has something new within its timeouts."""
     data_dir = tmp_path_factory.mktemp("e2e_overview")
     url = f"sqlite:///{data_dir / 'portsight.db'}"
     upgrade(url)
     engine = make_engine(url)
     seed_demo(engine, weeks=1, seed=7, demo=True, password_hash=hash_password(PASSWORD))
     engine.dispose()
+    volume_factor = 1800 / sum(arrivals_per_hour(code, utcnow()) for code in PORT_VOLUME)
     base, proc = start_streamlit(
-        data_dir, url, {"PORTSIGHT_SIMULATOR": "on", "PORTSIGHT_SIMULATOR_SECONDS": "1", "PORTSIGHT_SUPERVISION": "off"}
+        data_dir,
+        url,
+        {
+            "PORTSIGHT_SIMULATOR": "on",
+            "PORTSIGHT_SIMULATOR_SECONDS": "1",
+            "PORTSIGHT_SIMULATOR_VOLUME_FACTOR": f"{volume_factor:.1f}",
+            "PORTSIGHT_SUPERVISION": "off",
+        },
     )
     yield base, url
     stop(proc)

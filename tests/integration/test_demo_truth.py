@@ -234,7 +234,7 @@ def test_the_simulator_carries_a_banned_lot_to_return_without_releasing_it(seede
     drawn = select_declaration(seeded, SYSTEM, did, now=start + timedelta(seconds=1))
     assert drawn.inspection_id is not None  # the ban's scope forces the inspection
     iid = drawn.inspection_id
-    sim = Simulator(seeded, seed=3, declaration_chance=0.0, move_chance=1.0, max_moves=5000, secret="x",
+    sim = Simulator(seeded, seed=3, volume_factor=0, move_chance=1.0, max_moves=5000, secret="x",
                     media_dir=tmp_path / "media")  # fmt: skip
     moves = 0
     for minutes in range(5, 10 * 60, 5):  # the simulator's inspections take as long as real ones (PACE)

@@ -33,7 +33,7 @@ def test_step_creates_declarations_and_advances_inspections(db, tmp_path):
     seed_demo(db, weeks=1, seed=5, now=NOW, password_hash="x")
     before_decl, before_trans = _count(db, m.Declaration), _count(db, m.InspectionTransition)
     before_states = Counter(s for (s,) in db.execute(select(m.Inspection.state)))
-    sim = _sim(tmp_path, db, seed=1, declaration_chance=0.6, move_chance=0.5)
+    sim = _sim(tmp_path, db, seed=1, volume_factor=4, move_chance=0.5)
     events = Counter()
     for i in range(12):
         events.update(sim.step(now=NOW + timedelta(minutes=i)))
@@ -51,7 +51,7 @@ def test_each_new_declaration_is_drawn_through_select_declaration_and_replays(db
     seed_demo(db, weeks=1, seed=5, now=NOW, password_hash="x")
     before = _count(db, m.Selection)
     last = db.scalar(select(func.max(m.Declaration.id)))
-    sim = _sim(tmp_path, db, seed=2, declaration_chance=1.0, move_chance=0.0)
+    sim = _sim(tmp_path, db, seed=2, volume_factor=100, move_chance=0.0)
     events = sim.step(now=NOW)
     new = db.execute(
         select(m.Selection.id, m.Selection.code_version, m.Declaration.number)
@@ -69,7 +69,7 @@ def test_each_new_declaration_is_drawn_through_select_declaration_and_replays(db
 
 def test_dispatch_assigns_only_inspectors_on_duty_at_that_moment(db, tmp_path):
     seed_demo(db, weeks=1, seed=5, now=NOW, password_hash="x")
-    sim = _sim(tmp_path, db, seed=3, declaration_chance=0.8, move_chance=1.0, max_moves=400)
+    sim = _sim(tmp_path, db, seed=3, volume_factor=2, move_chance=1.0, max_moves=400)
     moments = [NOW + timedelta(minutes=5 * i) for i in range(12)]  # an hour: a draw waits its dispatch a while
     for at in moments:
         sim.step(now=at)
@@ -96,7 +96,7 @@ def test_live_steps_are_recorded_and_judged_through_the_field_services(db, tmp_p
     seed_demo(db, weeks=1, seed=5, now=NOW, password_hash="x")
     since = NOW - timedelta(seconds=1)
     last_audit = db.scalar(select(func.max(m.AuditEntry.id))) or 0  # the seeded history has its own audit trail
-    sim = _sim(tmp_path, db, seed=4, declaration_chance=0.3, move_chance=1.0, max_moves=200)
+    sim = _sim(tmp_path, db, seed=4, volume_factor=3, move_chance=1.0, max_moves=200)
     for i in range(6):
         sim.step(now=NOW + timedelta(minutes=i))
     assert sim.errors == 0
@@ -121,7 +121,7 @@ def test_a_step_refreshes_the_rollups_of_the_slices_it_touched(db, tmp_path):
     seed_demo(db, weeks=1, seed=5, now=NOW, password_hash="x")
     day = (NOW + timedelta(hours=8)).date()
     before = db.scalar(select(func.sum(m.DailyRollup.declarations)).where(m.DailyRollup.day == day)) or 0
-    sim = _sim(tmp_path, db, seed=6, declaration_chance=1.0, move_chance=0.0)
+    sim = _sim(tmp_path, db, seed=6, volume_factor=100, move_chance=0.0)
     events = sim.step(now=NOW)
     after = db.scalar(select(func.sum(m.DailyRollup.declarations)).where(m.DailyRollup.day == day))
     assert after == before + events["declarations"]
@@ -130,8 +130,8 @@ def test_a_step_refreshes_the_rollups_of_the_slices_it_touched(db, tmp_path):
 def test_supervision_checks_run_every_thirty_simulated_seconds(db, tmp_path, monkeypatch):
     seed_demo(db, weeks=1, seed=5, now=NOW, password_hash="x")
     runs = []
-    monkeypatch.setattr(sim_module, "run_alert_checks", lambda db, now, since=None: runs.append(now) or {})
-    sim = _sim(tmp_path, db, seed=7, declaration_chance=0.0, move_chance=0.0)
+    monkeypatch.setattr(sim_module, "run_alert_checks", lambda db, now, since=None, actor=None: runs.append(now) or {})
+    sim = _sim(tmp_path, db, seed=7, volume_factor=0, move_chance=0.0)
     for s in range(0, 75, 5):
         sim.step(now=NOW + timedelta(seconds=s))
     assert runs == [NOW, NOW + timedelta(seconds=30), NOW + timedelta(seconds=60)]
@@ -140,7 +140,7 @@ def test_supervision_checks_run_every_thirty_simulated_seconds(db, tmp_path, mon
 def test_the_roster_is_topped_up_when_it_runs_out(db, tmp_path):
     seed_demo(db, weeks=1, seed=5, now=NOW, password_hash="x")
     later = NOW + timedelta(days=20)
-    sim = _sim(tmp_path, db, seed=8, declaration_chance=0.0, move_chance=0.0)
+    sim = _sim(tmp_path, db, seed=8, volume_factor=0, move_chance=0.0)
     sim.step(now=later)
     on_duty_tomorrow = db.scalar(
         select(func.count()).select_from(m.DutyShift).where(
@@ -196,7 +196,7 @@ def test_a_seeded_simulator_is_deterministic(engine, seed, tmp_path):
             try:
                 seed_demo(conn, weeks=1, seed=5, now=NOW, password_hash="x")
                 last = conn.scalar(select(func.max(m.Declaration.id)))
-                s = Simulator(conn, seed=seed, declaration_chance=0.5, move_chance=0.5, secret="x", media_dir=media)
+                s = Simulator(conn, seed=seed, volume_factor=5, move_chance=0.5, secret="x", media_dir=media)
                 events = [s.step(now=NOW + timedelta(minutes=i)) for i in range(5)]
                 numbers = [
                     n

@@ -100,7 +100,7 @@ def test_the_simulator_s_inspections_take_as_long_as_real_ones(db, tmp_path):
     start = NOW - timedelta(hours=1)
     seed_demo(db, weeks=1, seed=5, now=start, password_hash="x")
     last = db.scalar(select(func.max(m.Declaration.id)))
-    _rounds(_sim(tmp_path, db, seed=4, declaration_chance=0.3, move_chance=0.3, max_moves=400), start, 181, 20)
+    _rounds(_sim(tmp_path, db, seed=4, volume_factor=10, move_chance=0.3, max_moves=400), start, 181, 20)
     moved = db.execute(
         select(m.Declaration.declared_at, m.Inspection.state, m.Inspection.decided_at)
         .join(m.Inspection, m.Inspection.declaration_id == m.Declaration.id)
@@ -119,7 +119,7 @@ def test_old_holds_and_old_open_work_are_left_to_people(db, tmp_path):
     recent_hold = _hold(db, "CNNBO", NOW - timedelta(hours=5), NOW - timedelta(hours=1), n=2)
     old_work, _ = _staff_task(db, "CNQIN", NOW - timedelta(days=10), NOW - timedelta(days=10))
     last_audit = db.scalar(select(func.max(m.AuditEntry.id)))
-    _rounds(_sim(tmp_path, db, seed=3, declaration_chance=0.0, move_chance=1.0, max_moves=1000), NOW, 4)
+    _rounds(_sim(tmp_path, db, seed=3, volume_factor=0, move_chance=1.0, max_moves=1000), NOW, 4)
     ids = [old_hold, recent_hold, old_work]
     states = dict(db.execute(select(m.Inspection.id, m.Inspection.state).where(m.Inspection.id.in_(ids))).all())
     assert states == {old_hold: "held", recent_hold: states[recent_hold], old_work: "assigned"}
@@ -157,7 +157,7 @@ def test_the_simulator_acts_only_through_its_own_accounts_and_leaves_people_s_wo
     task = _give_the_demo_inspector_a_task(db)
     last_audit = db.scalar(select(func.max(m.AuditEntry.id)))
     last_assignment = db.scalar(select(func.max(m.InspectorAssignment.id)))
-    sim = _sim(tmp_path, db, seed=9, declaration_chance=0.6, move_chance=0.8, max_moves=400)
+    sim = _sim(tmp_path, db, seed=9, volume_factor=3, move_chance=0.8, max_moves=400)
     _rounds(sim, NOW, 40, seconds=90)  # an hour: long enough for draws to be dispatched and worked on
     _rounds(sim, NOW + timedelta(days=6), 2)  # the roster runs short: the simulator tops it up
 
@@ -205,7 +205,7 @@ def test_simulated_declarations_continue_their_customs_office_s_sequence(db, tmp
     assert before["2200"] >= 700000
     last = db.scalar(select(func.max(m.Declaration.id)))
     for seed in (1, 2):  # a restarted simulator starts from what is in the database
-        _rounds(_sim(tmp_path, db, seed=seed, declaration_chance=1.0, move_chance=0.0), NOW, 2)
+        _rounds(_sim(tmp_path, db, seed=seed, volume_factor=100, move_chance=0.0), NOW, 2)
     new = db.execute(
         select(m.Declaration.number, m.Declaration.direction, m.Port.code)
         .join(m.Port, m.Port.id == m.Declaration.port_id)

@@ -222,7 +222,7 @@ def test_seeding_the_demo_from_the_command_line_leaves_work_waiting(tmp_path, mo
 
 
 def test_the_simulator_keeps_the_work_waiting_from_its_first_round(demo, tmp_path):
-    simulator = Simulator(demo, seed=3, declaration_chance=0.0, move_chance=0.0, media_dir=tmp_path, secret=SECRET)
+    simulator = Simulator(demo, seed=3, volume_factor=0, move_chance=0.0, media_dir=tmp_path, secret=SECRET)
     events = simulator.step(now=NIGHT)
     assert events["visitors"] > 0 and simulator.errors == 0
     assert len(_waiting_tasks(demo, _user(demo, "inspector"))) >= 3
