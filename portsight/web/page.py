@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import html
 import re
+from functools import cache
+from pathlib import Path
 from urllib.parse import urlencode
 
 from portsight.i18n import LANGUAGES, t
@@ -11,6 +14,8 @@ from portsight.i18n import LANGUAGES, t
 LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
 UPGRADE_COMMAND = "python -m portsight db upgrade"
 RUN_COMMAND = "make run"
+# The app's tab icon, the file app.py gives Streamlit as page_icon.
+ICON = Path(__file__).resolve().parents[2] / "components" / "shell" / "icon.svg"
 
 _STYLE = """
 body{font-family:"Source Sans Pro","Noto Sans CJK SC",sans-serif;background:#f5f7fa;margin:0;color:#262730}
@@ -29,6 +34,13 @@ code{background:#0001;padding:0 .2rem}
 def tr(key: str, lang: str, **values: object) -> str:
     """A message in lang (literal keys, so tests/unit/test_i18n.py checks them)."""
     return t(lang, key, **values)
+
+
+@cache
+def icon_url() -> str:
+    """The tab icon inline, as Streamlit writes it on the app's pages: the sign-in page asks the server for no
+    file, and no page asks for Streamlit's own /favicon.png."""
+    return "data:image/svg+xml;base64," + base64.b64encode(ICON.read_bytes()).decode("ascii")
 
 
 def _inline(text: str) -> str:
@@ -62,7 +74,7 @@ def render_login_page(
         "<!DOCTYPE html>",
         f'<html lang="{"zh-CN" if lang == "zh_CN" else "en"}"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        '<link rel="icon" href="/favicon.png">',
+        f'<link rel="icon" href="{icon_url()}">',
         f"<title>{html.escape(tr('login.title', lang))} · {html.escape(tr('common.app_name', lang))}</title>",
         f"<style>{_STYLE}</style></head><body><main>",
         f"<h1>{html.escape(tr('common.app_name', lang))}</h1>",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import re
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -40,6 +43,16 @@ def test_signing_in_sets_an_http_only_same_site_cookie_and_goes_to_the_page_aske
     assert "SameSite=Lax" in cookie
     # with the cookie the same page load reaches Streamlit
     assert client.get("/alerts").text == "streamlit GET /alerts"
+
+
+def test_the_sign_in_page_s_tab_icon_is_the_app_s_own_inline(client):
+    """The icon app.py gives the app's pages, written into the page: not Streamlit's /favicon.png."""
+    icon = Path(__file__).resolve().parents[2] / "components" / "shell" / "icon.svg"
+    page = client.get("/login").text
+    assert re.findall(r'<link rel="icon" href="([^"]*)">', page) == [
+        "data:image/svg+xml;base64," + base64.b64encode(icon.read_bytes()).decode("ascii")
+    ]
+    assert "favicon" not in page
 
 
 def test_the_cookie_is_secure_behind_an_https_proxy(client):
