@@ -17,6 +17,7 @@ from components.shell.messages import alert_title
 from components.shell.runtime import get_engine, get_settings, scope_set
 from components.shell.state import Scope
 from portsight.clock import utcnow
+from portsight.queries import alert_parameters
 from portsight.queries import alerts as alert_queries
 from portsight.queries import overview as overview_queries
 
@@ -31,9 +32,9 @@ def load_change_token(scope: Scope) -> tuple[int, str]:
 @st.cache_data(ttl=120, max_entries=256, show_spinner=False)
 def load_overview(scope: Scope, token: tuple[int, str], minute: str) -> overview_queries.Overview:
     """The board for this scope as of `token` (and the minute, which moves the overdue count)."""
-    return overview_queries.overview(
-        get_engine(), scope_set(scope), utcnow(), overdue_minutes=get_settings().overdue_minutes
-    )
+    now = utcnow()
+    overdue_minutes = alert_parameters.overdue_minutes_in_force(get_engine(), now, get_settings())
+    return overview_queries.overview(get_engine(), scope_set(scope), now, overdue_minutes=overdue_minutes)
 
 
 @st.cache_resource(ttl=120, max_entries=64, show_spinner=False)

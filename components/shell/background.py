@@ -2,7 +2,9 @@
 
 `start_alert_checks_once()` is idempotent (an @st.cache_resource object per database URL); app.py
 calls it, so the checks run as soon as anyone is signed in. Switch it off
-with PORTSIGHT_SUPERVISION=off; the period is PORTSIGHT_SUPERVISION_SECONDS (default 30).
+with PORTSIGHT_SUPERVISION=off; the period is PORTSIGHT_SUPERVISION_SECONDS (default 30). Each run
+reads the thresholds in force then (alert_parameters), so an administrator's change applies
+without a restart.
 Without Streamlit (a worker, cron), call portsight.alert_checks.run_alert_checks.
 """
 
@@ -17,8 +19,9 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from components.shell.runtime import database_problem, get_engine, get_settings
-from portsight.alert_checks import AlertCheckLimits, run_alert_checks
+from portsight.alert_checks import run_alert_checks
 from portsight.clock import utcnow
+from portsight.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +30,9 @@ OVERLAP = timedelta(minutes=2)  # each run looks a little before the last one: a
 
 
 class AlertCheckRunner:
-    def __init__(self, engine: Engine, limits: AlertCheckLimits, period: float = DEFAULT_PERIOD):
+    def __init__(self, engine: Engine, settings: Settings, period: float = DEFAULT_PERIOD):
         self.engine = engine
-        self.limits = limits
+        self.settings = settings  # the default service time of the thresholds
         self.period = period
         self.last_run: datetime | None = None
         self.last_result: dict[str, int] = {}
@@ -46,7 +49,7 @@ class AlertCheckRunner:
     def run_once(self) -> dict[str, int]:
         now = utcnow()
         since = None if self.last_run is None else self.last_run - OVERLAP
-        self.last_result = run_alert_checks(self.engine, now, since=since, limits=self.limits)
+        self.last_result = run_alert_checks(self.engine, now, since=since, settings=self.settings)
         self.last_run = now
         if any(self.last_result.values()):
             log.info("alert checks raised %s", self.last_result)
@@ -75,8 +78,7 @@ def _runner(url: str) -> AlertCheckRunner:
     if database_problem() is not None:
         raise _NotReady(url)
     period = float(os.environ.get("PORTSIGHT_SUPERVISION_SECONDS", DEFAULT_PERIOD))
-    limits = AlertCheckLimits.from_settings(get_settings())
-    return AlertCheckRunner(get_engine(), limits, period).start()
+    return AlertCheckRunner(get_engine(), get_settings(), period).start()
 
 
 def start_alert_checks_once() -> AlertCheckRunner | None:

@@ -10,6 +10,8 @@ The window is the credit_window_days complete local days before the last midnigh
 check asks one question a day: its trigger is that midnight. An excursion that lasts raises the
 same alert again each day (its count goes up), and re-opens it when it was resolved. A tier or a
 base tier with fewer than credit_min_draws draws in the window is not judged (too few to tell).
+The condition clears when the tier is judged and within its bound; a tier not judged keeps its alert
+as it is (nothing new is known).
 """
 
 from __future__ import annotations
@@ -20,11 +22,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from portsight.alert_checks.triggers import AlertCheckLimits, Trigger, rule_detail
+from portsight.alert_checks.triggers import Cleared, Trigger, Unresolved, rule_detail
 from portsight.catalogue import default_catalogue, default_credit_calendar
 from portsight.clock import LOCAL_TZ, as_utc
 from portsight.db.models import Selection
 from portsight.db.rule_switches import enabled_catalogue
+from portsight.domain.alert_parameters import AlertCheckLimits
 from portsight.domain.credit import CreditCalendar
 from portsight.domain.rulebook import RuleCatalogue, UnknownRule
 from portsight.domain.selection import CEILING, Outcome, SelectionPolicy, TierBound, policy_from_catalogue
@@ -131,14 +134,15 @@ def credit_bound_trigger(
     )
 
 
-def credit_bound_triggers(
+def judge_tiers(
     session: Session,
     now: datetime,
     limits: AlertCheckLimits,
     catalogue: RuleCatalogue | None = None,
     calendar: CreditCalendar | None = None,
-) -> list[Trigger]:
-    """Tiers whose realised rate over the last credit_window_days complete days is outside its bound."""
+) -> tuple[list[Trigger], set[str]]:
+    """The triggers of the tiers outside their bound over the last credit_window_days complete
+    days, and every tier judged (enough draws of it and of the base tier)."""
     end = window_end(now)
     start = end - timedelta(days=limits.credit_window_days)
     day = (end - timedelta(microseconds=1)).astimezone(ZoneInfo(LOCAL_TZ)).date()  # the window's last day
@@ -148,15 +152,47 @@ def credit_bound_triggers(
     counts = tier_counts(session, start, end)
     base_n = counts.get(policy.base_tier, (0, 0))[0]
     if base_n < limits.credit_min_draws:
-        return []
-    out = []
+        return [], set()
+    out, judged = [], set()
     for tier, bound in policy.bounds.items():
         n, inspected = counts.get(tier, (0, 0))
         if n < limits.credit_min_draws:
             continue
+        judged.add(tier)
         base_rate = counts[policy.base_tier][1] / base_n
         if bound.holds(inspected / n, base_rate) is False:
             out.append(
                 credit_bound_trigger(rules, policy, tier, bound, counts, day, end, limits.credit_window_days, calendar)
             )
-    return out
+    return out, judged
+
+
+def credit_bound_triggers(
+    session: Session,
+    now: datetime,
+    limits: AlertCheckLimits,
+    catalogue: RuleCatalogue | None = None,
+    calendar: CreditCalendar | None = None,
+) -> list[Trigger]:
+    """Tiers whose realised rate over the last credit_window_days complete days is outside its bound."""
+    return judge_tiers(session, now, limits, catalogue, calendar)[0]
+
+
+def credit_bound_cleared(
+    session: Session,
+    now: datetime,
+    limits: AlertCheckLimits,
+    alerts: list[Unresolved],
+    catalogue: RuleCatalogue | None = None,
+) -> Cleared:
+    """The credit bound alerts whose tier is judged and back within its bound over the current window."""
+    if not alerts:
+        return {}
+    outside, judged = judge_tiers(session, now, limits, catalogue)
+    still = {t.dedupe_key for t in outside}
+    day = (window_end(now) - timedelta(microseconds=1)).astimezone(ZoneInfo(LOCAL_TZ)).date()
+    return {
+        a.id: {"window_end": day.isoformat(), "window_days": limits.credit_window_days}
+        for a in alerts
+        if a.dedupe_key not in still and a.dedupe_key.removeprefix(f"{KIND}:tier:") in judged
+    }

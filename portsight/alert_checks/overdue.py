@@ -5,6 +5,8 @@ identification (portsight.domain.inspection.AWAITING_RESULT_STATES) is not overd
 
 k = whole service times since the inspection was opened: the alert is raised when k becomes 1,
 raised again at k = 2, 3, ... (and becomes high from k = 2) while the inspection stays open.
+The condition clears when the inspection leaves the inspectors' hands (decided, or waiting for a
+result) or when the service time in force is longer than it has been open.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portsight.alert_checks.triggers import AlertCheckLimits, Trigger
+from portsight.alert_checks.triggers import Cleared, Trigger, Unresolved
 from portsight.clock import as_utc
 from portsight.db.models import Declaration, Inspection
+from portsight.domain.alert_parameters import AlertCheckLimits
 from portsight.domain.inspection import ACTIVE_STATES
 
 
@@ -69,4 +72,28 @@ def overdue_triggers(session: Session, now: datetime, limits: AlertCheckLimits) 
         trigger = overdue_trigger(inspection_id, port_id, number, state, as_utc(created_at), now, limits)
         if trigger is not None:
             out.append(trigger)
+    return out
+
+
+def overdue_cleared(session: Session, now: datetime, limits: AlertCheckLimits, alerts: list[Unresolved]) -> Cleared:
+    """The overdue alerts whose inspection is no longer open past the service time, and why."""
+    if not alerts:
+        return {}
+    ids = {a.inspection_id for a in alerts if a.inspection_id is not None}
+    rows = {
+        iid: (state, as_utc(created))
+        for iid, state, created in session.execute(
+            select(Inspection.id, Inspection.state, Inspection.created_at).where(Inspection.id.in_(sorted(ids)))
+        )
+    }
+    out: Cleared = {}
+    for alert in alerts:
+        if alert.inspection_id not in rows:
+            continue
+        state, created = rows[alert.inspection_id]
+        minutes = int((now - created).total_seconds() // 60)
+        if state not in ACTIVE_STATES:
+            out[alert.id] = {"inspection_state": state}
+        elif minutes < limits.overdue_minutes:
+            out[alert.id] = {"open_minutes": minutes, "overdue_minutes": limits.overdue_minutes}
     return out

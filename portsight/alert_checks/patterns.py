@@ -4,6 +4,11 @@ from the declared one, prohibited goods declared, and repeated non-conformity.
 Each check reads the records since `since` (repeated non-conformity: its window) and returns
 triggers; the `*_trigger` builders name the alert, and the demo seed builds its alerts with them
 so a seeded history carries exactly what these checks raise.
+
+When a condition clears (the `*_cleared` functions): a seal mismatch and prohibited goods when the
+inspection (of the declaration) is decided, the decision being what a supervisor does about them;
+a repeated non-conformity when fewer than the threshold of the group's inspections remain within
+the window. An inspection closed fast without a photo happened: nothing clears it.
 """
 
 from __future__ import annotations
@@ -11,32 +16,38 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, or_, select, union_all
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from portsight.alert_checks.triggers import AlertCheckLimits, Trigger, local_date, rule_trigger
+from portsight.alert_checks.triggers import Cleared, Trigger, Unresolved, local_date, rule_trigger
 from portsight.clock import as_utc
 from portsight.db.models import (
     Container,
     Declaration,
     Enterprise,
     Evidence,
-    Finding,
     GoodsLine,
     Inspection,
     Port,
     StepResult,
 )
+from portsight.db.non_conformities import EnterpriseName, non_conforming_inspections
+from portsight.domain.alert_parameters import AlertCheckLimits
 from portsight.domain.facts import ContainerFacts, DeclarationFacts, GoodsLineFacts
-from portsight.domain.repeats import Group, NonConformity, RepeatTrigger, repeat_severity, repeat_triggers
+from portsight.domain.inspection import FINAL_STATES
+from portsight.domain.repeats import (
+    Group,
+    RepeatTrigger,
+    groups_of,
+    repeat_severity,
+    repeat_triggers,
+)
 from portsight.domain.rulebook import Rule
 from portsight.domain.rules import alert_fires
 from portsight.domain.seal import normalize_seal, seal_matches
 from portsight.domain.stats import inspection_duration_minutes
 
 SEAL_STEP = "seal"
-# An enterprise's registered (Chinese) name and its English name, if it has one.
-EnterpriseName = tuple[str, str | None]
 # Fields of the catalogue's alert rules that are judged on a completed inspection.
 INSPECTION_FIELDS = frozenset({"minutes_to_close", "photo_count", "step_count"})
 
@@ -132,8 +143,9 @@ def seal_mismatch_trigger(
     declared: str | None,
     observed: str | None,
     at: datetime,
+    enterprise_id: int | None = None,
 ) -> Trigger:
-    """The alert of a seal read at `at` that is not the declared one."""
+    """The alert of a seal read at `at` that is not the declared one (enterprise_id: the declarant's)."""
     return Trigger(
         dedupe_key=f"seal_mismatch:inspection:{inspection_id}:container:{container_id}",
         kind="seal_mismatch",
@@ -151,6 +163,7 @@ def seal_mismatch_trigger(
         detail={"declaration": number, "container": container_no, "declared_seal": declared, "observed_seal": observed},
         inspection_id=inspection_id,
         declaration_id=declaration_id,
+        enterprise_id=enterprise_id,
     )
 
 
@@ -168,6 +181,7 @@ def seal_mismatch_triggers(session: Session, now: datetime, since: datetime) -> 
             Inspection.port_id,
             Inspection.declaration_id,
             Declaration.number,
+            Declaration.enterprise_id,
         )
         .join(Inspection, Inspection.id == StepResult.inspection_id)
         .join(Declaration, Declaration.id == Inspection.declaration_id)
@@ -186,6 +200,7 @@ def seal_mismatch_triggers(session: Session, now: datetime, since: datetime) -> 
         port_id,
         declaration_id,
         number,
+        enterprise_id,
     ) in rows:
         observed = (values or {}).get("seal_number")
         differs = bool(declared) and bool(normalize_seal(observed)) and not seal_matches(declared, observed)
@@ -202,6 +217,7 @@ def seal_mismatch_triggers(session: Session, now: datetime, since: datetime) -> 
                 declared,
                 observed,
                 as_utc(recorded_at),
+                enterprise_id,
             )
         )
     return out
@@ -222,8 +238,10 @@ def declaration_rule_trigger(
     number: str,
     hs_codes: list[str],
     declared_at: datetime,
+    enterprise_id: int | None = None,
 ) -> Trigger:
-    """The alert of a declaration alert rule whose scope caught a declaration (hs_codes: the lines it caught)."""
+    """The alert of a declaration alert rule whose scope caught a declaration (hs_codes: the lines it
+    caught; enterprise_id: the declarant's)."""
     return rule_trigger(
         rule,
         "declaration",
@@ -235,6 +253,7 @@ def declaration_rule_trigger(
         at=declared_at,
         detail={"declaration": number, "hs_codes": hs_codes},
         declaration_id=declaration_id,
+        enterprise_id=enterprise_id,
     )
 
 
@@ -274,6 +293,7 @@ def prohibited_goods_triggers(session: Session, now: datetime, since: datetime, 
                 Declaration.origin_country,
                 Port.kind,
                 Enterprise.credit_tier,
+                Declaration.enterprise_id,
             )
             .join(Port, Port.id == Declaration.port_id)
             .join(Enterprise, Enterprise.id == Declaration.enterprise_id)
@@ -293,7 +313,7 @@ def prohibited_goods_triggers(session: Session, now: datetime, since: datetime, 
             )
         ):
             boxes.setdefault(did, []).append(ContainerFacts(number=number, size_type=size_type, declared_seal=seal))
-        for did, number, port_id, declared_at, mode, origin, port_kind, tier in heads:
+        for did, number, port_id, declared_at, mode, origin, port_kind, tier, enterprise_id in heads:
             facts = DeclarationFacts(
                 transport_mode=mode,
                 port_kind=port_kind,
@@ -307,11 +327,20 @@ def prohibited_goods_triggers(session: Session, now: datetime, since: datetime, 
             for rule in rules:
                 if rule.applies_to(facts):
                     hs = [g.hs_code for g in facts.goods if rule.scope.hs_matches(g.hs_code, facts.declared_on)]
-                    out.append(declaration_rule_trigger(rule, did, port_id, number, hs, as_utc(declared_at)))
+                    out.append(
+                        declaration_rule_trigger(rule, did, port_id, number, hs, as_utc(declared_at), enterprise_id)
+                    )
     return out
 
 
 # ------------------------------------------------------------------ repeated non-conformity
+
+
+def repeat_key(group: Group) -> str:
+    """The dedupe key of a group's alert."""
+    if group[0] == "enterprise":
+        return f"repeat_nc:enterprise:{group[1]}:port:{group[2]}"
+    return f"repeat_nc:origin_hs:{group[1]}:{group[2]}:port:{group[3]}"
 
 
 def repeat_trigger(
@@ -324,22 +353,23 @@ def repeat_trigger(
     days = limits.repeat_window_days
     n = trigger.inspections
     params: dict = {"count": n, "days": days}
+    enterprise_id: int | None = None
     if group[0] == "enterprise":
         _, enterprise_id, port_id = group
         name, name_en = enterprise_names[enterprise_id]
-        kind, key, who = "repeat_nc_enterprise", f"enterprise:{enterprise_id}", name_en or name
+        kind, who = "repeat_nc_enterprise", name_en or name
         detail: dict = {"enterprise_id": enterprise_id, "enterprise": name}
         title_key = "alert_titles.repeat_nc_enterprise"
         # an enterprise without an English name is called by its registered (Chinese) name in English too
         params["enterprise"] = {"zh": name, "en": name_en or name}
     else:
         _, origin, hs4, port_id = group
-        kind, key, who = "repeat_nc_origin_hs", f"origin_hs:{origin}:{hs4}", f"Origin {origin}, HS {hs4}"
+        kind, who = "repeat_nc_origin_hs", f"Origin {origin}, HS {hs4}"
         detail = {"origin": origin, "hs4": hs4}
         title_key = "alert_titles.repeat_nc_origin_hs"
         params.update(origin={"country": origin}, hs4=hs4)
     return Trigger(
-        dedupe_key=f"repeat_nc:{key}:port:{port_id}",
+        dedupe_key=repeat_key(group),
         kind=kind,
         severity=repeat_severity(n, limits.repeat_threshold),
         port_id=port_id,
@@ -348,63 +378,8 @@ def repeat_trigger(
         title_params=params,
         at=trigger.at,
         detail={**detail, "inspections": n, "window_days": days},
+        enterprise_id=enterprise_id,
     )
-
-
-def _non_conformities(window_start: datetime, now: datetime):
-    """(inspection_id, at) of every non-conformity in the window: findings and non-conforming steps."""
-    return union_all(
-        select(Finding.inspection_id.label("inspection_id"), Finding.created_at.label("at")).where(
-            Finding.created_at >= window_start, Finding.created_at <= now
-        ),
-        select(StepResult.inspection_id.label("inspection_id"), StepResult.recorded_at.label("at")).where(
-            StepResult.outcome == "non_conforming",
-            StepResult.recorded_at >= window_start,
-            StepResult.recorded_at <= now,
-        ),
-    ).subquery("nc")
-
-
-def non_conforming_inspections(
-    session: Session, window_start: datetime, now: datetime
-) -> tuple[list[NonConformity], dict[int, EnterpriseName]]:
-    """The inspections with a non-conformity in the window (each at its latest one there), and
-    the names of their enterprises."""
-    nc = _non_conformities(window_start, now)
-    per_inspection = (
-        select(nc.c.inspection_id, func.max(nc.c.at).label("at")).group_by(nc.c.inspection_id).subquery("nci")
-    )
-    rows = session.execute(
-        select(
-            per_inspection.c.inspection_id,
-            per_inspection.c.at,
-            Declaration.enterprise_id,
-            Enterprise.name,
-            Enterprise.name_en,
-            Inspection.port_id,
-            Declaration.origin_country,
-            func.substr(GoodsLine.hs_code, 1, 4),
-        )
-        .select_from(per_inspection)
-        .join(Inspection, Inspection.id == per_inspection.c.inspection_id)
-        .join(Declaration, Declaration.id == Inspection.declaration_id)
-        .join(Enterprise, Enterprise.id == Declaration.enterprise_id)
-        .outerjoin(GoodsLine, GoodsLine.declaration_id == Declaration.id)
-        .order_by(per_inspection.c.inspection_id)
-    ).all()
-    heads: dict[int, tuple] = {}
-    headings: dict[int, dict[str, None]] = {}
-    names: dict[int, EnterpriseName] = {}
-    for inspection_id, at, enterprise_id, name, name_en, port_id, origin, hs4 in rows:
-        heads.setdefault(inspection_id, (as_utc(at), enterprise_id, port_id, origin))
-        names[enterprise_id] = (name, name_en)
-        if hs4 is not None:
-            headings.setdefault(inspection_id, {})[hs4] = None
-    found = [
-        NonConformity(at, enterprise_id, port_id, origin, tuple(headings.get(inspection_id, ())))
-        for inspection_id, (at, enterprise_id, port_id, origin) in heads.items()
-    ]
-    return found, names
 
 
 def repeat_non_conformity_triggers(
@@ -419,3 +394,62 @@ def repeat_non_conformity_triggers(
         for group, triggers in repeat_triggers(found, window, limits.repeat_threshold).items()
         if triggers[-1].at > since
     ]
+
+
+def repeat_non_conformity_cleared(
+    session: Session, now: datetime, limits: AlertCheckLimits, alerts: list[Unresolved]
+) -> Cleared:
+    """The repeated non-conformity alerts whose group has fewer than repeat_threshold non-conforming
+    inspections within the window ending now, and how many it has."""
+    if not alerts:
+        return {}
+    found, _ = non_conforming_inspections(session, now - timedelta(days=limits.repeat_window_days), now)
+    counts: dict[str, int] = {}
+    for nc in found:
+        for group in groups_of(nc):
+            key = repeat_key(group)
+            counts[key] = counts.get(key, 0) + 1
+    return {
+        a.id: {"inspections": counts.get(a.dedupe_key, 0), "threshold": limits.repeat_threshold}
+        for a in alerts
+        if counts.get(a.dedupe_key, 0) < limits.repeat_threshold
+    }
+
+
+def decided_cleared(session: Session, alerts: list[Unresolved]) -> Cleared:
+    """The alerts (seal mismatch, prohibited goods) whose inspection, or the inspection of whose
+    declaration, has been decided (released, held, returned, destroyed), and that decision."""
+    if not alerts:
+        return {}
+    by_inspection = {a.id: a.inspection_id for a in alerts if a.inspection_id is not None}
+    by_declaration = {a.id: a.declaration_id for a in alerts if a.inspection_id is None and a.declaration_id}
+    decided = Inspection.state.in_(sorted(FINAL_STATES))
+    inspections = {
+        iid: state
+        for iid, state in session.execute(
+            select(Inspection.id, Inspection.state).where(
+                Inspection.id.in_(sorted(set(by_inspection.values()))), decided
+            )
+        )
+    }
+    declarations = {
+        did: state
+        for did, state in session.execute(
+            select(Inspection.declaration_id, Inspection.state).where(
+                Inspection.declaration_id.in_(sorted(set(by_declaration.values()))), decided
+            )
+        )
+    }
+    out: Cleared = {
+        alert_id: {"inspection_id": iid, "inspection_state": inspections[iid]}
+        for alert_id, iid in by_inspection.items()
+        if iid in inspections
+    }
+    out.update(
+        {
+            alert_id: {"declaration_id": did, "inspection_state": declarations[did]}
+            for alert_id, did in by_declaration.items()
+            if did in declarations
+        }
+    )
+    return out

@@ -1,5 +1,6 @@
-"""What every alert check hands the runner: triggers, the checks' limits, and how a catalogue
-rule names its alert (dedupe key, kind, the rule's text in the detail)."""
+"""What every alert check hands the runner: triggers, and how a catalogue rule names its alert
+(dedupe key, kind, the rule's text in the detail). The checks' limits (AlertCheckLimits) are
+defined with the parameter catalogue in portsight.domain.alert_parameters."""
 
 from __future__ import annotations
 
@@ -7,28 +8,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from portsight.clock import LOCAL_TZ
-from portsight.config import Settings
 from portsight.domain.rulebook import Rule
 from portsight.domain.stats import local_day
 
 # Alert kinds (shown and filtered on the alerts page) of the catalogue rules the checks run by name.
 RULE_KINDS = {"quick_close_without_photo": "fast_no_photo", "solid_waste_import_ban": "prohibited_goods"}
-
-
-@dataclass(frozen=True)
-class AlertCheckLimits:
-    """Thresholds of the checks. overdue_minutes comes from settings (PORTSIGHT_OVERDUE_MINUTES)."""
-
-    overdue_minutes: int = 240
-    repeat_window_days: int = 30  # ... non-conformities counted over this window ...
-    repeat_threshold: int = 3  # ... from this many distinct inspections raise an alert
-    lookback_hours: int = 24  # how far back event-driven checks look when not told `since`
-    credit_window_days: int = 28  # a credit tier's realised rate is judged over this rolling window ...
-    credit_min_draws: int = 100  # ... when the tier and the base tier each have this many draws in it
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> AlertCheckLimits:
-        return cls(overdue_minutes=settings.overdue_minutes)
 
 
 @dataclass(frozen=True)
@@ -49,6 +33,24 @@ class Trigger:
     rule_id: str | None = None
     inspection_id: int | None = None
     declaration_id: int | None = None
+    # the enterprise the condition is about (its declarations, its non-conformities), where there is one
+    enterprise_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    """An alert not resolved yet (open, acknowledged or pending), as a check asks whether its
+    condition still holds."""
+
+    id: int
+    dedupe_key: str
+    kind: str
+    inspection_id: int | None
+    declaration_id: int | None
+
+
+# Why each alert whose condition no longer holds is resolved: {alert id: plain data for the audit}.
+Cleared = dict[int, dict]
 
 
 def rule_detail(rule: Rule) -> dict:
@@ -80,6 +82,7 @@ def rule_trigger(
     title_params: dict,
     inspection_id: int | None = None,
     declaration_id: int | None = None,
+    enterprise_id: int | None = None,
 ) -> Trigger:
     """The alert of a catalogue rule that fired on one inspection or declaration: titled with the
     rule's title and `what` it caught (in English; title_key and title_params say it in the
@@ -97,6 +100,7 @@ def rule_trigger(
         rule_id=rule.id,
         inspection_id=inspection_id,
         declaration_id=declaration_id,
+        enterprise_id=enterprise_id,
     )
 
 

@@ -3,7 +3,11 @@
 Each alert is built by the check's own trigger builder (portsight.alert_checks) from what the
 seed recorded, so its dedupe key, kind, title and detail are those the live checks would write
 and, running on, they count on from it instead of raising it twice. What the seed adds is the
-alert's handling: acknowledged and resolved by the supervisor as it gets older.
+alert's handling: acknowledged and resolved by the supervisor as it gets older, or resolved by the
+system when its condition cleared first, as the live checks resolve it (portsight.alert_checks):
+an overdue inspection leaving the inspectors' hands, the inspection of a seal mismatch or of a
+declaration of prohibited goods decided, a repeated non-conformity falling below the threshold.
+So right after the seed the unresolved alerts are those whose condition holds.
 """
 
 from __future__ import annotations
@@ -14,13 +18,23 @@ from datetime import datetime, timedelta
 
 from portsight.alert_checks import AlertCheckLimits, Trigger
 from portsight.alert_checks.overdue import overdue_trigger
-from portsight.alert_checks.patterns import EnterpriseName, inspection_rule_trigger, inspection_rules, repeat_trigger
+from portsight.alert_checks.patterns import (
+    inspection_rule_trigger,
+    inspection_rules,
+    repeat_trigger,
+)
 from portsight.db import models as m
+from portsight.db.alert_store import BY_HAND, CONDITION_CLEARED
+from portsight.db.non_conformities import EnterpriseName
 from portsight.demo.rows import Rows
 from portsight.demo.world import LOCAL
-from portsight.domain.repeats import NonConformity, repeat_triggers
+from portsight.domain.inspection import FINAL_STATES
+from portsight.domain.repeats import Group, NonConformity, groups_of, repeat_triggers
 from portsight.domain.rulebook import RuleCatalogue
 from portsight.domain.rules import alert_fires
+
+# The kinds of the alert rules that fire on a declaration (an inspection's rules are kind "rule" too).
+DECLARATION_KINDS = frozenset({"prohibited_goods", "rule"})
 
 
 class SeededAlerts:
@@ -43,9 +57,17 @@ class SeededAlerts:
         self.inspection_rules = inspection_rules([r for r in catalogue.rules if r.kind == "alert"])
         self.non_conformities: list[NonConformity] = []
 
-    def add(self, trigger: Trigger, *, first_at: datetime | None = None, count: int = 1) -> None:
+    def add(
+        self,
+        trigger: Trigger,
+        *,
+        first_at: datetime | None = None,
+        count: int = 1,
+        cleared_at: datetime | None = None,
+    ) -> None:
         """One alert row, last raised by `trigger` (first at `first_at`, `count` triggers in all);
-        its state (open, acknowledged, resolved) follows the age of its last trigger."""
+        its state (open, acknowledged, resolved) follows the age of its last trigger, unless its
+        condition cleared (cleared_at) before the supervisor resolved it."""
         rng = self.rng
         last_at = trigger.at
         first_at = first_at or last_at
@@ -73,14 +95,29 @@ class SeededAlerts:
             "first_raised_at": first_at, "last_raised_at": last_at, "assigned_to_id": None,
             "acknowledged_at": ack, "acknowledged_by_id": sup if ack else None,
             "resolved_at": res, "resolved_by_id": sup if res else None,
+            "resolved_reason": BY_HAND if res else None, "enterprise_id": trigger.enterprise_id,
+            "pending_until": None, "escalation_level": 0, "escalated_at": None,
             "comment": "Checked with the port; handled." if res else None})  # fmt: skip
+        if cleared_at is not None:
+            self._cleared(self.rows.of(m.Alert)[-1], cleared_at)
+
+    def _cleared(self, row: dict, at: datetime) -> None:
+        """The alert's condition cleared at `at`: resolved by the system then, unless already resolved."""
+        if at >= self.now or (row["state"] == "resolved" and row["resolved_at"] <= at):
+            return
+        acknowledged = row["acknowledged_at"] is not None and row["acknowledged_at"] <= at
+        row.update({
+            "state": "resolved", "resolved_at": at, "resolved_by_id": None, "resolved_reason": CONDITION_CLEARED,
+            "comment": None, "acknowledged_at": row["acknowledged_at"] if acknowledged else None,
+            "acknowledged_by_id": row["acknowledged_by_id"] if acknowledged else None})  # fmt: skip
 
     def overdue(self, iid: int, pid: int, number: str, state: str, created: datetime, closed_at: datetime) -> None:
         """Raised once per service time an inspection stayed open (until closed_at, or now)."""
         trigger = overdue_trigger(iid, pid, number, state, created, min(closed_at, self.now), self.limits)
         if trigger is not None:
             first = created + timedelta(minutes=self.limits.overdue_minutes)
-            self.add(trigger, first_at=first, count=trigger.detail["periods"])
+            cleared = closed_at if closed_at < self.now else None
+            self.add(trigger, first_at=first, count=trigger.detail["periods"], cleared_at=cleared)
 
     def quick_close(
         self,
@@ -106,11 +143,39 @@ class SeededAlerts:
         self.non_conformities.append(nc)
 
     def repeated_non_conformity(self, enterprise_names: Mapping[int, EnterpriseName]) -> None:
-        """Every further non-conforming inspection within the window, from the threshold on, raised
-        the group's alert again: one alert per group, counting its triggers (domain.repeats).
+        """At the end of the history: every further non-conforming inspection within the window, from
+        the threshold on, raised the group's alert again: one alert per group, counting its triggers
+        (domain.repeats).
         enterprise_names: each enterprise's registered name and English name (None when it has none)."""
         window = timedelta(days=self.limits.repeat_window_days)
-        found = repeat_triggers(self.non_conformities, window, self.limits.repeat_threshold)
+        threshold = self.limits.repeat_threshold
+        found = repeat_triggers(self.non_conformities, window, threshold)
+        times: dict[Group, list[datetime]] = {}
+        for nc in sorted(self.non_conformities, key=lambda nc: nc.at):
+            for group in groups_of(nc):
+                times.setdefault(group, []).append(nc.at)
         for group, triggers in found.items():
             alert = repeat_trigger(group, triggers[-1], self.limits, enterprise_names)
-            self.add(alert, first_at=triggers[0].at, count=len(triggers))
+            # fewer than the threshold within the window from the moment the threshold-th latest leaves it
+            self.add(alert, first_at=triggers[0].at, count=len(triggers), cleared_at=times[group][-threshold] + window)
+
+    def settle(self) -> None:
+        """Alerts of a seal mismatch or of a declaration (prohibited goods) whose inspection was decided
+        are resolved by the system at the decision; each gets the enterprise of its declaration."""
+        enterprises = {row["id"]: row["enterprise_id"] for row in self.rows.of(m.Declaration)}
+        decided: dict[int, datetime] = {}
+        by_declaration: dict[int, datetime] = {}
+        for row in self.rows.of(m.Inspection):
+            if row["state"] in FINAL_STATES and row["decided_at"] is not None:
+                decided[row["id"]] = row["decided_at"]
+                by_declaration[row["declaration_id"]] = row["decided_at"]
+        for row in self.rows.of(m.Alert):
+            kind, iid, did = row["kind"], row["inspection_id"], row["declaration_id"]
+            if kind == "seal_mismatch":
+                row["enterprise_id"] = enterprises.get(did)
+                if iid in decided:
+                    self._cleared(row, decided[iid])
+            elif kind in DECLARATION_KINDS and iid is None and did is not None:
+                row["enterprise_id"] = enterprises.get(did)
+                if did in by_declaration:
+                    self._cleared(row, by_declaration[did])

@@ -111,6 +111,7 @@ def _history(
     declarations.history()
     days.write()
     alerts.repeated_non_conformity({r["id"]: (r["name"], r.get("name_en")) for r in rows.of(m.Enterprise)})
+    alerts.settle()  # the alerts whose condition cleared within the history are resolved by the system
     records.write_audit(audit_after)
 
 

@@ -9,6 +9,10 @@ digit) are evaluated in Python over the few columns needed. What a hit is depend
 - alert with conditions: completed inspections for which the alert would fire (completed in the period);
 - selection: declarations in scope, with the tier's inspection rate per port against the requirement.
 
+`preview_alert_parameter` counts likewise what an alert check would have raised in the last days
+with another value of its threshold (the service time, the repeat window and count) against the
+value in force: the administrator's preview before changing it.
+
 The rule's switch is ignored: back-testing a switched-off rule is the point.
 """
 
@@ -42,15 +46,20 @@ from portsight.db.models import (
     Evidence,
     GoodsLine,
     Inspection,
+    InspectionTransition,
     Port,
     StepResult,
 )
+from portsight.db.non_conformities import non_conforming_inspections
 from portsight.db.rollups import minutes_between
 from portsight.db.rule_switches import catalogue_rule
 from portsight.db.session import Database
 from portsight.db.sql import connection, in_scope
 from portsight.domain.access import Actor, Role, require_role
+from portsight.domain.alert_parameters import AlertCheckLimits
 from portsight.domain.conditions import DECLARED_CHECKS, Condition, StepSpec
+from portsight.domain.inspection import ACTIVE_STATES
+from portsight.domain.repeats import repeat_triggers
 from portsight.domain.rulebook import Rule, RuleCatalogue
 from portsight.domain.rules import check_conditions
 from portsight.domain.stats import local_day, local_day_bounds
@@ -310,14 +319,22 @@ def backtest_rule(
     overrides = dict(parameters or {})
     for name, value in overrides.items():
         if name not in rule.parameters:
-            known = ", ".join(rule.parameters) or "none"
-            raise InvalidInput(f"Rule {rule.id} has no parameter {name!r} (its parameters: {known}).")
+            known = ", ".join(rule.parameters)
+            raise InvalidInput(
+                f"Rule {rule.id} has no parameter {name!r} (its parameters: {known or 'none'}).",
+                key="errors.backtest_parameter_unknown",
+                params={"rule": rule.id, "name": name, "known": known or "—"},
+            )
         try:
             overrides[name] = float(value)
         except (TypeError, ValueError):
-            raise InvalidInput(f"Parameter {name!r} must be a number, got {value!r}.") from None
+            raise InvalidInput(
+                f"Parameter {name!r} must be a number, got {value!r}.",
+                key="errors.backtest_parameter_not_number",
+                params={"name": name, "value": str(value)},
+            ) from None
     if end < start:
-        raise InvalidInput("The period ends before it starts.")
+        raise InvalidInput("The period ends before it starts.", key="errors.period_ends_before_start")
 
     window = _window(rule, start, end)
     if rule.kind == "selection":
@@ -380,7 +397,11 @@ def backtest_rule(
             holds = _all_hold(conds, fields, param)
         except _NotSql:
             if unit != "step_results":
-                raise InvalidInput(f"Rule {rule.id} names a field that cannot be back-tested.") from None
+                raise InvalidInput(
+                    f"Rule {rule.id} names a field that cannot be back-tested.",
+                    key="errors.backtest_field_unsupported",
+                    params={"rule": rule.id},
+                ) from None
             return result(_backtest_in_python(conn, rule, base, date_col, unit, overrides, spec), "sql+python")
         # A validation rule hits where its requirements do not hold; an alert where its conditions do.
         hit = not_(holds) if unit == "step_results" else holds
@@ -448,3 +469,91 @@ def _backtest_selection(conn, rule, lo, hi, scope_ports, overrides, end: date) -
 
 
 __all__ = ["BACKTEST_ROLES", "BacktestResult", "PortBacktest", "backtest_rule"]
+
+
+# --------------------------------------------------------------------------- alert thresholds
+
+# The thresholds whose effect on history can be counted: the service time, the repeat window and count.
+PREVIEWABLE = ("overdue_minutes", "repeat_window_days", "repeat_threshold")
+
+
+@dataclass(frozen=True)
+class ParameterPreview:
+    """How many alerts a check would have raised from start to end with the value in force and with
+    another value of one of its thresholds, in the actor's ports."""
+
+    name: str
+    start: datetime
+    end: datetime
+    current: int
+    proposed: int
+    current_alerts: int
+    proposed_alerts: int
+
+
+def _overdue_alerts(conn, lo: datetime, hi: datetime, minutes: int, scope_ports) -> int:
+    """Inspections whose first service time ended in [lo, hi) while they were still in the inspectors'
+    hands: the overdue alerts first raised in the period."""
+    dialect = conn.dialect.name
+    left = (
+        select(InspectionTransition.inspection_id, func.min(InspectionTransition.at).label("at"))
+        .where(InspectionTransition.to_state.not_in(sorted(ACTIVE_STATES)))
+        .group_by(InspectionTransition.inspection_id)
+        .subquery("left_active")
+    )
+    stayed = minutes_between(dialect, Inspection.created_at, func.coalesce(left.c.at, hi))
+    return int(
+        conn.scalar(
+            select(func.count())
+            .select_from(Inspection)
+            .outerjoin(left, left.c.inspection_id == Inspection.id)
+            .where(
+                Inspection.created_at >= lo - timedelta(minutes=minutes),
+                Inspection.created_at < hi - timedelta(minutes=minutes),
+                stayed > minutes,
+                in_scope(Inspection.port_id, scope_ports),
+            )
+        )
+        or 0
+    )
+
+
+def _repeat_alerts(conn, lo: datetime, hi: datetime, window_days: int, threshold: int, scope_ports) -> int:
+    """Groups (domain.repeats) that reached the threshold at least once in [lo, hi): the repeated
+    non-conformity alerts raised or raised again in the period."""
+    window = timedelta(days=window_days)
+    found, _ = non_conforming_inspections(conn, lo - window, hi)
+    if scope_ports is not None:
+        found = [nc for nc in found if nc.port_id in scope_ports]
+    return sum(
+        1 for triggers in repeat_triggers(found, window, threshold).values() if any(lo <= t.at < hi for t in triggers)
+    )
+
+
+def preview_alert_parameter(
+    db: Database,
+    actor: Actor,
+    name: str,
+    value: int,
+    limits: AlertCheckLimits,
+    now: datetime,
+    days: int = 7,
+) -> ParameterPreview:
+    """The alerts one threshold (PREVIEWABLE) would have raised over the `days` before now with
+    `value`, against those with the value in force (limits)."""
+    require_role(actor, *BACKTEST_ROLES)
+    if name not in PREVIEWABLE:
+        raise InvalidInput(f"No preview for {name!r}.", key="alert_settings.error_no_preview", params={"name": name})
+    proposed = limits.with_value(name, value)
+    hi = now
+    lo = hi - timedelta(days=days)
+    scope_ports = actor.scope()
+    with connection(db) as conn:
+        if name == "overdue_minutes":
+            counts = [_overdue_alerts(conn, lo, hi, x.overdue_minutes, scope_ports) for x in (limits, proposed)]
+        else:
+            counts = [
+                _repeat_alerts(conn, lo, hi, x.repeat_window_days, x.repeat_threshold, scope_ports)
+                for x in (limits, proposed)
+            ]
+    return ParameterPreview(name, lo, hi, limits.value(name), proposed.value(name), counts[0], counts[1])

@@ -266,6 +266,9 @@ def test_a_run_with_nothing_to_report_raises_nothing(w):
         "prohibited_goods": 0,
         "repeat_nc": 0,
         "credit_bound": 0,
+        "repeat_nc_cross_port": 0,
+        "container_two_ports": 0,
+        "seal_two_ports": 0,
     }
 
 
