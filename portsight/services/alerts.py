@@ -1,16 +1,20 @@
-"""An alert's life after it is raised: acknowledge, assign, resolve (with a comment), re-open.
+"""An alert's life after it is raised: acknowledge, assign, resolve (with a comment), re-open,
+one alert at a time or many with one comment.
 
 Raising (and re-opening when the same condition fires again) is portsight.db.alert_store
-.raise_alert. Here a person acts on an alert: each function checks the role and the port scope,
-changes the alert in one unit of work and writes the audit log in the same transaction.
+.raise_alert. Here a person acts on alerts: each function checks the role and the port scope,
+changes the alerts in one unit of work and writes the audit log (one entry per alert) in the
+same transaction. A batch is all or nothing: when one alert of it may not be changed, nothing
+is, and the refusal names every alert that stood in the way and why.
 
 States: open -> acknowledged -> resolved; an open alert may also be resolved directly; a
 resolved alert is re-opened by raise_alert when its condition fires again, or by hand with
-reopen_alert.
+reopen_alert. A person's resolution is recorded as resolved_reason "by_hand".
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portsight.clock import utcnow
-from portsight.db.alert_store import ACKNOWLEDGED, OPEN, RESOLVED
+from portsight.db.alert_store import ACKNOWLEDGED, BY_HAND, OPEN, PENDING, RESOLVED, UNRESOLVED
 from portsight.db.audit import record_audit
 from portsight.db.models import Alert, User
 from portsight.db.session import Database, unit_of_work
@@ -30,6 +34,8 @@ from portsight.services.inputs import typed_text
 # Roles that act on alerts, and the roles an alert may be assigned to.
 ALERT_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 MAX_COMMENT = 2000
+# The most alerts one bulk action changes: a page's selection, not a whole history.
+MAX_BATCH = 500
 
 
 def _snapshot(alert: Alert) -> dict[str, Any]:
@@ -38,6 +44,7 @@ def _snapshot(alert: Alert) -> dict[str, Any]:
         "count": alert.count,
         "assigned_to_id": alert.assigned_to_id,
         "comment": alert.comment,
+        "resolved_reason": alert.resolved_reason,
     }
 
 
@@ -93,6 +100,52 @@ def _audited(
     return _result(alert)
 
 
+def _require_open(alert: Alert) -> None:
+    if alert.state != OPEN:
+        raise Conflict(
+            f"Alert {alert.id} is already {alert.state}; only an open alert can be acknowledged.",
+            key="errors.alert_not_open",
+            params={"id": alert.id, "state": {"key": f"alerts.state_{alert.state}"}},
+        )
+
+
+def _require_unresolved(alert: Alert) -> None:
+    if alert.state == RESOLVED:
+        raise Conflict(
+            f"Alert {alert.id} is already resolved.", key="errors.alert_already_resolved", params={"id": alert.id}
+        )
+    if alert.state == PENDING:
+        raise Conflict(
+            f"Alert {alert.id} is pending: its condition has not held long enough to fire; nothing to resolve.",
+            key="errors.alert_pending",
+            params={"id": alert.id},
+        )
+
+
+def _acknowledge(session: Session, actor: Actor, alert: Alert, text: str | None, now: datetime) -> dict[str, Any]:
+    before = _snapshot(alert)
+    alert.state = ACKNOWLEDGED
+    alert.acknowledged_at = now
+    alert.acknowledged_by_id = actor.user_id
+    if text:
+        alert.comment = text
+    return _audited(session, actor, "acknowledge", alert, before, {**_snapshot(alert), "comment": text})
+
+
+def _resolve(session: Session, actor: Actor, alert: Alert, text: str | None, now: datetime) -> dict[str, Any]:
+    before = _snapshot(alert)
+    if alert.acknowledged_at is None:
+        # Resolving implies having seen it: keep the lifecycle's timestamps complete.
+        alert.acknowledged_at = now
+        alert.acknowledged_by_id = actor.user_id
+    alert.state = RESOLVED
+    alert.resolved_at = now
+    alert.resolved_by_id = actor.user_id
+    alert.resolved_reason = BY_HAND
+    alert.comment = text
+    return _audited(session, actor, "resolve", alert, before)
+
+
 def acknowledge_alert(
     db: Database, actor: Actor, alert_id: int, comment: str | None = None, *, now: datetime | None = None
 ) -> dict[str, Any]:
@@ -101,43 +154,101 @@ def acknowledge_alert(
     text = _clean_comment(comment, required=False, what="acknowledged")
     with unit_of_work(db) as session:
         alert = _load_for_update(session, actor, alert_id)
-        if alert.state != OPEN:
-            raise Conflict(
-                f"Alert {alert.id} is already {alert.state}; only an open alert can be acknowledged.",
-                key="errors.alert_not_open",
-                params={"id": alert.id, "state": {"key": f"alerts.state_{alert.state}"}},
-            )
-        before = _snapshot(alert)
-        alert.state = ACKNOWLEDGED
-        alert.acknowledged_at = now
-        alert.acknowledged_by_id = actor.user_id
-        if text:
-            alert.comment = text
-        return _audited(session, actor, "acknowledge", alert, before, {**_snapshot(alert), "comment": text})
+        _require_open(alert)
+        return _acknowledge(session, actor, alert, text, now)
 
 
 def resolve_alert(
     db: Database, actor: Actor, alert_id: int, comment: str, *, now: datetime | None = None
 ) -> dict[str, Any]:
-    """Close the alert with a required comment saying what was done (open/acknowledged -> resolved)."""
+    """Close the alert by hand with a required comment saying what was done (open/acknowledged -> resolved)."""
     now = now or utcnow()
     text = _clean_comment(comment, required=True, what="resolved")
     with unit_of_work(db) as session:
         alert = _load_for_update(session, actor, alert_id)
-        if alert.state == RESOLVED:
-            raise Conflict(
-                f"Alert {alert.id} is already resolved.", key="errors.alert_already_resolved", params={"id": alert.id}
+        _require_unresolved(alert)
+        return _resolve(session, actor, alert, text, now)
+
+
+def _load_batch_for_update(
+    session: Session, actor: Actor, alert_ids: Iterable[int], states: tuple[str, ...], refusal_key: str
+) -> list[Alert]:
+    """The alerts, locked in id order (two batches over the same alerts cannot deadlock), each one
+    checked for the actor's port scope and for being in one of the states the action needs.
+
+    Refuses the whole batch when any alert is missing, outside the scope or in another state:
+    AccessDenied when one lies outside the scope (whose state is not told), else Conflict; the
+    message (refusal_key) lists each of them with why ("#12 resolved", "#13 outside your ports")."""
+    require_role(actor, *ALERT_ROLES)
+    ids = sorted({int(i) for i in alert_ids})
+    if not ids:
+        raise InvalidInput("Select at least one alert.", key="errors.alerts_none_selected")
+    if len(ids) > MAX_BATCH:
+        raise InvalidInput(
+            f"{len(ids)} alerts are selected; act on at most {MAX_BATCH} at once.",
+            key="errors.alerts_too_many",
+            params={"count": len(ids), "max": MAX_BATCH},
+        )
+    stmt = select(Alert).where(Alert.id.in_(ids)).order_by(Alert.id).with_for_update()
+    alerts = {a.id: a for a in session.scalars(stmt)}
+    reasons: list[tuple[str, dict[str, Any]]] = []  # (English, message) for each alert in the way
+    outside = False
+    for alert_id in ids:
+        alert = alerts.get(alert_id)
+        if alert is None:
+            reasons.append(
+                (f"#{alert_id} does not exist", {"key": "errors.alert_bulk_missing", "params": {"id": alert_id}})
             )
-        before = _snapshot(alert)
-        if alert.acknowledged_at is None:
-            # Resolving implies having seen it: keep the lifecycle's timestamps complete.
-            alert.acknowledged_at = now
-            alert.acknowledged_by_id = actor.user_id
-        alert.state = RESOLVED
-        alert.resolved_at = now
-        alert.resolved_by_id = actor.user_id
-        alert.comment = text
-        return _audited(session, actor, "resolve", alert, before)
+        elif not actor.sees_port(alert.port_id):
+            outside = True
+            reasons.append(
+                (
+                    f"#{alert_id} outside your ports",
+                    {"key": "errors.alert_bulk_outside_scope", "params": {"id": alert_id}},
+                )
+            )
+        elif alert.state not in states:
+            state = {"key": f"alerts.state_{alert.state}"}
+            reasons.append(
+                (
+                    f"#{alert_id} {alert.state}",
+                    {"key": "errors.alert_bulk_state", "params": {"id": alert_id, "state": state}},
+                )
+            )
+    if reasons:
+        message = (
+            f"Nothing was changed: {len(reasons)} of the {len(ids)} selected alerts cannot be "
+            f"(allowed: {', '.join(states)} alerts of your ports): {'; '.join(r for r, _ in reasons)}."
+        )
+        params = {"count": len(reasons), "total": len(ids), "reasons": [m for _, m in reasons]}
+        if outside:
+            raise AccessDenied(message, key=refusal_key, params=params)
+        raise Conflict(message, key=refusal_key, params=params)
+    return [alerts[i] for i in ids]
+
+
+def acknowledge_alerts(
+    db: Database, actor: Actor, alert_ids: Iterable[int], comment: str | None = None, *, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Acknowledge many open alerts with one (optional) comment: all of them in one transaction,
+    one audit entry each, or none when any of them is not open or not the actor's to act on."""
+    now = now or utcnow()
+    text = _clean_comment(comment, required=False, what="acknowledged")
+    with unit_of_work(db) as session:
+        alerts = _load_batch_for_update(session, actor, alert_ids, (OPEN,), "errors.alerts_ack_refused")
+        return [_acknowledge(session, actor, alert, text, now) for alert in alerts]
+
+
+def resolve_alerts(
+    db: Database, actor: Actor, alert_ids: Iterable[int], comment: str, *, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Resolve many alerts by hand with one required comment: all in one transaction, one audit
+    entry each, or none when any of them is already resolved or not the actor's to act on."""
+    now = now or utcnow()
+    text = _clean_comment(comment, required=True, what="resolved")
+    with unit_of_work(db) as session:
+        alerts = _load_batch_for_update(session, actor, alert_ids, UNRESOLVED, "errors.alerts_resolve_refused")
+        return [_resolve(session, actor, alert, text, now) for alert in alerts]
 
 
 def assign_alert(
@@ -199,6 +310,7 @@ def reopen_alert(
         alert.acknowledged_by_id = None
         alert.resolved_at = None
         alert.resolved_by_id = None
+        alert.resolved_reason = None
         alert.comment = text
         return _audited(session, actor, "reopen", alert, before)
 
@@ -206,7 +318,9 @@ def reopen_alert(
 __all__ = [
     "AccessDenied",
     "acknowledge_alert",
+    "acknowledge_alerts",
     "assign_alert",
     "reopen_alert",
     "resolve_alert",
+    "resolve_alerts",
 ]

@@ -198,6 +198,7 @@ LIST_COLUMNS = [
     "title_params",
     "count",
     "port",
+    "enterprise_id",
     "first_raised_at",
     "last_raised_at",
     "assigned_to",
