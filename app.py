@@ -16,6 +16,7 @@ from components.shell.background import start_alert_checks_once
 from components.shell.demo_passwords import warn_about_demo_passwords
 from components.shell.login import render_login, render_password_change_view
 from components.shell.navigation import build_pages, signed_out_pages
+from components.shell.notifier import start_notifier_once
 from components.shell.runtime import database_problem, start_simulator_once
 from components.shell.sidebar import render_sidebar
 from components.shell.state import ensure_rule_catalogue
@@ -37,7 +38,9 @@ else:
     if database_problem() is None:
         start_simulator_once()
         start_alert_checks_once()  # overdue and pattern checks run whoever is signed in
+        start_notifier_once()  # alert notifications by mail, webhook and chat robot
     render_sidebar(signed_in)
     warn_about_demo_passwords(signed_in.actor)  # administrators, outside the demo: accounts still on `demo`
-    page = st.navigation(build_pages(signed_in.actor.role))
+    # An administrator has more pages than the menu shows before "View more": show them all.
+    page = st.navigation(build_pages(signed_in.actor.role), expanded=True)
 page.run()

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from portsight.cli import draws as draws_cli
+from portsight.cli import notify as notify_cli
 from portsight.cli import receipts as receipts_cli
 from portsight.cli import users as users_cli
 from portsight.config import load_settings
@@ -199,6 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     draws_cli.add_subcommands(sub)  # draws publish|reveal|verify (portsight/cli/draws.py)
     users_cli.add_subcommands(sub)  # users create|passwd|deactivate|activate|unlock|list (portsight/cli/users.py)
     receipts_cli.add_subcommands(sub)  # receipts rotate-key|keys (portsight/cli/receipts.py)
+    notify_cli.add_subcommands(sub)  # notify run-once (portsight/cli/notify.py)
     return parser
 
 

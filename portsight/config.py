@@ -48,6 +48,30 @@ def _secret(data_dir: Path) -> str:
 
 
 @dataclass(frozen=True)
+class SmtpSettings:
+    host: str = ""
+    port: int = 25
+    user: str = ""
+    password: str = ""
+    security: str = "starttls"  # none | starttls | ssl
+    sender: str = "portsight@localhost"
+
+
+def smtp_settings(env: dict[str, str]) -> SmtpSettings:
+    security = (env.get("PORTSIGHT_SMTP_SECURITY") or "starttls").strip().lower()
+    if security not in ("none", "starttls", "ssl"):
+        raise ValueError(f"PORTSIGHT_SMTP_SECURITY must be none, starttls or ssl, got {security!r}")
+    return SmtpSettings(
+        host=env.get("PORTSIGHT_SMTP_HOST", ""),
+        port=int(env.get("PORTSIGHT_SMTP_PORT") or 25),
+        user=env.get("PORTSIGHT_SMTP_USER", ""),
+        password=env.get("PORTSIGHT_SMTP_PASSWORD", ""),
+        security=security,
+        sender=env.get("PORTSIGHT_MAIL_FROM") or "portsight@localhost",
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str
     data_dir: Path
@@ -65,6 +89,10 @@ class Settings:
     # A browser session ends after this long without a request, and after session_max_hours anyway.
     session_idle_minutes: int = 30
     session_max_hours: int = 12
+    # The address people open the app at: links in notifications point there.
+    public_url: str = "http://localhost:8501"
+    # The mail server notifications by e-mail go through; no host: e-mail is not sent.
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
 
     @property
     def receipt_keys(self) -> Keyring:
@@ -95,4 +123,6 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         receipt_keys_file=Path(env["PORTSIGHT_RECEIPT_KEYS_FILE"]) if env.get("PORTSIGHT_RECEIPT_KEYS_FILE") else None,
         session_idle_minutes=int(env.get("PORTSIGHT_SESSION_IDLE_MINUTES", "30")),
         session_max_hours=int(env.get("PORTSIGHT_SESSION_MAX_HOURS", "12")),
+        public_url=(env.get("PORTSIGHT_PUBLIC_URL") or "http://localhost:8501").rstrip("/"),
+        smtp=smtp_settings(env),
     )

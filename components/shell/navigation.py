@@ -47,6 +47,9 @@ PAGES: dict[str, PageSpec] = {
     "overview": PageSpec("pages/overview.py", "nav.overview", ":material/monitoring:", SUPERVISION),
     "inspections": PageSpec("pages/inspections.py", "nav.inspections", ":material/manage_search:", SUPERVISION),
     "alerts": PageSpec("pages/alerts.py", "nav.alerts", ":material/notifications:", SUPERVISION),
+    "notifications": PageSpec(
+        "pages/notifications.py", "nav.notifications", ":material/notifications_active:", SUPERVISION
+    ),
     "statistics": PageSpec("pages/statistics.py", "nav.statistics", ":material/query_stats:", SUPERVISION),
     "field_inspection": PageSpec("pages/field_inspection.py", "nav.field_inspection", ":material/fact_check:", FIELD),
     "remote_assist": PageSpec("pages/remote_assist.py", "nav.remote_assist", ":material/support_agent:", FIELD),
@@ -55,6 +58,7 @@ PAGES: dict[str, PageSpec] = {
     "roster": PageSpec("pages/roster.py", "nav.roster", ":material/calendar_month:", PLANNING),
     "rules": PageSpec("pages/rules.py", "nav.rules", ":material/gavel:", PLANNING),
     "risk_profiles": PageSpec("pages/risk_profiles.py", "nav.risk_profiles", ":material/crisis_alert:", PLANNING),
+    "alert_settings": PageSpec("pages/alert_settings.py", "nav.alert_settings", ":material/tune:", PLANNING),
     "data_exchange": PageSpec("pages/data_exchange.py", "nav.data_exchange", ":material/sync_alt:", DATA),
     "users": PageSpec("pages/users.py", "nav.users", ":material/manage_accounts:", DATA),
 }

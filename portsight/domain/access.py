@@ -21,6 +21,7 @@ PAGE_ROLES: dict[str, frozenset[Role]] = {
     "overview": frozenset({Role.SUPERVISOR, Role.ADMIN}),
     "inspections": frozenset({Role.SUPERVISOR, Role.ADMIN, Role.EXPERT}),
     "alerts": frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    "notifications": frozenset({Role.SUPERVISOR, Role.ADMIN}),
     "statistics": frozenset({Role.SUPERVISOR, Role.ADMIN}),
     "field_inspection": frozenset({Role.INSPECTOR}),
     "remote_assist": frozenset({Role.EXPERT, Role.INSPECTOR, Role.SUPERVISOR}),
@@ -28,6 +29,7 @@ PAGE_ROLES: dict[str, frozenset[Role]] = {
     "roster": frozenset({Role.SUPERVISOR, Role.ADMIN}),
     "rules": frozenset({Role.ADMIN, Role.SUPERVISOR}),
     "risk_profiles": frozenset({Role.ADMIN, Role.SUPERVISOR}),  # administrators change, supervisors read
+    "alert_settings": frozenset({Role.ADMIN}),
     "data_exchange": frozenset({Role.ADMIN}),
     "users": frozenset({Role.ADMIN}),
     "gate": frozenset({Role.GATE}),

@@ -57,6 +57,10 @@ LAYERS = (
     ),
     Layer("queries", ("portsight.queries",), ("db", "domain", "errors", "catalogue", "storage", *BASICS), NO_UI),
     Layer("alert_checks", ("portsight.alert_checks",), ("db", "domain", "errors", "catalogue", *BASICS), NO_UI),
+    # Messages stored as a key and parameters, said in a language: for pages and notifications alike.
+    Layer("messages", ("portsight.messages",), ("domain", "catalogue", *BASICS), NO_UI),
+    # Sending alert notifications from the outbox (portsight.db.notification_outbox) through Apprise.
+    Layer("notify", ("portsight.notify",), ("db", "domain", "errors", "catalogue", "messages", *BASICS), NO_UI),
     Layer("calls", ("portsight.calls",), ("domain", *BASICS), NO_UI),
     Layer(
         "exchange",
@@ -100,7 +104,19 @@ LAYERS = (
     Layer(
         "entry",
         ("portsight.__main__", "portsight.health", "portsight.cli"),
-        ("db", "domain", "errors", "catalogue", "services", "queries", "demo", "exchange", "documents", *BASICS),
+        (
+            "db",
+            "domain",
+            "errors",
+            "catalogue",
+            "services",
+            "queries",
+            "demo",
+            "exchange",
+            "documents",
+            "notify",
+            *BASICS,
+        ),
         NO_UI,
     ),
     Layer(
@@ -121,6 +137,8 @@ LAYERS = (
             "documents",
             "demo",
             "web",
+            "messages",
+            "notify",
             *BASICS,
         ),
     ),

@@ -1,0 +1,1 @@
+"""The notifications page's readers and write wrappers (components/notifications/data.py)."""
