@@ -247,6 +247,8 @@ def _field_value(lang: str, name: str, value: object) -> str:
         "next_step": step_title,
         "hold": hold_kind_label,
         "kind": hold_kind_label,
+        "inspection_state": state_text,
+        "resolved_reason": lambda lang, code: code_label(lang, "resolved_reason", code),
     }
     if name in by_field and isinstance(value, str):
         return by_field[name](lang, value)

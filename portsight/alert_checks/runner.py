@@ -284,7 +284,7 @@ def settle_alerts(
                 "alert",
                 alert_id,
                 before={"state": state},
-                after={"state": RESOLVED, "resolved_reason": CONDITION_CLEARED, "why": why, "count": count},
+                after={"state": RESOLVED, "resolved_reason": CONDITION_CLEARED, **why, "count": count},
                 port_id=port_id,
             )
             resolved += 1
