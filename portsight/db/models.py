@@ -75,8 +75,11 @@ class EnterpriseCreditHistory(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
     credit_tier: Mapped[str] = mapped_column(String(24))
-    valid_from: Mapped[date] = mapped_column(Date)
+    valid_from: Mapped[date] = mapped_column(Date)  # applies to declarations from this day (China time)
     reason: Mapped[str | None] = mapped_column(String(200))
+    recorded_at: Mapped[datetime | None]
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    source: Mapped[str | None] = mapped_column(String(16))  # seed / admin / import
 
 
 class User(Base):
@@ -416,6 +419,44 @@ class ReleaseReceipt(Base):
     used_at: Mapped[datetime | None]
     used_gate: Mapped[str | None] = mapped_column(String(64))
     used_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class GateExit(Base):
+    """One container (or, for cargo without containers, the whole consignment) let out of the gate
+    on a release receipt, with the truck that took it and the seal seen on it."""
+
+    __tablename__ = "gate_exits"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    receipt_id: Mapped[int] = mapped_column(ForeignKey("release_receipts.id"), index=True)
+    container_id: Mapped[int | None] = mapped_column(ForeignKey("containers.id"))
+    truck_plate: Mapped[str] = mapped_column(String(16))
+    seal_seen: Mapped[str | None] = mapped_column(String(32))
+    seal_matches: Mapped[bool | None] = mapped_column(Boolean)
+    gate: Mapped[str] = mapped_column(String(64))
+    exited_at: Mapped[datetime]
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    __table_args__ = (UniqueConstraint("receipt_id", "container_id"),)
+
+
+class NumberReading(Base):
+    """A container or seal number read from a photo, and what the inspector confirmed it as."""
+
+    __tablename__ = "number_readings"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), index=True)
+    step_key: Mapped[str | None] = mapped_column(String(64))
+    container_id: Mapped[int | None] = mapped_column(ForeignKey("containers.id"))
+    evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # container_number / seal_number
+    proposed: Mapped[str | None] = mapped_column(String(32))  # None: nothing checked out to propose
+    read_text: Mapped[str | None] = mapped_column(String(120))  # what was read, shown when nothing is proposed
+    confidence: Mapped[float | None] = mapped_column(Float)
+    box: Mapped[list | None] = mapped_column(JSON)  # [x, y, w, h] in the photo's pixels
+    confirmed: Mapped[str | None] = mapped_column(String(32))
+    outcome: Mapped[str | None] = mapped_column(String(16))  # confirmed / corrected / typed
+    read_at: Mapped[datetime]
+    confirmed_at: Mapped[datetime | None]
+    read_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class Alert(Base):
