@@ -1,7 +1,8 @@
 """One inspection's record: everything about it, from the declaration to the audit trail.
 
 A port scope is a frozenset of port ids, or None for every port; `inspection_record` raises
-AccessDenied for an inspection outside the scope.
+AccessDenied for an inspection outside the scope. `report_record` is the same record for the
+printed report, read with the actor's own checks.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from portsight.db.models import (
 )
 from portsight.db.session import Database
 from portsight.db.sql import connection, port_in_scope, records
-from portsight.domain.access import AccessDenied
+from portsight.domain.access import AccessDenied, Actor, Role, require_role
 from portsight.errors import NotFound
 
 
@@ -282,4 +283,25 @@ def inspection_record(db: Database, port_ids: Iterable[int] | None, inspection_i
             .where(or_(*related))
             .order_by(AuditEntry.id),
         )
+    return record
+
+
+def report_record(db: Database, actor: Actor, inspection_id: int) -> dict:
+    """The record an inspection's printed report shows, for those who may read it: supervisors,
+    administrators and experts whose scope covers its port (as the record page), an inspector only
+    for an inspection assigned to them. The receipt keeps its signature, which its QR code carries.
+    """
+    require_role(actor, Role.SUPERVISOR, Role.ADMIN, Role.EXPERT, Role.INSPECTOR)
+    record = inspection_record(db, actor.port_ids, inspection_id)
+    if actor.role == Role.INSPECTOR and actor.user_id not in {i["id"] for i in record["inspectors"]}:
+        raise AccessDenied(
+            f"The report of inspection {inspection_id} is for the inspectors assigned to it.",
+            key="errors.report_not_yours",
+            params={"id": inspection_id},
+        )
+    if record["receipt"] is not None:
+        with connection(db) as conn:
+            record["receipt"]["signature"] = conn.scalar(
+                select(ReleaseReceipt.signature).where(ReleaseReceipt.inspection_id == int(inspection_id))
+            )
     return record
