@@ -12,13 +12,27 @@ import streamlit as st
 
 from components.inspections.data import (
     filter_of,
+    load_declaration_number,
+    load_enterprise,
     load_export,
+    load_finding_rules,
     load_inspection_record,
     load_inspections,
     load_inspectors,
     load_ports,
     media_dir,
 )
+from components.inspections.filters import (
+    ANY_FINDING,
+    ASCENDING,
+    MAX_PAGE,
+    SORTS,
+    ListFilters,
+    filters_from_url,
+    finding_choices,
+    set_param,
+)
+from components.inspections.report import REPORTS_PER_ZIP, listed_reports, report_file
 from components.shell.formatting import (
     as_text,
     audit_action_label,
@@ -54,7 +68,6 @@ actor = require_page("inspections")
 
 PAGE_SIZE = 50
 PORT_ZONE = ZoneInfo("Asia/Shanghai")
-SORTS = ("created_at", "declared_at", "port", "state", "declaration", "enterprise", "priority")
 MEDIA_SUFFIX = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
 
 scope = scope_key(current_scope())
@@ -75,7 +88,7 @@ def table(rows: list[dict], columns: dict[str, str], key: str, times: tuple[str,
 
 def render_record(inspection_id: int) -> None:
     if st.button(tr("inspections.back"), key="inspections.back", icon=":material/arrow_back:"):
-        st.query_params.clear()
+        st.query_params.pop("id", None)  # the list's filters stay in the URL
         st.rerun()
     record = guarded(lambda: load_inspection_record(scope, inspection_id))
     if record is None:
@@ -83,6 +96,15 @@ def render_record(inspection_id: int) -> None:
     ins, decl, port = record["inspection"], record["declaration"], record["port"]
     port_name = port["name_zh"] if lg == "zh_CN" else port["name_en"]
     st.title(tr("inspections.record_title", id=ins["id"], number=as_text(decl["number"])))
+    st.download_button(
+        tr("report.download"),
+        data=report_file(actor, inspection_id),
+        file_name=f"inspection-{inspection_id}.pdf",
+        mime="application/pdf",
+        key="inspections.report",
+        on_click="ignore",
+        icon=":material/picture_as_pdf:",
+    )
     with st.container(key="inspections.record_head"):
         c = st.columns(4)
         c[0].metric(tr("inspections.state"), state_label(ins["state"]))
@@ -355,60 +377,133 @@ def _media_path(item: dict) -> Path | None:
     return Path(media_dir()) / item["sha256"][:2] / f"{item['sha256']}{suffix}"
 
 
-def render_list() -> None:
-    st.title(tr("inspections.title"))
-    ports = load_ports(scope)
-    port_names = {None: tr("inspections.any")} | {p["id"]: p["code"] for p in ports}
+# Widget keys; the value each one shows is set from the URL on every run (components.inspections.filters).
+F_PORTS = "inspections.f_ports"
+F_STATES = "inspections.f_states"
+F_OVERDUE = "inspections.f_overdue"
+F_DECISION = "inspections.f_decision"
+F_ENTERPRISE = "inspections.f_enterprise"
+F_CONTAINER = "inspections.f_container"
+F_HS = "inspections.f_hs"
+F_INSPECTOR = "inspections.f_inspector"
+F_FINDING = "inspections.f_finding"
+F_DATES = "inspections.f_dates"
+SORT = "inspections.sort"
+DESCENDING = "inspections.desc"
+PAGE = "inspections.page"
+
+
+def _to_url(name: str, key: str, as_param=None) -> None:
+    value = st.session_state.get(key)
+    set_param(name, as_param(value) if as_param else value)
+
+
+def _dates_to_url(key: str) -> None:
+    # Half a range while the second day is being picked: the URL waits for the whole range.
+    picked = tuple(st.session_state.get(key) or ())
+    if len(picked) == 1:
+        return
+    set_param("from", picked[0].isoformat() if picked else None)
+    set_param("to", picked[1].isoformat() if picked else None)
+
+
+def _optional(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def render_filters(url: ListFilters, ports: dict[str, dict]) -> None:
     inspectors = guarded(lambda: load_inspectors(scope)) or []
-    inspector_names = {None: tr("inspections.any")} | {u["id"]: u["display_name"] for u in inspectors}
-    decisions = {None: tr("inspections.any")} | {
-        d.value: tr(f"inspections.decision_{d.value}") for d in CLOSING_DECISIONS
+    inspector_names = {u["id"]: u["display_name"] for u in inspectors}
+    if url.inspector_id is not None:
+        inspector_names.setdefault(url.inspector_id, f"#{url.inspector_id}")
+    decisions = {d.value: tr(f"inspections.decision_{d.value}") for d in CLOSING_DECISIONS}
+    state_labels = {s.value: state_label(s.value) for s in InspectionState}
+    findings = finding_choices(guarded(lambda: load_finding_rules(scope)) or [], url.finding)
+    finding_labels = {None: tr("inspections.any"), ANY_FINDING: tr("inspection_filters.any_finding")} | {
+        r: rule_title(lg, r) for r in findings if r and r != ANY_FINDING
     }
+    any_label = tr("inspections.any")
+    st.session_state[F_PORTS] = [p for p in url.ports if p in ports]
+    st.session_state[F_STATES] = list(url.states)
+    st.session_state[F_OVERDUE] = url.overdue
+    st.session_state[F_DECISION] = url.decision
+    st.session_state[F_ENTERPRISE] = url.enterprise
+    st.session_state[F_CONTAINER] = url.container
+    st.session_state[F_HS] = url.hs
+    st.session_state[F_INSPECTOR] = url.inspector_id
+    st.session_state[F_FINDING] = url.finding
     with st.expander(tr("inspections.filters"), expanded=True):
         a, b, c, d = st.columns(4)
-        port_id = a.selectbox(
-            tr("inspections.port"), list(port_names), format_func=port_names.get, key="inspections.f_port"
-        )
-        state_labels = {s.value: state_label(s.value) for s in InspectionState}
-        states = b.multiselect(
-            tr("inspections.state"),
-            list(state_labels),
-            format_func=state_labels.get,
-            key="inspections.f_states",
-            placeholder=tr("inspections.any"),
-        )
-        dates = c.date_input(tr("inspections.dates"), value=(), key="inspections.f_dates")
-        decision = d.selectbox(
-            tr("inspections.decision"), list(decisions), format_func=decisions.get, key="inspections.f_decision"
-        )
+        a.multiselect(tr("inspections.port"), list(ports), format_func=lambda code: port_label(ports, code),
+                      key=F_PORTS, placeholder=any_label, on_change=_to_url, args=("port", F_PORTS))  # fmt: skip
+        b.multiselect(tr("inspections.state"), list(state_labels), format_func=state_labels.get, key=F_STATES,
+                      placeholder=any_label, on_change=_to_url, args=("state", F_STATES))  # fmt: skip
+        # The day range's widget is keyed by the URL's days: a link or the back button shows its range.
+        dates_key = f"{F_DATES}.{url.date_from or ''}.{url.date_to or ''}"
+        shown_days = tuple(d for d in (url.date_from, url.date_to) if d is not None) if url.date_from else ()
+        c.date_input(tr("inspections.dates"), value=shown_days, key=dates_key, on_change=_dates_to_url,
+                     args=(dates_key,))  # fmt: skip
+        d.selectbox(tr("inspections.decision"), [None, *decisions],
+                    format_func=lambda v: any_label if v is None else decisions[v], key=F_DECISION,
+                    on_change=_to_url, args=("decision", F_DECISION))  # fmt: skip
         e, f, g, h = st.columns(4)
-        enterprise = e.text_input(tr("inspections.enterprise"), key="inspections.f_enterprise")
-        container = f.text_input(tr("inspections.container"), key="inspections.f_container")
-        hs_chapter = g.text_input(tr("inspections.hs_chapter"), key="inspections.f_hs", max_chars=2)
-        inspector_id = h.selectbox(
-            tr("inspections.inspector"),
-            list(inspector_names),
-            format_func=inspector_names.get,
-            key="inspections.f_inspector",
-        )
-    dates = tuple(dates) if isinstance(dates, list | tuple) else (dates,)
-    flt = filter_of(
-        port_id=port_id,
-        states=states,
-        date_from=dates[0] if dates else None,
-        date_to=dates[1] if len(dates) > 1 else (dates[0] if dates else None),
-        enterprise=enterprise,
-        container=container,
-        hs_chapter=hs_chapter,
-        inspector_id=inspector_id,
-        decision=decision,
-    )
+        e.text_input(tr("inspections.enterprise"), key=F_ENTERPRISE, on_change=_to_url,
+                     args=("enterprise", F_ENTERPRISE))  # fmt: skip
+        f.text_input(tr("inspections.container"), key=F_CONTAINER, on_change=_to_url,
+                     args=("container", F_CONTAINER))  # fmt: skip
+        g.text_input(tr("inspections.hs_chapter"), key=F_HS, max_chars=2, on_change=_to_url, args=("hs", F_HS))
+        h.selectbox(tr("inspections.inspector"), [None, *inspector_names],
+                    format_func=lambda v: any_label if v is None else inspector_names[v], key=F_INSPECTOR,
+                    on_change=_to_url, args=("inspector", F_INSPECTOR, _optional))  # fmt: skip
+        i, j, k = st.columns([1, 1, 2], vertical_alignment="bottom")
+        i.toggle(tr("inspection_filters.overdue"), key=F_OVERDUE, help=tr("inspection_filters.overdue_help"),
+                 on_change=_to_url, args=("overdue", F_OVERDUE, lambda on: "1" if on else None))  # fmt: skip
+        j.selectbox(tr("inspection_filters.finding"), findings, format_func=finding_labels.get, key=F_FINDING,
+                    on_change=_to_url, args=("finding", F_FINDING))  # fmt: skip
+        # Chips: the enterprise or declaration a link named, each cleared with one click.
+        if url.enterprise_id is not None:
+            firm = guarded(lambda: load_enterprise(url.enterprise_id))
+            name = enterprise_label(lg, firm["name"], firm["name_en"]) if firm else f"#{url.enterprise_id}"
+            chip(k, "enterprise_id", tr("inspection_filters.enterprise_chip", name=as_text(name)))
+        if url.declaration_id is not None:
+            number = guarded(lambda: load_declaration_number(scope, url.declaration_id))
+            chip(k, "declaration_id", tr("inspection_filters.declaration_chip", number=as_text(number or "—")))
+
+
+def chip(column, param: str, label: str) -> None:
+    if column.button(label, key=f"inspections.f_{param}", icon=":material/close:", help=tr("inspection_filters.clear")):
+        set_param(param, None)
+        st.rerun()
+
+
+def port_label(ports: dict[str, dict], code: str) -> str:
+    p = ports.get(code) or {}
+    name = p.get("name_zh") if lg == "zh_CN" else p.get("name_en")
+    return f"{code} · {name}" if name else code
+
+
+def render_list() -> None:
+    st.title(tr("inspections.title"))
+    ports = {p["code"]: p for p in load_ports(scope)}
+    url = filters_from_url()
+    chosen = [ports[p]["id"] for p in url.ports if p in ports]
+    # The port filter narrows the reader's scope (never widens it).
+    list_scope = scope_key(frozenset(chosen)) if chosen else scope
+    render_filters(url, ports)
+    flt = filter_of(url)
+    st.session_state[SORT] = url.sort
+    st.session_state[DESCENDING] = url.descending
+    st.session_state[PAGE] = url.page
     s1, s2, s3, s4 = st.columns([2, 1, 1, 2], vertical_alignment="bottom")
     sort_labels = {k: tr(f"inspections.sort_{k}") for k in SORTS}  # computed now: AppTest formats later
-    sort = s1.selectbox(tr("inspections.sort"), SORTS, format_func=sort_labels.get, key="inspections.sort")
-    descending = s2.toggle(tr("inspections.descending"), value=True, key="inspections.desc")
-    page_no = s3.number_input(tr("inspections.page"), min_value=1, value=1, step=1, key="inspections.page")
-    result = guarded(lambda: load_inspections(scope, flt, sort, descending, PAGE_SIZE, (page_no - 1) * PAGE_SIZE))
+    s1.selectbox(tr("inspections.sort"), SORTS, format_func=sort_labels.get, key=SORT, on_change=_to_url,
+                 args=("sort", SORT))  # fmt: skip
+    s2.toggle(tr("inspections.descending"), key=DESCENDING, on_change=_to_url,
+              args=("order", DESCENDING, lambda desc: None if desc else ASCENDING))  # fmt: skip
+    s3.number_input(tr("inspections.page"), min_value=1, max_value=MAX_PAGE, step=1, key=PAGE, on_change=_to_url,
+                    args=("page", PAGE, lambda n: None if n == 1 else str(n)))  # fmt: skip
+    sort, descending, page_no = url.sort, url.descending, url.page
+    result = guarded(lambda: load_inspections(list_scope, flt, sort, descending, PAGE_SIZE, (page_no - 1) * PAGE_SIZE))
     if result is None:
         return
     rows, total = result
@@ -443,9 +538,10 @@ def render_list() -> None:
             "decided_at": tr("inspections.decided_at"),
         },
     )
-    chosen = picked.selection.rows if picked and picked.selection else []
-    if chosen:
-        st.query_params["id"] = str(int(rows.iloc[chosen[0]]["inspection_id"]))
+    selected = picked.selection.rows if picked and picked.selection else []
+    if selected:
+        # The record opens in the same URL, so its back button (and the browser's) finds the filters.
+        st.query_params["id"] = str(int(rows.iloc[selected[0]]["inspection_id"]))
         st.rerun()
     o1, o2, o3 = st.columns([2, 1, 1], vertical_alignment="bottom")
     with o1.form("inspections.open_form", border=False):
@@ -459,7 +555,7 @@ def render_list() -> None:
         (o2, "csv", "text/csv"),
         (o3, "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     ):
-        data = guarded(lambda kind=kind: load_export(scope, flt, sort, descending, kind))
+        data = guarded(lambda kind=kind: load_export(list_scope, flt, sort, descending, kind))
         if data is not None:
             col.download_button(
                 tr(f"inspections.export_{kind}"),
@@ -469,6 +565,17 @@ def render_list() -> None:
                 key=f"inspections.export_{kind}",
                 on_click="ignore",
             )
+    o3.download_button(
+        tr("report.zip", count=min(total, REPORTS_PER_ZIP)),
+        data=listed_reports(actor, list_scope, flt, sort, descending),
+        file_name="inspection-reports.zip",
+        mime="application/zip",
+        key="inspections.report_zip",
+        on_click="ignore",
+        icon=":material/folder_zip:",
+    )
+    if total > REPORTS_PER_ZIP:
+        o3.caption(tr("report.zip_capped", cap=REPORTS_PER_ZIP, total=total))
 
 
 wanted = st.query_params.get("id")

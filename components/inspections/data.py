@@ -1,26 +1,34 @@
 """The inspections page's cached readers: the filtered list, its exports, one inspection's record.
 
 Arguments are small and hashable: a scope is a sorted tuple of port ids (None = every port), a
-filter an InspectionFilter (a frozen dataclass; filter_of builds one from widget values).
+filter an InspectionFilter (a frozen dataclass; filter_of builds one from the URL's filters,
+components/inspections/filters.py).
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
+from components.inspections.filters import ListFilters
 from components.shell.runtime import get_engine, get_settings, load_ports, scope_set
 from components.shell.state import Scope
+from portsight.clock import utcnow
+from portsight.db.overdue import overdue_cutoff
 from portsight.documents.cells import frame_csv_bytes, frame_xlsx_bytes
+from portsight.queries import alert_parameters
 from portsight.queries import inspection_record as record_queries
 from portsight.queries import inspections as inspection_queries
 
 __all__ = [
     "filter_of",
+    "load_declaration_number",
+    "load_enterprise",
     "load_export",
+    "load_finding_rules",
     "load_inspection_record",
     "load_inspections",
     "load_inspectors",
@@ -62,11 +70,41 @@ def media_dir() -> Path:
     return get_settings().media_dir
 
 
-def filter_of(**values) -> inspection_queries.InspectionFilter:
-    """An InspectionFilter from widget values (dates as date, empty strings as None)."""
-    clean = {k: (v or None) if isinstance(v, str) else v for k, v in values.items()}
-    for key in ("date_from", "date_to"):
-        if clean.get(key) is not None and not isinstance(clean[key], date):
-            clean[key] = None
-    clean["states"] = tuple(clean.get("states") or ())
-    return inspection_queries.InspectionFilter(**clean)
+@st.cache_data(ttl=300, max_entries=256, show_spinner=False)
+def load_enterprise(enterprise_id: int) -> dict | None:
+    return inspection_queries.enterprise_by_id(get_engine(), enterprise_id)
+
+
+@st.cache_data(ttl=300, max_entries=256, show_spinner=False)
+def load_declaration_number(scope: Scope, declaration_id: int) -> str | None:
+    return inspection_queries.declaration_number(get_engine(), scope_set(scope), declaration_id)
+
+
+@st.cache_data(ttl=300, max_entries=64, show_spinner=False)
+def load_finding_rules(scope: Scope) -> list[str]:
+    return inspection_queries.finding_rules(get_engine(), scope_set(scope))
+
+
+@st.cache_data(ttl=60, max_entries=4, show_spinner=False)
+def _overdue_cutoff(minute: str) -> datetime:
+    # Per minute, as the board counts (components/overview/data.py): the same list for a minute.
+    now = utcnow().replace(second=0, microsecond=0)
+    return overdue_cutoff(now, alert_parameters.overdue_minutes_in_force(get_engine(), now, get_settings()))
+
+
+def filter_of(flt: ListFilters) -> inspection_queries.InspectionFilter:
+    """The query's filter for the URL's filters (ports narrow the scope instead: the page's job)."""
+    return inspection_queries.InspectionFilter(
+        states=flt.states,
+        date_from=flt.date_from,
+        date_to=flt.date_to,
+        enterprise=flt.enterprise or None,
+        container=flt.container or None,
+        hs_chapter=flt.hs or None,
+        inspector_id=flt.inspector_id,
+        decision=flt.decision,
+        enterprise_id=flt.enterprise_id,
+        declaration_id=flt.declaration_id,
+        finding=flt.finding,
+        overdue_cutoff=_overdue_cutoff(utcnow().strftime("%Y-%m-%dT%H:%M")) if flt.overdue else None,
+    )

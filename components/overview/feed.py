@@ -6,6 +6,10 @@ entry: who (display name; the system's own name for the system), the entity's id
 entry recorded after the change (the step, the decision, the alert's title). An action without a
 message gets a general sentence naming the kind of record, never the code. What the demo
 simulator did is marked. No Streamlit here: the shared board builds its feed with it.
+
+`feed_line` is the sentence as Markdown that links to what the entry is about (components/shell/
+links.py): an inspection's record, an alert, a declaration's inspections, an enterprise's page.
+The sentence stays text (as_text): a name typed as "](javascript:" or "<b>" shows as written.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ import math
 from collections.abc import Mapping
 from string import Formatter
 
+from components.shell.formatting import as_text
+from components.shell.links import alerts_url, enterprise_url, inspections_url
 from components.shell.messages import Blank, alert_title, param_text, render_message
 from portsight.catalogue import default_catalogue
 from portsight.domain.access import SYSTEM
@@ -83,3 +89,42 @@ def feed_sentence(lang: str, entry: Mapping) -> str:
     if _present(simulated) and bool(simulated):
         text = render_message(lang, "feed.simulated", {"sentence": text})
     return text
+
+
+def _id(value: object) -> int | None:
+    """An id read back from the audit log (a number, or its digits as text), else None."""
+    if isinstance(value, bool) or not _present(value):
+        return None
+    if isinstance(value, int | float) and float(value).is_integer():
+        return int(value)
+    text = str(value)
+    return int(text) if text.isdigit() and len(text) <= 18 else None
+
+
+def feed_link(entry: Mapping) -> str | None:
+    """Where a feed line leads: the record, list or page of what the entry is about; None for
+    entries about nothing a reader opens (a sign-in, a settings change)."""
+    entity = str(entry["entity"])
+    entity_id = _id(entry.get("entity_id"))
+    recorded = entry.get("after")
+    after: Mapping = recorded if isinstance(recorded, Mapping) else {}
+    if entity == "inspection" and entity_id is not None:
+        return inspections_url(id=entity_id)
+    if entity == "alert" and entity_id is not None:
+        return alerts_url(alert=entity_id)
+    if (inspection := _id(after.get("inspection_id"))) is not None:
+        return inspections_url(id=inspection)
+    if entity == "declaration" and entity_id is not None:
+        return inspections_url(declaration_id=entity_id)
+    if (declaration := _id(after.get("declaration_id"))) is not None:
+        return inspections_url(declaration_id=declaration)
+    if entity == "enterprise" and entity_id is not None:
+        return enterprise_url(entity_id)
+    return None
+
+
+def feed_line(lang: str, entry: Mapping) -> str:
+    """The entry's sentence as Markdown: escaped text, linked to what it is about where there is one."""
+    text = as_text(feed_sentence(lang, entry))
+    link = feed_link(entry)
+    return f"[{text}]({link})" if link else text

@@ -20,18 +20,21 @@ from portsight.db.models import (
     Container,
     Declaration,
     Enterprise,
+    Finding,
     GoodsLine,
     Inspection,
     InspectorAssignment,
     Port,
     User,
 )
+from portsight.db.overdue import is_overdue
 from portsight.db.session import Database
 from portsight.db.sql import connection, frame, in_scope, records, utc_columns
 from portsight.domain.stats import local_day_bounds
 
 MAX_PAGE = 500
 MAX_EXPORT = 100_000
+ANY_FINDING = "any"  # the finding filter's value for "at least one finding, of any rule"
 TIME_COLUMNS = ("declared_at", "created_at", "decided_at")  # of the list and its export
 
 
@@ -48,6 +51,11 @@ class InspectionFilter:
     hs_chapter: str | None = None  # two digits
     inspector_id: int | None = None
     decision: str | None = None
+    enterprise_id: int | None = None  # exactly this enterprise
+    declaration_id: int | None = None  # the inspections of this declaration
+    finding: str | None = None  # a rule id the inspection has a finding of, or ANY_FINDING
+    # Overdue at this cutoff (portsight.db.overdue.overdue_cutoff): exactly what the board counts.
+    overdue_cutoff: datetime | None = None
 
 
 @dataclass
@@ -154,6 +162,22 @@ def _filtered(stmt: Select, port_ids: Iterable[int] | None, flt: InspectionFilte
         )
     if flt.decision:
         stmt = stmt.where(Inspection.decision == flt.decision)
+    if flt.enterprise_id is not None:
+        # IN: the enterprise's declarations (through their enterprise index) drive the query.
+        stmt = stmt.where(
+            Inspection.declaration_id.in_(
+                select(Declaration.id).where(Declaration.enterprise_id == int(flt.enterprise_id))
+            )
+        )
+    if flt.declaration_id is not None:
+        stmt = stmt.where(Inspection.declaration_id == int(flt.declaration_id))
+    if flt.finding:
+        found = exists().where(Finding.inspection_id == Inspection.id)
+        if flt.finding != ANY_FINDING:
+            found = found.where(Finding.rule_id == flt.finding)
+        stmt = stmt.where(found)
+    if flt.overdue_cutoff is not None:
+        stmt = stmt.where(is_overdue(flt.overdue_cutoff))
     return stmt
 
 
@@ -251,3 +275,33 @@ def inspectors_in_scope(db: Database, port_ids: Iterable[int] | None) -> list[di
         .order_by(User.username)
     )
     return records(db, stmt)
+
+
+def enterprise_by_id(db: Database, enterprise_id: int) -> dict | None:
+    """{'id', 'name', 'name_en'} of one enterprise (the list's enterprise filter shows its name); None if unknown."""
+    rows = records(
+        db, select(Enterprise.id, Enterprise.name, Enterprise.name_en).where(Enterprise.id == int(enterprise_id))
+    )
+    return rows[0] if rows else None
+
+
+def declaration_number(db: Database, port_ids: Iterable[int] | None, declaration_id: int) -> str | None:
+    """One declaration's number in the scope (the list's declaration filter shows it); None if none."""
+    stmt = select(Declaration.number).where(
+        Declaration.id == int(declaration_id), in_scope(Declaration.port_id, port_ids)
+    )
+    with connection(db) as conn:
+        return conn.scalar(stmt)
+
+
+def finding_rules(db: Database, port_ids: Iterable[int] | None) -> list[str]:
+    """The rule ids of the findings recorded in the scope, sorted (the finding filter's choices)."""
+    stmt = (
+        select(Finding.rule_id)
+        .join(Inspection, Inspection.id == Finding.inspection_id)
+        .where(Finding.rule_id.is_not(None), in_scope(Inspection.port_id, port_ids))
+        .distinct()
+        .order_by(Finding.rule_id)
+    )
+    with connection(db) as conn:
+        return [str(r) for r in conn.scalars(stmt)]
