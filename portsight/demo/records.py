@@ -3,14 +3,17 @@
 The audit entries carry the action, entity and content the services record (services.selection `select`,
 services.inspections `open`/`assign`/`start`/`complete`/`decide`/`hold_result`, services.dispatch
 `dispatch`, services.field `field.step`, services.decisions `field.decide`, services.receipts
-`receipt.issue`/`receipt.use`), timed when the event happened and marked simulated: nobody did them.
+`receipt.issue`, `gate.exit`, `receipt.use`), timed when the event happened and marked simulated: nobody did
+them.
 They are numbered in the order of their time, as a live system would have written them, so the
 activity feed's "newer than entry N" and the record page's order read them as written.
 
 A released inspection gets its receipt as services.receipts.issue_receipt makes it: number, time of
 issue to the second, and the signature of portsight.security.sign over receipt_message with the
-keyring's current key, so the gate's verify_receipt accepts it. Most receipts were scanned at a gate of
-the port by its gate officer a few hours later; a receipt whose truck has not yet left is unused.
+keyring's current key, so the gate's verify_receipt accepts it. Most receipts were used up at a gate of
+the port by its gate officer a few hours later: each container left on a truck of the port's province,
+under the new seal recorded at inspection (services.receipts.record_exit's rule), the last exit being the
+receipt's use (cargo without containers: one exit); a receipt whose trucks have not yet left is unused.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from typing import Any
 
 from portsight.db import models as m
 from portsight.demo.rows import Rows, to_json
-from portsight.demo.world import GIVEN, SURNAMES
+from portsight.demo.world import CITY_DIVISION, GIVEN, SURNAMES
 from portsight.security import Keyring, sign
 from portsight.services.receipts import receipt_message, stored_signature
 
@@ -31,6 +34,16 @@ SYSTEM_ACTOR = "system"  # domain.access.SYSTEM: draws and dispatch are the syst
 UNUSED_SHARE = 0.02  # receipts never scanned: the goods left another way, or not yet
 AUDIT_COLUMNS = ("id", "at", "user_id", "actor", "action", "entity", "entity_id", "port_id", "before", "after",
                  "simulated")  # fmt: skip
+EXIT_COLUMNS = ("id", "receipt_id", "container_id", "truck_plate", "seal_seen", "seal_matches", "gate", "exited_at",
+                "recorded_by_id")  # fmt: skip
+# Plates by the province of the port's city (GB/T 2260 province part of CITY_DIVISION).
+PROVINCE_OF_DIVISION = {"31": "沪", "33": "浙", "44": "粤", "37": "鲁", "12": "津", "35": "闽", "21": "辽", "32": "苏"}
+PLATE_LETTERS = "ABCDEFGHJK"
+
+
+def new_seal(container_id: int, number: str) -> str:
+    """The new seal demo.inspections records at the reseal step of a container."""
+    return f"HG{number[4:10]}{container_id % 10}"
 
 
 class Records:
@@ -44,12 +57,20 @@ class Records:
         self.rows = rows
         self.now = now
         self.rng = random.Random(f"demo-{seed}|records")  # its own stream: the history's draws stay as they were
+        self.gate_rng = random.Random(f"demo-{seed}|gate")  # the trucks: the receipts' draws stay as they were
         self.port_code = {pid: code for code, pid in port_ids.items()}
         self._audit: list[tuple] = []
         self._state_json: dict[str, str] = {}
         self._receipt_nos: set[str] = set()
         self.usernames: dict[int, str] = {}
         self.gate_officers: dict[int, int] = {}
+        self._exits = rows.table(m.GateExit, EXIT_COLUMNS)
+        # Containers of each declaration and the declaration of each inspection, read from the rows as they
+        # grow (the inspection's declaration and containers are always added before its receipt).
+        self._boxes: dict[int, list[tuple[int, str]]] = {}
+        self._boxes_read = 0
+        self._declaration_of: dict[int, int] = {}
+        self._inspections_read = 0
 
     def users(self, password_hash: str) -> None:
         """Remember the usernames, and give every port a gate officer of its own (the demo `gate` account's
@@ -134,6 +155,43 @@ class Records:
             "used_by_id": officer})  # fmt: skip
         self.audit(issued_at, decider, "receipt.issue", "release_receipt", rid, pid,
                    {"receipt_no": receipt_no, "inspection_id": iid})  # fmt: skip
-        if used:
+        if gate is not None and officer is not None:
+            self._exit(iid, rid, pid, receipt_no, issued_at, used_at, gate, officer)
             self.audit(used_at, officer, "receipt.use", "release_receipt", rid, pid,
-                       {"used_at": used_at.isoformat(), "gate": gate}, {"used_at": None})  # fmt: skip
+                       {"used_at": used_at.isoformat(), "gate": gate, "receipt_no": receipt_no},
+                       {"used_at": None})  # fmt: skip
+
+    def _containers(self, iid: int) -> list[tuple[int, str]]:
+        """(id, number) of the containers of an inspection's declaration, in their order."""
+        inspections = self.rows.of(m.Inspection)
+        for row in inspections[self._inspections_read :]:
+            self._declaration_of[row["id"]] = row["declaration_id"]
+        self._inspections_read = len(inspections)
+        containers = self.rows.of(m.Container)
+        for row in containers[self._boxes_read :]:
+            self._boxes.setdefault(row["declaration_id"], []).append((row["id"], row["number"]))
+        self._boxes_read = len(containers)
+        return self._boxes.get(self._declaration_of[iid], [])
+
+    def _exit(self, iid: int, rid: int, pid: int, receipt_no: str, issued_at: datetime, used_at: datetime,
+              gate: str, officer: int) -> None:  # fmt: skip
+        """The trucks that took a used receipt's containers, one by one, the last leaving at used_at."""
+        rng = self.gate_rng
+        boxes: list[tuple[int | None, str | None]] = [*self._containers(iid)] or [(None, None)]
+        gaps = [rng.lognormvariate(math.log(12), 0.7) for _ in boxes[1:]]
+        room = (used_at - issued_at).total_seconds() / 60 * 0.9
+        scale = min(1.0, room / sum(gaps)) if gaps else 1.0
+        province = PROVINCE_OF_DIVISION.get(CITY_DIVISION.get(self.port_code[pid], "")[:2], "沪")
+        at = used_at - timedelta(minutes=sum(gaps) * scale)
+        for n, (cid, number) in enumerate(boxes):
+            if n:
+                at += timedelta(minutes=gaps[n - 1] * scale)
+            serial = f"{rng.randint(0, 99999):05d}"
+            plate = f"{province}{rng.choice(PLATE_LETTERS)}{serial}" + ("D" if rng.random() < 0.05 else "")
+            seal = None if cid is None or number is None else new_seal(cid, number)
+            exited_at = used_at if n == len(boxes) - 1 else at
+            self._exits.append((len(self._exits) + 1, rid, cid, plate, seal, None if seal is None else True, gate,
+                                exited_at, officer))  # fmt: skip
+            self.audit(exited_at, officer, "gate.exit", "release_receipt", rid, pid,
+                       {"receipt_no": receipt_no, "container": number, "truck_plate": plate, "seal_seen": seal,
+                        "gate": gate, "exited_at": exited_at.isoformat()})  # fmt: skip

@@ -321,6 +321,12 @@ def test_release_download_the_receipt_and_the_gate_accepts_it_once(phone, field_
         check(token)
         expect(gate.get_by_text(re.compile("GENUINE and unused"))).to_be_visible()
         gate.screenshot(path="/tmp/field_gate_genuine.png", full_page=False)
+        # the air cargo (no containers) leaves on a truck: the receipt is used up
+        by_key(gate, "gate.plate").locator("input").fill("沪A12345")
+        by_key(gate, "gate.plate").locator("input").press("Tab")
+        settled(gate)
+        by_key(gate, "gate.let_out").locator("button").click()
+        expect(gate.get_by_text(re.compile("now used up"))).to_be_visible()
         check(token)
         expect(gate.get_by_text(re.compile("ALREADY USED at Gate 1"))).to_be_visible()
         expect(gate.get_by_text(re.compile("GENUINE"))).to_have_count(0)

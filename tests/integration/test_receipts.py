@@ -1,4 +1,5 @@
-"""Release receipts on SQLite and PostgreSQL: signed token, gate check once, tampering refused, bilingual PDF."""
+"""Release receipts on SQLite and PostgreSQL: signed token, checked at the gate and used up when its container
+has left, tampering refused, bilingual PDF (the exits truck by truck: test_gate_exits.py)."""
 
 from __future__ import annotations
 
@@ -72,11 +73,15 @@ def test_the_decision_and_its_receipt_are_queued_once_for_the_backbone(released)
     assert (seal["container_number"], seal["seal_number"], seal["seal_class"]) == (BOX, NEW_SEAL, "H")
 
 
-def test_the_gate_accepts_a_genuine_receipt_once_then_says_when_and_where_it_was_used(released):
+def test_the_gate_lets_a_genuine_receipts_container_out_once_then_says_when_and_where_it_was_used(released):
     db, insp, result = released
-    first = receipts.verify_receipt(db, GATE, result["token"], "Gate 3", secret=SECRET, now=NOW + timedelta(hours=3))
+    first = receipts.verify_receipt(db, GATE, result["token"], "Gate 3", secret=SECRET)
     assert first.status == receipts.GENUINE and first.declaration == "D-PAPER-1" and first.containers == (BOX,)
-    again = receipts.verify_receipt(db, GATE, result["token"], "Gate 5", secret=SECRET, now=NOW + timedelta(hours=4))
+    assert receipts.verify_receipt(db, GATE, result["token"], "Gate 3", secret=SECRET).status == receipts.GENUINE
+    exit_ = receipts.record_exit(db, GATE, result["token"], "Gate 3", container=BOX, truck_plate="沪A12345",
+                                 seal_seen=NEW_SEAL, secret=SECRET, now=NOW + timedelta(hours=3))  # fmt: skip
+    assert exit_.used_up
+    again = receipts.verify_receipt(db, GATE, result["token"], "Gate 5", secret=SECRET)
     assert again.status == receipts.USED and again.used_gate == "Gate 3"
     assert again.used_at.replace(tzinfo=None) == (NOW + timedelta(hours=3)).replace(tzinfo=None)
     row = db.execute(select(ReleaseReceipt.used_gate, ReleaseReceipt.used_by_id)).one()
@@ -210,5 +215,8 @@ def test_the_demo_offers_its_gate_officer_an_unused_receipt_and_a_real_installat
     waiting = demo_receipt_waiting(db, port_ids)
     assert waiting is not None and receipts.make_token(waiting["receipt_no"], waiting["signature"]) == result["token"]
     assert demo_receipt_waiting(db, frozenset({-1})) is None  # another port's officer
-    receipts.verify_receipt(db, GATE, result["token"], "Gate 3", secret=SECRET, now=NOW + timedelta(hours=3))
+    receipts.verify_receipt(db, GATE, result["token"], "Gate 3", secret=SECRET)
+    assert demo_receipt_waiting(db, port_ids) is not None  # checked, nothing has left yet
+    receipts.record_exit(db, GATE, result["token"], "Gate 3", container=BOX, truck_plate="沪A12345",
+                         seal_seen=NEW_SEAL, secret=SECRET)  # fmt: skip
     assert demo_receipt_waiting(db, port_ids) is None  # used up
