@@ -7,6 +7,7 @@ import sys
 
 from portsight.cli import draws as draws_cli
 from portsight.cli import notify as notify_cli
+from portsight.cli import read_numbers as read_numbers_cli
 from portsight.cli import receipts as receipts_cli
 from portsight.cli import users as users_cli
 from portsight.config import load_settings
@@ -62,7 +63,7 @@ def _cmd_seed(args: argparse.Namespace) -> int:
     default_catalogue()  # seeding and the simulator judge by the rules: a malformed file stops here
     settings = load_settings()
     upgrade(settings.database_url)
-    # A batch job like a migration: wiping and writing 26 weeks may take longer than a page's statement limit.
+    # A batch job like a migration: wiping and writing 60 weeks may take longer than a page's statement limit.
     engine = make_engine(settings.database_url, statement_timeout=0)
     try:
         if args.if_empty and not database_is_empty(engine):
@@ -162,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     db.set_defaults(handler=_cmd_db_upgrade)
 
     seed = sub.add_parser("seed", help="fill the database with demo data (ports, users, weeks of inspections)")
-    seed.add_argument("--weeks", type=int, default=26, help="weeks of history (default 26)")
+    seed.add_argument("--weeks", type=int, default=60, help="weeks of history (default 60: a year and more)")
     seed.add_argument("--seed", type=int, default=7, help="random seed: the same seed and --now give the same data")
     seed.add_argument("--now", help="anchor time, ISO 8601 (default: the current hour)")
     group = seed.add_mutually_exclusive_group()
@@ -201,6 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     users_cli.add_subcommands(sub)  # users create|passwd|deactivate|activate|unlock|list (portsight/cli/users.py)
     receipts_cli.add_subcommands(sub)  # receipts rotate-key|keys (portsight/cli/receipts.py)
     notify_cli.add_subcommands(sub)  # notify run-once (portsight/cli/notify.py)
+    read_numbers_cli.add_subcommands(sub)  # read-numbers FILE... (portsight/cli/read_numbers.py)
     return parser
 
 

@@ -48,6 +48,8 @@ LAYERS = (
     Layer("catalogue", ("portsight.catalogue",), ("domain", *BASICS), NO_UI),
     Layer("storage", ("portsight.storage",), BASICS, NO_UI),
     Layer("images", ("portsight.images",), ("domain", "errors", *BASICS), NO_UI),  # the photo gate
+    # Numbers read from photos: RapidOCR behind one module, photos through the photo gate.
+    Layer("ocr", ("portsight.ocr",), ("domain", "errors", "images", *BASICS), NO_UI),
     Layer("db", ("portsight.db",), ("domain", "errors", "catalogue", "storage", *BASICS), NO_UI),
     Layer(
         "services",
@@ -115,6 +117,7 @@ LAYERS = (
             "exchange",
             "documents",
             "notify",
+            "ocr",
             *BASICS,
         ),
         NO_UI,
@@ -139,6 +142,7 @@ LAYERS = (
             "web",
             "messages",
             "notify",
+            "ocr",
             *BASICS,
         ),
     ),
