@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.field.data import (
+    NUMBER_INPUTS,
     accept_task,
     add_finding,
     attach_photo,
@@ -21,9 +22,12 @@ from components.field.data import (
     load_gallery,
     load_hints,
     load_my_tasks,
+    load_number_readings,
     load_receipt,
     load_second_inspector_options,
     media_file,
+    read_photo_number,
+    reading_crop,
     receipt_data,
     receipt_pdf,
     receipt_qr_png,
@@ -33,6 +37,7 @@ from components.field.data import (
     set_current_step,
     take_decision,
 )
+from components.inspections.report import report_file
 from components.shell.formatting import as_text, country_label, credit_tier_label, goods_text, step_title
 from components.shell.names import enterprise_name
 from components.shell.photos import render_photo
@@ -173,7 +178,24 @@ def _photo(inspection_id: int, slot: Slot, widget_key: str, source: str) -> None
     )
     if evidence is not None:
         _flash("success", tr("field.photo_saved"))
+        _read_number(slot, int(evidence))
     st.session_state[K_GEN] += 1  # a fresh camera / uploader for the next photo
+
+
+def _read_number(slot: Slot, evidence_id: int) -> None:
+    """A step asking for a container or seal number gets it filled from its photo, when one checks out.
+
+    What the inspector already typed stays: the proposal is shown beside it, and saving records
+    the typed value as a correction of it.
+    """
+    for spec in slot.step.inputs:
+        kind = NUMBER_INPUTS.get(spec.name)
+        if kind is None:
+            continue
+        reading = _run(lambda kind=kind: read_photo_number(actor, evidence_id, kind))
+        key = _input_key(slot.id, spec.name)
+        if isinstance(reading, dict) and reading["proposed"] and not st.session_state.get(key):
+            st.session_state[key] = reading["proposed"]
 
 
 def _ask_help(inspection_id: int, slot_id: str) -> None:
@@ -398,7 +420,27 @@ def _live_check(checklist: InspectionChecklist, slot: Slot, name: str, value: st
             st.warning(tr("field.seal_differs", declared=as_text(declared or "—")), icon=":material/lock_open:")
 
 
-def render_inputs(checklist: InspectionChecklist, slot: Slot, previous: dict) -> None:
+def render_reading(slot: Slot, name: str, readings: dict) -> None:
+    """Beside a number field: what was read from the step's latest photo, until the step is saved with it."""
+    kind = NUMBER_INPUTS.get(name)
+    reading = readings.get((slot.step.key, slot.container_id, kind)) if kind else None
+    if reading is None or reading["outcome"] is not None:
+        return
+    with st.container(border=True, key=f"field.reading.{slot.id}.{name}"):
+        if reading["proposed"]:
+            confidence = fmt_percent(LANG, reading["confidence"] or 0.0, 0)
+            st.markdown(tr("readings.from_photo", number=as_text(reading["proposed"]), confidence=confidence))
+            if reading["box"] and reading["sha256"]:
+                crop = reading_crop(reading["sha256"], reading["media_type"], tuple(reading["box"]))
+                if crop is not None:
+                    st.image(crop, caption=tr("readings.crop_caption"))
+            st.caption(tr("readings.confirm_hint"))
+        else:
+            read = as_text(reading["read_text"]) if reading["read_text"] else tr("readings.nothing_read")
+            st.markdown(tr("readings.not_proposed", read=read))
+
+
+def render_inputs(checklist: InspectionChecklist, slot: Slot, previous: dict, readings: dict) -> None:
     # Labels computed now: AppTest may call format_func later, outside this run.
     yes_no = {True: tr("field.yes"), False: tr("field.no")}
     for spec in slot.step.inputs:
@@ -422,6 +464,7 @@ def render_inputs(checklist: InspectionChecklist, slot: Slot, previous: dict) ->
             st.number_input(label, value=None, min_value=spec.min, max_value=spec.max, format="%g", key=key)
         else:
             value = st.text_input(label, key=key)
+            render_reading(slot, spec.name, readings)
             _live_check(checklist, slot, spec.name, value)
 
 
@@ -548,7 +591,7 @@ def render_checklist(state: dict) -> None:
     slot = checklist.slot(current)
     st.subheader(slot.step.title.get(LANG) + (f" · {slot.container_number}" if slot.container_number else ""))
     render_declared(checklist, slot)
-    render_inputs(checklist, slot, progress[slot.id]["values"])
+    render_inputs(checklist, slot, progress[slot.id]["values"], load_number_readings(inspection_id))
     photos = load_gallery(inspection_id)
     render_photos(inspection_id, slot, progress[slot.id], photos)
     st.text_area(tr("field.note"), key=f"{K_NOTE}.{slot.id}", height=68)
@@ -811,6 +854,17 @@ def render_inspection(inspection_id: int) -> None:
         render_receipt(inspection_id)
     else:
         st.info(tr("field.closed", state=state_label(checklist.state)), icon=":material/lock:")
+    if checklist.state != "assigned":
+        st.download_button(
+            tr("report.download"),
+            data=report_file(actor, inspection_id),
+            file_name=f"inspection-{inspection_id}.pdf",
+            mime="application/pdf",
+            key="field.report",
+            on_click="ignore",
+            width="stretch",
+            icon=":material/picture_as_pdf:",
+        )
     render_findings(inspection_id, checklist, can_add=checklist.state in ("in_progress", "completed"))
     render_gallery(inspection_id, checklist)
 

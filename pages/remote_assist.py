@@ -24,6 +24,7 @@ from components.remote_assist.data import (
     load_session_record,
     load_waiting_queue,
     post_chat_message,
+    read_snapshot_numbers,
     recording_on,
     request_assist,
     room_registry,
@@ -36,7 +37,7 @@ from components.shell.state import current_scope, lang, require_page, tr
 from components.shell.widgets import guarded, localise_times, render_empty
 from portsight.domain.access import Role
 from portsight.domain.annotations import KINDS, Mark
-from portsight.i18n import fmt_duration_minutes
+from portsight.i18n import fmt_duration_minutes, fmt_percent
 
 actor = require_page("remote_assist")
 
@@ -48,6 +49,8 @@ K_REQUEST = "assist.request"
 K_CANCEL = "assist.cancel"
 K_END = "assist.end"
 K_SNAPSHOT = "assist.snapshot"
+K_READ = "assist.read_number"  # + the snapshot's id: its "read a number" button
+K_READINGS = "assist.readings"  # session state: snapshot id -> the numbers read from it
 K_CHAT_FORM = "assist.chat_form"
 K_CHAT_TEXT = "assist.chat_text"
 K_FREEZE = "assist.freeze"
@@ -112,6 +115,35 @@ def render_gallery(snapshots: list[dict]) -> None:
         path = snapshot_file(shot["sha256"])
         with cols[i % 4]:
             render_photo(path, shot["id"], caption=f"#{shot['id']} · {shot['taken_by'] or ''}")
+            if actor.role == Role.EXPERT:
+                render_snapshot_reading(shot)
+
+
+def _read_snapshot(shot_id: int, sha256: str) -> None:
+    reading = guarded(lambda: read_snapshot_numbers(sha256))
+    if reading is not None:
+        st.session_state.setdefault(K_READINGS, {})[shot_id] = reading
+
+
+def render_snapshot_reading(shot: dict) -> None:
+    """The expert reads a container or seal number off a snapshot: proposed only when it checks out."""
+    reading = st.session_state.get(K_READINGS, {}).get(shot["id"])
+    if reading is None:
+        st.button(
+            tr("readings.read_snapshot"),
+            key=f"{K_READ}.{shot['id']}",
+            on_click=_read_snapshot,
+            args=(shot["id"], shot["sha256"]),
+            icon=":material/document_scanner:",
+        )
+        return
+    language = lang()
+    for key, found in (("readings.snapshot_container", reading.container), ("readings.snapshot_seal", reading.seal)):
+        if found is not None:
+            st.markdown(tr(key, number=as_text(found.number), confidence=fmt_percent(language, found.confidence, 0)))
+    if reading.container is None and reading.seal is None:
+        read = as_text(reading.read) if reading.read else tr("readings.nothing_read")
+        st.markdown(tr("readings.snapshot_none", read=read))
 
 
 def render_messages(messages: list[dict]) -> None:

@@ -1,35 +1,44 @@
 """The field inspection page's readers and write wrappers.
 
-Nothing here is cached: an inspector's screen follows every write at once (each write runs in a
+No reader is cached: an inspector's screen follows every write at once (each write runs in a
 button or camera callback, before the script, so the next run reads the saved state). Readers
 are named load_<thing>; writes keep their service's name and take the actor, never an engine.
 Settings the page would otherwise carry (media folder, upload limit, receipt secret) are read
-here.
+here. What is cached is derived from a photo's bytes alone, by their hash: the numbers read from
+it (about a second of recognition, done once per photo) and the crop shown beside the field.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import streamlit as st
 
 from components.shell.runtime import get_engine, get_settings
 from portsight.documents import receipt as receipt_document
 from portsight.domain.access import Actor
 from portsight.domain.conditions import in_language
+from portsight.errors import NotFound
+from portsight.ocr import NumberReading, read_numbers
 from portsight.queries import field as field_queries
+from portsight.queries import number_readings as reading_queries
 from portsight.services import assist as assist_services
 from portsight.services import decisions as decision_services
 from portsight.services import evidence as evidence_services
 from portsight.services import field as field_services
 from portsight.services import inspections as lifecycle_services
+from portsight.services import number_readings as reading_services
 from portsight.services import receipts as receipt_services
 from portsight.services.field import StepOutcome
+from portsight.services.number_readings import NUMBER_INPUTS
 from portsight.storage import media_path
 
 __all__ = [
+    "NUMBER_INPUTS",
     "StepOutcome",
     "accept_task",
     "add_finding",
@@ -42,9 +51,12 @@ __all__ = [
     "load_gallery",
     "load_hints",
     "load_my_tasks",
+    "load_number_readings",
     "load_receipt",
     "load_second_inspector_options",
     "media_file",
+    "read_photo_number",
+    "reading_crop",
     "receipt_data",
     "receipt_pdf",
     "receipt_qr_png",
@@ -92,9 +104,49 @@ def load_receipt(inspection_id: int) -> dict | None:
     return field_queries.receipt_of(get_engine(), inspection_id)
 
 
+def load_number_readings(inspection_id: int) -> dict[tuple[str, int | None, str], dict]:
+    """The latest number read from a photo for each (step key, container id, kind)."""
+    return reading_queries.latest_readings(get_engine(), inspection_id)
+
+
 def media_file(sha256: str, suffix: str) -> Path:
     """Where a stored photo's file is (it may be missing)."""
     return media_path(get_settings().media_dir, sha256, suffix)
+
+
+def _suffix(media_type: str | None) -> str:
+    return ".png" if media_type == "image/png" else ".webp" if media_type == "image/webp" else ".jpg"
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _numbers_in_photo(sha256: str, media_type: str, expect: str) -> NumberReading:
+    """The stored photo's numbers; the file never changes under its hash, so once per photo."""
+    return read_numbers(media_file(sha256, _suffix(media_type)).read_bytes(), expect=expect)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def reading_crop(sha256: str, media_type: str, box: tuple[int, int, int, int]) -> bytes | None:
+    """The part of the stored photo a number was read from (a margin around its box), as PNG;
+    None when the file is missing or unreadable."""
+    from PIL import Image, UnidentifiedImageError
+
+    x, y, w, h = box
+    margin = max(8, h // 2)
+    try:
+        with Image.open(media_file(sha256, _suffix(media_type))) as image:
+            area = (
+                max(0, x - margin),
+                max(0, y - margin),
+                min(image.width, x + w + margin),
+                min(image.height, y + h + margin),
+            )
+            if area[2] <= area[0] or area[3] <= area[1]:
+                return None
+            out = io.BytesIO()
+            image.crop(area).convert("RGB").save(out, format="PNG")
+            return out.getvalue()
+    except (OSError, UnidentifiedImageError, ValueError):
+        return None
 
 
 # ------------------------------------------------------------------ the release receipt
@@ -132,7 +184,8 @@ def record_step_result(
     container_id: int | None,
     note: str | None,
 ) -> StepOutcome:
-    return field_services.record_step_result(get_engine(), actor, inspection_id, step_key, values, container_id, note)
+    """Judge and save the step, with what the inspector kept of the number read from its photo."""
+    return reading_services.save_step(get_engine(), actor, inspection_id, step_key, values, container_id, note)
 
 
 def attach_photo(
@@ -161,6 +214,38 @@ def attach_photo(
         media_dir=settings.media_dir,
         max_bytes=settings.max_upload_bytes,
     )
+
+
+def read_photo_number(actor: Actor, evidence_id: int, kind: str) -> dict:
+    """Read the number of kind from a step's stored photo and keep the reading.
+
+    Returns proposed (None unless the whole number, check digit included, was read), read (what was
+    read when nothing is proposed) and confidence.
+    """
+    photo = reading_queries.evidence_photo(get_engine(), evidence_id)
+    if photo is None:
+        raise NotFound(
+            f"Photo {evidence_id} was not found.", key="errors.step_photo_not_found", params={"id": evidence_id}
+        )
+    reading = _numbers_in_photo(
+        photo["sha256"], photo["media_type"], "container" if kind == "container_number" else "seal"
+    )
+    found = reading.container if kind == "container_number" else reading.seal
+    reading_services.record_reading(
+        get_engine(),
+        actor,
+        evidence_id,
+        kind,
+        proposed=found.number if found else None,
+        read_text=None if found else reading.read,
+        confidence=found.confidence if found else None,
+        box=found.box if found else None,
+    )
+    return {
+        "proposed": found.number if found else None,
+        "read": reading.read,
+        "confidence": found.confidence if found else None,
+    }
 
 
 def request_assist(actor: Actor, inspection_id: int, step_key: str | None, question: str) -> int:

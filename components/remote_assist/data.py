@@ -1,7 +1,8 @@
 """The remote-assistance page's readers and write wrappers, and the settings its calls need.
 
-Nothing here is cached: the live panels refresh every few seconds and must show the other
-side's chat and state as they are. Readers are named load_<thing>; writes keep their service's
+Readers are not cached: the live panels refresh every few seconds and must show the other
+side's chat and state as they are. Only the numbers read from a snapshot are, by the snapshot's
+hash (its file never changes). Readers are named load_<thing>; writes keep their service's
 name and take the actor, never an engine. The media of a call go through ``webrtc``.
 """
 
@@ -11,11 +12,13 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
+import streamlit as st
 
 from components.remote_assist.webrtc import get_registry
 from components.shell.runtime import get_engine, get_settings
 from portsight.calls.registry import RoomRegistry
 from portsight.domain.access import Actor
+from portsight.ocr import NumberReading, read_numbers
 from portsight.queries import assist as assist_queries
 from portsight.services import assist as assist_services
 from portsight.storage import media_path
@@ -45,6 +48,12 @@ def ice_servers() -> list:
 def snapshot_file(sha256: str) -> Path:
     """Where a snapshot's file is (it may be missing)."""
     return media_path(get_settings().media_dir, sha256, ".jpg")
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def read_snapshot_numbers(sha256: str) -> NumberReading:
+    """The container and seal numbers on a snapshot; a number is proposed only when it checks out."""
+    return read_numbers(snapshot_file(sha256).read_bytes(), expect="any")
 
 
 # ------------------------------------------------------------------ readers
