@@ -1,27 +1,39 @@
-"""Weekly statistics review: pick an ISO week and a scope; KPI cards, trends, breakdowns, report."""
+"""Weekly statistics review: pick an ISO week and a scope; KPI cards, trends, breakdowns, the
+enterprises to review, report.
+
+Every figure opens what is behind it: the cards' links and a click on a week, a port or an
+inspector in the charts open the inspections list of that week (components/statistics/drill.py);
+a row of the enterprises opens the enterprise's page.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 
+import pandas as pd
 import streamlit as st
 
+from components.shell.formatting import enterprise_label
 from components.shell.state import current_scope, lang, require_page, scope_key, tr
 from components.shell.widgets import guarded, render_empty
-from components.statistics import charts
+from components.statistics import charts, drill
 from components.statistics.data import (
     WeekReview,
     card_text,
     change_text,
     export_week_report,
     kpi_text,
+    load_enterprise_ranking,
     load_latest_week,
+    load_ocr_accuracy,
     load_scope_ports,
     load_week_review,
     section_label,
     tier_label,
 )
 from portsight.domain.stats import KPIS, IsoWeek
+from portsight.i18n import fmt_number, fmt_percent
 
 actor = require_page("statistics")
 
@@ -33,12 +45,31 @@ PREPARE = "statistics.prepare"
 REPORT = "statistics.report"  # session state: the last prepared report and what it was made for
 PDF = "statistics.download_pdf"
 XLSX = "statistics.download_excel"
+ENTERPRISES = "statistics.enterprises"
+GO = "statistics.go"  # the list a chart mark or a row asked for, opened by the next run
+
+go = st.session_state.pop(GO, None)
+if go:
+    page, params = drill.page_and_params(go)
+    st.switch_page(page, query_params=params)
 
 scope = scope_key(current_scope())
 
 
 # ---------------------------------------------------------------- blocks
-def render_cards(review: WeekReview) -> None:
+def open_url(url: str) -> None:
+    st.session_state[GO] = url
+
+
+def link_row(links: dict[str, str]) -> None:
+    """Page links (label key -> contract URL) side by side."""
+    with st.container(horizontal=True):
+        for label_key, url in links.items():
+            page, params = drill.page_and_params(url)
+            st.page_link(page, label=tr(label_key), query_params=params, icon=":material/open_in_new:")
+
+
+def render_cards(review: WeekReview, port: str | None) -> None:
     st.subheader(tr("statistics.kpis"))
     language = lang()
     rows = review.kpis.set_index("kpi")
@@ -59,15 +90,30 @@ def render_cards(review: WeekReview) -> None:
                 + f" ({change_text(language, kind, row['change_yoy'])})",
                 border=True,
             )
+    link_row(drill.card_links(review.week, port))
+    st.caption(tr("review.drill_hint"))
 
 
-def chart(title_key: str, text_key: str, figure, key: str) -> None:
+def picked(key: str, week: IsoWeek, port: str | None) -> None:
+    url = drill.picked_url(key, st.session_state.get(key), week, port)
+    if url is not None:
+        open_url(url)
+
+
+def chart(title_key: str, text_key: str, figure, key: str, opens: tuple[IsoWeek, str | None] | None = None) -> None:
+    """A chart with its title and text; opens: the week and port its marks' lists are of (drill.picked_url)."""
     st.markdown(f"**{tr(title_key)}**")
     st.caption(tr(text_key))
-    st.plotly_chart(figure, key=key, width="stretch")
+    if opens is None:
+        st.plotly_chart(figure, key=key, width="stretch")
+    else:
+        st.plotly_chart(
+            figure, key=key, width="stretch", on_select=partial(picked, key, *opens), selection_mode="points"
+        )
 
 
-def render_charts(review: WeekReview) -> None:
+def render_charts(review: WeekReview, port: str | None) -> None:
+    opens = (review.week, port)
     language = lang()
     name = "name_zh" if language == "zh_CN" else "name_en"
     labels = {
@@ -79,6 +125,7 @@ def render_charts(review: WeekReview) -> None:
         "not_inspected": tr("statistics.col_declarations"),
         "realised": tr("statistics.realised"),
         "target": tr("statistics.target"),
+        "declarations_last_year": tr("review.declarations_last_year"),
     }
     st.subheader(tr("statistics.trend"))
     left, right = st.columns(2)
@@ -86,8 +133,11 @@ def render_charts(review: WeekReview) -> None:
         chart(
             "statistics.trend_volume",
             "statistics.trend_volume_text",
-            charts.weekly_volume_chart(review.trend, labels, highlight=str(review.week)),
+            charts.weekly_volume_chart(
+                review.trend, labels, highlight=str(review.week), last_year=review.trend_last_year
+            ),
             "statistics.chart_volume",
+            opens,
         )
     with right:
         chart(
@@ -95,6 +145,7 @@ def render_charts(review: WeekReview) -> None:
             "statistics.trend_rates_text",
             charts.weekly_rates_chart(review.trend, labels),
             "statistics.chart_rates",
+            opens,
         )
     left, right = st.columns(2)
     with left:
@@ -103,6 +154,7 @@ def render_charts(review: WeekReview) -> None:
             "statistics.by_port_text",
             charts.port_chart(review.by_port, name, labels),
             "statistics.chart_ports",
+            opens,
         )
     with right:
         chart(
@@ -134,6 +186,7 @@ def render_charts(review: WeekReview) -> None:
             "statistics.by_inspector_text",
             charts.inspector_chart(review.by_inspector, labels),
             "statistics.chart_inspectors",
+            opens,
         )
     weekdays = [tr(f"statistics.weekday_{d}") for d in range(7)]
     chart(
@@ -141,6 +194,77 @@ def render_charts(review: WeekReview) -> None:
         "statistics.heatmap_text",
         charts.heatmap_chart(review.heat, weekdays, labels),
         "statistics.chart_heatmap",
+    )
+
+
+def render_enterprises(review_scope: tuple[int, ...] | None, week: IsoWeek, port: str | None) -> None:
+    """The enterprises ranked by non-conformities; a row opens the enterprise, its links its week's inspections."""
+    language = lang()
+    ranking = guarded(lambda: load_enterprise_ranking(review_scope, str(week)))
+    if ranking is None:
+        return
+    st.subheader(tr("review.enterprises"))
+    st.caption(tr("review.enterprises_text", days=ranking.attrs.get("repeat_window_days", "—")))
+    if ranking.empty:
+        render_empty("review.enterprises_none")
+        return
+    links = [drill.enterprise_links(int(e), week, port) for e in ranking["enterprise_id"]]
+
+    def open_enterprise() -> None:
+        rows = (st.session_state.get(ENTERPRISES) or {}).get("selection", {}).get("rows") or []
+        if rows:
+            open_url(links[rows[0]]["page"])
+
+    def points(gap) -> str:
+        if gap is None or pd.isna(gap):
+            return "—"
+        return tr("review.points", value=("+" if gap > 0 else "") + fmt_number(language, gap * 100, 1))
+
+    def counts(column: str) -> list[str]:
+        return [fmt_number(language, int(v)) for v in ranking[column]]
+
+    table = pd.DataFrame(
+        {
+            "enterprise": [
+                enterprise_label(language, n, e) for n, e in zip(ranking["name"], ranking["name_en"], strict=True)
+            ],
+            "tier": [tier_label(language, t, week.sunday) for t in ranking["credit_tier"]],
+            "non_conforming": counts("non_conforming"),
+            "repeat_findings": counts("repeat_findings"),
+            "holds": counts("holds"),
+            "declarations": counts("declarations"),
+            "rate": [fmt_percent(language, None if pd.isna(v) else v) for v in ranking["inspection_rate"]],
+            "target": [fmt_percent(language, None if pd.isna(v) else v) for v in ranking["target_rate"]],
+            "gap": [points(v) for v in ranking["gap"]],
+            "inspections": counts("inspections"),
+            "week_inspections": [link["inspections"] for link in links],
+            "week_findings": [link["findings"] for link in links],
+        }
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        key=ENTERPRISES,
+        on_select=open_enterprise,
+        selection_mode="single-row",
+        column_config={
+            "enterprise": tr("review.col_enterprise"),
+            "tier": tr("review.col_tier"),
+            "non_conforming": tr("review.col_non_conforming"),
+            "repeat_findings": tr("review.col_repeats"),
+            "holds": tr("review.col_holds"),
+            "declarations": tr("review.col_declarations"),
+            "rate": tr("review.col_rate"),
+            "target": tr("review.col_target"),
+            "gap": tr("review.col_gap"),
+            "inspections": tr("review.col_inspections"),
+            "week_inspections": st.column_config.LinkColumn(
+                tr("review.col_week_inspections"), display_text=tr("review.open")
+            ),
+            "week_findings": st.column_config.LinkColumn(
+                tr("review.col_week_findings"), display_text=tr("review.open")
+            ),
+        },
     )
 
 
@@ -179,6 +303,25 @@ def render_report(week: str, port_id: int | None) -> None:
         )
 
 
+def render_ocr_accuracy(review_scope: tuple[int, ...] | None, week: str) -> None:
+    """How often the number read from a step's photo was right: kept unchanged out of the proposals saved."""
+    figures = guarded(lambda: load_ocr_accuracy(review_scope, week))
+    if figures is None:
+        return
+    st.subheader(tr("readings.accuracy_title"))
+    st.caption(tr("readings.accuracy_caption"))
+    cols = st.columns(len(figures))
+    for col, row in zip(cols, figures, strict=True):
+        value = tr("readings.accuracy_none") if row["rate"] is None else fmt_percent(lang(), row["rate"])
+        col.metric(
+            tr(f"readings.kind_{row['kind']}"),
+            value,
+            help=tr(
+                "readings.accuracy_help", confirmed=row["confirmed"], corrected=row["corrected"], typed=row["typed"]
+            ),
+        )
+
+
 # ---------------------------------------------------------------- page
 st.title(tr("statistics.title"))
 st.caption(tr("statistics.intro"))
@@ -214,6 +357,9 @@ if review is not None:
     st.markdown(
         f"### {tr('statistics.week_label', week=week, start=iso.monday.isoformat(), end=iso.sunday.isoformat())}"
     )
-    render_cards(review)
-    render_charts(review)
+    port_code = next((p.code for p in ports if p.id == port_id), None)
+    render_cards(review, port_code)
+    render_charts(review, port_code)
+    render_enterprises(review_scope, review.week, port_code)
     render_report(week, port_id)
+    render_ocr_accuracy(review_scope, week)

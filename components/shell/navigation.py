@@ -14,7 +14,9 @@ no header. The new page's file is pages/<key>.py and its first statement is
 URL of a page is its key (/alerts).
 
 Every key of PAGE_ROLES that the signed-in role may NOT open is registered as a hidden page
-that shows a refusal: opening it by URL says so, instead of silently falling back to home.
+that shows a refusal: opening it by URL says so, instead of silently falling back to home. A page
+of the LINKED "section" is in no menu: registered hidden for the roles that may open it, it is
+reached by its links (the weekly review's enterprises open /enterprise?id=N).
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ FIELD = "nav.section_field"  # work at the container: inspection, remote help, t
 PLANNING = "nav.section_planning"  # who inspects what and when, and by which rules
 DATA = "nav.section_data"  # exchange with the national backbone
 SECTIONS = (SUPERVISION, FIELD, PLANNING, DATA)
+# Not a menu section: a page opened only by its links (/enterprise?id=N), registered hidden.
+LINKED = "linked"
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,7 @@ class PageSpec:
     path: str  # relative to app.py: pages/<key>.py
     title_key: str  # i18n key of the menu title
     icon: str
-    section: str | None  # one of SECTIONS, or None: at the top of the menu without a header
+    section: str | None  # one of SECTIONS, None: at the top of the menu without a header, or LINKED
 
 
 PAGES: dict[str, PageSpec] = {
@@ -51,6 +55,7 @@ PAGES: dict[str, PageSpec] = {
         "pages/notifications.py", "nav.notifications", ":material/notifications_active:", SUPERVISION
     ),
     "statistics": PageSpec("pages/statistics.py", "nav.statistics", ":material/query_stats:", SUPERVISION),
+    "enterprise": PageSpec("pages/enterprise.py", "nav.enterprise", ":material/domain:", LINKED),
     "field_inspection": PageSpec("pages/field_inspection.py", "nav.field_inspection", ":material/fact_check:", FIELD),
     "remote_assist": PageSpec("pages/remote_assist.py", "nav.remote_assist", ":material/support_agent:", FIELD),
     "gate": PageSpec("pages/gate.py", "nav.gate", ":material/qr_code_scanner:", FIELD),
@@ -61,6 +66,9 @@ PAGES: dict[str, PageSpec] = {
     "alert_settings": PageSpec("pages/alert_settings.py", "nav.alert_settings", ":material/tune:", PLANNING),
     "data_exchange": PageSpec("pages/data_exchange.py", "nav.data_exchange", ":material/sync_alt:", DATA),
     "users": PageSpec("pages/users.py", "nav.users", ":material/manage_accounts:", DATA),
+    "administration": PageSpec(
+        "pages/administration.py", "nav.administration", ":material/admin_panel_settings:", DATA
+    ),
 }
 
 DEFAULT_PAGE = "home"
@@ -126,5 +134,10 @@ def build_pages(role: Role | str) -> dict[str, list[st.Page]]:
     sections[""] += [
         st.Page(_refusal(key), title=tr("nav.refused"), url_path=key, visibility="hidden")
         for key in refused_pages(role)
+    ]
+    sections[""] += [
+        st.Page(PAGES[key].path, title=tr(PAGES[key].title_key), url_path=key, visibility="hidden")
+        for key in PAGE_ROLES
+        if key in PAGES and PAGES[key].section == LINKED and may_open(role, key)
     ]
     return sections

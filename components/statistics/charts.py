@@ -1,7 +1,9 @@
 """Pure Plotly builders for the statistics page: DataFrame (+ labels) -> Figure. No Streamlit here.
 
 Frames come from portsight.queries.statistics; labels are already translated by the caller
-(a Mapping of short names such as "declarations" to the text to show).
+(a Mapping of short names such as "declarations" to the text to show). A mark that opens a list
+carries what it stands for first in its customdata (a week, a port code, an inspector's id), read
+back by components/statistics/drill.py.
 """
 
 from __future__ import annotations
@@ -33,22 +35,42 @@ def _layout(fig: go.Figure, title: str = "", height: int = 340) -> go.Figure:
     return fig
 
 
-def weekly_volume_chart(trend: pd.DataFrame, labels: Mapping[str, str], highlight: str | None = None) -> go.Figure:
-    """Declarations (bars) and inspections (line) per week; the reviewed week's bar is highlighted."""
+def weekly_volume_chart(
+    trend: pd.DataFrame,
+    labels: Mapping[str, str],
+    highlight: str | None = None,
+    last_year: pd.DataFrame | None = None,
+) -> go.Figure:
+    """Declarations (bars) and inspections (line) per week; the reviewed week's bar is highlighted.
+    last_year: the same weeks a year earlier, drawn under each week as a dotted line of declarations."""
     weeks = list(trend["week"])
     colours = [HIGHLIGHT_COLOUR if w == highlight else VOLUME_COLOUR for w in weeks]
     fig = go.Figure()
     fig.add_bar(
-        x=weeks, y=list(trend["declarations"]), name=labels.get("declarations", "declarations"), marker_color=colours
+        x=weeks,
+        y=list(trend["declarations"]),
+        name=labels.get("declarations", "declarations"),
+        marker_color=colours,
+        customdata=weeks,
     )
     fig.add_scatter(
         x=weeks,
         y=list(trend["inspections"]),
+        customdata=weeks,
         name=labels.get("inspections", "inspections"),
         mode="lines+markers",
         line=dict(color=INSPECTION_COLOUR),
         yaxis="y2",
     )
+    if last_year is not None and len(last_year) == len(weeks):
+        fig.add_scatter(
+            x=weeks,
+            y=list(last_year["declarations"]),
+            name=labels.get("declarations_last_year", "declarations last year"),
+            mode="lines",
+            line=dict(color=VOLUME_COLOUR, dash="dot", width=2),
+            customdata=list(last_year["week"]),
+        )
     fig.update_layout(yaxis2=dict(overlaying="y", side="right", rangemode="tozero", showgrid=False))
     return _layout(fig, labels.get("title", ""))
 
@@ -59,6 +81,7 @@ def weekly_rates_chart(trend: pd.DataFrame, labels: Mapping[str, str]) -> go.Fig
     fig.add_scatter(
         x=list(trend["week"]),
         y=_num(trend["inspection_rate"]),
+        customdata=list(trend["week"]),
         mode="lines+markers",
         name=labels.get("inspection_rate", "inspection rate"),
         line=dict(color=INSPECTION_COLOUR),
@@ -66,6 +89,7 @@ def weekly_rates_chart(trend: pd.DataFrame, labels: Mapping[str, str]) -> go.Fig
     fig.add_scatter(
         x=list(trend["week"]),
         y=_num(trend["detection_rate"]),
+        customdata=list(trend["week"]),
         mode="lines+markers",
         name=labels.get("detection_rate", "non-conformity rate"),
         line=dict(color=DETECTION_COLOUR),
@@ -87,6 +111,7 @@ def port_chart(by_port: pd.DataFrame, name_column: str, labels: Mapping[str, str
         marker_color=VOLUME_COLOUR,
         text=["" if r is None else f"{r:.1%}" for r in rates],
         textposition="outside",
+        customdata=list(df["port"]),
         hovertemplate="%{y}: %{x}<extra></extra>",
     )
     return _layout(fig, labels.get("title", ""), height=max(240, 28 * len(df) + 80))
@@ -181,9 +206,10 @@ def inspector_chart(by_inspector: pd.DataFrame, labels: Mapping[str, str], top: 
             colorbar=dict(title=labels.get("detection_rate", ""), tickformat=".0%"),
         ),
         customdata=[
-            [v or 0, d or 0] for v, d in zip(_num(df["detection_rate"]), _num(df["mean_duration_min"]), strict=True)
+            [int(u), v or 0, d or 0]
+            for u, v, d in zip(df["user_id"], _num(df["detection_rate"]), _num(df["mean_duration_min"]), strict=True)
         ],
-        hovertemplate="%{x}: %{y} · %{customdata[0]:.0%} · %{customdata[1]:.0f} min<extra></extra>",
+        hovertemplate="%{x}: %{y} · %{customdata[1]:.0%} · %{customdata[2]:.0f} min<extra></extra>",
     )
     fig.update_xaxes(tickangle=-35)
     return _layout(fig, labels.get("title", ""))

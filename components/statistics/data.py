@@ -7,6 +7,7 @@ labels) is the report's own, so the page and the PDF/Excel say the same.
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from components.shell.runtime import get_engine
@@ -17,6 +18,8 @@ from portsight.documents.weekly_text import Progress, change_text, kpi_text, sec
 from portsight.domain.access import Actor
 from portsight.domain.stats import IsoWeek
 from portsight.i18n import fmt_number, t
+from portsight.queries import enterprise_review
+from portsight.queries import number_readings as reading_queries
 from portsight.queries import statistics as statistics_queries
 from portsight.queries.statistics import WeekReview
 from portsight.queries.weeks import PortInfo, scope_ports
@@ -29,7 +32,9 @@ __all__ = [
     "change_text",
     "export_week_report",
     "kpi_text",
+    "load_enterprise_ranking",
     "load_latest_week",
+    "load_ocr_accuracy",
     "load_scope_ports",
     "load_week_review",
     "section_label",
@@ -66,6 +71,18 @@ def load_latest_week(scope: Scope) -> str | None:
 @st.cache_data(ttl=120, show_spinner=False)
 def load_week_review(scope: Scope, week: str, trend_weeks: int) -> WeekReview:
     return statistics_queries.week_review(get_engine(), scope, IsoWeek.parse(week), trend_weeks)
+
+
+@st.cache_data(ttl=120, show_spinner=False)
+def load_ocr_accuracy(scope: Scope, week: str) -> list[dict]:
+    """Per kind of number, how often the proposal read from a step's photo was saved unchanged."""
+    return reading_queries.ocr_accuracy(get_engine(), scope, IsoWeek.parse(week))
+
+
+@st.cache_data(ttl=120, show_spinner=False)
+def load_enterprise_ranking(scope: Scope, week: str) -> pd.DataFrame:
+    """The week's enterprises ranked by non-conformities (attrs["repeat_window_days"]: the repeats' window)."""
+    return enterprise_review.enterprise_breakdown(get_engine(), scope, IsoWeek.parse(week))
 
 
 def export_week_report(

@@ -23,6 +23,7 @@ PAGE_ROLES: dict[str, frozenset[Role]] = {
     "alerts": frozenset({Role.SUPERVISOR, Role.ADMIN}),
     "notifications": frozenset({Role.SUPERVISOR, Role.ADMIN}),
     "statistics": frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    "enterprise": frozenset({Role.SUPERVISOR, Role.ADMIN}),  # opened by its links, not from the menu
     "field_inspection": frozenset({Role.INSPECTOR}),
     "remote_assist": frozenset({Role.EXPERT, Role.INSPECTOR, Role.SUPERVISOR}),
     "selection": frozenset({Role.SUPERVISOR, Role.ADMIN}),
@@ -32,6 +33,7 @@ PAGE_ROLES: dict[str, frozenset[Role]] = {
     "alert_settings": frozenset({Role.ADMIN}),
     "data_exchange": frozenset({Role.ADMIN}),
     "users": frozenset({Role.ADMIN}),
+    "administration": frozenset({Role.ADMIN}),
     "gate": frozenset({Role.GATE}),
 }
 

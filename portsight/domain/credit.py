@@ -116,6 +116,27 @@ class CreditCalendar:
         return None if measures is None else measures.name(code, lang)
 
 
+# --------------------------------------------------------------------------- an enterprise's dated changes
+
+
+@dataclass(frozen=True)
+class CreditChange:
+    """One row of an enterprise's credit history: the stored code it carries from a China-time day."""
+
+    valid_from: date
+    credit_tier: str
+    recorded: int  # the order it was recorded in (its row id): a correction of the same day is a later row
+
+
+def tier_on_timeline(changes: Sequence[CreditChange], day: date, default: str) -> str:
+    """The stored credit code in force on a China-time day: the change with the latest valid_from on or
+    before the day, the last recorded among changes of that same day; `default` when none has begun."""
+    begun = [c for c in changes if c.valid_from <= day]
+    if not begun:
+        return default
+    return max(begun, key=lambda c: (c.valid_from, c.recorded)).credit_tier
+
+
 # --------------------------------------------------------------------------- reading the data
 
 
@@ -216,8 +237,10 @@ __all__ = [
     "GENERAL_CERTIFIED",
     "STORED_CODES",
     "CreditCalendar",
+    "CreditChange",
     "CreditMeasures",
     "TierDefinition",
     "build_calendar",
     "parse_measures",
+    "tier_on_timeline",
 ]

@@ -1,4 +1,8 @@
-"""`python -m portsight import` and `python -m portsight export`, for schedulers.
+"""`python -m portsight import`, `credit-import` and `export`, for schedulers.
+
+credit-import FILE: enterprises' dated credit changes (portsight.exchange.credit), recorded as the
+system; exit 0 all recorded or already there, 1 some rows refused (nothing written), 2 unreadable,
+3 could not run.
 
 import FILE [--report REPORT.csv]: exit 0 when every declaration was accepted (or was already
 there), 1 when some were rejected (the rest imported), 2 when the file could not be read at all
@@ -40,6 +44,10 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
     )
     imp.add_argument("--max-rows", type=int, default=None, help="refuse files with more declaration rows than this")
     imp.set_defaults(handler=cmd_import)
+
+    credit = sub.add_parser("credit-import", help="import enterprises' dated credit changes (CSV, .xlsx, JSON)")
+    credit.add_argument("file", help="credit changes file: uscc, tier, valid_from, reason (docs/exchange-format.md)")
+    credit.set_defaults(handler=cmd_credit_import)
 
     exp = sub.add_parser("export", help="export decisions, findings, receipts and inspection times")
     exp.add_argument("--since", help="cursor printed by the previous export; 0 = everything; 'last' = continue")
@@ -164,6 +172,43 @@ def cmd_import(args: argparse.Namespace) -> int:
     )
     if result.unknown_headers:
         print(f"Ignored columns: {', '.join(result.unknown_headers)}", file=sys.stderr)
+    return result.exit_code
+
+
+def cmd_credit_import(args: argparse.Namespace) -> int:
+    """Exit 0 every change recorded (or already there), 1 some rows refused (nothing written),
+    2 the file could not be read, 3 the import could not run."""
+    from portsight.domain.access import SYSTEM
+    from portsight.exchange.credit import REJECTED, import_credit_changes
+    from portsight.exchange.readers import UnreadableFile
+
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as exc:
+        print(f"Cannot read {args.file}: {exc.strerror or exc}.", file=sys.stderr)
+        return EXIT_UNREADABLE
+    try:
+        engine = _engine()
+    except Exception as exc:  # noqa: BLE001 - a scheduler needs an exit code, not a traceback
+        print(f"Cannot open the database: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        result = import_credit_changes(engine, SYSTEM, Path(args.file).name, data)
+    except UnreadableFile as exc:
+        print(f"{args.file}: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    except Exception as exc:  # noqa: BLE001
+        print(f"Credit import failed ({exc.__class__.__name__}: {exc}); nothing was written.", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        engine.dispose()
+    for entry in result.entries:
+        if entry.status == REJECTED:
+            print(f"row {entry.row} {entry.column}: {entry.reason}", file=sys.stderr)
+    print(
+        f"{args.file}: {result.count('accepted')} recorded, {result.count('unchanged')} already recorded, "
+        f"{result.count(REJECTED)} refused{' (nothing written)' if result.exit_code else ''}."
+    )
     return result.exit_code
 
 

@@ -5,8 +5,10 @@ daily rollups (portsight.db.rollups) at the coarsest grain that answers the ques
 port) for KPI weeks and trends. What rollups cannot hold (percentiles, alerts, remote assists)
 is aggregated in SQL from one week of source rows read through time indexes, the three KPI
 weeks in one query per table. Nothing here scans the history. The breakdowns of a week (ports,
-chapters, tiers, origins, inspectors, hours) are portsight.queries.breakdowns; the scope and
-week building blocks both use are portsight.queries.weeks.
+chapters, tiers, origins, inspectors, hours) are portsight.queries.breakdowns; the ranking of
+enterprises, read from source rows and shown below the review, is
+portsight.queries.enterprise_review; the scope and week building blocks all use are
+portsight.queries.weeks.
 
 port_ids: the ports the reader may see (a collection of ids, or None for every port); the
 page passes the actor's scope cut down to the chosen port.
@@ -188,12 +190,19 @@ def kpi_cards(
 
 
 def weekly_trend(
-    db: Database, port_ids: Iterable[int] | None, week: IsoWeek, weeks: int = 12, *, ports: list[PortInfo] | None = None
+    db: Database,
+    port_ids: Iterable[int] | None,
+    week: IsoWeek,
+    weeks: int = 12,
+    *,
+    ports: list[PortInfo] | None = None,
+    totals: dict[IsoWeek, WeekTotals] | None = None,
 ) -> pd.DataFrame:
-    """The last `weeks` weeks ending with week, from rollups only. One row per week, oldest first."""
+    """The last `weeks` weeks ending with week, from rollups only. One row per week, oldest first.
+    totals: weekly_totals already read for (at least) these weeks."""
     ports = scope_ports(db, port_ids) if ports is None else ports
     span = stats.last_weeks(week, weeks)
-    totals = weekly_totals(db, ports, span)
+    totals = weekly_totals(db, ports, span) if totals is None else totals
     rows = []
     for w in span:
         t = totals[w]
@@ -231,6 +240,8 @@ class WeekReview:
     by_tier: pd.DataFrame
     by_inspector: pd.DataFrame
     heat: pd.DataFrame
+    # the trend's weeks a year earlier (weekly_trend ending with the same week last year): year over year
+    trend_last_year: pd.DataFrame = field(default_factory=pd.DataFrame)
     generated_at: datetime | None = None
     extra: dict = field(default_factory=dict)
 
@@ -248,11 +259,17 @@ def week_review(
         ports = scope_ports(conn, port_ids)
         scoped = {"ports": ports}
         detail = chapter_tier_week(conn, ports, week)
+        # the trend's weeks and the same weeks a year earlier: one read of the rollups
+        spans = [*stats.last_weeks(week, trend_weeks), *stats.last_weeks(week.same_week_last_year(), trend_weeks)]
+        totals = weekly_totals(conn, ports, spans)
         return WeekReview(
             week=week,
             ports=ports,
             kpis=kpi_cards(conn, port_ids, week, **scoped),
-            trend=weekly_trend(conn, port_ids, week, trend_weeks, **scoped),
+            trend=weekly_trend(conn, port_ids, week, trend_weeks, ports=ports, totals=totals),
+            trend_last_year=weekly_trend(
+                conn, port_ids, week.same_week_last_year(), trend_weeks, ports=ports, totals=totals
+            ),
             by_port=port_breakdown(conn, port_ids, week, **scoped),
             by_chapter=hs_breakdown(conn, port_ids, week, "chapter", **scoped, detail=detail),
             by_section=hs_breakdown(conn, port_ids, week, "section", **scoped, detail=detail),

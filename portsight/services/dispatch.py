@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portsight.clock import as_utc, utcnow
+from portsight.clock import LOCAL_TZ, as_utc, utcnow
 from portsight.db.audit import record_audit
+from portsight.db.credit_history import tier_in_force
 from portsight.db.models import (
     ConflictOfInterest,
     Declaration,
@@ -153,7 +155,8 @@ def dispatch_inspectors(
             if stored is not None and stored.inputs.get("inspectors_needed"):
                 needed = int(stored.inputs["inspectors_needed"])
             else:
-                needed = domain.inspectors_needed(enterprise.credit_tier, ())
+                declared_on = as_utc(declaration.declared_at).astimezone(ZoneInfo(LOCAL_TZ)).date()
+                needed = domain.inspectors_needed(tier_in_force(session, enterprise.id, declared_on), ())
         candidates = _candidates(session, inspection, enterprise.id, now)
         result = domain.dispatch(candidates, needed, seed)
         if result.shortfall:

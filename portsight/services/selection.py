@@ -28,6 +28,7 @@ from portsight import __version__
 from portsight.catalogue import default_credit_calendar, selection_policy
 from portsight.clock import LOCAL_TZ, as_utc, utcnow
 from portsight.db.audit import record_audit
+from portsight.db.credit_history import tier_in_force
 from portsight.db.models import (
     Declaration,
     Enterprise,
@@ -185,8 +186,11 @@ def select_declaration(
         enterprise = session.get_one(Enterprise, declaration.enterprise_id)
         port = session.get_one(Port, declaration.port_id)
         day = now.astimezone(ZoneInfo(LOCAL_TZ)).date()  # the measures and rules change at midnight in China
-        # The tier the enterprise's stored credit code stands for under the measures in force that day.
-        tier = default_credit_calendar().tier_of(enterprise.credit_tier, day)
+        # The enterprise's credit change in force on the declaration's own day applies to it (a change
+        # dated after it does not), read as the tier it stands for under the measures of the draw's day.
+        declared_on = as_utc(declaration.declared_at).astimezone(ZoneInfo(LOCAL_TZ)).date()
+        stored_tier = tier_in_force(session, enterprise.id, declared_on)
+        tier = default_credit_calendar().tier_of(stored_tier, day)
         hits = _catalogue_hits(session, declaration, tier, port.kind)
         if enterprise.under_investigation:
             hits.append(UNDER_INVESTIGATION)
@@ -204,7 +208,7 @@ def select_declaration(
             declaration_number=declaration.number,
             enterprise_id=enterprise.id,
             port_id=declaration.port_id,
-            enterprise_credit_tier=enterprise.credit_tier,
+            enterprise_credit_tier=stored_tier,
             inspectors_needed=decision.inspectors_needed,
             **profiles.inputs(),
         )

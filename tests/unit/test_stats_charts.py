@@ -34,9 +34,17 @@ def test_weekly_rates_keep_missing_rates_as_gaps():
 
 
 def test_port_chart_puts_the_largest_port_on_top_with_its_rate():
-    df = pd.DataFrame({"name_zh": ["上海", "宁波"], "declarations": [50, 80], "inspection_rate": [0.1, 0.05]})
+    df = pd.DataFrame(
+        {
+            "port": ["CNSGH", "CNNGB"],
+            "name_zh": ["上海", "宁波"],
+            "declarations": [50, 80],
+            "inspection_rate": [0.1, 0.05],
+        }
+    )
     fig = charts.port_chart(df, "name_zh", {})
     assert list(fig.data[0].y) == ["上海", "宁波"]  # horizontal bars: last is drawn on top
+    assert list(fig.data[0].customdata) == ["CNSGH", "CNNGB"]  # the port a bar opens
     assert list(fig.data[0].text) == ["10.0%", "5.0%"]
 
 
@@ -72,6 +80,7 @@ def test_hs_and_inspector_charts_carry_the_numbers():
     assert list(fig.data[0].x) == ["XVI Machinery", "I"] and list(fig.data[1].y) == [0.1, None]
     inspectors = pd.DataFrame(
         {
+            "user_id": [11, 12],
             "inspector": ["a", "b"],
             "inspections": [7, 3],
             "detection_rate": [0.5, None],
@@ -80,4 +89,4 @@ def test_hs_and_inspector_charts_carry_the_numbers():
     )
     fig = charts.inspector_chart(inspectors, {})
     assert list(fig.data[0].y) == [7, 3]
-    assert fig.data[0].customdata[1][1] == 0
+    assert list(fig.data[0].customdata[1]) == [12, 0, 0]  # the inspector's id first: the list it opens

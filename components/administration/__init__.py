@@ -1,0 +1,1 @@
+"""The administration page's readers and writers: ports and enterprises' dated credit tiers."""

@@ -1,0 +1,62 @@
+"""The weekly review's figures open the lists behind them: contract URLs for cards, chart marks and rows."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from components.statistics import charts
+from components.statistics.drill import card_links, enterprise_links, page_and_params, picked_url
+from portsight.domain.stats import IsoWeek
+
+WEEK = IsoWeek(2026, 48)  # Monday 23 November .. Sunday 29 November 2026
+DAYS = "from=2026-11-23&to=2026-11-29"
+
+
+def selected(*customdata) -> dict:
+    return {"selection": {"points": [{"point_index": 0, "customdata": list(customdata)}]}}
+
+
+def test_cards_open_the_week_inspections_at_the_chosen_port():
+    links = card_links(WEEK, "CNSGH")
+    assert links["review.open_inspections"] == f"/inspections?port=CNSGH&{DAYS}"
+    assert links["review.open_non_conforming"] == f"/inspections?port=CNSGH&{DAYS}&finding=any"
+    assert links["review.open_held"].endswith("&decision=hold")
+    assert links["review.open_alerts"] == "/alerts?port=CNSGH"
+    assert card_links(WEEK, None)["review.open_inspections"] == f"/inspections?{DAYS}"
+
+
+def test_an_enterprise_row_opens_its_page_and_its_week():
+    links = enterprise_links(12, WEEK, None)
+    assert links["page"] == "/enterprise?id=12"
+    assert links["inspections"] == f"/inspections?{DAYS}&enterprise_id=12"
+    assert links["findings"] == f"/inspections?{DAYS}&enterprise_id=12&finding=any"
+
+
+def test_a_chart_mark_opens_what_it_stands_for():
+    trend = pd.DataFrame(
+        {"week": ["2026-W47", "2026-W48"], "declarations": [5, 6], "inspections": [1, 2],
+         "inspection_rate": [0.2, 0.3], "detection_rate": [0.1, None]}
+    )  # fmt: skip
+    last_year = trend.assign(week=["2025-W47", "2025-W48"])
+    figure = charts.weekly_volume_chart(trend, {}, last_year=last_year)
+    picked = selected(figure.data[0].customdata[0])
+    assert picked_url("statistics.chart_volume", picked, WEEK, None) == "/inspections?from=2026-11-16&to=2026-11-22"
+    picked = selected(figure.data[2].customdata[1])  # the dotted line of the same weeks last year
+    assert picked_url("statistics.chart_volume", picked, WEEK, None) == "/inspections?from=2025-11-24&to=2025-11-30"
+    ports = pd.DataFrame({"port": ["CNNGB"], "name_en": ["Ningbo"], "declarations": [3], "inspection_rate": [0.5]})
+    figure = charts.port_chart(ports, "name_en", {})
+    picked = selected(figure.data[0].customdata[0])
+    assert picked_url("statistics.chart_ports", picked, WEEK, None) == f"/inspections?port=CNNGB&{DAYS}"
+    assert picked_url("statistics.chart_inspectors", selected(7, 0.5, 30), WEEK, "CNSGH") == (
+        f"/inspections?port=CNSGH&{DAYS}&inspector=7"
+    )
+    assert picked_url("statistics.chart_volume", {"selection": {"points": []}}, WEEK, None) is None
+    assert picked_url("statistics.chart_volume", selected("not a week"), WEEK, None) is None
+    assert picked_url("statistics.chart_heatmap", selected("x"), WEEK, None) is None
+
+
+def test_a_link_becomes_a_page_switch():
+    assert page_and_params("/inspections?port=CNSGH&port=CNNGB&overdue=1") == (
+        "pages/inspections.py",
+        [("port", "CNSGH"), ("port", "CNNGB"), ("overdue", "1")],
+    )
