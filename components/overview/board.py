@@ -11,21 +11,100 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pandas as pd
 import plotly.graph_objects as go
 import pyarrow as pa
 
 from components.overview import charts
-from components.overview.feed import feed_sentence
+from components.overview.feed import feed_line
 from components.shell.formatting import as_text, fmt_stored_time
-from portsight.clock import as_utc
+from components.shell.links import alerts_url, inspections_url
+from portsight.clock import LOCAL_TZ, as_utc
+from portsight.domain.inspection import AWAITING_RESULT_STATES, InspectionState
+from portsight.domain.stats import local_day
 from portsight.i18n import fmt_duration_minutes, fmt_number, fmt_percent, t
-from portsight.queries.overview import PIPELINE_COUNTS, Overview
+from portsight.queries.overview import PIPELINE_COUNTS, WAITING_STATES, Overview
 
 TABLE_COLUMNS = ("port", "name", "status", "declarations", *PIPELINE_COUNTS, "alerts_high")
 CARD_COUNTS = ("declarations", "waiting", "under_inspection", "completed", "released", "held", "overdue")
+PORT_PARAM = "port"  # /overview?port=CNSGH: the board of one port
+
+
+@dataclass(frozen=True)
+class Link:
+    """Where a figure leads: a page (its key, which is its URL path) and the filters of its URL,
+    codes never labels (components/shell/links.py), in the order of the URL."""
+
+    page: str
+    params: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def of(cls, url: str) -> Link:
+        parts = urlsplit(url)
+        return cls(parts.path.strip("/"), tuple(parse_qsl(parts.query)))
+
+    @property
+    def url(self) -> str:
+        query = urlencode(self.params)
+        return f"/{self.page}?{query}" if query else f"/{self.page}"
+
+
+def figure_links(ports: tuple[str, ...], today: date) -> dict[str, Link]:
+    """The list behind each of the board's figures (a card, a pipeline series, an alert severity),
+    for the board's ports (empty: every port in the reader's scope, which the lists apply anyway).
+
+    Counts of open work open the inspections in those states, whatever day they were opened, as
+    the board counts them; today's releases and holds the inspections in that state opened today
+    (the list filters on the day an inspection was opened); the rate's numerator, the
+    inspections opened today; an alert severity, the unresolved alerts of that severity."""
+    port = list(ports)
+    day = {"date_from": today, "date_to": today}
+    awaiting = sorted(s.value for s in AWAITING_RESULT_STATES)
+    inspections = {
+        "waiting": inspections_url(port=port, state=list(WAITING_STATES)),
+        "under_inspection": inspections_url(port=port, state=InspectionState.IN_PROGRESS.value),
+        "completed": inspections_url(port=port, state=InspectionState.COMPLETED.value),
+        "awaiting_results": inspections_url(port=port, state=awaiting),
+        "released": inspections_url(port=port, state=InspectionState.RELEASED.value, **day),
+        "held": inspections_url(port=port, state=InspectionState.HELD.value, **day),
+        "overdue": inspections_url(port=port, overdue=True),
+        "inspected_today": inspections_url(port=port, **day),
+        **{f"alerts_{s}": alerts_url(port=port, severity=s) for s in ("high", "medium", "low")},
+    }
+    return {key: Link.of(url) for key, url in inspections.items()}
+
+
+def port_link(link: Link, port: str) -> Link:
+    """The same list, of one port."""
+    return Link(link.page, (*(p for p in link.params if p[0] != "port"), ("port", port)))
+
+
+def _first_point(selection: Mapping | None) -> Mapping | None:
+    points = ((selection or {}).get("selection") or {}).get("points") or []
+    return points[0] if points else None
+
+
+def picked_port(selection: Mapping | None) -> str | None:
+    """The port code of the map point clicked (a chart's selection state: {"selection": {"points": [...]}})."""
+    point = _first_point(selection)
+    code = None if point is None else point.get("customdata")
+    return code if isinstance(code, str) and code else None
+
+
+def picked_list(view: BoardView, selection: Mapping | None) -> Link | None:
+    """The list behind the bar clicked on the pipeline (series key and port code) or alerts chart
+    (severity); None for a point that carries neither."""
+    point = _first_point(selection)
+    key = None if point is None else point.get("customdata")
+    if point is None or not isinstance(key, str):
+        return None
+    if key in charts.PIPELINE:
+        port = point.get("x")
+        return port_link(view.links[key], port) if isinstance(port, str) and port else view.links[key]
+    return view.links.get(f"alerts_{key}")
 
 
 @dataclass(frozen=True)
@@ -33,6 +112,8 @@ class BoardView:
     """What one board shows. Shared between sessions: read it, never mutate it."""
 
     cards: tuple[tuple[str, str | int], ...]  # (label, value) of the KPI cards, rows of four in reading order
+    card_links: tuple[Link | None, ...]  # the list behind each card (None: no list shows it)
+    links: Mapping[str, Link]  # the list behind each pipeline series and alert severity (figure_links)
     figures: Mapping[str, go.Figure]  # "map", "pipeline", "alerts"
     ports: pa.Table  # the port table, columns TABLE_COLUMNS, converted once (st.dataframe would per session)
     column_labels: Mapping[str, str]
@@ -69,8 +150,11 @@ def next_toast_since(since: datetime, token: tuple[int, str], newest_toasted: da
     return max(seen)
 
 
-def board_view(board: Overview, lang: str, token: tuple[int, str], refresh_seconds: float) -> BoardView:
-    """Everything the board shows, in `lang`, from the board's data as of change `token`."""
+def board_view(
+    board: Overview, lang: str, token: tuple[int, str], refresh_seconds: float, *, ports: tuple[str, ...] = ()
+) -> BoardView:
+    """Everything the board shows, in `lang`, from the board's data as of change `token`; `ports`
+    narrows the links behind its figures (the board of chosen ports; empty: the reader's scope)."""
 
     def tr(key: str, **values: object) -> str:  # named tr so tests/unit/test_i18n.py checks these keys
         return t(lang, key, **values)
@@ -100,6 +184,16 @@ def board_view(board: Overview, lang: str, token: tuple[int, str], refresh_secon
             for s in ("high", "medium")
         ),
     )
+    links = figure_links(ports, local_day(board.at, LOCAL_TZ))
+    card_links = (
+        None,  # declarations: no list of declarations
+        *(links[key] for key in CARD_COUNTS[1:]),
+        links["inspected_today"],
+        links["released"],
+        links["released"],
+        links["alerts_high"],
+        links["alerts_medium"],
+    )
     table = board.ports.copy()
     table["status"] = [statuses[charts.port_status(row)] for row in table.to_dict("records")]
     table["name"] = table[name_column]
@@ -115,15 +209,17 @@ def board_view(board: Overview, lang: str, token: tuple[int, str], refresh_secon
         name = "port_zh" if lang == "zh_CN" else "port_en"
         feed = "\n".join(
             f"- {fmt_stored_time(lang, e['at'])} · **{as_text(e[name] or e['port'])}** · "
-            + as_text(feed_sentence(lang, e))
+            + feed_line(lang, e)  # escaped text, linked to what the entry is about
             for e in board.events.to_dict("records")
         )
     figures = {
-        "map": charts.ports_map_chart(
-            board.ports, statuses, name_column=name_column, counts_label=tr("overview.map_counts")
+        "map": charts.SharedFigure(
+            charts.ports_map_chart(
+                board.ports, statuses, name_column=name_column, counts_label=tr("overview.map_counts")
+            )
         ),
-        "alerts": charts.alerts_severity_chart(board.alerts_by_severity, severities),
-        "pipeline": charts.port_pipeline_chart(board.ports, pipeline),
+        "alerts": charts.SharedFigure(charts.alerts_severity_chart(board.alerts_by_severity, severities)),
+        "pipeline": charts.SharedFigure(charts.port_pipeline_chart(board.ports, pipeline)),
     }
     table = table[list(TABLE_COLUMNS)]
     as_of = tr("overview.as_of", event=token[0], seconds=refresh_seconds)
@@ -132,6 +228,8 @@ def board_view(board: Overview, lang: str, token: tuple[int, str], refresh_secon
     content = hash((token, cards, rows, tuple(board.alerts_by_severity.items()), feed, as_of))
     return BoardView(
         cards=cards,
+        card_links=card_links,
+        links=links,
         figures=figures,
         ports=pa.Table.from_pandas(table),
         column_labels=column_labels,

@@ -14,7 +14,7 @@ import streamlit as st
 
 from components.overview.board import BoardView, board_view
 from components.shell.messages import alert_title
-from components.shell.runtime import get_engine, get_settings, scope_set
+from components.shell.runtime import get_engine, get_settings, load_ports, scope_set
 from components.shell.state import Scope
 from portsight.clock import utcnow
 from portsight.queries import alert_parameters
@@ -39,10 +39,19 @@ def load_overview(scope: Scope, token: tuple[int, str], minute: str) -> overview
 
 @st.cache_resource(ttl=120, max_entries=64, show_spinner=False)
 def load_board_view(scope: Scope, token: tuple[int, str], minute: str, lang: str) -> BoardView:
-    """The board ready to show (cards, table, feed, figures), built once per change (token, minute)
-    and language and shared by every session showing it: a refresh then only emits elements.
-    Shared objects: never mutate them."""
-    return board_view(load_overview(scope, token, minute), lang, token, REFRESH_SECONDS)
+    """The board ready to show (cards, table, feed, figures, the links behind them), built once
+    per change (token, minute) and language and shared by every session showing it: a refresh
+    then only emits elements. Shared objects: never mutate them."""
+    ports = () if scope is None else tuple(p["code"] for p in load_ports(scope))
+    return board_view(load_overview(scope, token, minute), lang, token, REFRESH_SECONDS, ports=ports)
+
+
+def port_of(code: str | None, scope: Scope) -> dict | None:
+    """The port {'id', 'code', 'name_en', 'name_zh'} of code among the ports in scope; None when
+    no code is given or the port is not in the scope."""
+    if not code:
+        return None
+    return next((p for p in load_ports(scope) if p["code"] == code), None)
 
 
 def current_minute() -> str:

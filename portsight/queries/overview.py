@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pandas as pd
 from sqlalchemy import case, func, select
@@ -21,6 +21,7 @@ from sqlalchemy import case, func, select
 from portsight.clock import as_utc, utcnow
 from portsight.db.alert_store import UNRESOLVED
 from portsight.db.models import Alert, AuditEntry, Declaration, Inspection, Port, User
+from portsight.db.overdue import opened_too_long_ago, overdue_cutoff
 from portsight.db.session import Database
 from portsight.db.sql import connection, day_bounds, in_scope
 from portsight.domain.inspection import ACTIVE_STATES, AWAITING_RESULT_STATES, OPEN_STATES, InspectionState
@@ -162,7 +163,7 @@ def release_minutes_today(db: Database, port_ids: Iterable[int] | None, now: dat
 def port_table(db: Database, port_ids: Iterable[int] | None, now: datetime, overdue_minutes: int) -> pd.DataFrame:
     """One row per port in scope with today's counts (columns PORT_COLUMNS), ordered by port code."""
     start, end = day_bounds(now)
-    cutoff = now - timedelta(minutes=overdue_minutes)
+    cutoff = overdue_cutoff(now, overdue_minutes)
     with connection(db) as conn:
         ports = conn.execute(
             select(Port.id, Port.code, Port.name_en, Port.name_zh, Port.kind, Port.lat, Port.lon)
@@ -192,7 +193,8 @@ def port_table(db: Database, port_ids: Iterable[int] | None, now: datetime, over
                 Inspection.port_id,
                 Inspection.state,
                 func.count(),
-                func.sum(case((Inspection.created_at <= cutoff, 1), else_=0)),
+                # the inspections list's ?overdue=1 filters with the same definition (portsight.db.overdue)
+                func.sum(case((opened_too_long_ago(cutoff), 1), else_=0)),
             )
             .where(Inspection.state.in_(sorted(OPEN_STATES)), in_scope(Inspection.port_id, port_ids))
             .group_by(Inspection.port_id, Inspection.state)

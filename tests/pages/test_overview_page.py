@@ -1,4 +1,5 @@
-"""The live overview under AppTest: a high alert raised while the board is open is toasted once."""
+"""The live overview under AppTest: a high alert raised while the board is open is toasted once; a
+port in the URL (?port=CNSGH) shows that port's board and links, within the reader's scope."""
 
 from __future__ import annotations
 
@@ -51,3 +52,30 @@ def test_a_high_alert_raised_while_the_board_is_open_is_toasted_once(new_app, ap
     st.cache_data.clear()
     at.run()  # the same token: nothing new to announce
     assert not toasts(at)
+
+
+def test_a_port_in_the_url_shows_that_ports_board_and_its_links(new_app):
+    at = login(new_app().run(), "supervisor")
+    at.switch_page(PAGE)
+    at.query_params["port"] = "CNSGH"
+    at.run()
+    assert not at.exception, at.exception
+    assert any("CNSGH" in m.value for m in at.markdown), "the board says which port it shows"
+    assert at.button(key="overview.all_ports")
+    links = {link.proto.query_string for link in at.get("page_link")}
+    assert "port=CNSGH&overdue=1" in links  # the cards open that port's lists
+    assert all("port=CNSGH" in q for q in links)
+
+    at.button(key="overview.all_ports").click().run()
+    assert "port" not in at.query_params
+    assert "port=CNSGH&overdue=1" not in {link.proto.query_string for link in at.get("page_link")}
+
+
+def test_a_port_outside_my_scope_is_refused_and_my_ports_are_shown(new_app):
+    at = login(new_app().run(), "supervisor.sgh")  # Shanghai only
+    at.switch_page(PAGE)
+    at.query_params["port"] = "CNNGB"
+    at.run()
+    assert not at.exception, at.exception
+    assert any("CNNGB" in w.value for w in at.warning)
+    assert [b for b in at.button if b.key == "overview.all_ports"] == []  # not scoped: nothing to clear

@@ -14,6 +14,9 @@ from components.overview.board import (
     board_moved,
     board_view,
     next_toast_since,
+    picked_list,
+    picked_port,
+    port_link,
 )
 from portsight.i18n import t
 from portsight.queries.overview import FEED_COLUMNS, PORT_COLUMNS, Overview, kpis_from
@@ -118,3 +121,46 @@ def test_next_look_for_high_alerts_starts_after_the_newest_raise_the_token_had_s
     # no alert at all yet, or a token older than the last toast: the start does not go back
     assert next_toast_since(opened, (1, ""), None) == opened
     assert next_toast_since(datetime(2026, 11, 16, 9, 0, tzinfo=UTC), TOKEN, None).hour == 9
+
+
+def test_every_card_but_declarations_opens_the_list_it_counts():
+    view = board_view(overview(), "en", TOKEN, 1.0)  # 2026-11-16 08:00 UTC: 16:00 in China
+    links = dict(zip((label for label, _ in view.cards), view.card_links, strict=True))
+    assert links[t("en", "overview.declarations")] is None  # there is no list of declarations
+    assert links[t("en", "overview.overdue")].url == "/inspections?overdue=1"
+    assert links[t("en", "overview.waiting")].url == "/inspections?state=pending&state=assigned"
+    assert links[t("en", "overview.released")].url == "/inspections?state=released&from=2026-11-16&to=2026-11-16"
+    high = t("en", "overview.open_alerts", severity=t("en", "common.severity_high"))
+    assert links[high].url == "/alerts?severity=high"
+    assert {link.page for link in view.card_links if link} == {"inspections", "alerts"}
+
+
+def test_the_board_of_chosen_ports_links_to_their_lists():
+    view = board_view(overview(), "en", TOKEN, 1.0, ports=("CNSGH",))
+    assert view.links["overdue"].url == "/inspections?port=CNSGH&overdue=1"
+    assert view.links["overdue"].params == (("port", "CNSGH"), ("overdue", "1"))  # what st.page_link takes
+    assert view.links["alerts_medium"].url == "/alerts?port=CNSGH&severity=medium"
+
+
+def test_a_china_day_starts_at_16_utc():
+    late = overview()
+    late.at = datetime(2026, 11, 16, 16, 30, tzinfo=UTC)  # already the 17th in China
+    assert "from=2026-11-17" in board_view(late, "en", TOKEN, 1.0).links["held"].url
+
+
+def selection(**point) -> dict:
+    return {"selection": {"points": [point], "point_indices": [0], "box": [], "lasso": []}}
+
+
+def test_a_click_on_the_map_reads_the_port_and_one_on_a_bar_its_list():
+    view = board_view(overview(), "en", TOKEN, 1.0)
+    assert picked_port(selection(customdata="CNNGB", lat=29.9, lon=121.6)) == "CNNGB"
+    assert picked_port({"selection": {"points": []}}) is None and picked_port(None) is None
+    # a pipeline bar: its series and port
+    assert picked_list(view, selection(customdata="under_inspection", x="CNNGB", y=3)) == port_link(
+        view.links["under_inspection"], "CNNGB"
+    )
+    assert picked_list(view, selection(customdata="overdue", x="CNNGB")).url == "/inspections?overdue=1&port=CNNGB"
+    # an alerts bar: its severity
+    assert picked_list(view, selection(customdata="high", x=1)).url == "/alerts?severity=high"
+    assert picked_list(view, selection(x=1)) is None
