@@ -38,6 +38,7 @@ NUMBER = "222920260010000077"
 NAME = "王伟"  # the inspector's display name: a person's name is the same in both languages
 LIMITS = AlertCheckLimits()
 # What the English titles and the audit log hold that a Chinese reader must not see.
+LINK = re.compile(r"\[((?:\\.|[^\]\\])*)\]\(/[^)\s]*\)")  # [text](/path?query), text escaped
 ENGLISH_WORD = re.compile(r"\b(?=[A-Z]*[a-z])[A-Za-z]{2,}\b")
 CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef]")
 # Codes of the audit log (an English sentence has "started", "raised", never "start").
@@ -144,7 +145,8 @@ def alert_titles(at: AppTest) -> list[str]:
 def feed_lines(at: AppTest) -> list[str]:
     feed = [m.value for m in at.markdown if " · **" in m.value]
     assert len(feed) == 1, "the board shows its activity feed"
-    return [line.replace("\\", "") for line in feed[0].splitlines()]  # Markdown's escapes are not seen
+    # What a reader sees: a link's text without its target, and Markdown's escapes not shown.
+    return [LINK.sub(r"\1", line).replace("\\", "") for line in feed[0].splitlines()]
 
 
 def test_the_alerts_page_in_chinese_shows_every_title_in_chinese(new_app):
