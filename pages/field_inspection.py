@@ -35,6 +35,7 @@ from components.field.data import (
     record_step_result,
     request_assist,
     set_current_step,
+    start_number_reader,
     take_decision,
 )
 from components.inspections.report import report_file
@@ -51,6 +52,7 @@ from portsight.domain.seal import class_at_least, seal_matches
 from portsight.i18n import fmt_percent
 
 actor = require_page("field_inspection")
+start_number_reader()  # the OCR models load while the inspector picks a task
 
 K_TASK = "field.inspection"  # session: the open inspection id, or None for the task list
 K_SLOT = "field.slot"  # session: the slot shown

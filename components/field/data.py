@@ -11,6 +11,7 @@ it (about a second of recognition, done once per photo) and the crop shown besid
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from portsight.domain.access import Actor
 from portsight.domain.conditions import in_language
 from portsight.errors import NotFound
 from portsight.ocr import NumberReading, read_numbers
+from portsight.ocr import engine as ocr_engine
 from portsight.queries import field as field_queries
 from portsight.queries import number_readings as reading_queries
 from portsight.services import assist as assist_services
@@ -116,6 +118,15 @@ def media_file(sha256: str, suffix: str) -> Path:
 
 def _suffix(media_type: str | None) -> str:
     return ".png" if media_type == "image/png" else ".webp" if media_type == "image/webp" else ".jpg"
+
+
+@st.cache_resource(show_spinner=False)
+def start_number_reader() -> threading.Thread:
+    """Load the OCR models in the background, once per server process, when the field page is
+    first opened: loading takes seconds, and the inspector's first photo should not wait for it."""
+    thread = threading.Thread(target=ocr_engine.load, name="ocr-models", daemon=True)
+    thread.start()
+    return thread
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

@@ -67,6 +67,20 @@ def _box(points: Any) -> Box:
     return left, top, max(1, int(max(xs)) - left), max(1, int(max(ys)) - top)
 
 
+def _loaded() -> Any:
+    """The engine, loaded on first use; the caller holds _lock."""
+    global _engine
+    if _engine is None:
+        _engine = _load()
+    return _engine
+
+
+def load() -> None:
+    """Load the models now (seconds), so that the first photo read does not wait for them."""
+    with _lock:
+        _loaded()
+
+
 def read_pieces(bgr: np.ndarray) -> list[Piece]:
     """The words found on the picture (BGR pixels), each with its confidence, box and line box.
 
@@ -74,11 +88,8 @@ def read_pieces(bgr: np.ndarray) -> list[Piece]:
     owner code and the serial as the groups they are painted in. A line standing upright (one
     character under the other) is kept whole: its character boxes are not reliable.
     """
-    global _engine
     with _lock:
-        if _engine is None:
-            _engine = _load()
-        result = _engine(
+        result = _loaded()(
             bgr, use_det=True, use_cls=False, use_rec=True, return_word_box=True, return_single_char_box=True
         )
     if result.boxes is None or result.txts is None:
@@ -122,11 +133,8 @@ def _words(chars: Any, line: Box) -> list[Piece]:
 
 def read_line(bgr: np.ndarray) -> tuple[str, float]:
     """The text of a picture that holds one line (no detection): a crop around a check digit."""
-    global _engine
     with _lock:
-        if _engine is None:
-            _engine = _load()
-        result = _engine(bgr, use_det=False, use_cls=False, use_rec=True)
+        result = _loaded()(bgr, use_det=False, use_cls=False, use_rec=True)
     if not result.txts:
         return "", 0.0
     return str(result.txts[0]), float(result.scores[0])
