@@ -30,6 +30,7 @@ from components.inspections.filters import (
     ListFilters,
     filters_from_url,
     finding_choices,
+    set_dates,
     set_param,
 )
 from components.inspections.report import REPORTS_PER_ZIP, listed_reports, report_file
@@ -388,6 +389,7 @@ F_HS = "inspections.f_hs"
 F_INSPECTOR = "inspections.f_inspector"
 F_FINDING = "inspections.f_finding"
 F_DATES = "inspections.f_dates"
+F_DATED = "inspections.f_dated"
 SORT = "inspections.sort"
 DESCENDING = "inspections.desc"
 PAGE = "inspections.page"
@@ -398,13 +400,17 @@ def _to_url(name: str, key: str, as_param=None) -> None:
     set_param(name, as_param(value) if as_param else value)
 
 
-def _dates_to_url(key: str) -> None:
+def _dates_to_url(key: str, dated: str) -> None:
     # Half a range while the second day is being picked: the URL waits for the whole range.
     picked = tuple(st.session_state.get(key) or ())
     if len(picked) == 1:
         return
-    set_param("from", picked[0].isoformat() if picked else None)
-    set_param("to", picked[1].isoformat() if picked else None)
+    set_dates(dated, *(picked or (None, None)))
+
+
+def _dated_to_url(url: ListFilters) -> None:
+    # The same days, now of the date chosen.
+    set_dates(st.session_state.get(F_DATED) or url.dated, url.date_from, url.date_to)
 
 
 def _optional(value) -> str | None:
@@ -432,6 +438,17 @@ def render_filters(url: ListFilters, ports: dict[str, dict]) -> None:
     st.session_state[F_HS] = url.hs
     st.session_state[F_INSPECTOR] = url.inspector_id
     st.session_state[F_FINDING] = url.finding
+    st.session_state[F_DATED] = url.dated
+    dated_labels = {
+        "opened": tr("inspection_filters.dated_opened"),
+        "completed": tr("inspection_filters.dated_completed"),
+        "decided": tr("inspection_filters.dated_decided"),
+    }
+    range_labels = {
+        "opened": tr("inspections.dates"),
+        "completed": tr("inspection_filters.completed_between"),
+        "decided": tr("inspection_filters.decided_between"),
+    }
     with st.expander(tr("inspections.filters"), expanded=True):
         a, b, c, d = st.columns(4)
         a.multiselect(tr("inspections.port"), list(ports), format_func=lambda code: port_label(ports, code),
@@ -439,10 +456,10 @@ def render_filters(url: ListFilters, ports: dict[str, dict]) -> None:
         b.multiselect(tr("inspections.state"), list(state_labels), format_func=state_labels.get, key=F_STATES,
                       placeholder=any_label, on_change=_to_url, args=("state", F_STATES))  # fmt: skip
         # The day range's widget is keyed by the URL's days: a link or the back button shows its range.
-        dates_key = f"{F_DATES}.{url.date_from or ''}.{url.date_to or ''}"
+        dates_key = f"{F_DATES}.{url.dated}.{url.date_from or ''}.{url.date_to or ''}"
         shown_days = tuple(d for d in (url.date_from, url.date_to) if d is not None) if url.date_from else ()
-        c.date_input(tr("inspections.dates"), value=shown_days, key=dates_key, on_change=_dates_to_url,
-                     args=(dates_key,))  # fmt: skip
+        c.date_input(range_labels[url.dated], value=shown_days, key=dates_key,
+                     on_change=_dates_to_url, args=(dates_key, url.dated))  # fmt: skip
         d.selectbox(tr("inspections.decision"), [None, *decisions],
                     format_func=lambda v: any_label if v is None else decisions[v], key=F_DECISION,
                     on_change=_to_url, args=("decision", F_DECISION))  # fmt: skip
@@ -455,11 +472,14 @@ def render_filters(url: ListFilters, ports: dict[str, dict]) -> None:
         h.selectbox(tr("inspections.inspector"), [None, *inspector_names],
                     format_func=lambda v: any_label if v is None else inspector_names[v], key=F_INSPECTOR,
                     on_change=_to_url, args=("inspector", F_INSPECTOR, _optional))  # fmt: skip
-        i, j, k = st.columns([1, 1, 2], vertical_alignment="bottom")
+        i, j, w, k = st.columns([1, 1, 1, 2], vertical_alignment="bottom")
         i.toggle(tr("inspection_filters.overdue"), key=F_OVERDUE, help=tr("inspection_filters.overdue_help"),
                  on_change=_to_url, args=("overdue", F_OVERDUE, lambda on: "1" if on else None))  # fmt: skip
         j.selectbox(tr("inspection_filters.finding"), findings, format_func=finding_labels.get, key=F_FINDING,
                     on_change=_to_url, args=("finding", F_FINDING))  # fmt: skip
+        w.selectbox(tr("inspection_filters.dated"), list(dated_labels), format_func=dated_labels.get,
+                    key=F_DATED, help=tr("inspection_filters.dated_help"), on_change=_dated_to_url,
+                    args=(url,))  # fmt: skip
         # Chips: the enterprise or declaration a link named, each cleared with one click.
         if url.enterprise_id is not None:
             firm = guarded(lambda: load_enterprise(url.enterprise_id))

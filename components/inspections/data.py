@@ -94,10 +94,18 @@ def _overdue_cutoff(minute: str) -> datetime:
 
 def filter_of(flt: ListFilters) -> inspection_queries.InspectionFilter:
     """The query's filter for the URL's filters (ports narrow the scope instead: the page's job)."""
+    opened, decided, completed = (
+        (flt.date_from, flt.date_to) if flt.dated == kind else (None, None)
+        for kind in ("opened", "decided", "completed")
+    )
     return inspection_queries.InspectionFilter(
         states=flt.states,
-        date_from=flt.date_from,
-        date_to=flt.date_to,
+        date_from=opened[0],
+        date_to=opened[1],
+        decided_from=decided[0],
+        decided_to=decided[1],
+        completed_from=completed[0],
+        completed_to=completed[1],
         enterprise=flt.enterprise or None,
         container=flt.container or None,
         hs_chapter=flt.hs or None,

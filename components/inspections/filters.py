@@ -11,14 +11,18 @@ from it (the page's back button drops only id) keeps the filters.
      &decision=release&enterprise_id=12&declaration_id=40&hs=84&inspector=7&finding=<rule id>|any&container=TGHU
      &enterprise=<text>&sort=declared_at&order=asc&page=2
 
-from/to are China-time calendar days, inclusive; overdue=1 is the board's overdue
-(portsight.db.overdue); finding=any: at least one finding.
+from/to are China-time calendar days, inclusive, of the day an inspection was opened;
+decided_from/decided_to and completed_from/completed_to the same of the day it was decided or
+completed, which is how the board counts today's releases and holds and the weekly review its
+inspections. The list filters by one of the three ranges at a time (one date widget and its
+"which date" choice): a URL naming several keeps the decided range, else the completed one.
+overdue=1 is the board's overdue (portsight.db.overdue); finding=any: at least one finding.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -34,6 +38,13 @@ MAX_PAGE = 100_000
 _RULE_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 _STATES = tuple(s.value for s in InspectionState)
 _DECISIONS = tuple(d.value for d in CLOSING_DECISIONS)
+# Which date the day range is of -> its URL parameters; the first with a day in the URL wins.
+DATE_PARAMS = {
+    "decided": ("decided_from", "decided_to"),
+    "completed": ("completed_from", "completed_to"),
+    "opened": ("from", "to"),
+}
+OPENED = "opened"
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,7 @@ class ListFilters:
     ports: tuple[str, ...] = ()  # port codes
     states: tuple[str, ...] = ()
     overdue: bool = False
+    dated: str = OPENED  # which date the range is of: a key of DATE_PARAMS
     date_from: date | None = None
     date_to: date | None = None
     decision: str | None = None
@@ -67,6 +79,15 @@ def _day(text: str | None) -> date | None:
         return None
 
 
+def _date_range(one: Callable[[str], str]) -> tuple[str, tuple[date | None, date | None]]:
+    """Which date the URL's day range is of, and its first and last day."""
+    for kind, (first, last) in DATE_PARAMS.items():
+        days = (_day(one(first)), _day(one(last)))
+        if days != (None, None):
+            return kind, days
+    return OPENED, (None, None)
+
+
 def parse_filters(params: Mapping[str, list[str]]) -> ListFilters:
     """The filters a URL's parameters ask for (each a list of values); unknown values are dropped."""
 
@@ -77,12 +98,14 @@ def parse_filters(params: Mapping[str, list[str]]) -> ListFilters:
     hs = one("hs")
     finding = one("finding")
     page = _int(one("page")) or 1
+    dated, days = _date_range(one)
     return ListFilters(
         ports=tuple(dict.fromkeys(p.upper() for p in params.get("port") or [] if p.isalnum() and len(p) == 5)),
         states=tuple(s for s in _STATES if s in (params.get("state") or [])),
         overdue=one("overdue") in ("1", "true"),
-        date_from=_day(one("from")),
-        date_to=_day(one("to")),
+        dated=dated,
+        date_from=days[0],
+        date_to=days[1],
         decision=one("decision") if one("decision") in _DECISIONS else None,
         enterprise_id=_int(one("enterprise_id")),
         declaration_id=_int(one("declaration_id")),
@@ -112,6 +135,14 @@ def set_param(name: str, value: str | Iterable[str] | None) -> None:
         st.query_params[name] = values if len(values) > 1 else values[0]
     if name != "page":
         st.query_params.pop("page", None)
+
+
+def set_dates(dated: str, first: date | None, last: date | None) -> None:
+    """Write the day range into the URL as a range of that date (None, None: no range), removing
+    any range of another date, since the list filters by one at a time."""
+    for kind, names in DATE_PARAMS.items():
+        for name, day in zip(names, (first, last), strict=True):
+            set_param(name, day.isoformat() if kind == dated and day is not None else None)
 
 
 def finding_choices(rules: Iterable[str], asked: str | None) -> list[str | None]:

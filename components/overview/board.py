@@ -57,19 +57,20 @@ def figure_links(ports: tuple[str, ...], today: date) -> dict[str, Link]:
     for the board's ports (empty: every port in the reader's scope, which the lists apply anyway).
 
     Counts of open work open the inspections in those states, whatever day they were opened, as
-    the board counts them; today's releases and holds the inspections in that state opened today
-    (the list filters on the day an inspection was opened); the rate's numerator, the
+    the board counts them; today's releases and holds the inspections in that state decided today
+    (portsight.queries.overview counts them by decided_at); the rate's numerator, the
     inspections opened today; an alert severity, the unresolved alerts of that severity."""
     port = list(ports)
     day = {"date_from": today, "date_to": today}
+    decided = {"decided_from": today, "decided_to": today}
     awaiting = sorted(s.value for s in AWAITING_RESULT_STATES)
     inspections = {
         "waiting": inspections_url(port=port, state=list(WAITING_STATES)),
         "under_inspection": inspections_url(port=port, state=InspectionState.IN_PROGRESS.value),
         "completed": inspections_url(port=port, state=InspectionState.COMPLETED.value),
         "awaiting_results": inspections_url(port=port, state=awaiting),
-        "released": inspections_url(port=port, state=InspectionState.RELEASED.value, **day),
-        "held": inspections_url(port=port, state=InspectionState.HELD.value, **day),
+        "released": inspections_url(port=port, state=InspectionState.RELEASED.value, **decided),
+        "held": inspections_url(port=port, state=InspectionState.HELD.value, **decided),
         "overdue": inspections_url(port=port, overdue=True),
         "inspected_today": inspections_url(port=port, **day),
         **{f"alerts_{s}": alerts_url(port=port, severity=s) for s in ("high", "medium", "low")},

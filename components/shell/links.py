@@ -7,6 +7,9 @@ never labels, so a link opens the same view in either language and can be shared
     alerts_url(alert=123)                        -> "/alerts?alert=123"
     enterprise_url(12)                           -> "/enterprise?id=12"
 
+    inspections_url(state="released", decided_from=date(2026, 12, 3), decided_to=date(2026, 12, 3))
+        -> "/inspections?state=released&decided_from=2026-12-03&decided_to=2026-12-03"
+
 A list's value repeats its parameter; None, "", False and an empty list leave the parameter out;
 True is "1"; a date is its ISO day. The pages read the same names (components/inspections/filters.py,
 components/alerts/filters.py). No Streamlit here.
@@ -47,8 +50,10 @@ def _url(path: str, filters: dict[str, object]) -> str:
 
 def inspections_url(**filters: object) -> str:
     """The inspections list with these filters (names as in the URL: port, state, overdue, from, to,
-    decision, enterprise_id, hs, inspector, finding, container, enterprise, sort, order, page), or one
-    inspection's record with id=<inspection id>."""
+    decided_from, decided_to, completed_from, completed_to, decision, enterprise_id, hs, inspector,
+    finding, container, enterprise, sort, order, page), or one inspection's record with
+    id=<inspection id>. from/to are of the day an inspection was opened, decided_*/completed_* of
+    the day it was decided or completed; the list filters by one of these ranges at a time."""
     return _url("inspections", filters)
 
 

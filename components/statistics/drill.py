@@ -1,10 +1,14 @@
 """What the weekly review's figures open: the inspections (or alerts, or the enterprise) behind a
 card, a chart mark or a table row, as the contract URLs of components/shell/links.py.
 
-A week's list is its inspections opened from Monday to Sunday (China-time days, the list's
-from/to), at the chosen port when the review is scoped to one. A chart mark names what it stands
-for in its customdata (a week, a port code, an inspector's id: components/statistics/charts.py);
-picked_url turns a Streamlit selection into the URL. No Streamlit here.
+A week's list is what its figure counts, by the same China-time days from Monday to Sunday: the
+inspections completed in the week (completed_from/completed_to) for its inspections, findings
+and the marks of its charts, those decided in it (decided_from/decided_to) for its releases and
+holds; at the chosen port when the review is scoped to one. The holds figure counts every hold
+made in the week, also one released later, which the list shows under its latest decision. A
+chart mark names what it stands for in its customdata (a week, a port code, an inspector's id:
+components/statistics/charts.py); picked_url turns a Streamlit selection into the URL. No
+Streamlit here.
 """
 
 from __future__ import annotations
@@ -23,17 +27,23 @@ INSPECTOR_CHART = "statistics.chart_inspectors"
 
 
 def week_filters(week: IsoWeek, port: str | None = None) -> dict[str, object]:
-    return {"port": port, "date_from": week.monday, "date_to": week.sunday}
+    """The inspections completed in the week, as the review counts its inspections."""
+    return {"port": port, "completed_from": week.monday, "completed_to": week.sunday}
+
+
+def decided_filters(week: IsoWeek, port: str | None = None) -> dict[str, object]:
+    """The inspections decided in the week, as the review counts its releases."""
+    return {"port": port, "decided_from": week.monday, "decided_to": week.sunday}
 
 
 def card_links(week: IsoWeek, port: str | None) -> dict[str, str]:
     """The lists behind the week's cards, by the label key of their link."""
-    days = week_filters(week, port)
+    days, decided = week_filters(week, port), decided_filters(week, port)
     return {
         "review.open_inspections": inspections_url(**days),
         "review.open_non_conforming": inspections_url(**days, finding=ANY_FINDING),
-        "review.open_held": inspections_url(**days, decision="hold"),
-        "review.open_released": inspections_url(**days, decision="release"),
+        "review.open_held": inspections_url(**decided, decision="hold"),
+        "review.open_released": inspections_url(**decided, decision="release"),
         "review.open_alerts": alerts_url(port=port),
     }
 

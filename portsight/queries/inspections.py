@@ -44,8 +44,12 @@ class InspectionFilter:
 
     port_id: int | None = None
     states: tuple[str, ...] = ()
-    date_from: date | None = None
+    date_from: date | None = None  # opened (created_at) from this day
     date_to: date | None = None
+    decided_from: date | None = None  # decided (decided_at) from this day: the board's released/held today
+    decided_to: date | None = None
+    completed_from: date | None = None  # completed (completed_at) from this day: the weekly review's inspections
+    completed_to: date | None = None
     enterprise: str | None = None  # part of the name, or the USCC
     container: str | None = None  # container number or its beginning
     hs_chapter: str | None = None  # two digits
@@ -129,10 +133,15 @@ def _filtered(stmt: Select, port_ids: Iterable[int] | None, flt: InspectionFilte
         stmt = stmt.where(Inspection.port_id == int(flt.port_id))
     if flt.states:
         stmt = stmt.where(Inspection.state.in_(list(flt.states)))
-    if flt.date_from is not None:
-        stmt = stmt.where(Inspection.created_at >= _local_start(flt.date_from))
-    if flt.date_to is not None:
-        stmt = stmt.where(Inspection.created_at < _local_start(flt.date_to + timedelta(days=1)))
+    for column, first, last in (
+        (Inspection.created_at, flt.date_from, flt.date_to),
+        (Inspection.decided_at, flt.decided_from, flt.decided_to),
+        (Inspection.completed_at, flt.completed_from, flt.completed_to),
+    ):
+        if first is not None:
+            stmt = stmt.where(column >= _local_start(first))
+        if last is not None:
+            stmt = stmt.where(column < _local_start(last + timedelta(days=1)))
     if flt.enterprise and flt.enterprise.strip():
         text = flt.enterprise.strip()
         stmt = stmt.where(or_(Enterprise.name.ilike(f"%{text}%"), Enterprise.uscc == text.upper()))

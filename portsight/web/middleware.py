@@ -35,7 +35,11 @@ from portsight.web.routes import LOGIN_PATH, LOGOUT_PATH
 
 log = logging.getLogger(__name__)
 
-STREAMLIT_PREFIXES = ("/_stcore/", "/media/", "/component/", "/static/")  # st.App's reserved routes
+# st.App's reserved routes, and /app/static/ (server.enableStaticServing: the repository's static/).
+# static/ holds the board's map outlines and their licence, public files a browser fetches
+# many times per board: like Streamlit's own /static/ scripts they are served without a sign-in
+# and without a session lookup each. Nothing private belongs there (evidence is under /media/).
+STREAMLIT_PREFIXES = ("/_stcore/", "/media/", "/component/", "/static/", "/app/static/")
 OPEN_FILES = frozenset(
     {"/favicon.png", "/manifest.json", "/robots.txt"}
 )  # files at the root of Streamlit's static folder

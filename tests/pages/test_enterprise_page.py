@@ -109,7 +109,7 @@ def test_a_row_of_the_weekly_ranking_opens_the_enterprise(new_app, app_db):
     ranking = at.dataframe(key="statistics.enterprises").value
     assert t("en", "review.enterprises_text", days=30) in [c.value for c in at.caption]
     assert list(ranking["enterprise"]) == ["Demo Trading Co.", NINGBO_ONLY]  # the one with a hold first
-    assert ranking["week_inspections"][0].startswith("/inspections?from=")
+    assert ranking["week_inspections"][0].startswith("/inspections?completed_from=")  # as the ranking counts
     assert ranking["week_inspections"][0].endswith(f"&enterprise_id={enterprise_id(app_db, 'Demo Trading Co.')}")
 
     at.radio(key="sidebar.lang").set_value("zh_CN").run()

@@ -28,7 +28,8 @@ def app_db(tmp_path_factory):
     """The page-test day of work (tests/pages/appdb.py: at Shanghai one in progress, one pending, one
     released; at Ningbo one held, all opened 2 hours ago) and, at Shanghai, for a second enterprise:
     one assigned 6 hours ago (overdue), one awaiting a laboratory 6 hours ago (outside work: not
-    overdue), one released 10 days ago with a finding of RULE and one finding without a rule."""
+    overdue), one released 10 days ago with a finding of RULE and one finding without a rule, one
+    opened 50 hours ago and held an hour ago ("late": decided on another day than opened)."""
     data_dir = tmp_path_factory.mktemp("inspections_list")
     url = prepare_app_database(data_dir)
     engine = make_engine(url)
@@ -41,7 +42,8 @@ def app_db(tmp_path_factory):
         s.add(firm)
         s.flush()
         ids["firm"] = firm.id
-        for name, state, hours in (("overdue", "assigned", 6), ("lab", "awaiting_lab", 6), ("old", "released", 240)):
+        for name, state, hours in (("overdue", "assigned", 6), ("lab", "awaiting_lab", 6), ("old", "released", 240),
+                                   ("late", "held", 50)):  # fmt: skip
             dec = Declaration(number=f"DEC-LIST-{name}", port_id=port["CNSGH"], enterprise_id=firm.id,
                               direction="import", transport_mode="sea", origin_country="JP",
                               declared_at=now - timedelta(hours=hours + 1))  # fmt: skip
@@ -49,8 +51,9 @@ def app_db(tmp_path_factory):
             s.flush()
             insp = Inspection(declaration_id=dec.id, port_id=port["CNSGH"], state=state, priority=1,
                               created_at=now - timedelta(hours=hours),
-                              decision="release" if state == "released" else None,
-                              decided_at=now - timedelta(hours=hours - 1) if state == "released" else None)  # fmt: skip
+                              decision={"released": "release", "held": "hold"}.get(state),
+                              decided_at={"released": now - timedelta(hours=hours - 1),
+                                          "held": now - timedelta(hours=1)}.get(state))  # fmt: skip
             s.add(insp)
             s.flush()
             ids[name], ids[f"{name}_declaration"] = insp.id, dec.id
@@ -199,9 +202,35 @@ def test_a_picked_day_range_goes_into_the_url_once_both_days_are_picked(new_app,
     ids = app_db[2]
     day = (utcnow() - timedelta(hours=240)).astimezone(ZoneInfo("Asia/Shanghai")).date()
     at = open_list(new_app, {})
-    at = at.date_input(key="inspections.f_dates..").set_value((day,)).run()
+    at = at.date_input(key="inspections.f_dates.opened..").set_value((day,)).run()
     assert "from" not in at.query_params  # half a range: still being picked
-    at = at.date_input(key="inspections.f_dates..").set_value((day, day)).run()
+    at = at.date_input(key="inspections.f_dates.opened..").set_value((day, day)).run()
     assert param(at, "from") == [day.isoformat()] and param(at, "to") == [day.isoformat()]
     assert shown_ids(at) == {ids["old"]}
-    assert at.date_input(key=f"inspections.f_dates.{day}.{day}").value == (day, day)
+    assert at.date_input(key=f"inspections.f_dates.opened.{day}.{day}").value == (day, day)
+
+
+def test_decided_days_list_what_was_decided_then_whatever_day_it_was_opened(new_app, app_db):
+    ids = app_db[2]
+    today = (utcnow() - timedelta(hours=1)).astimezone(ZoneInfo("Asia/Shanghai")).date()
+    days = {"decided_from": today.isoformat(), "decided_to": today.isoformat(), "state": "held"}
+    at = open_list(new_app, days)
+    assert ids["late"] in shown_ids(at)
+    assert at.selectbox(key="inspections.f_dated").value == "decided"
+    assert at.date_input(key=f"inspections.f_dates.decided.{today}.{today}").value == (today, today)
+    assert ids["late"] not in shown_ids(open_list(new_app, {"from": today.isoformat(), "to": today.isoformat()}))
+    # The same days, now of the opening: the range moves to from/to, and the list with it.
+    at = at.selectbox(key="inspections.f_dated").set_value("opened").run()
+    assert param(at, "from") == [today.isoformat()] and param(at, "to") == [today.isoformat()]
+    assert "decided_from" not in at.query_params and "decided_to" not in at.query_params
+    assert ids["late"] not in shown_ids(at)
+
+
+def test_completed_days_pick_a_range_of_that_date(new_app, app_db):
+    day = (utcnow() - timedelta(hours=240)).astimezone(ZoneInfo("Asia/Shanghai")).date()
+    at = open_list(new_app, {"completed_from": day.isoformat()}, lang="zh_CN")
+    assert at.selectbox(key="inspections.f_dated").value == "completed"
+    assert any(t("zh_CN", "inspection_filters.completed_between") == d.label for d in at.date_input)
+    at = at.date_input(key=f"inspections.f_dates.completed.{day}.").set_value((day, day)).run()
+    assert param(at, "completed_from") == [day.isoformat()] and param(at, "completed_to") == [day.isoformat()]
+    assert "from" not in at.query_params

@@ -100,3 +100,25 @@ def test_values_the_list_does_not_know_are_dropped():
     }
     assert parse_filters(params) == ListFilters(ports=("CNSGH", "CNNGB"), states=("assigned",))
     assert parse_filters({"hs": ["8"]}).hs == "08"  # a chapter typed as one digit
+
+
+def test_a_range_of_decided_or_completed_days_reads_back_as_that_range():
+    day = date(2026, 12, 3)
+    url = inspections_url(state="released", decided_from=day, decided_to=day)
+    assert url == "/inspections?state=released&decided_from=2026-12-03&decided_to=2026-12-03"
+    flt = parse_filters(parse_qs(urlsplit(url).query))
+    assert (flt.dated, flt.date_from, flt.date_to) == ("decided", day, day)
+    flt = parse_filters({"completed_to": ["2026-11-29"]})
+    assert (flt.dated, flt.date_from, flt.date_to) == ("completed", None, date(2026, 11, 29))
+    flt = parse_filters({"from": ["2026-11-23"]})
+    assert (flt.dated, flt.date_from, flt.date_to) == ("opened", date(2026, 11, 23), None)
+    assert parse_filters({}).dated == "opened"
+
+
+def test_the_list_keeps_one_range_the_decided_one_first():
+    both = {"from": ["2026-11-01"], "to": ["2026-11-30"], "decided_from": ["2026-12-01"], "decided_to": ["2026-12-02"]}
+    flt = parse_filters(both)
+    assert (flt.dated, flt.date_from, flt.date_to) == ("decided", date(2026, 12, 1), date(2026, 12, 2))
+    # a range whose days are not days is no range: the next one named applies
+    flt = parse_filters({"decided_from": ["2026-13-01"], "completed_from": ["2026-11-23"]})
+    assert (flt.dated, flt.date_from) == ("completed", date(2026, 11, 23))

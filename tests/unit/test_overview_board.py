@@ -129,7 +129,10 @@ def test_every_card_but_declarations_opens_the_list_it_counts():
     assert links[t("en", "overview.declarations")] is None  # there is no list of declarations
     assert links[t("en", "overview.overdue")].url == "/inspections?overdue=1"
     assert links[t("en", "overview.waiting")].url == "/inspections?state=pending&state=assigned"
-    assert links[t("en", "overview.released")].url == "/inspections?state=released&from=2026-11-16&to=2026-11-16"
+    # counted by the day of the decision (portsight.queries.overview), listed by the same day
+    assert links[t("en", "overview.released")].url == (
+        "/inspections?state=released&decided_from=2026-11-16&decided_to=2026-11-16"
+    )
     high = t("en", "overview.open_alerts", severity=t("en", "common.severity_high"))
     assert links[high].url == "/alerts?severity=high"
     assert {link.page for link in view.card_links if link} == {"inspections", "alerts"}
@@ -145,7 +148,7 @@ def test_the_board_of_chosen_ports_links_to_their_lists():
 def test_a_china_day_starts_at_16_utc():
     late = overview()
     late.at = datetime(2026, 11, 16, 16, 30, tzinfo=UTC)  # already the 17th in China
-    assert "from=2026-11-17" in board_view(late, "en", TOKEN, 1.0).links["held"].url
+    assert "decided_from=2026-11-17" in board_view(late, "en", TOKEN, 1.0).links["held"].url
 
 
 def selection(**point) -> dict:

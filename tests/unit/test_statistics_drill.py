@@ -9,7 +9,10 @@ from components.statistics.drill import card_links, enterprise_links, page_and_p
 from portsight.domain.stats import IsoWeek
 
 WEEK = IsoWeek(2026, 48)  # Monday 23 November .. Sunday 29 November 2026
-DAYS = "from=2026-11-23&to=2026-11-29"
+# The review counts a week's inspections by the day they were completed, its releases and holds by
+# the day they were decided: its lists filter on the same days.
+DAYS = "completed_from=2026-11-23&completed_to=2026-11-29"
+DECIDED = "decided_from=2026-11-23&decided_to=2026-11-29"
 
 
 def selected(*customdata) -> dict:
@@ -20,7 +23,8 @@ def test_cards_open_the_week_inspections_at_the_chosen_port():
     links = card_links(WEEK, "CNSGH")
     assert links["review.open_inspections"] == f"/inspections?port=CNSGH&{DAYS}"
     assert links["review.open_non_conforming"] == f"/inspections?port=CNSGH&{DAYS}&finding=any"
-    assert links["review.open_held"].endswith("&decision=hold")
+    assert links["review.open_held"] == f"/inspections?port=CNSGH&{DECIDED}&decision=hold"
+    assert links["review.open_released"] == f"/inspections?port=CNSGH&{DECIDED}&decision=release"
     assert links["review.open_alerts"] == "/alerts?port=CNSGH"
     assert card_links(WEEK, None)["review.open_inspections"] == f"/inspections?{DAYS}"
 
@@ -40,9 +44,13 @@ def test_a_chart_mark_opens_what_it_stands_for():
     last_year = trend.assign(week=["2025-W47", "2025-W48"])
     figure = charts.weekly_volume_chart(trend, {}, last_year=last_year)
     picked = selected(figure.data[0].customdata[0])
-    assert picked_url("statistics.chart_volume", picked, WEEK, None) == "/inspections?from=2026-11-16&to=2026-11-22"
+    assert picked_url("statistics.chart_volume", picked, WEEK, None) == (
+        "/inspections?completed_from=2026-11-16&completed_to=2026-11-22"
+    )
     picked = selected(figure.data[2].customdata[1])  # the dotted line of the same weeks last year
-    assert picked_url("statistics.chart_volume", picked, WEEK, None) == "/inspections?from=2025-11-24&to=2025-11-30"
+    assert picked_url("statistics.chart_volume", picked, WEEK, None) == (
+        "/inspections?completed_from=2025-11-24&completed_to=2025-11-30"
+    )
     ports = pd.DataFrame({"port": ["CNNGB"], "name_en": ["Ningbo"], "declarations": [3], "inspection_rate": [0.5]})
     figure = charts.port_chart(ports, "name_en", {})
     picked = selected(figure.data[0].customdata[0])
