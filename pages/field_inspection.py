@@ -25,6 +25,7 @@ from components.field.data import (
     load_number_readings,
     load_receipt,
     load_second_inspector_options,
+    load_step_cases,
     media_file,
     read_photo_number,
     reading_crop,
@@ -43,8 +44,9 @@ from components.shell.formatting import as_text, country_label, credit_tier_labe
 from components.shell.names import enterprise_name
 from components.shell.photos import render_photo
 from components.shell.state import current_scope, lang, require_page, tr
-from components.shell.widgets import render_empty, severity_label, show_error, state_label, upload_limit_mb
+from components.shell.widgets import fmt_time, render_empty, severity_label, show_error, state_label, upload_limit_mb
 from portsight.domain import iso6346
+from portsight.domain.access import may_open
 from portsight.domain.checklist import InspectionChecklist, Slot, second_inspector_required
 from portsight.domain.inspection import AWAITING_RESULT_STATES, HOLD_RESULTS, HOLD_STATE, WAITING_DECISIONS, Decision
 from portsight.domain.rulebook import SEVERITIES
@@ -350,6 +352,34 @@ def render_hints(inspection_id: int) -> None:
             )
 
 
+def render_step_cases(inspection_id: int, step_key: str) -> None:
+    """The step's hints: what experts answered on it at earlier inspections of goods of the same heading."""
+    cases = load_step_cases(inspection_id, step_key)
+    if not cases:
+        return
+    with st.container(border=True, key="field.step_cases"):
+        st.markdown(f"**{tr('cases.hint_title')}**")
+        for case in cases:
+            st.markdown(tr("cases.hint_answer", answer=as_text(case["answer"])))
+            st.caption(
+                tr(
+                    "cases.hint_from",
+                    expert=as_text(case["expert"]),
+                    when=fmt_time(case["concluded_at"]),
+                    heading=case["heading"],
+                    question=as_text(case["question"]),
+                )
+            )
+            # The earlier inspection's record, for a role that opens records, at a port in its scope.
+            if may_open(actor.role, "inspections") and (actor.port_ids is None or case["port_id"] in actor.port_ids):
+                st.page_link(
+                    "pages/inspections.py",
+                    label=tr("cases.open_record", id=case["inspection_id"]),
+                    query_params={"id": str(case["inspection_id"])},
+                    icon=":material/open_in_new:",
+                )
+
+
 def render_declared(checklist: InspectionChecklist, slot: Slot) -> None:
     """What the declaration says, next to what to enter."""
     with st.container(border=True, key="field.declared"):
@@ -593,6 +623,7 @@ def render_checklist(state: dict) -> None:
     slot = checklist.slot(current)
     st.subheader(slot.step.title.get(LANG) + (f" · {slot.container_number}" if slot.container_number else ""))
     render_declared(checklist, slot)
+    render_step_cases(inspection_id, slot.step.key)
     render_inputs(checklist, slot, progress[slot.id]["values"], load_number_readings(inspection_id))
     photos = load_gallery(inspection_id)
     render_photos(inspection_id, slot, progress[slot.id], photos)

@@ -18,6 +18,7 @@ from components.remote_assist.data import (
     ice_servers,
     join_assist,
     load_active_sessions,
+    load_case_of_session,
     load_chat_messages,
     load_inspections_for_assist,
     load_open_session_for_user,
@@ -102,6 +103,10 @@ def render_record(record: dict, *, header: bool = True) -> None:
         st.markdown(f"**{tr('assist.note')}** {as_text(record['note'])}")
     if record["conclusion"]:
         st.markdown(f"**{tr('assist.conclusion')}** {as_text(record['conclusion'])}")
+        case = load_case_of_session(record["id"])
+        if case is not None:
+            step = step_title(lang(), case["step_key"])
+            st.caption(tr("cases.kept", id=case["id"], heading=case["heading"], step=step))
     render_gallery(record["snapshots"])
     render_messages(record["chat"])
 
@@ -236,7 +241,7 @@ def render_call(session_id: int, role: str, record: dict) -> None:
         if role == webrtc.EXPERT:
             with st.form("assist.end_form"):
                 note = st.text_area(tr("assist.note"), key=K_NOTE)
-                conclusion = st.text_area(tr("assist.conclusion"), key=K_CONCLUSION)
+                conclusion = st.text_area(tr("assist.conclusion"), key=K_CONCLUSION, help=tr("cases.conclusion_help"))
                 if st.form_submit_button(tr("assist.end_call"), type="primary"):
                     ended = succeeded(lambda: end_assist(actor, session_id, note, conclusion))
                     if ended or _state(session_id) == "ended":
@@ -339,7 +344,10 @@ def render_conclusion_form(record: dict) -> None:
     with st.form(K_CONCLUDE):
         note = st.text_area(tr("assist.note"), value=record["note"] or "", key=f"{K_NOTE}.after")
         conclusion = st.text_area(
-            tr("assist.conclusion"), value=record["conclusion"] or "", key=f"{K_CONCLUSION}.after"
+            tr("assist.conclusion"),
+            value=record["conclusion"] or "",
+            key=f"{K_CONCLUSION}.after",
+            help=tr("cases.conclusion_help"),
         )
         if st.form_submit_button(tr("assist.save_conclusion")):
             if succeeded(lambda: end_assist(actor, record["id"], note, conclusion)):

@@ -1,7 +1,9 @@
 """Rules: browse the catalogue by kind and scope, read each rule's legal basis, switch rules on/off
 (administrators; audited) with the switch history from the audit log, and back-test a rule or a
 changed parameter on history, by port, before it goes live. The calendar tab shows the law's
-changes as dated events (rules starting, ending, taken over) and what each did to the checklist."""
+changes as dated events (rules starting, ending, taken over) and what each did to the checklist.
+Administrators also review the remote experts' cases and record a rule proposal from one that
+recurs (audited; it changes no rule)."""
 
 from __future__ import annotations
 
@@ -22,17 +24,19 @@ from components.rules.data import (
     calendar_periods,
     filter_calendar,
     filter_rule_rows,
+    load_assist_cases,
     load_rule_rows,
     load_switch_history,
+    propose_rule,
     rule_calendar,
     rule_parameter_defaults,
     rule_parameter_rows,
     run_backtest,
     switch_rule,
 )
-from components.shell.formatting import as_text
+from components.shell.formatting import as_text, step_title
 from components.shell.state import lang, require_page, tr
-from components.shell.widgets import guarded, localise_times, render_empty, severity_label, show_error
+from components.shell.widgets import fmt_time, guarded, localise_times, render_empty, severity_label, show_error
 from portsight.clock import LOCAL_TZ, utcnow
 from portsight.domain.access import Role
 from portsight.domain.rulebook import KINDS, SCOPE_KEYS
@@ -51,6 +55,8 @@ BT_END = "rules.backtest_end"
 BT_PARAM = "rules.param.{rule}.{name}"  # one number input per parameter of the picked rule
 BT_RUN = "rules.backtest_run"
 CAL_FAMILIES = "rules.calendar_families"
+CASE_PICK = "rules.case_pick"
+CASE_PROPOSE = "rules.case_propose"
 # Session state (not widgets)
 FLASH = "rules.flash"  # (level, message) left by the switch callback for the next run
 BACKTEST = "rules.backtest_result"  # the last BacktestResult
@@ -390,12 +396,99 @@ def render_calendar() -> None:
     )  # fmt: skip
 
 
+# ---------------------------------------------------------------- expert cases (administrators)
+def _on_propose(case_id: int) -> None:
+    try:
+        propose_rule(actor, case_id)
+    except Exception as exc:  # noqa: BLE001 - shown on the next run (project errors) or logged
+        st.session_state[FLASH] = ("error", exc)
+    else:
+        st.session_state[FLASH] = ("success", tr("cases.proposed", id=case_id))
+
+
+def case_table(cases: list[dict], key: str, columns: list[str]) -> None:
+    """Cases as a table; the answer and question are cells (shown as typed, never as Markdown)."""
+    df = localise_times(pd.DataFrame(cases), "concluded_at", "proposed_at")
+    df["step_key"] = df["step_key"].map(lambda k: step_title(lang(), k))
+    df["rule_ids"] = df["rule_ids"].map(lambda ids: ", ".join(ids or []))
+    labels = {
+        "id": tr("cases.col_id"),
+        "concluded_at": tr("cases.col_concluded"),
+        "port": tr("cases.col_port"),
+        "declaration": tr("cases.col_declaration"),
+        "heading": tr("cases.col_heading"),
+        "step_key": tr("cases.col_step"),
+        "rule_ids": tr("cases.col_rules"),
+        "question": tr("cases.col_question"),
+        "answer": tr("cases.col_answer"),
+        "expert": tr("cases.col_expert"),
+        "recurrence": tr("cases.col_recurrence"),
+        "proposed_at": tr("cases.col_proposed"),
+        "proposed_by": tr("cases.col_proposed_by"),
+    }
+    st.dataframe(df[columns], hide_index=True, key=key, column_config={c: labels[c] for c in columns})
+
+
+def render_cases() -> None:
+    """Expert cases, a rule proposal from one that recurs, and the proposals recorded."""
+    st.caption(tr("cases.review_intro"))
+    cases = load_assist_cases(actor.port_ids)
+    if not cases:
+        render_empty("cases.none")
+    else:
+        case_table(
+            cases,
+            "rules.cases_table",
+            ["id", "concluded_at", "port", "heading", "step_key", "rule_ids", "question", "answer", "expert",
+             "recurrence", "proposed_at"],
+        )  # fmt: skip
+        by_id = {c["id"]: c for c in cases}
+        labels = {  # fixed in this run (see render_browser)
+            c["id"]: tr(
+                "cases.pick_label",
+                id=c["id"],
+                heading=c["heading"],
+                step=step_title(lang(), c["step_key"]),
+                count=c["recurrence"],
+            )
+            for c in cases
+        }
+        picked = st.selectbox(tr("cases.pick"), list(by_id), key=CASE_PICK, format_func=labels.get)
+        case = by_id[picked]
+        with st.container(border=True, key="rules.case"):
+            st.markdown(f"**{tr('cases.col_question')}** {as_text(case['question'])}")
+            st.markdown(f"**{tr('cases.col_answer')}** {as_text(case['answer'])}")
+            if case["proposed_at"] is not None:
+                when = fmt_time(case["proposed_at"])
+                st.info(tr("cases.already_proposed", user=as_text(case["proposed_by"] or "—"), when=when))
+            else:
+                st.button(
+                    tr("cases.propose"),
+                    key=CASE_PROPOSE,
+                    on_click=_on_propose,
+                    args=(int(picked),),
+                    type="primary",
+                    icon=":material/lightbulb:",
+                )
+    st.subheader(tr("cases.proposals_title"))
+    proposals = load_assist_cases(actor.port_ids, proposed_only=True)
+    if not proposals:
+        render_empty("cases.no_proposals")
+        return
+    case_table(
+        proposals,
+        "rules.proposals_table",
+        ["proposed_at", "proposed_by", "id", "heading", "step_key", "rule_ids", "answer", "recurrence", "declaration"],
+    )
+
+
 # ---------------------------------------------------------------- page
 st.title(tr("rules.title"))
 st.caption(tr("rules.intro"))
 render_flash()
 
-catalogue_tab, calendar_tab = st.tabs([tr("rules.tab_catalogue"), tr("rules.tab_calendar")])
+tabs = st.tabs([tr("rules.tab_catalogue"), tr("rules.tab_calendar")] + ([tr("cases.tab")] if is_admin else []))
+catalogue_tab, calendar_tab = tabs[:2]
 with catalogue_tab:
     rows = load_rule_rows(today)
     shown = render_browser(rows)
@@ -410,3 +503,6 @@ with catalogue_tab:
         render_backtest(row)
 with calendar_tab:
     render_calendar()
+if is_admin:
+    with tabs[2]:
+        render_cases()

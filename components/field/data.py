@@ -56,6 +56,7 @@ __all__ = [
     "load_number_readings",
     "load_receipt",
     "load_second_inspector_options",
+    "load_step_cases",
     "media_file",
     "read_photo_number",
     "reading_crop",
@@ -88,6 +89,11 @@ def load_decision_state(inspection_id: int, port_ids: Iterable[int] | None) -> d
 
 def load_hints(inspection_id: int) -> dict | None:
     return field_queries.hints(get_engine(), inspection_id)
+
+
+def load_step_cases(inspection_id: int, step_key: str) -> list[dict]:
+    """What experts answered on this step at earlier inspections of goods of the same HS headings."""
+    return field_queries.step_cases(get_engine(), inspection_id, step_key)
 
 
 def load_gallery(inspection_id: int) -> pd.DataFrame:

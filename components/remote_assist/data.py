@@ -20,6 +20,7 @@ from portsight.calls.registry import RoomRegistry
 from portsight.domain.access import Actor
 from portsight.ocr import NumberReading, read_numbers
 from portsight.queries import assist as assist_queries
+from portsight.queries import assist_cases as case_queries
 from portsight.services import assist as assist_services
 from portsight.storage import media_path
 
@@ -81,6 +82,11 @@ def load_waiting_queue(port_ids: Iterable[int] | None) -> pd.DataFrame:
 
 def load_active_sessions(port_ids: Iterable[int] | None) -> pd.DataFrame:
     return assist_queries.active_sessions(get_engine(), port_ids)
+
+
+def load_case_of_session(session_id: int) -> dict | None:
+    """The case the call's conclusion was kept as, shown with its record."""
+    return case_queries.case_of_session(get_engine(), session_id)
 
 
 # ------------------------------------------------------------------ writes

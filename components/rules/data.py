@@ -2,6 +2,7 @@
 
 - load_rule_rows / load_switch_history: @st.cache_data readers with small hashable arguments.
 - switch_rule / run_backtest: switch a rule (and clear the readers the write affects), back-test one.
+- load_assist_cases / propose_rule: expert cases and the rule proposals an administrator makes of them.
 - rule_parameter_rows / filter_rule_rows / scope_codes: pure helpers over the catalogue's rows.
 - rule_calendar / filter_calendar / calendar_periods: the catalogue as a calendar of the law (what
   changed when, and what each change did to the checklist).
@@ -20,9 +21,11 @@ from components.shell.runtime import get_engine
 from portsight.catalogue import default_catalogue
 from portsight.domain.access import Actor
 from portsight.domain.rulebook import Rule, RuleCatalogue
+from portsight.queries import assist_cases as case_queries
 from portsight.queries import backtest as backtest_queries
 from portsight.queries import rules as rule_queries
 from portsight.queries.backtest import BacktestResult
+from portsight.services import assist_cases as case_services
 from portsight.services import rules as rule_services
 
 ANY_SCOPE = "any"  # scope filter: every rule
@@ -44,12 +47,22 @@ def load_switch_history(rule_id: str | None, limit: int = 20) -> list[dict]:
     return rule_queries.rule_switch_history(get_engine(), rule_id, limit)
 
 
+def load_assist_cases(port_ids: Iterable[int] | None, *, proposed_only: bool = False) -> list[dict]:
+    """Expert cases in scope with how often each recurs (not cached: a proposal shows at once)."""
+    return case_queries.review_cases(get_engine(), port_ids, proposed_only=proposed_only)
+
+
 def clear_rule_readers() -> None:
     load_rule_rows.clear()
     load_switch_history.clear()
 
 
 # ---------------------------------------------------------------- writes and actions
+
+
+def propose_rule(actor: Actor, case_id: int) -> None:
+    """Record a rule proposal from an expert case (administrators; audited; no rule changes)."""
+    case_services.propose_rule(get_engine(), actor, case_id)
 
 
 def switch_rule(actor: Actor, rule_id: str, enabled: bool) -> bool:

@@ -604,6 +604,28 @@ class AssistSession(Base):
     __table_args__ = (Index("ix_assist_sessions_port_state", "port_id", "state"),)
 
 
+class AssistCase(Base):
+    """An expert's conclusion kept as knowledge: shown among the hints of a later inspection of the
+    same goods heading and step. An administrator may propose a rule from it (never a rule change)."""
+
+    __tablename__ = "assist_cases"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("assist_sessions.id"), unique=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"))
+    port_id: Mapped[int] = mapped_column(ForeignKey("ports.id"))
+    heading: Mapped[str] = mapped_column(String(4))  # HS heading of the declaration's first goods line
+    step_key: Mapped[str] = mapped_column(String(64))  # the step, without the container of its slot
+    rule_ids: Mapped[list] = mapped_column(JSON)
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    evidence_ids: Mapped[list] = mapped_column(JSON)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    concluded_at: Mapped[datetime]
+    proposed_at: Mapped[datetime | None]
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    __table_args__ = (Index("ix_assist_cases_heading_step", "heading", "step_key"),)
+
+
 class ChatMessage(Base):
     __tablename__ = "chat_messages"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -41,6 +41,7 @@ from portsight.db.sql import connection, frame, in_scope, port_in_scope, records
 from portsight.db.staff import active_inspector_at
 from portsight.domain.checklist import missing_work, next_open_slot
 from portsight.domain.inspection import AWAITING_RESULT_STATES
+from portsight.queries.assist_cases import similar_cases
 
 # The inspector's own work, and the inspections waiting for a result the inspector records.
 TASK_STATES = ("assigned", "in_progress", "completed", *sorted(s.value for s in AWAITING_RESULT_STATES))
@@ -240,6 +241,19 @@ def _nc_inspection():
         exists().where(Finding.inspection_id == Inspection.id),
         exists().where(StepResult.inspection_id == Inspection.id, StepResult.outcome == "non_conforming"),
     )
+
+
+def step_cases(db: Database, inspection_id: int, step_key: str) -> list[dict]:
+    """The hints of one step: what experts answered on this step at earlier inspections of goods of
+    the same HS headings (portsight.queries.assist_cases.similar_cases), newest first."""
+    with connection(db) as conn:
+        codes = conn.scalars(
+            select(GoodsLine.hs_code)
+            .join(Inspection, Inspection.declaration_id == GoodsLine.declaration_id)
+            .where(Inspection.id == inspection_id)
+        )
+        headings = {_heading(code) for code in codes} - {""}
+        return similar_cases(conn, headings, step_key, other_than=inspection_id)
 
 
 def hints(db: Database, inspection_id: int, now: datetime | None = None) -> dict | None:

@@ -27,6 +27,7 @@ from portsight.domain.access import AccessDenied, Actor, Role, require_port, req
 from portsight.domain.inspection import OPEN_STATES
 from portsight.errors import Conflict, InvalidInput, NotFound
 from portsight.images import JPEG, clean_photo
+from portsight.services.assist_cases import keep_case
 from portsight.services.inputs import typed_text
 from portsight.storage import store_media
 
@@ -233,7 +234,8 @@ def end_assist(
     """End an active call (either side, or a supervisor). The expert's note and conclusion are kept.
 
     Calling it again on an ended call lets the expert add or correct the note and conclusion
-    (the call may have ended because the inspector's tab closed).
+    (the call may have ended because the inspector's tab closed). A conclusion is also kept as a
+    case for later inspections of the same goods heading and step (portsight.services.assist_cases).
     """
     note_text = _text(note, "note", MAX_NOTE, required=False)
     conclusion_text = _text(conclusion, "conclusion", MAX_NOTE, required=False)
@@ -273,6 +275,8 @@ def end_assist(
             after={**_snapshot(record), "note": record.note, "conclusion": record.conclusion},
             port_id=record.port_id,
         )
+        if conclusion_text is not None:
+            keep_case(session, actor, record)
 
 
 def mark_missed(db: Database, actor: Actor, session_id: int) -> None:
