@@ -1,11 +1,12 @@
-"""Time the default demo seed (26 weeks) on a fresh temporary SQLite file and print the figures.
+"""Time the default demo seed (60 weeks) on a fresh temporary SQLite file and print the figures.
 
-.venv/bin/python bench/seed.py [--weeks 26] [--seed 7]
+.venv/bin/python bench/seed.py [--weeks 60] [--seed 7]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -20,7 +21,7 @@ from portsight.demo.seed import seed_demo  # noqa: E402
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--weeks", type=int, default=26)
+    parser.add_argument("--weeks", type=int, default=60)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -43,7 +44,11 @@ def main() -> int:
         f"seed {args.weeks} weeks (seed {args.seed}) on SQLite: {seconds:.1f} s, {rows} rows, "
         f"{rows / seconds:,.0f} rows/s; migrate {t1 - t0:.1f} s; file {size / 1e6:.0f} MB"
     )
-    print(f"  CPU {cpu:.1f} s of this process (wall time also counts waiting for the disk and other processes)")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(
+        f"  CPU {cpu:.1f} s of this process (wall time also counts waiting for the disk and other processes); "
+        f"load average {load} on {os.cpu_count()} cores"
+    )
     print(
         f"  declarations {counts['declarations']}, inspections {counts['inspections']}, "
         f"step results {counts['step_results']}, findings {counts['findings']}, alerts {counts['alerts']}, "

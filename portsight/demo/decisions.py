@@ -9,6 +9,7 @@ those of the domain; only the asking is cached.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from portsight.catalogue import default_credit_calendar
@@ -38,15 +39,17 @@ class CatalogueDecisions:
         self._options: dict = {}
 
     def day(self, day: date) -> tuple[int, draw.SelectionPolicy]:
-        """The catalogue's state on a day (rules in force, parameter values) and the selection policy."""
+        """The catalogue's state on a day (rules in force, parameter values, scope exceptions in force) and the
+        selection policy."""
         info = self._days.get(day)
         if info is None:
             measures = self.calendar.on(day)
             state = (measures.id if measures else None,) + tuple(
-                (r.id, tuple((n, p.at(day)) for n, p in sorted(r.parameters.items())))
+                (r.id, tuple((n, p.at(day)) for n, p in sorted(r.parameters.items())),
+                 tuple(e.applies(day) for e in r.scope.hs_except))
                 for r in self.catalogue.rules
                 if r.in_force(day)
-            )
+            )  # fmt: skip
             sig = self._signatures.setdefault(state, len(self._signatures))  # a small int hashes fast
             policy = self._policies.get(sig)
             if policy is None:
@@ -72,11 +75,25 @@ class CatalogueDecisions:
         return hits
 
     def checklist(self, shape: tuple, day: date, sig: int) -> list[ChecklistStep]:
-        """The checklist of a declaration shape; per-container steps name containers by index ("0", "1")."""
+        """The checklist of a declaration shape; per-container steps name containers by index ("0", "1").
+
+        The containers of a seeded declaration share one size/type, so a scope selects all of them or none:
+        the checklist for n containers is the one for a single container with every per-container step
+        covering all n, and generate_checklist runs once per shape with or without containers.
+        """
         key = (shape, sig)
         steps = self._checklists.get(key)
         if steps is None:
-            steps = self._checklists[key] = generate_checklist(self.facts(shape, day), day, self.catalogue)
+            n_boxes = shape[6]
+            if n_boxes <= 1:
+                steps = generate_checklist(self.facts(shape, day), day, self.catalogue)
+            else:
+                numbers = tuple(str(i) for i in range(n_boxes))
+                steps = [
+                    replace(step, container_numbers=numbers) if step.per_container else step
+                    for step in self.checklist((*shape[:6], 1), day, sig)
+                ]
+            self._checklists[key] = steps
         return steps
 
     def judge(self, step: ChecklistStep, values: dict, context: dict, day: date, sig: int) -> Judgement:
@@ -96,11 +113,12 @@ class CatalogueDecisions:
 
     def options(self, state: str, case: ReleaseCase, day: date) -> DecisionOptions:
         """domain.release.decision_options, remembered for the same declaration shape, findings, alerts and holds
-        on a day (what the options depend on: scopes, rule ids and severities, hold kinds and results)."""
+        under the same catalogue state (what the options depend on: scopes, rule ids and severities, hold kinds
+        and results, the rules in force)."""
         facts = case.facts
         key = (
             state,
-            day,
+            self.day(day)[0],  # what a day changes of the answers: the rules in force, their parameters and scopes
             tuple(g.hs_code for g in facts.goods),
             facts.origin_country,
             facts.credit_tier,

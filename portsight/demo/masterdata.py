@@ -127,13 +127,10 @@ class MasterData:
                  "under_investigation": tier != "advanced_certified" and rng.random() < 0.015},
             )  # fmt: skip
             since = self.start.date() - timedelta(days=rng.randint(30, 1500))
-            self.rows.add(m.EnterpriseCreditHistory, {"enterprise_id": eid,
-                          "credit_tier": tier if tier != "dishonest" else "general", "valid_from": since,
-                          "reason": "initial rating"})  # fmt: skip
+            self._credit(eid, tier if tier != "dishonest" else "general", since, "initial rating")
             if tier == "dishonest":
-                self.rows.add(m.EnterpriseCreditHistory, {"enterprise_id": eid, "credit_tier": "dishonest",
-                              "valid_from": since + timedelta(days=rng.randint(10, 25)),
-                              "reason": "serious violation of customs regulations"})  # fmt: skip
+                self._credit(eid, "dishonest", since + timedelta(days=rng.randint(10, 25)),
+                             "serious violation of customs regulations")  # fmt: skip
             # Trade volume is very uneven: a few enterprises declare most of it.
             self.ent[eid] = {"home": self.port_ids[home], "cat": cat, "tier": tier,
                              "weight": min(rng.paretovariate(1.3), 25.0),
@@ -150,6 +147,13 @@ class MasterData:
                 ids.append(eid)
                 weights.append(w)
             self.port_ents[pid] = (ids, list(accumulate(weights)))
+
+    def _credit(self, eid: int, tier: str, valid_from: date, reason: str) -> None:
+        """A credit history row as the seed records it: from the start of its day in China time, by nobody."""
+        recorded_at = datetime(valid_from.year, valid_from.month, valid_from.day, tzinfo=UTC) - LOCAL
+        self.rows.add(m.EnterpriseCreditHistory, {"enterprise_id": eid, "credit_tier": tier, "valid_from": valid_from,
+                      "reason": reason, "recorded_at": recorded_at, "recorded_by_id": None,
+                      "source": "seed"})  # fmt: skip
 
     def _person(self) -> str:
         return self.rng.choice(SURNAMES) + "".join(self.rng.choice(GIVEN) for _ in range(self.rng.randint(1, 2)))

@@ -13,7 +13,8 @@ row is a good part of their cost.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from operator import itemgetter
 from typing import Any
@@ -27,6 +28,9 @@ BATCH = 5000
 # A table getting at least this many rows has its indexes dropped for the write and built again after:
 # building an index from all the rows at once costs less than growing it row by row.
 REINDEX_FROM = 50_000
+# SQLite's page cache during the write, in KiB (the 60-week demo is about 1 GB; its largest tables and their
+# index builds fit, without doubling the seed's memory).
+BULK_CACHE_KIB = 262_144
 # Tables in the order they are written (each after those it refers to).
 ORDER = (m.Port, m.Enterprise, m.EnterpriseCreditHistory, m.User, m.UserPort, m.DutyShift, m.ConflictOfInterest,
          m.Declaration, m.GoodsLine, m.Container, m.Selection, m.Inspection, m.InspectionTransition,
@@ -79,8 +83,12 @@ class Rows:
 
     def write(self, session: Session) -> dict[str, int]:
         """Insert every row; returns the number of rows per table."""
-        counts = {}
         conn = session.connection()
+        with _bulk_settings(conn):
+            return self._write(conn)
+
+    def _write(self, conn: Connection) -> dict[str, int]:
+        counts = {}
         for model in ORDER:
             table = model.__table__
             columns, json_text, tuples = self.tuples.get(model, ((), frozenset(), []))
@@ -96,6 +104,27 @@ class Rows:
                 index.create(conn)
             counts[model.__tablename__] = n
         return counts
+
+
+@contextmanager
+def _bulk_settings(conn: Connection) -> Iterator[None]:
+    """SQLite: a page cache that holds the whole write and index builds sorted in memory, for the write only.
+
+    With the default cache (2 MB) a write of a gigabyte spills dirty pages to the journal and reads them back
+    as the tables and indexes grow; the connection goes back to the pool with its own settings.
+    """
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    cache_size = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
+    temp_store = conn.exec_driver_sql("PRAGMA temp_store").scalar_one()
+    conn.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
+    conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size={int(cache_size)}")
+        conn.exec_driver_sql(f"PRAGMA temp_store={int(temp_store)}")
 
 
 def is_empty(session: Session) -> bool:

@@ -1,7 +1,8 @@
 """Demo data: ports, enterprises, users, roster and weeks of realistic inspection history.
 
-`seed_demo(db, weeks=26, seed=7, now=...)` writes everything in one transaction with bulk
-inserts and ids assigned here, so it is fast (26 weeks in seconds on SQLite) and reproducible:
+`seed_demo(db, weeks=60, seed=7, now=...)` writes everything in one transaction with bulk
+inserts and ids assigned here, so it is reasonably fast (60 weeks, more than a year for the weekly review's
+same week last year: bench/seed.py times it) and reproducible:
 the same seed and the same `now` give identical rows. Only random.Random(seed) and seeds derived
 from it are used, one generator passed along in a fixed order of calls.
 
@@ -118,7 +119,7 @@ def _history(
 def seed_demo(
     db: Database,
     *,
-    weeks: int = 26,
+    weeks: int = 60,
     seed: int = 7,
     now: datetime | None = None,
     force: bool = False,
