@@ -108,23 +108,21 @@ class Rows:
 
 @contextmanager
 def _bulk_settings(conn: Connection) -> Iterator[None]:
-    """SQLite: a page cache that holds the whole write and index builds sorted in memory, for the write only.
+    """SQLite: a page cache that holds the whole write and its index builds, for the write only.
 
     With the default cache (2 MB) a write of a gigabyte spills dirty pages to the journal and reads them back
-    as the tables and indexes grow; the connection goes back to the pool with its own settings.
+    as the tables and indexes grow; the connection goes back to the pool with its own setting. (The cache size,
+    unlike the temporary store, may change inside the transaction the seed is already in.)
     """
     if conn.dialect.name != "sqlite":
         yield
         return
     cache_size = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
-    temp_store = conn.exec_driver_sql("PRAGMA temp_store").scalar_one()
     conn.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
-    conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
     try:
         yield
     finally:
         conn.exec_driver_sql(f"PRAGMA cache_size={int(cache_size)}")
-        conn.exec_driver_sql(f"PRAGMA temp_store={int(temp_store)}")
 
 
 def is_empty(session: Session) -> bool:

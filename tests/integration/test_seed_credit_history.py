@@ -33,10 +33,12 @@ def test_seeded_credit_rows_are_marked_as_the_seeds_from_their_first_day(db, tmp
         assert (local.date(), local.time().isoformat()) == (valid_from, "00:00:00")
 
 
-def test_the_seed_gives_the_connection_back_with_its_page_cache(db, tmp_path):
+def test_the_seed_runs_on_a_busy_connection_and_gives_back_its_page_cache(db, tmp_path):
     if db.dialect.name != "sqlite":
-        pytest.skip("the page cache and temporary store are SQLite's settings")
-    before = db.exec_driver_sql("PRAGMA cache_size").scalar(), db.exec_driver_sql("PRAGMA temp_store").scalar()
+        pytest.skip("the page cache is SQLite's setting")
+    before = db.exec_driver_sql("PRAGMA cache_size").scalar()
+    # A pooled connection may already use temporary storage, inside the transaction the seed runs in.
+    db.exec_driver_sql("CREATE TEMP TABLE earlier_work (n INTEGER)")
     seed_demo(db, weeks=1, seed=5, now=NOW, password_hash="x", media_dir=tmp_path, secret="s")
-    after = db.exec_driver_sql("PRAGMA cache_size").scalar(), db.exec_driver_sql("PRAGMA temp_store").scalar()
+    after = db.exec_driver_sql("PRAGMA cache_size").scalar()
     assert after == before
