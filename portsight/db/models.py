@@ -601,7 +601,53 @@ class AssistSession(Base):
     note: Mapped[str | None] = mapped_column(Text)
     conclusion: Mapped[str | None] = mapped_column(Text)
     recording_path: Mapped[str | None] = mapped_column(String(300))
+    # Who is rung: the circle (domain.assist_routing) now ringing, and since when, for the escalation.
+    circle: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    circle_since: Mapped[datetime | None]
     __table_args__ = (Index("ix_assist_sessions_port_state", "port_id", "state"),)
+
+
+class ExpertSkill(Base):
+    """What an expert can be rung for: a goods chapter (two HS digits), a rule family, a language."""
+
+    __tablename__ = "expert_skills"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # chapter / rule_family / language
+    value: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+
+class AssistRing(Base):
+    """One expert rung for one request, in the circle that rang them; declining keeps the row."""
+
+    __tablename__ = "assist_rings"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("assist_sessions.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    circle: Mapped[int] = mapped_column(Integer)
+    rung_at: Mapped[datetime]
+    declined_at: Mapped[datetime | None]
+    __table_args__ = (UniqueConstraint("session_id", "user_id"), Index("ix_assist_rings_user", "user_id", "rung_at"))
+
+
+class AssistProposal(Base):
+    """A value or finding the expert proposes for a step during the call; the inspector confirms or
+    dismisses it (the inspector stays the one who records the step)."""
+
+    __tablename__ = "assist_proposals"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("assist_sessions.id"), index=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"))
+    step_key: Mapped[str] = mapped_column(String(64))
+    container_id: Mapped[int | None] = mapped_column(ForeignKey("containers.id"))
+    field: Mapped[str | None] = mapped_column(String(64))  # a value of the step's inputs, or None
+    value: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(String(16))  # a proposed finding: non_conforming, ...
+    note: Mapped[str | None] = mapped_column(Text)
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    proposed_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(16))  # proposed / confirmed / dismissed
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class AssistCase(Base):
