@@ -7,7 +7,10 @@ Timed: one page of the inspections list (50 rows) and its count, what /inspectio
 link, for a national supervisor, on the dataset of bench/national.py: overdue (the board's
 "Overdue" card; portsight.db.overdue), overdue at one port (a port row), one enterprise (the weekly
 review's enterprise row: the most inspected), one enterprise's inspections with a finding, one rule's findings, one
-declaration (a feed line); and the finding filter's choices (cached for 5 minutes by the page).
+declaration (a feed line), and of the dataset's last complete week what the weekly review opens: its
+holds (the "Held" card), a credit tier's, the commonest origin's and HS section XVI's declarations
+(a mark of the charts by tier, origin and section) and section XVI's inspections with a finding (its
+non-conformity rate's mark); and the finding filter's choices (cached for 5 minutes by the page).
 Prints a table and writes bench/results/drilldown_filters.json.
 """
 
@@ -20,13 +23,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
-from datetime import UTC, datetime  # noqa: E402
+from datetime import UTC, datetime, timedelta  # noqa: E402
 
 from sqlalchemy import func, select  # noqa: E402
 
 from bench import national  # noqa: E402
+from portsight.clock import LOCAL_TZ  # noqa: E402
 from portsight.db.models import Declaration, Finding, Inspection  # noqa: E402
 from portsight.db.overdue import overdue_cutoff  # noqa: E402
+from portsight.domain.stats import IsoWeek, local_day  # noqa: E402
 from portsight.queries.alert_parameters import overdue_minutes_in_force  # noqa: E402
 from portsight.queries.inspections import (  # noqa: E402
     ANY_FINDING,
@@ -54,6 +59,14 @@ def main() -> int:
         )
         rule = conn.scalar(select(Finding.rule_id).where(Finding.rule_id.is_not(None)).limit(1))
         declaration = conn.scalar(select(Inspection.declaration_id).order_by(Inspection.id.desc()).limit(1))
+        origin = conn.scalar(
+            select(Declaration.origin_country)
+            .group_by(Declaration.origin_country)
+            .order_by(func.count().desc())
+            .limit(1)
+        )
+    week = IsoWeek.of(local_day(now - timedelta(days=7), LOCAL_TZ))
+    declared = {"declared_from": week.monday, "declared_to": week.sunday}
     scenarios = {
         "overdue (national)": InspectionFilter(overdue_cutoff=cutoff),
         "overdue at port 1": InspectionFilter(overdue_cutoff=cutoff, port_id=1),
@@ -61,6 +74,13 @@ def main() -> int:
         "busiest enterprise, any finding": InspectionFilter(enterprise_id=busiest, finding=ANY_FINDING),
         f"finding of {rule}"[:34]: InspectionFilter(finding=rule),
         "one declaration": InspectionFilter(declaration_id=declaration),
+        "week's holds": InspectionFilter(held_from=week.monday, held_to=week.sunday),
+        "week's tier general, declared": InspectionFilter(**declared, credit_tier="general"),
+        f"week's origin {origin}, declared": InspectionFilter(**declared, origin=origin),
+        "week's section XVI, declared": InspectionFilter(**declared, hs_section="XVI"),
+        "week's section XVI, any finding": InspectionFilter(
+            completed_from=week.monday, completed_to=week.sunday, hs_section="XVI", finding=ANY_FINDING
+        ),
     }
     rows = []
     for name, flt in scenarios.items():

@@ -443,11 +443,15 @@ def render_filters(url: ListFilters, ports: dict[str, dict]) -> None:
         "opened": tr("inspection_filters.dated_opened"),
         "completed": tr("inspection_filters.dated_completed"),
         "decided": tr("inspection_filters.dated_decided"),
+        "held": tr("inspection_filters.dated_held"),
+        "declared": tr("inspection_filters.dated_declared"),
     }
     range_labels = {
         "opened": tr("inspections.dates"),
         "completed": tr("inspection_filters.completed_between"),
         "decided": tr("inspection_filters.decided_between"),
+        "held": tr("inspection_filters.held_between"),
+        "declared": tr("inspection_filters.declared_between"),
     }
     with st.expander(tr("inspections.filters"), expanded=True):
         a, b, c, d = st.columns(4)
@@ -488,6 +492,14 @@ def render_filters(url: ListFilters, ports: dict[str, dict]) -> None:
         if url.declaration_id is not None:
             number = guarded(lambda: load_declaration_number(scope, url.declaration_id))
             chip(k, "declaration_id", tr("inspection_filters.declaration_chip", number=as_text(number or "—")))
+        if url.tier:
+            chip(k, "tier", tr("inspection_filters.tier_chip", name=credit_tier_label(lg, url.tier)))
+        if url.origin:
+            chip(k, "origin", tr("inspection_filters.origin_chip", name=country_label(lg, url.origin)))
+        if url.section:
+            key = f"statistics.section_{url.section}"
+            name = url.section if tr(key) == key else tr(key)
+            chip(k, "section", tr("inspection_filters.section_chip", name=name))
 
 
 def chip(column, param: str, label: str) -> None:

@@ -1,9 +1,9 @@
 """Weekly statistics review: pick an ISO week and a scope; KPI cards, trends, breakdowns, the
 enterprises to review, report.
 
-Every figure opens what is behind it: the cards' links and a click on a week, a port or an
-inspector in the charts open the inspections list of that week (components/statistics/drill.py);
-a row of the enterprises opens the enterprise's page.
+Every figure opens what is behind it: the cards' links and a click on a week, a port, an
+inspector, a credit tier, an origin or an HS section in the charts open the inspections list
+behind it (components/statistics/drill.py); a row of the enterprises opens the enterprise's page.
 """
 
 from __future__ import annotations
@@ -122,6 +122,7 @@ def render_charts(review: WeekReview, port: str | None) -> None:
         "inspection_rate": tr("statistics.kpi_inspection_rate"),
         "detection_rate": tr("statistics.kpi_detection_rate"),
         "inspected": tr("statistics.col_inspected"),
+        "non_conforming": tr("statistics.col_non_conforming"),
         "not_inspected": tr("statistics.col_declarations"),
         "realised": tr("statistics.realised"),
         "target": tr("statistics.target"),
@@ -164,6 +165,7 @@ def render_charts(review: WeekReview, port: str | None) -> None:
                 review.by_tier, {t: tier_label(language, t, review.week.sunday) for t in review.by_tier["tier"]}, labels
             ),
             "statistics.chart_tiers",
+            opens,
         )
     sections = {s: section_label(language, s) for s in review.by_section["section"]}
     chart(
@@ -171,6 +173,7 @@ def render_charts(review: WeekReview, port: str | None) -> None:
         "statistics.by_hs_text",
         charts.hs_section_chart(review.by_section, sections, labels),
         "statistics.chart_hs",
+        opens,
     )
     left, right = st.columns(2)
     with left:
@@ -179,6 +182,7 @@ def render_charts(review: WeekReview, port: str | None) -> None:
             "statistics.by_origin_text",
             charts.origin_chart(review.by_origin, name, labels),
             "statistics.chart_origins",
+            opens,
         )
     with right:
         chart(

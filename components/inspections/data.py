@@ -94,9 +94,9 @@ def _overdue_cutoff(minute: str) -> datetime:
 
 def filter_of(flt: ListFilters) -> inspection_queries.InspectionFilter:
     """The query's filter for the URL's filters (ports narrow the scope instead: the page's job)."""
-    opened, decided, completed = (
+    opened, decided, completed, held, declared = (
         (flt.date_from, flt.date_to) if flt.dated == kind else (None, None)
-        for kind in ("opened", "decided", "completed")
+        for kind in ("opened", "decided", "completed", "held", "declared")
     )
     return inspection_queries.InspectionFilter(
         states=flt.states,
@@ -106,6 +106,10 @@ def filter_of(flt: ListFilters) -> inspection_queries.InspectionFilter:
         decided_to=decided[1],
         completed_from=completed[0],
         completed_to=completed[1],
+        held_from=held[0],
+        held_to=held[1],
+        declared_from=declared[0],
+        declared_to=declared[1],
         enterprise=flt.enterprise or None,
         container=flt.container or None,
         hs_chapter=flt.hs or None,
@@ -114,5 +118,8 @@ def filter_of(flt: ListFilters) -> inspection_queries.InspectionFilter:
         enterprise_id=flt.enterprise_id,
         declaration_id=flt.declaration_id,
         finding=flt.finding,
+        credit_tier=flt.tier,
+        origin=flt.origin,
+        hs_section=flt.section,
         overdue_cutoff=_overdue_cutoff(utcnow().strftime("%Y-%m-%dT%H:%M")) if flt.overdue else None,
     )

@@ -9,14 +9,18 @@ from it (the page's back button drops only id) keeps the filters.
 
     ?port=CNSGH&port=CNNGB&state=assigned&state=in_progress&overdue=1&from=2026-11-23&to=2026-11-29
      &decision=release&enterprise_id=12&declaration_id=40&hs=84&inspector=7&finding=<rule id>|any&container=TGHU
-     &enterprise=<text>&sort=declared_at&order=asc&page=2
+     &tier=general&origin=DE&section=XVI&enterprise=<text>&sort=declared_at&order=asc&page=2
 
 from/to are China-time calendar days, inclusive, of the day an inspection was opened;
 decided_from/decided_to and completed_from/completed_to the same of the day it was decided or
 completed, which is how the board counts today's releases and holds and the weekly review its
-inspections. The list filters by one of the three ranges at a time (one date widget and its
-"which date" choice): a URL naming several keeps the decided range, else the completed one.
-overdue=1 is the board's overdue (portsight.db.overdue); finding=any: at least one finding.
+inspections; held_from/held_to of the day it was put on hold (the review's holds, also those
+released since) and declared_from/declared_to of the day its declaration was declared (the
+review's declarations by tier, origin and HS section). The list filters by one of these ranges at
+a time (one date widget and its "which date" choice): a URL naming several keeps the first in
+DATE_PARAMS. overdue=1 is the board's overdue (portsight.db.overdue); finding=any: at least one
+finding. tier (a stored credit code), origin (ISO alpha-2) and section (an HS section's Roman
+numeral, of the first goods line) are the weekly review's groups.
 """
 
 from __future__ import annotations
@@ -36,12 +40,16 @@ ASCENDING = "asc"  # ?order=asc; newest / highest first otherwise
 MAX_TEXT = 100
 MAX_PAGE = 100_000
 _RULE_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+_TIER = re.compile(r"[a-z_]{1,24}")
+_SECTION = re.compile(r"[IVXL]{1,6}")
 _STATES = tuple(s.value for s in InspectionState)
 _DECISIONS = tuple(d.value for d in CLOSING_DECISIONS)
 # Which date the day range is of -> its URL parameters; the first with a day in the URL wins.
 DATE_PARAMS = {
     "decided": ("decided_from", "decided_to"),
     "completed": ("completed_from", "completed_to"),
+    "held": ("held_from", "held_to"),
+    "declared": ("declared_from", "declared_to"),
     "opened": ("from", "to"),
 }
 OPENED = "opened"
@@ -61,6 +69,9 @@ class ListFilters:
     hs: str = ""  # an HS chapter, two digits
     inspector_id: int | None = None
     finding: str | None = None  # a rule id, or ANY_FINDING
+    tier: str | None = None  # a stored credit code
+    origin: str | None = None  # ISO 3166 alpha-2
+    section: str | None = None  # an HS section, Roman numeral
     container: str = ""
     enterprise: str = ""  # part of a name, or a USCC
     sort: str = SORTS[0]
@@ -97,6 +108,7 @@ def parse_filters(params: Mapping[str, list[str]]) -> ListFilters:
 
     hs = one("hs")
     finding = one("finding")
+    tier, origin, section = one("tier"), one("origin").upper(), one("section").upper()
     page = _int(one("page")) or 1
     dated, days = _date_range(one)
     return ListFilters(
@@ -112,6 +124,9 @@ def parse_filters(params: Mapping[str, list[str]]) -> ListFilters:
         hs=hs.zfill(2) if hs.isdigit() and len(hs) <= 2 else "",
         inspector_id=_int(one("inspector")),
         finding=finding if _RULE_ID.fullmatch(finding) else None,
+        tier=tier if _TIER.fullmatch(tier) else None,
+        origin=origin if len(origin) == 2 and origin.isascii() and origin.isalpha() else None,
+        section=section if _SECTION.fullmatch(section) else None,
         container="".join(one("container").split()).upper()[:MAX_TEXT],
         enterprise=one("enterprise")[:MAX_TEXT],
         sort=one("sort") if one("sort") in SORTS else SORTS[0],

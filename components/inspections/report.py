@@ -302,7 +302,37 @@ def _decision(record: dict) -> Section:
             rows.append([_label("inspections.used_at"), (f"{used[0]} {gate}".strip(), f"{used[1]} {gate}".strip())])
         if receipt.get("signature"):
             token = make_token(receipt["receipt_no"], receipt["signature"])
-    return Section(_label("inspections.tab_decision"), [Block(rows=rows, widths=(0.3, 0.7), header=False, qr=token)])
+    blocks = [Block(rows=rows, widths=(0.3, 0.7), header=False, qr=token)]
+    if receipt:
+        blocks.append(_gate_exits(record.get("gate_exits") or []))
+    return Section(_label("inspections.tab_decision"), blocks)
+
+
+def _gate_exits(exits: list[dict]) -> Block:
+    """The receipt's containers let out of the gate: each on its truck, under its seal, by whom and when."""
+    heading = _label("report.gate_exits")
+    if not exits:
+        return Block(heading=heading, rows=[[_label("report.no_gate_exits")]], header=False)
+    header = [
+        _label("gate.col_container"),
+        _label("gate.col_truck"),
+        _label("gate.col_seal"),
+        _label("gate.col_gate"),
+        _label("gate.col_time"),
+        _label("report.gate_officer"),
+    ]
+    rows = [
+        [
+            _same(e["container"]) if e["container"] else _label("report.whole_consignment"),
+            _same(e["truck_plate"]),
+            _same(e["seal_seen"]),
+            _same(e["gate"]),
+            _time(e["exited_at"]),
+            _same(e["officer"]),
+        ]
+        for e in exits
+    ]
+    return Block(heading=heading, rows=[header, *rows], widths=(0.19, 0.15, 0.15, 0.14, 0.2, 0.17))
 
 
 def _assist(record: dict, media_dir: Path) -> Section:

@@ -50,10 +50,12 @@ def _url(path: str, filters: dict[str, object]) -> str:
 
 def inspections_url(**filters: object) -> str:
     """The inspections list with these filters (names as in the URL: port, state, overdue, from, to,
-    decided_from, decided_to, completed_from, completed_to, decision, enterprise_id, hs, inspector,
-    finding, container, enterprise, sort, order, page), or one inspection's record with
-    id=<inspection id>. from/to are of the day an inspection was opened, decided_*/completed_* of
-    the day it was decided or completed; the list filters by one of these ranges at a time."""
+    decided_from, decided_to, completed_from, completed_to, held_from, held_to, declared_from,
+    declared_to, decision, enterprise_id, hs, inspector, finding, tier, origin, section, container,
+    enterprise, sort, order, page), or one inspection's record with id=<inspection id>. from/to are
+    of the day an inspection was opened, decided_*/completed_*/held_* of the day it was decided,
+    completed or put on hold, declared_* of the day its declaration was declared; the list filters
+    by one of these ranges at a time."""
     return _url("inspections", filters)
 
 

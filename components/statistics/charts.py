@@ -2,8 +2,10 @@
 
 Frames come from portsight.queries.statistics; labels are already translated by the caller
 (a Mapping of short names such as "declarations" to the text to show). A mark that opens a list
-carries what it stands for first in its customdata (a week, a port code, an inspector's id), read
-back by components/statistics/drill.py.
+carries what it stands for first in its customdata (a week, a port code, an inspector's id, a
+credit tier, an origin, an HS section), read back by components/statistics/drill.py; a mark of a
+group of the week's declarations says second which of its inspections it lists (DECLARED or
+FOUND), then the two counts its hover shows.
 """
 
 from __future__ import annotations
@@ -18,10 +20,23 @@ INSPECTION_COLOUR = "#1565c0"
 DETECTION_COLOUR = "#c62828"
 TARGET_COLOUR = "#c62828"
 HIGHLIGHT_COLOUR = "#ffb300"
+# What a group's mark lists: the inspections of the group's declarations of the week (as many as
+# its inspected declarations), or those completed in the week with a finding (its non-conformities).
+DECLARED = "declared"
+FOUND = "found"
 
 
 def _num(values) -> list[float | None]:
     return [None if v is None or pd.isna(v) else float(v) for v in values]
+
+
+def _counted(label: str, index: int = 2) -> str:
+    """Hover text of two counts carried in customdata from `index`: "label a / b"."""
+    return f"{label} %{{customdata[{index}]}} / %{{customdata[{index + 1}]}}"
+
+
+def _group_marks(codes, kind: str, counts, totals) -> list[list]:
+    return [[str(c), kind, int(n), int(d)] for c, n, d in zip(codes, counts, totals, strict=True)]
 
 
 def _layout(fig: go.Figure, title: str = "", height: int = 340) -> go.Figure:
@@ -122,12 +137,15 @@ def hs_section_chart(
 ) -> go.Figure:
     """Declarations per HS section (bars) and the non-conformity rate of its inspections (markers)."""
     x = [section_labels.get(s, s) for s in by_section["section"]]
+    sections = list(by_section["section"])
     fig = go.Figure()
     fig.add_bar(
         x=x,
         y=list(by_section["declarations"]),
         name=labels.get("declarations", "declarations"),
         marker_color=VOLUME_COLOUR,
+        customdata=_group_marks(sections, DECLARED, by_section["inspected"], by_section["declarations"]),
+        hovertemplate=f"%{{y}} · {_counted(labels.get('inspected', 'inspected'))}<extra></extra>",
     )
     fig.add_scatter(
         x=x,
@@ -136,6 +154,8 @@ def hs_section_chart(
         mode="markers",
         marker=dict(color=DETECTION_COLOUR, size=10),
         yaxis="y2",
+        customdata=_group_marks(sections, FOUND, by_section["non_conforming"], by_section["inspections"]),
+        hovertemplate=f"%{{y:.1%}} · {_counted(labels.get('non_conforming', 'non-conforming'))}<extra></extra>",
     )
     fig.update_layout(yaxis2=dict(overlaying="y", side="right", tickformat=".0%", rangemode="tozero", showgrid=False))
     fig.update_xaxes(tickangle=-35)
@@ -143,7 +163,8 @@ def hs_section_chart(
 
 
 def origin_chart(by_origin: pd.DataFrame, name_column: str, labels: Mapping[str, str], top: int = 15) -> go.Figure:
-    """The top origins by declarations, stacked as inspected and not inspected."""
+    """The top origins by declarations, stacked as inspected and not inspected (only the inspected
+    part opens a list: the others have no inspection)."""
     df = by_origin.head(top).iloc[::-1]
     names = list(df[name_column])
     fig = go.Figure()
@@ -153,6 +174,8 @@ def origin_chart(by_origin: pd.DataFrame, name_column: str, labels: Mapping[str,
         orientation="h",
         name=labels.get("inspected", "inspected"),
         marker_color=INSPECTION_COLOUR,
+        customdata=_group_marks(df["country"], DECLARED, df["inspected"], df["declarations"]),
+        hovertemplate=f"%{{y}}: {_counted(labels.get('inspected', 'inspected'))}<extra></extra>",
     )
     fig.add_bar(
         y=names,
@@ -169,6 +192,7 @@ def tier_target_chart(by_tier: pd.DataFrame, tier_labels: Mapping[str, str], lab
     """Realised inspection rate per credit tier (bars) with the tier's target (a line marker)."""
     x = [tier_labels.get(t, t) for t in by_tier["tier"]]
     realised = _num(by_tier["realised_rate"])
+    marks = _group_marks(by_tier["tier"], DECLARED, by_tier["inspected"], by_tier["declarations"])
     fig = go.Figure()
     fig.add_bar(
         x=x,
@@ -177,6 +201,8 @@ def tier_target_chart(by_tier: pd.DataFrame, tier_labels: Mapping[str, str], lab
         marker_color=INSPECTION_COLOUR,
         text=["" if v is None else f"{v:.1%}" for v in realised],
         textposition="outside",
+        customdata=marks,
+        hovertemplate=f"%{{y:.1%}} · {_counted(labels.get('inspected', 'inspected'))}<extra></extra>",
     )
     fig.add_scatter(
         x=x,
@@ -184,6 +210,7 @@ def tier_target_chart(by_tier: pd.DataFrame, tier_labels: Mapping[str, str], lab
         name=labels.get("target", "target"),
         mode="markers",
         marker=dict(symbol="line-ew-open", size=40, line=dict(width=3, color=TARGET_COLOUR)),
+        customdata=marks,
     )
     fig.update_yaxes(tickformat=".0%", rangemode="tozero")
     return _layout(fig, labels.get("title", ""))

@@ -3,12 +3,16 @@ card, a chart mark or a table row, as the contract URLs of components/shell/link
 
 A week's list is what its figure counts, by the same China-time days from Monday to Sunday: the
 inspections completed in the week (completed_from/completed_to) for its inspections, findings
-and the marks of its charts, those decided in it (decided_from/decided_to) for its releases and
-holds; at the chosen port when the review is scoped to one. The holds figure counts every hold
-made in the week, also one released later, which the list shows under its latest decision. A
-chart mark names what it stands for in its customdata (a week, a port code, an inspector's id:
-components/statistics/charts.py); picked_url turns a Streamlit selection into the URL. No
-Streamlit here.
+and the marks of its trend, port and inspector charts, those decided in it
+(decided_from/decided_to) for its releases, those put on hold in it (held_from/held_to) for its
+holds, also one released since, which the list shows under its latest decision; at the chosen
+port when the review is scoped to one. A mark of the charts by credit tier, origin and HS section
+stands for a group of the week's declarations: it lists the inspections of the group's
+declarations declared in the week (declared_from/declared_to: as many as its inspected
+declarations, one inspection each), or for the section's non-conformity rate the group's
+inspections completed in the week with a finding. A chart mark names what it stands for in its
+customdata (components/statistics/charts.py); picked_url turns a Streamlit selection into the
+URL. No Streamlit here.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from collections.abc import Mapping
 from urllib.parse import parse_qsl, urlsplit
 
 from components.shell.links import alerts_url, enterprise_url, inspections_url
+from components.statistics.charts import DECLARED, FOUND
 from portsight.domain.stats import IsoWeek
 from portsight.queries.inspections import ANY_FINDING
 
@@ -24,6 +29,12 @@ from portsight.queries.inspections import ANY_FINDING
 WEEK_CHARTS = ("statistics.chart_volume", "statistics.chart_rates")
 PORT_CHART = "statistics.chart_ports"
 INSPECTOR_CHART = "statistics.chart_inspectors"
+# The charts of groups of declarations, and the list parameter their group is.
+GROUP_CHARTS = {
+    "statistics.chart_tiers": "tier",
+    "statistics.chart_origins": "origin",
+    "statistics.chart_hs": "section",
+}
 
 
 def week_filters(week: IsoWeek, port: str | None = None) -> dict[str, object]:
@@ -36,13 +47,23 @@ def decided_filters(week: IsoWeek, port: str | None = None) -> dict[str, object]
     return {"port": port, "decided_from": week.monday, "decided_to": week.sunday}
 
 
+def held_filters(week: IsoWeek, port: str | None = None) -> dict[str, object]:
+    """The inspections put on hold in the week, as the review counts its holds."""
+    return {"port": port, "held_from": week.monday, "held_to": week.sunday}
+
+
+def declared_filters(week: IsoWeek, port: str | None = None) -> dict[str, object]:
+    """The inspections of the declarations declared in the week, as the review counts its inspected declarations."""
+    return {"port": port, "declared_from": week.monday, "declared_to": week.sunday}
+
+
 def card_links(week: IsoWeek, port: str | None) -> dict[str, str]:
     """The lists behind the week's cards, by the label key of their link."""
     days, decided = week_filters(week, port), decided_filters(week, port)
     return {
         "review.open_inspections": inspections_url(**days),
         "review.open_non_conforming": inspections_url(**days, finding=ANY_FINDING),
-        "review.open_held": inspections_url(**decided, decision="hold"),
+        "review.open_held": inspections_url(**held_filters(week, port)),
         "review.open_released": inspections_url(**decided, decision="release"),
         "review.open_alerts": alerts_url(port=port),
     }
@@ -76,6 +97,12 @@ def picked_url(chart: str, selection: Mapping | None, week: IsoWeek, port: str |
         return inspections_url(**week_filters(week, str(value)))
     if chart == INSPECTOR_CHART:
         return inspections_url(**week_filters(week, port), inspector=int(value))
+    if chart in GROUP_CHARTS and isinstance(data, list | tuple) and len(data) > 1:
+        group = {GROUP_CHARTS[chart]: str(value)}
+        if data[1] == DECLARED:
+            return inspections_url(**declared_filters(week, port), **group)
+        if data[1] == FOUND:
+            return inspections_url(**week_filters(week, port), **group, finding=ANY_FINDING)
     return None
 
 

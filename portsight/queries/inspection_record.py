@@ -22,6 +22,7 @@ from portsight.db.models import (
     Enterprise,
     Evidence,
     Finding,
+    GateExit,
     GoodsLine,
     Inspection,
     InspectionTransition,
@@ -42,7 +43,8 @@ def inspection_record(db: Database, port_ids: Iterable[int] | None, inspection_i
     """Everything about one inspection, as plain dicts and lists of dicts.
 
     Keys: inspection, declaration, enterprise, port, goods, containers, selection, inspectors,
-    timeline, steps, evidence, findings, assist_sessions, receipt, alerts, audit.
+    timeline, steps, evidence, findings, assist_sessions, receipt, gate_exits (the receipt's
+    containers let out, in the order they left), alerts, audit.
     """
     decided_by = aliased(User)
     with connection(db) as conn:
@@ -240,6 +242,23 @@ def inspection_record(db: Database, port_ids: Iterable[int] | None, inspection_i
             .first()
         )
         record["receipt"] = dict(receipt) if receipt else None
+        officer = aliased(User)
+        record["gate_exits"] = records(
+            conn,
+            select(
+                Container.number.label("container"),
+                GateExit.truck_plate,
+                GateExit.seal_seen,
+                GateExit.gate,
+                GateExit.exited_at,
+                officer.display_name.label("officer"),
+            )
+            .join(ReleaseReceipt, ReleaseReceipt.id == GateExit.receipt_id)
+            .outerjoin(Container, Container.id == GateExit.container_id)
+            .outerjoin(officer, officer.id == GateExit.recorded_by_id)
+            .where(ReleaseReceipt.inspection_id == ins.id)
+            .order_by(GateExit.exited_at, GateExit.id),
+        )
         record["alerts"] = records(
             conn,
             select(

@@ -23,6 +23,7 @@ from portsight.db.models import (
     Finding,
     GoodsLine,
     Inspection,
+    InspectionTransition,
     InspectorAssignment,
     Port,
     User,
@@ -30,7 +31,8 @@ from portsight.db.models import (
 from portsight.db.overdue import is_overdue
 from portsight.db.session import Database
 from portsight.db.sql import connection, frame, in_scope, records, utc_columns
-from portsight.domain.stats import local_day_bounds
+from portsight.domain.stats import HELD_STATE, local_day_bounds
+from portsight.reference import hs_chapters
 
 MAX_PAGE = 500
 MAX_EXPORT = 100_000
@@ -50,6 +52,11 @@ class InspectionFilter:
     decided_to: date | None = None
     completed_from: date | None = None  # completed (completed_at) from this day: the weekly review's inspections
     completed_to: date | None = None
+    # put on hold (a transition into "held") from this day: the weekly review's holds, also those released since
+    held_from: date | None = None
+    held_to: date | None = None
+    declared_from: date | None = None  # its declaration declared from this day: the review's cohorts
+    declared_to: date | None = None
     enterprise: str | None = None  # part of the name, or the USCC
     container: str | None = None  # container number or its beginning
     hs_chapter: str | None = None  # two digits
@@ -58,6 +65,11 @@ class InspectionFilter:
     enterprise_id: int | None = None  # exactly this enterprise
     declaration_id: int | None = None  # the inspections of this declaration
     finding: str | None = None  # a rule id the inspection has a finding of, or ANY_FINDING
+    # As the weekly review groups declarations (portsight.domain.stats): the enterprise's credit
+    # tier, the origin country, the HS section of the first goods line.
+    credit_tier: str | None = None
+    origin: str | None = None  # ISO 3166 alpha-2
+    hs_section: str | None = None  # Roman numeral, as reference.hs_sections
     # Overdue at this cutoff (portsight.db.overdue.overdue_cutoff): exactly what the board counts.
     overdue_cutoff: datetime | None = None
 
@@ -126,8 +138,19 @@ def _base(port_ids: Iterable[int] | None, flt: InspectionFilter) -> Select:
     return _filtered(stmt, port_ids, flt)
 
 
+def _reads_declaration(flt: InspectionFilter) -> bool:
+    """Whether the filter reads the declaration or the enterprise (which _filtered then needs joined)."""
+    return bool(
+        (flt.enterprise and flt.enterprise.strip())
+        or flt.credit_tier
+        or flt.origin
+        or flt.declared_from is not None
+        or flt.declared_to is not None
+    )
+
+
 def _filtered(stmt: Select, port_ids: Iterable[int] | None, flt: InspectionFilter) -> Select:
-    """The filter's WHERE clauses (Enterprise must be joined when flt.enterprise is set)."""
+    """The filter's WHERE clauses (Declaration and Enterprise must be joined when _reads_declaration)."""
     stmt = stmt.where(in_scope(Inspection.port_id, port_ids))
     if flt.port_id is not None:
         stmt = stmt.where(Inspection.port_id == int(flt.port_id))
@@ -137,6 +160,7 @@ def _filtered(stmt: Select, port_ids: Iterable[int] | None, flt: InspectionFilte
         (Inspection.created_at, flt.date_from, flt.date_to),
         (Inspection.decided_at, flt.decided_from, flt.decided_to),
         (Inspection.completed_at, flt.completed_from, flt.completed_to),
+        (Declaration.declared_at, flt.declared_from, flt.declared_to),
     ):
         if first is not None:
             stmt = stmt.where(column >= _local_start(first))
@@ -187,6 +211,29 @@ def _filtered(stmt: Select, port_ids: Iterable[int] | None, flt: InspectionFilte
         stmt = stmt.where(found)
     if flt.overdue_cutoff is not None:
         stmt = stmt.where(is_overdue(flt.overdue_cutoff))
+    if flt.held_from is not None or flt.held_to is not None:
+        # IN: the range's few holds (through the transitions' (to_state, at) index) drive the query.
+        held = select(InspectionTransition.inspection_id).where(InspectionTransition.to_state == HELD_STATE)
+        if flt.held_from is not None:
+            held = held.where(InspectionTransition.at >= _local_start(flt.held_from))
+        if flt.held_to is not None:
+            held = held.where(InspectionTransition.at < _local_start(flt.held_to + timedelta(days=1)))
+        stmt = stmt.where(Inspection.id.in_(held))
+    if flt.credit_tier:
+        stmt = stmt.where(Enterprise.credit_tier == flt.credit_tier)
+    if flt.origin:
+        stmt = stmt.where(Declaration.origin_country == flt.origin.upper())
+    if flt.hs_section:
+        # The section of the chapter of the first goods line, as the rollups group it; an unknown
+        # section has no chapter and matches nothing.
+        chapters = sorted(c.chapter for c in hs_chapters().values() if c.section == flt.hs_section)
+        stmt = stmt.where(
+            exists().where(
+                GoodsLine.declaration_id == Inspection.declaration_id,
+                GoodsLine.line_no == 1,
+                func.substr(GoodsLine.hs_code, 1, 2).in_(chapters),
+            )
+        )
     return stmt
 
 
@@ -241,11 +288,11 @@ def search_inspections(
 
 def count_inspections(db: Database, port_ids: Iterable[int] | None, flt: InspectionFilter | None = None) -> int:
     """How many inspections match. Counted on inspections alone (an index range for most
-    filters); declarations and enterprises are joined only for the enterprise filter, since
+    filters); declarations and enterprises are joined only for the filters that read them, since
     every inspection has exactly one of each."""
     flt = flt or InspectionFilter()
     stmt = select(func.count(Inspection.id)).select_from(Inspection)
-    if flt.enterprise and flt.enterprise.strip():
+    if _reads_declaration(flt):
         stmt = stmt.join(Declaration, Declaration.id == Inspection.declaration_id).join(
             Enterprise, Enterprise.id == Declaration.enterprise_id
         )

@@ -1,6 +1,7 @@
 """The printed inspection report on SQLite and PostgreSQL: bilingual labels, every step, findings with
-their legal basis, the receipt and its QR code, photos embedded with their hashes, hostile text,
-a missing photo file, the photo cap, who may print it, and a zip of several."""
+their legal basis, the receipt and its QR code, the gate exits of its containers, photos embedded
+with their hashes, hostile text, a missing photo file, the photo cap, who may print it, and a zip
+of several."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from sqlalchemy import select, update
 
 from components.inspections.report import inspection_report_pdf, reports_zip
 from portsight.db.checklists import load_checklist
-from portsight.db.models import Declaration, Enterprise, Evidence, ReleaseReceipt
+from portsight.db.models import Declaration, Enterprise, Evidence, ReleaseReceipt, User
 from portsight.documents.inspection_report import PHOTOS_PER_BLOCK
 from portsight.domain.access import Actor, Role
 from portsight.errors import AccessDenied
@@ -29,6 +30,7 @@ from tests.integration.test_field import (
     BOX,
     LEAD,
     MAX_BYTES,
+    NEW_SEAL,
     NOW,
     SECRET,
     SUP,
@@ -39,6 +41,7 @@ from tests.integration.test_field import (
     record_all,
     started_inspection,
 )
+from tests.integration.test_gate_exits import BOX2, LATER, let_out, released_receipt, two_container_declaration
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
 
@@ -191,3 +194,24 @@ def _released_second(db, media_dir) -> int:
     svc.complete_checklist(db, LEAD, insp, now=NOW + timedelta(hours=1))
     decisions.take_decision(db, LEAD, insp, "release", confirmed=True, secret=SECRET, now=NOW + timedelta(hours=2))
     return insp
+
+
+def test_the_gate_exits_of_the_receipts_containers_print_each_with_its_truck_seal_time_and_officer(db, tmp_path):
+    make_world(db)
+    released = released_receipt(db, two_container_declaration(), tmp_path)
+    insp, token = released["inspection"], released["token"]
+    text = flat(pdf_text(inspection_report_pdf(db, SUP, insp, tmp_path)[1]))
+    for key in ("report.gate_exits", "report.no_gate_exits"):
+        assert flat(t("zh_CN", key)) in text and flat(t("en", key)) in text, key
+
+    let_out(db, token, BOX, "沪A12345", NEW_SEAL, gate="Gate 3", now=LATER)
+    text = flat(pdf_text(inspection_report_pdf(db, SUP, insp, tmp_path)[1]))
+    officer = db.scalar(select(User.display_name).where(User.id == GATE.user_id))
+    assert flat(t("en", "report.no_gate_exits")) not in text
+    for key in ("gate.col_container", "gate.col_truck", "gate.col_seal", "report.gate_officer"):
+        assert flat(t("zh_CN", key)) in text and flat(t("en", key)) in text, key
+    china = LATER + timedelta(hours=8)
+    left_at = f"{china.year}年{china.month}月{china.day}日 {china:%H:%M} {china:%d %b %Y %H:%M}"  # both languages
+    assert flat(f"{BOX} 沪A12345 {NEW_SEAL} Gate 3 {left_at} {officer}") in text
+    # The container still to leave has no exit: its number is printed with its steps, never with a truck.
+    assert flat(f"{BOX2} 沪") not in text

@@ -13,7 +13,16 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from portsight.clock import utcnow
-from portsight.db.models import Declaration, Enterprise, Finding, Inspection, Port, User
+from portsight.db.models import (
+    Declaration,
+    Enterprise,
+    Finding,
+    GoodsLine,
+    Inspection,
+    InspectionTransition,
+    Port,
+    User,
+)
 from portsight.db.session import make_engine, unit_of_work
 from portsight.i18n import t
 from tests.pages.appdb import app_env, prepare_app_database
@@ -234,3 +243,36 @@ def test_completed_days_pick_a_range_of_that_date(new_app, app_db):
     at = at.date_input(key=f"inspections.f_dates.completed.{day}.").set_value((day, day)).run()
     assert param(at, "completed_from") == [day.isoformat()] and param(at, "completed_to") == [day.isoformat()]
     assert "from" not in at.query_params
+
+
+def test_the_weekly_reviews_holds_and_groups_open_from_the_url_with_chips(new_app, app_db):
+    """held_from/held_to: put on hold those days, whatever its decision now; tier, origin and section
+    (of the first goods line) as the weekly review groups declarations, each a chip that clears it."""
+    _, url, ids = app_db
+    now = utcnow()
+    engine = make_engine(url)
+    with unit_of_work(engine) as s:
+        s.add(InspectionTransition(inspection_id=ids["late"], from_state="completed", to_state="held",
+                                   at=now - timedelta(hours=1)))  # fmt: skip
+        s.add(GoodsLine(declaration_id=ids["old_declaration"], line_no=1, hs_code="8471300000",
+                        description="Laptops", quantity=1, unit="035", gross_weight_kg=2, value=100))  # fmt: skip
+    engine.dispose()
+    today = (now - timedelta(hours=1)).astimezone(ZoneInfo("Asia/Shanghai")).date()
+    at = open_list(new_app, {"held_from": today.isoformat(), "held_to": today.isoformat()})
+    assert shown_ids(at) == {ids["late"]}
+    assert at.selectbox(key="inspections.f_dated").value == "held"
+    assert any(t("en", "inspection_filters.held_between") == d.label for d in at.date_input)
+    yesterday = today - timedelta(days=1)
+    assert shown_ids(open_list(new_app, {"held_to": yesterday.isoformat()})) == set()
+
+    firm = str(ids["firm"])
+    at = open_list(new_app, {"enterprise_id": firm, "tier": "general", "origin": "jp"}, lang="zh_CN")
+    assert shown_ids(at) == {ids[n] for n in ("overdue", "lab", "old", "late")}
+    assert "日本" in at.button(key="inspections.f_origin").label
+    assert shown_ids(open_list(new_app, {"enterprise_id": firm, "origin": "DE"})) == set()
+    assert shown_ids(open_list(new_app, {"enterprise_id": firm, "tier": "dishonest"})) == set()
+    at = open_list(new_app, {"section": "XVI"})
+    assert shown_ids(at) == {ids["old"]}
+    assert "Machinery" in at.button(key="inspections.f_section").label
+    at = at.button(key="inspections.f_section").click().run()
+    assert "section" not in at.query_params and len(shown_ids(at)) > 1

@@ -57,6 +57,9 @@ def test_a_link_reads_back_as_the_filters_it_was_built_from():
         hs="84",
         inspector=7,
         finding="any",
+        tier="advanced_certified",
+        origin="de",
+        section="XVI",
         container="TGHU",
         enterprise="上海铜源",
         sort="declared_at",
@@ -75,6 +78,9 @@ def test_a_link_reads_back_as_the_filters_it_was_built_from():
         hs="84",
         inspector_id=7,
         finding="any",
+        tier="advanced_certified",
+        origin="DE",
+        section="XVI",
         container="TGHU",
         enterprise="上海铜源",
         sort="declared_at",
@@ -95,6 +101,9 @@ def test_values_the_list_does_not_know_are_dropped():
         "hs": ["8x"],
         "inspector": ["-7"],
         "finding": ["<script>"],
+        "tier": ["General'--"],
+        "origin": ["DEU"],
+        "section": ["XVI<b>"],
         "sort": ["password"],
         "page": ["0"],
     }
@@ -110,6 +119,10 @@ def test_a_range_of_decided_or_completed_days_reads_back_as_that_range():
     assert (flt.dated, flt.date_from, flt.date_to) == ("decided", day, day)
     flt = parse_filters({"completed_to": ["2026-11-29"]})
     assert (flt.dated, flt.date_from, flt.date_to) == ("completed", None, date(2026, 11, 29))
+    flt = parse_filters({"held_from": ["2026-11-23"], "held_to": ["2026-11-29"]})
+    assert (flt.dated, flt.date_from, flt.date_to) == ("held", date(2026, 11, 23), date(2026, 11, 29))
+    flt = parse_filters({"declared_from": ["2026-11-23"]})
+    assert (flt.dated, flt.date_from, flt.date_to) == ("declared", date(2026, 11, 23), None)
     flt = parse_filters({"from": ["2026-11-23"]})
     assert (flt.dated, flt.date_from, flt.date_to) == ("opened", date(2026, 11, 23), None)
     assert parse_filters({}).dated == "opened"

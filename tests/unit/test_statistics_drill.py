@@ -13,6 +13,8 @@ WEEK = IsoWeek(2026, 48)  # Monday 23 November .. Sunday 29 November 2026
 # the day they were decided: its lists filter on the same days.
 DAYS = "completed_from=2026-11-23&completed_to=2026-11-29"
 DECIDED = "decided_from=2026-11-23&decided_to=2026-11-29"
+HELD = "held_from=2026-11-23&held_to=2026-11-29"  # holds by the day of the hold, also those released since
+DECLARED = "declared_from=2026-11-23&declared_to=2026-11-29"  # a group's declarations of the week
 
 
 def selected(*customdata) -> dict:
@@ -23,7 +25,7 @@ def test_cards_open_the_week_inspections_at_the_chosen_port():
     links = card_links(WEEK, "CNSGH")
     assert links["review.open_inspections"] == f"/inspections?port=CNSGH&{DAYS}"
     assert links["review.open_non_conforming"] == f"/inspections?port=CNSGH&{DAYS}&finding=any"
-    assert links["review.open_held"] == f"/inspections?port=CNSGH&{DECIDED}&decision=hold"
+    assert links["review.open_held"] == f"/inspections?port=CNSGH&{HELD}"
     assert links["review.open_released"] == f"/inspections?port=CNSGH&{DECIDED}&decision=release"
     assert links["review.open_alerts"] == "/alerts?port=CNSGH"
     assert card_links(WEEK, None)["review.open_inspections"] == f"/inspections?{DAYS}"
@@ -58,6 +60,25 @@ def test_a_chart_mark_opens_what_it_stands_for():
     assert picked_url("statistics.chart_inspectors", selected(7, 0.5, 30), WEEK, "CNSGH") == (
         f"/inspections?port=CNSGH&{DAYS}&inspector=7"
     )
+    tiers = pd.DataFrame({"tier": ["general"], "declarations": [9], "inspected": [2], "realised_rate": [2 / 9],
+                          "target_rate": [0.05]})  # fmt: skip
+    picked = selected(*charts.tier_target_chart(tiers, {}, {}).data[0].customdata[0])
+    assert picked_url("statistics.chart_tiers", picked, WEEK, "CNSGH") == (
+        f"/inspections?port=CNSGH&{DECLARED}&tier=general"
+    )
+    origins = pd.DataFrame({"country": ["DE"], "name_en": ["Germany"], "declarations": [9], "inspected": [2]})
+    picked = selected(*charts.origin_chart(origins, "name_en", {}).data[0].customdata[0])
+    assert picked_url("statistics.chart_origins", picked, WEEK, None) == f"/inspections?{DECLARED}&origin=DE"
+    sections = pd.DataFrame({"section": ["XVI"], "declarations": [9], "inspected": [2], "inspections": [3],
+                             "non_conforming": [1], "detection_rate": [1 / 3]})  # fmt: skip
+    figure = charts.hs_section_chart(sections, {}, {})
+    assert picked_url("statistics.chart_hs", selected(*figure.data[0].customdata[0]), WEEK, None) == (
+        f"/inspections?{DECLARED}&section=XVI"
+    )
+    assert picked_url("statistics.chart_hs", selected(*figure.data[1].customdata[0]), WEEK, None) == (
+        f"/inspections?{DAYS}&section=XVI&finding=any"
+    )
+    assert picked_url("statistics.chart_origins", selected("DE"), WEEK, None) is None  # names no list
     assert picked_url("statistics.chart_volume", {"selection": {"points": []}}, WEEK, None) is None
     assert picked_url("statistics.chart_volume", selected("not a week"), WEEK, None) is None
     assert picked_url("statistics.chart_heatmap", selected("x"), WEEK, None) is None

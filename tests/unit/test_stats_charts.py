@@ -49,20 +49,29 @@ def test_port_chart_puts_the_largest_port_on_top_with_its_rate():
 
 
 def test_tier_chart_shows_realised_against_target():
-    df = pd.DataFrame({"tier": ["general", "dishonest"], "realised_rate": [0.06, 0.7], "target_rate": [0.05, 0.8]})
+    df = pd.DataFrame(
+        {"tier": ["general", "dishonest"], "declarations": [100, 10], "inspected": [6, 7],
+         "realised_rate": [0.06, 0.7], "target_rate": [0.05, 0.8]}
+    )  # fmt: skip
     fig = charts.tier_target_chart(df, {"general": "一般信用企业"}, {"realised": "实际", "target": "目标"})
     assert list(fig.data[0].x) == ["一般信用企业", "dishonest"]
     assert list(fig.data[0].y) == [0.06, 0.7]
     assert list(fig.data[1].y) == [0.05, 0.8] and fig.data[1].name == "目标"
+    # The tier a bar opens, what of it, and the counts of its rate: inspected of declared.
+    assert list(fig.data[0].customdata[0]) == ["general", charts.DECLARED, 6, 100]
+    assert list(fig.data[1].customdata[1]) == ["dishonest", charts.DECLARED, 7, 10]
 
 
 def test_origin_chart_stacks_inspected_and_not_inspected_for_the_top_countries():
     df = pd.DataFrame(
-        {"name_en": [f"C{i}" for i in range(20)], "declarations": [20 - i for i in range(20)], "inspected": [1] * 20}
-    )
+        {"country": [f"C{i}" for i in range(20)], "name_en": [f"Country {i}" for i in range(20)],
+         "declarations": [20 - i for i in range(20)], "inspected": [1] * 20}
+    )  # fmt: skip
     fig = charts.origin_chart(df, "name_en", {}, top=5)
-    assert list(fig.data[0].y) == ["C4", "C3", "C2", "C1", "C0"]
+    assert list(fig.data[0].y) == ["Country 4", "Country 3", "Country 2", "Country 1", "Country 0"]
     assert list(fig.data[1].x) == [15, 16, 17, 18, 19]
+    assert list(fig.data[0].customdata[-1]) == ["C0", charts.DECLARED, 1, 20]  # the inspected part opens a list
+    assert fig.data[1].customdata is None  # the part not inspected has no inspection to list
 
 
 def test_heatmap_is_seven_days_by_24_hours():
@@ -75,9 +84,15 @@ def test_heatmap_is_seven_days_by_24_hours():
 
 
 def test_hs_and_inspector_charts_carry_the_numbers():
-    sections = pd.DataFrame({"section": ["XVI", "I"], "declarations": [40, 10], "detection_rate": [0.1, None]})
+    sections = pd.DataFrame(
+        {"section": ["XVI", "I"], "declarations": [40, 10], "inspected": [5, 0], "inspections": [6, 0],
+         "non_conforming": [1, 0], "detection_rate": [1 / 6, None]}
+    )  # fmt: skip
     fig = charts.hs_section_chart(sections, {"XVI": "XVI Machinery"}, {})
-    assert list(fig.data[0].x) == ["XVI Machinery", "I"] and list(fig.data[1].y) == [0.1, None]
+    assert list(fig.data[0].x) == ["XVI Machinery", "I"] and list(fig.data[1].y) == [1 / 6, None]
+    # A bar lists the section's declared inspections, a rate's marker its inspections with a finding.
+    assert list(fig.data[0].customdata[0]) == ["XVI", charts.DECLARED, 5, 40]
+    assert list(fig.data[1].customdata[0]) == ["XVI", charts.FOUND, 1, 6]
     inspectors = pd.DataFrame(
         {
             "user_id": [11, 12],
