@@ -1,6 +1,6 @@
 """Live overview: today's figures for the ports in my scope, redrawn when a small fragment sees them move.
 
-Every figure opens what is behind it: a card its list (st.page_link, the filters in the URL), a
+Every figure opens what is behind it: a card its list (a link, the filters in the URL), a
 bar of the pipeline or alerts chart the list of that port and series or severity, a port on the
 map or a row of the port table the board of that port (/overview?port=CNSGH, shown and clearable).
 """
@@ -43,6 +43,7 @@ PAUSE = "overview.pause"
 TOAST_SINCE = "overview.toast_since"
 TOAST_TOKEN = "overview.toast_token"  # the change token at the last look for new high alerts
 SHOWN = "overview.shown"  # content of the board view on screen (BoardView.content)
+SEEN = "overview.seen"  # what the last board view looked at was made of: (scope, token, minute, language)
 DRAWN = "overview.drawn"  # set by a page run that drew the board, cleared by the watcher's call in that run
 GO = "overview.go"  # the list a chart click asked for, opened by the board's next run
 BOARD = "overview.board"  # the board's fragment key: the watcher reruns it alone
@@ -68,16 +69,18 @@ def board_scope() -> tuple[Scope, dict | None]:
     return (mine, None) if port is None else ((port["id"],), port)
 
 
-def current_view() -> BoardView:
+def current_board() -> tuple[Scope, tuple[int, str], str, str]:
+    """What the board's view is made of now: the arguments of load_board_view."""
     scope, _ = board_scope()
-    return load_board_view(scope, load_change_token(scope), current_minute(), lang())
+    return scope, load_change_token(scope), current_minute(), lang()
 
 
 def announce_new_high_alerts(scope: Scope, token) -> None:
     """A toast for each high alert raised in my scope since the last look (asked only when the token moved)."""
-    if not alerts_may_be_new(st.session_state.get(TOAST_TOKEN), token):
-        return
     since = st.session_state[TOAST_SINCE]
+    if not alerts_may_be_new(st.session_state.get(TOAST_TOKEN), token, since):
+        st.session_state[TOAST_TOKEN] = token
+        return
     new = load_new_high_alerts(scope, since, token, lang())
     for port, title, _ in new[:3]:
         st.toast(tr("overview.toast_high", port=port or "—", title=as_text(title)), icon=":material/warning:")
@@ -124,20 +127,15 @@ def render_scope(port: dict | None) -> None:
 
 
 def render_board() -> None:
-    scope, port = board_scope()
-    token = load_change_token(scope)
-    view = load_board_view(scope, token, current_minute(), lang())
+    _, port = board_scope()
+    made_of = current_board()
+    scope, token, *_ = made_of
+    view = load_board_view(*made_of)
     st.session_state[SHOWN] = view.content
+    st.session_state[SEEN] = made_of
     render_scope(port)
     with st.container(key="overview.kpis"):
-        for row in range(0, len(view.cards), 4):
-            cards = zip(view.cards[row : row + 4], view.card_links[row : row + 4], strict=True)
-            for col, ((label, value), link) in zip(st.columns(4), cards, strict=True):
-                if link is None:
-                    col.metric(label, value)
-                else:
-                    col.page_link(f"pages/{link.page}.py", label=label, query_params=list(link.params))
-                    col.metric(label, value, label_visibility="collapsed")
+        st.html(view.cards_html)  # each card a link to its list: one element (components/overview/board.py)
 
     left, right = st.columns([3, 2])
     with left:
@@ -198,17 +196,24 @@ def board() -> None:
 
 @st.fragment(run_every=None if paused else REFRESH_SECONDS)
 def watch_board() -> None:
-    """Every period: redraw the board when it moved, else nothing (one cached lookup).
+    """Every period: redraw the board when it moved, else nothing (one cached lookup: the token).
 
     The board is not in this fragment: a fragment rerun must emit all its elements again (what it
-    does not emit is cleared), which for the board is ~45 elements and 3 figures per session per
+    does not emit is cleared), which for the board is ~16 elements and 3 figures per session per
     period, while most periods nothing changed. A move reruns the board's fragment alone
     (components/overview/redraw.py; bench/README.md, "Many sessions"). The call in the page run
-    that has just drawn the board checks nothing."""
+    that has just drawn the board checks nothing, and neither does a period whose token and minute
+    are those of the last view looked at."""
     if st.session_state.pop(DRAWN, False):
         return
-    view = guarded(current_view)
-    if view is not None and board_moved(st.session_state.get(SHOWN), view):
+    made_of = guarded(current_board)
+    if made_of is None or made_of == st.session_state.get(SEEN):
+        return
+    view = guarded(partial(load_board_view, *made_of))
+    if view is None:
+        return
+    st.session_state[SEEN] = made_of
+    if board_moved(st.session_state.get(SHOWN), view):
         rerun_fragment(BOARD)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from html import escape
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pandas as pd
@@ -31,6 +32,17 @@ from portsight.queries.overview import PIPELINE_COUNTS, WAITING_STATES, Overview
 TABLE_COLUMNS = ("port", "name", "status", "declarations", *PIPELINE_COUNTS, "alerts_high")
 CARD_COUNTS = ("declarations", "waiting", "under_inspection", "completed", "released", "held", "overdue")
 PORT_PARAM = "port"  # /overview?port=CNSGH: the board of one port
+# Today's declarations are the selection page's pool (portsight.queries.selection.pool_summary counts
+# the same declarations, per port): the one list of them there is.
+DECLARATIONS_LINK = "/selection"
+# The cards' look, sent with them: st.html keeps a <style> of its body, scoped here by the class.
+CARDS_STYLE = """<style>
+.ps-cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(11rem,1fr));gap:.75rem 1rem}
+.ps-card{display:flex;flex-direction:column;padding:.25rem 0;color:inherit;text-decoration:none}
+.ps-card:hover .ps-card-label{text-decoration:underline}
+.ps-card-label{font-size:.875rem;opacity:.75}
+.ps-card-value{font-size:2.25rem;line-height:1.2;white-space:nowrap}
+</style>"""
 
 
 @dataclass(frozen=True)
@@ -112,8 +124,9 @@ def picked_list(view: BoardView, selection: Mapping | None) -> Link | None:
 class BoardView:
     """What one board shows. Shared between sessions: read it, never mutate it."""
 
-    cards: tuple[tuple[str, str | int], ...]  # (label, value) of the KPI cards, rows of four in reading order
-    card_links: tuple[Link | None, ...]  # the list behind each card (None: no list shows it)
+    cards: tuple[tuple[str, str | int], ...]  # (label, value) of the KPI cards, in reading order
+    card_links: tuple[Link, ...]  # the list behind each card
+    cards_html: str  # the cards as one element (cards_html): a redraw sends one element, not ~40
     links: Mapping[str, Link]  # the list behind each pipeline series and alert severity (figure_links)
     figures: Mapping[str, go.Figure]  # "map", "pipeline", "alerts"
     ports: pa.Table  # the port table, columns TABLE_COLUMNS, converted once (st.dataframe would per session)
@@ -131,10 +144,14 @@ def board_moved(shown: int | None, view: BoardView) -> bool:
     return shown != view.content
 
 
-def alerts_may_be_new(last_checked: tuple[int, str] | None, token: tuple[int, str]) -> bool:
+def alerts_may_be_new(last_checked: tuple[int, str] | None, token: tuple[int, str], since: datetime) -> bool:
     """Whether the toast query can find anything: a high alert raised (first time or again) moves
-    the change token (its last_raised_at is half of it), so an unchanged token means nothing new."""
-    return last_checked != token
+    the change token (its last_raised_at is half of it), so an unchanged token means nothing new;
+    and the token's newest raise, of any alert, not after `since` means none was raised since.
+
+    The second half matters under many boards: each session's look starts when its board opened,
+    so until an alert is raised after that, every move would ask one question per session."""
+    return last_checked != token and bool(token[1]) and datetime.fromisoformat(token[1]) > as_utc(since)
 
 
 def next_toast_since(since: datetime, token: tuple[int, str], newest_toasted: datetime | None) -> datetime:
@@ -149,6 +166,20 @@ def next_toast_since(since: datetime, token: tuple[int, str], newest_toasted: da
     if newest_toasted is not None:
         seen.append(as_utc(pd.Timestamp(newest_toasted).to_pydatetime()))
     return max(seen)
+
+
+def cards_html(cards: tuple[tuple[str, str | int], ...], links: tuple[Link, ...]) -> str:
+    """The KPI cards as one block of links, each a label over its value, opening the list it counts.
+
+    One element instead of a link and a metric per card in rows of columns (~40 elements): every
+    board redraws its cards each time it moves, for each session. Labels and values are text."""
+    items = "".join(
+        f'<a class="ps-card" href="{escape(link.url)}">'
+        f'<span class="ps-card-label">{escape(label)}</span>'
+        f'<span class="ps-card-value">{escape(str(value))}</span></a>'
+        for (label, value), link in zip(cards, links, strict=True)
+    )
+    return f'{CARDS_STYLE}<div class="ps-cards">{items}</div>'
 
 
 def board_view(
@@ -187,7 +218,7 @@ def board_view(
     )
     links = figure_links(ports, local_day(board.at, LOCAL_TZ))
     card_links = (
-        None,  # declarations: no list of declarations
+        Link.of(DECLARATIONS_LINK),
         *(links[key] for key in CARD_COUNTS[1:]),
         links["inspected_today"],
         links["released"],
@@ -230,6 +261,7 @@ def board_view(
     return BoardView(
         cards=cards,
         card_links=card_links,
+        cards_html=cards_html(cards, card_links),
         links=links,
         figures=figures,
         ports=pa.Table.from_pandas(table),

@@ -52,11 +52,13 @@ class SharedFigure(go.Figure):
     st.plotly_chart turns a figure into JSON on every call, and most of that is Figure.to_dict(),
     which copies the whole figure (its template included): for the board's three figures the
     largest part of a redraw, per session (bench/README.md, "Many sessions"). This figure hands
-    out the dict made at its creation instead. Never change it after that."""
+    out the dict of `figure` instead, and is otherwise empty: building it as a copy of `figure`
+    validated the template again, ~0.3 s a figure on a loaded machine, at every board change.
+    Only its dict is drawn; never change it."""
 
     def __init__(self, figure: go.Figure) -> None:
-        super().__init__(figure)
-        self._shared_dict = super().to_dict()
+        super().__init__()
+        self._shared_dict = figure.to_dict()
 
     def to_dict(self) -> dict:
         return self._shared_dict
@@ -114,8 +116,28 @@ def ports_map_chart(
     counts_label prefixes the hover's "declarations / open / overdue / high alerts" figures.
     Ports without coordinates are left out.
     """
-    fig = go.Figure()
     placed = ports.dropna(subset=["lat", "lon"]) if not ports.empty else ports
+    (lon_lo, lon_hi), (lat_lo, lat_hi) = map_bounds(placed)
+    # The geo layout given whole: update_geos(lonaxis_range=...) parses each underscored name into
+    # a path, which was most of this builder's time (it runs at every board change).
+    geo = dict(
+        scope=MAP_SCOPE,
+        resolution=MAP_RESOLUTION,
+        projection=dict(type="mercator"),
+        lonaxis=dict(range=[lon_lo, lon_hi]),
+        lataxis=dict(range=[lat_lo, lat_hi]),
+        showland=True,
+        landcolor="#f1efe8",
+        showocean=True,
+        oceancolor="#e3eef6",
+        showcoastlines=True,
+        coastlinecolor="#7d8b99",
+        showcountries=False,
+        showlakes=False,
+        showrivers=False,
+        showframe=False,
+    )
+    fig = go.Figure(layout=dict(geo=geo, clickmode="event+select"))
     if not placed.empty:
         rows = placed.to_dict("records")
         statuses = [port_status(r) for r in rows]
@@ -148,25 +170,6 @@ def ports_map_chart(
                     hoverinfo="text",
                 )
             )
-    (lon_lo, lon_hi), (lat_lo, lat_hi) = map_bounds(placed)
-    fig.update_geos(
-        scope=MAP_SCOPE,
-        resolution=MAP_RESOLUTION,
-        projection_type="mercator",
-        lonaxis_range=[lon_lo, lon_hi],
-        lataxis_range=[lat_lo, lat_hi],
-        showland=True,
-        landcolor="#f1efe8",
-        showocean=True,
-        oceancolor="#e3eef6",
-        showcoastlines=True,
-        coastlinecolor="#7d8b99",
-        showcountries=False,
-        showlakes=False,
-        showrivers=False,
-        showframe=False,
-    )
-    fig.update_layout(clickmode="event+select")
     return _layout(fig, title, height)
 
 

@@ -73,11 +73,13 @@ def board(board_server, browser) -> Iterator[Page]:
 def card(page: Page, key: str):
     """(the card's link, its value) for the card labelled by overview.<key>."""
     name = re.compile("^(" + "|".join(re.escape(t(lang, f"overview.{key}")) for lang in LANGS) + ")$")
-    column = by_key(page, "overview.kpis").get_by_test_id("stColumn").filter(has=page.get_by_role("link", name=name))
-    return column.get_by_role("link", name=name), column.get_by_test_id("stMetricValue")
+    link = by_key(page, "overview.kpis").locator("a.ps-card").filter(has=page.locator(".ps-card-label", has_text=name))
+    return link, link.locator(".ps-card-value")
 
 
 def test_overdue_opens_the_overdue_inspections_and_the_link_can_be_shared(board, board_server):
+    # today's declarations open the selection page, whose pool counts the same declarations
+    expect(card(board, "declarations")[0]).to_have_attribute("href", "/selection")
     link, value = card(board, "overdue")
     overdue = int(value.inner_text())
     assert overdue >= 2  # the two the fixture made overdue, and any the seed left

@@ -11,6 +11,7 @@ text is read: titles, labels, options, markdown, metrics and every dataframe cel
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -308,11 +309,19 @@ def visible_text(at: AppTest) -> list[str]:
             if node.type == "plotly_chart":
                 out.extend(_chart_text(json.loads(node.proto.spec)))
                 continue
+            if node.proto.DESCRIPTOR.name == "Html":  # markup: the reader sees its text, not its styles
+                out.append(_html_text(node.proto.body))
+                continue
             out.extend(_strings(node.proto))
 
     for block in (at.main, at.sidebar):
         walk(block)
     return out
+
+
+def _html_text(body: str) -> str:
+    body = re.sub(r"<(style|script)\b.*?</\1>", " ", body, flags=re.S | re.I)
+    return html.unescape(re.sub(r"<[^>]+>", " ", body))
 
 
 def _role_user(page: str) -> str:

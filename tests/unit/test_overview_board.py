@@ -10,9 +10,11 @@ import pytest
 
 from components.overview.board import (
     TABLE_COLUMNS,
+    Link,
     alerts_may_be_new,
     board_moved,
     board_view,
+    cards_html,
     next_toast_since,
     picked_list,
     picked_port,
@@ -104,10 +106,14 @@ def test_first_look_redraws():
     assert board_moved(None, board_view(overview(), "en", TOKEN, 1.0))
 
 
-def test_high_alerts_are_asked_only_when_the_token_moved():
-    assert alerts_may_be_new(None, TOKEN)
-    assert not alerts_may_be_new(TOKEN, TOKEN)
-    assert alerts_may_be_new(TOKEN, (TOKEN[0], "2026-11-16T08:00:00+00:00"))
+def test_high_alerts_are_asked_only_when_the_token_moved_to_a_raise_after_the_last_look():
+    before = datetime(2026, 11, 16, 7, 0, tzinfo=UTC)
+    assert alerts_may_be_new(None, TOKEN, before)
+    assert not alerts_may_be_new(TOKEN, TOKEN, before)
+    assert alerts_may_be_new(TOKEN, (TOKEN[0], "2026-11-16T08:00:00+00:00"), before)
+    # an event moved the token, but no alert was raised after the board opened: nothing to ask
+    assert not alerts_may_be_new(TOKEN, (121, TOKEN[1]), datetime(2026, 11, 16, 8, 0, tzinfo=UTC))
+    assert not alerts_may_be_new(None, (121, ""), before)  # no alert at all
 
 
 def test_next_look_for_high_alerts_starts_after_the_newest_raise_the_token_had_seen():
@@ -123,10 +129,10 @@ def test_next_look_for_high_alerts_starts_after_the_newest_raise_the_token_had_s
     assert next_toast_since(datetime(2026, 11, 16, 9, 0, tzinfo=UTC), TOKEN, None).hour == 9
 
 
-def test_every_card_but_declarations_opens_the_list_it_counts():
+def test_every_card_opens_the_list_it_counts():
     view = board_view(overview(), "en", TOKEN, 1.0)  # 2026-11-16 08:00 UTC: 16:00 in China
     links = dict(zip((label for label, _ in view.cards), view.card_links, strict=True))
-    assert links[t("en", "overview.declarations")] is None  # there is no list of declarations
+    assert links[t("en", "overview.declarations")].url == "/selection"  # today's pool of declarations
     assert links[t("en", "overview.overdue")].url == "/inspections?overdue=1"
     assert links[t("en", "overview.waiting")].url == "/inspections?state=pending&state=assigned"
     # counted by the day of the decision (portsight.queries.overview), listed by the same day
@@ -135,7 +141,17 @@ def test_every_card_but_declarations_opens_the_list_it_counts():
     )
     high = t("en", "overview.open_alerts", severity=t("en", "common.severity_high"))
     assert links[high].url == "/alerts?severity=high"
-    assert {link.page for link in view.card_links if link} == {"inspections", "alerts"}
+    assert {link.page for link in view.card_links} == {"selection", "inspections", "alerts"}
+
+
+def test_the_cards_are_one_block_of_links_whose_text_is_shown_as_text():
+    html = cards_html((("<b>Overdue</b>", "3"), ("Held", 1)), (Link.of("/inspections?overdue=1&port=X"), Link.of("/a")))
+    assert html.count('<a class="ps-card"') == 2
+    assert 'href="/inspections?overdue=1&amp;port=X"' in html
+    assert "&lt;b&gt;Overdue&lt;/b&gt;" in html and "<b>" not in html
+    assert '<span class="ps-card-value">1</span>' in html
+    view = board_view(overview(), "en", TOKEN, 1.0)
+    assert view.cards_html.count('<a class="ps-card"') == len(view.cards) == 12
 
 
 def test_the_board_of_chosen_ports_links_to_their_lists():
