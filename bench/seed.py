@@ -1,6 +1,6 @@
 """Time the default demo seed (60 weeks) on a fresh temporary SQLite file and print the figures.
 
-.venv/bin/python bench/seed.py [--weeks 60] [--seed 7]
+.venv/bin/python bench/seed.py [--weeks 60] [--seed 7] [--detail-weeks 13]
 """
 
 from __future__ import annotations
@@ -16,13 +16,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from portsight.db.migrate import upgrade  # noqa: E402
 from portsight.db.session import make_engine  # noqa: E402
-from portsight.demo.seed import seed_demo  # noqa: E402
+from portsight.demo.seed import DETAIL_WEEKS, seed_demo  # noqa: E402
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--weeks", type=int, default=60)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--detail-weeks", type=int, default=DETAIL_WEEKS, help="recent weeks with photos and audit entries"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"
@@ -32,7 +35,13 @@ def main() -> int:
         engine = make_engine(url)
         cpu = time.process_time()
         counts = seed_demo(
-            engine, weeks=args.weeks, seed=args.seed, demo=True, media_dir=Path(tmp) / "media", secret="bench"
+            engine,
+            weeks=args.weeks,
+            seed=args.seed,
+            demo=True,
+            media_dir=Path(tmp) / "media",
+            secret="bench",
+            detail_weeks=args.detail_weeks,
         )
         t2 = time.perf_counter()
         cpu = time.process_time() - cpu
@@ -41,7 +50,8 @@ def main() -> int:
     rows = sum(counts.values())
     seconds = t2 - t1
     print(
-        f"seed {args.weeks} weeks (seed {args.seed}) on SQLite: {seconds:.1f} s, {rows} rows, "
+        f"seed {args.weeks} weeks (seed {args.seed}, photos and audit the last {args.detail_weeks}) on SQLite: "
+        f"{seconds:.1f} s, {rows} rows, "
         f"{rows / seconds:,.0f} rows/s; migrate {t1 - t0:.1f} s; file {size / 1e6:.0f} MB"
     )
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())

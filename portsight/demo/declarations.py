@@ -289,9 +289,11 @@ class Declarations:
             "declaration_id": did, "outcome": decision.outcome.value, "reasons": [dict(r) for r in decision.reasons],
             "rate": decision.rate, "seed": seed, "inputs": inputs, "code_version": CODE_VERSION,
             "drawn_at": drawn})  # fmt: skip
-        self.inspections.records.audit_text(drawn, None, "select", "selection", sid, decl["pid"], (
-            f'{{"declaration_id": {did}, "outcome": "{decision.outcome.value}", "rate": {decision.rate!r}, '
-            f'"seed": "{seed}"}}'))  # fmt: skip
+        records = self.inspections.records
+        if records.audited(drawn):
+            records.audit_text(drawn, None, "select", "selection", sid, decl["pid"], (
+                f'{{"declaration_id": {did}, "outcome": "{decision.outcome.value}", "rate": {decision.rate!r}, '
+                f'"seed": "{seed}"}}'))  # fmt: skip
         triggers = [  # the prohibited goods check raises these for every declaration that arrives
             declaration_rule_trigger(rule, did, decl["pid"], decl["number"],
                                      [h for h in decl["codes"] if rule.scope.hs_matches(h, decl["day"])],

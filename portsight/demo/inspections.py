@@ -238,11 +238,12 @@ class Inspections:
                         rule_id=f.rule_id,
                         detail={"rule_id": f.rule_id, "step": slot_id, "citation": f.citation.en},
                         inspection_id=iid, declaration_id=did))  # fmt: skip
-            self.records.audit_text(at, lead, "field.step", "inspection", iid, pid, (
-                f'{{"step": {to_json(slot_id)}, "outcome": "{judgement.outcome}", "values": {values_json}, '
-                f'"findings": {to_json([f.rule_id for f in judgement.findings])}, "replaced_findings": [], '
-                f'"next_step": {to_json(slot_ids[i + 1] if i + 1 < len(slot_ids) else None)}}}'))  # fmt: skip
-            n_photos += self._photos(iid, step, box, at, gap, lead)
+            if self.records.audited(at):
+                self.records.audit_text(at, lead, "field.step", "inspection", iid, pid, (
+                    f'{{"step": {to_json(slot_id)}, "outcome": "{judgement.outcome}", "values": {values_json}, '
+                    f'"findings": {to_json([f.rule_id for f in judgement.findings])}, "replaced_findings": [], '
+                    f'"next_step": {to_json(slot_ids[i + 1] if i + 1 < len(slot_ids) else None)}}}'))  # fmt: skip
+                n_photos += self._photos(iid, step, box, at, gap, lead)
             if step.key == "seal" and box is not None and judgement.outcome == NON_CONFORMING:
                 observed = judgement.values.get("seal_number")
                 self.alerts.add(seal_mismatch_trigger(iid, box[0], did, pid, decl["number"], box[1], box[2], observed,
@@ -278,7 +279,8 @@ class Inspections:
 
     def _photos(self, iid: int, step, box: tuple | None, at: datetime, gap: timedelta, lead: int) -> int:
         """The photos the step asks for, taken after its values were saved and before the next step
-        (services.evidence.attach_photo's row, the picture from the step's pool); returns how many."""
+        (services.evidence.attach_photo's row, the picture from the step's pool); returns how many. Only steps
+        recorded since Records.detail_from get them (seed.DETAIL_WEEKS)."""
         count = step.photos.count
         taken = 0
         for j in range(count):
@@ -417,7 +419,7 @@ class Inspections:
             "ended_at": ended if state == "ended" else None,
             "note": "Compared with reference samples; conclusion given to the inspector." if state == "ended" else None,
             "conclusion": rng.choice(["conforming", "non-conforming, take samples"]) if state == "ended" else None,
-            "recording_path": None})  # fmt: skip
+            "recording_path": None, "circle": 0, "circle_since": requested})  # fmt: skip
         if state != "waiting":
             self.rows.add(m.ChatMessage, {"session_id": sid, "user_id": lead, "sent_at": joined,
                                           "text": "Camera on the marking now."})  # fmt: skip

@@ -49,13 +49,16 @@ def new_seal(container_id: int, number: str) -> str:
 class Records:
     """Audit entries kept until the end (then numbered by time), receipts and the ports' gate officers."""
 
-    def __init__(self, rows: Rows, seed: int, now: datetime, keyring: Keyring, port_ids: dict[str, int]):
+    def __init__(
+        self, rows: Rows, seed: int, now: datetime, keyring: Keyring, port_ids: dict[str, int], detail_from: datetime
+    ):
         signing = keyring.signing_key()
         if signing is None:
             raise ValueError("Receipts need a signing key: give seed_demo the receipt keyring or a secret.")
         self.key_id, self.key = signing
         self.rows = rows
         self.now = now
+        self.detail_from = detail_from  # audit entries and photos from this time on (seed.DETAIL_WEEKS)
         self.rng = random.Random(f"demo-{seed}|records")  # its own stream: the history's draws stay as they were
         self.gate_rng = random.Random(f"demo-{seed}|gate")  # the trucks: the receipts' draws stay as they were
         self.port_code = {pid: code for code, pid in port_ids.items()}
@@ -100,17 +103,25 @@ class Records:
         after: dict[str, Any] | None,
         before: dict[str, Any] | None = None,
     ) -> None:
-        """An audit entry as record_audit writes it (values already plain: ids, strings, numbers, ISO times)."""
+        """An audit entry as record_audit writes it (values already plain: ids, strings, numbers, ISO times);
+        none before detail_from."""
+        if at < self.detail_from:
+            return
         actor = SYSTEM_ACTOR if user_id is None else self.usernames[user_id]
         self._audit.append((at, len(self._audit), user_id, actor, action, entity, str(entity_id), port_id,
                             None if before is None else self._encode(before), self._encode(after)))  # fmt: skip
 
     def audit_text(self, at: datetime, user_id: int | None, action: str, entity: str, entity_id: object,
                    port_id: int, after: str) -> None:  # fmt: skip
-        """An audit entry whose `after` is JSON text already (the frequent ones, built without a dict)."""
+        """An audit entry whose `after` is JSON text already (the frequent ones, built without a dict); the
+        caller asks `audited(at)` first, so the text is not built for nothing."""
         actor = SYSTEM_ACTOR if user_id is None else self.usernames[user_id]
         self._audit.append((at, len(self._audit), user_id, actor, action, entity, str(entity_id), port_id, None,
                             after))  # fmt: skip
+
+    def audited(self, at: datetime) -> bool:
+        """Whether an event at this time gets its audit entry (and a step its photos)."""
+        return at >= self.detail_from
 
     def _encode(self, value: dict[str, Any] | None) -> str | None:
         """JSON text; a bare {"state": ...} (most before and many after values) encoded once per state."""

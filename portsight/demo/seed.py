@@ -30,14 +30,22 @@ What is recorded is what the product itself would record, from the same pure dom
 - alerts: built by the alert checks' own trigger builders (overdue, seal mismatch, quick close
   without photo, prohibited goods, repeated non-conformity by domain.repeats) and as the field
   service raises high-severity findings, so the live checks carry on without raising them twice;
-- photos: every step that asks for photos has them as evidence rows, the pictures generated (a small
-  pool per step) and stored content-addressed in the media directory as services.evidence stores them
-  (demo/photos.py);
+- photos: every step of the last DETAIL_WEEKS weeks that asks for photos has them as evidence rows, the
+  pictures generated (a small pool per step) and stored content-addressed in the media directory as
+  services.evidence stores them (demo/photos.py);
 - receipts: every release has its receipt, signed with the receipt keyring's current key as
   services.receipts signs it, most of them scanned at the port's gate since (demo/records.py);
-- audit: every draw, dispatch, change of state, step result, decision and receipt has the audit entry
-  its service writes, at the time it happened and marked simulated (demo/records.py);
+- audit: every draw, dispatch, change of state, step result, decision and receipt of the last DETAIL_WEEKS
+  weeks has the audit entry its service writes, at the time it happened and marked simulated
+  (demo/records.py);
 - daily rollups rebuilt from the seeded rows at the end.
+
+Older weeks hold every record the figures are made of (declarations, draws, inspections with their
+transitions, steps, findings and decisions, holds, receipts and gate exits, alerts, assists) but neither
+photos nor audit entries: those were a third of the rows of 60 weeks and a fifth of the seed's CPU, and
+nothing that counts or compares weeks reads them. What reads them (the record page's photos and trail, the activity
+feed, the quick-close check) sees an old inspection as one recorded without photos and audit trail: the
+quick-close alerts of old weeks are raised from the photos the rows hold (none), as the check would.
 
 The parts, in the order they run: world (plain data), masterdata (ports, enterprises, users,
 roster), declarations (with goods, containers and draws), inspections (dispatch to decision,
@@ -76,6 +84,9 @@ from portsight.services.accounts import DEMO_PASSWORD
 # A hash no password verifies: seeded accounts without --demo cannot sign in until an
 # administrator sets a password (`python -m portsight users passwd <name>`).
 NO_PASSWORD = "!no-password"
+# The recent weeks that carry photos and audit entries (a quarter: the weekly review's recent weeks and the
+# drill-downs people open); older weeks keep the records without them.
+DETAIL_WEEKS = 13
 
 
 def database_is_empty(db: Database) -> bool:
@@ -92,6 +103,7 @@ def _history(
     keyring: Keyring,
     photos: PhotoPool,
     audit_after: int,
+    detail_weeks: int,
 ) -> None:
     """Every seeded row, in memory. The order of the calls is the order of the draws: keep it."""
     rng = random.Random(seed)
@@ -101,7 +113,7 @@ def _history(
     master.enterprises()
     master.users()
     master.roster()
-    records = Records(rows, seed, now, keyring, master.port_ids)
+    records = Records(rows, seed, now, keyring, master.port_ids, now - timedelta(weeks=detail_weeks))
     records.users(password_hash)
     catalogue = default_catalogue()
     alerts = SeededAlerts(rows, rng, now, master.user_ids[SIMULATOR_SUPERVISOR], catalogue, AlertCheckLimits())
@@ -127,6 +139,7 @@ def seed_demo(
     password_hash: str | None = None,
     media_dir: Path | str | None = None,
     secret: str | Keyring | None = None,
+    detail_weeks: int = DETAIL_WEEKS,
 ) -> dict[str, int]:
     """Seed the demo data; returns the number of rows per table.
 
@@ -140,7 +153,8 @@ def seed_demo(
 
     The photos go to media_dir and the receipts are signed with secret (a keyring, or a bare secret as
     services.receipts.as_keyring reads it); by default the app's own (settings.media_dir,
-    settings.receipt_keys), so the app shows the photos and its gate accepts the receipts.
+    settings.receipt_keys), so the app shows the photos and its gate accepts the receipts. Only the last
+    detail_weeks weeks get photos and audit entries (DETAIL_WEEKS).
     """
     from portsight.db.rollups import rebuild_rollups
 
@@ -170,7 +184,7 @@ def seed_demo(
         rows = Rows()
         # A database without ports may already hold audit entries (an account created before the seed).
         audit_after = session.scalar(select(func.max(m.AuditEntry.id))) or 0
-        _history(rows, seed, weeks, now, password_hash, keyring, PhotoPool(media_dir), audit_after)
+        _history(rows, seed, weeks, now, password_hash, keyring, PhotoPool(media_dir), audit_after, detail_weeks)
         counts = rows.write(session)
         reset_sequences(session)
         counts["daily_rollups"] = rebuild_rollups(session)
