@@ -11,6 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from components.remote_assist.ringing import render_ringer
 from components.shell import state
 from components.shell.background import start_alert_checks_once
 from components.shell.demo_passwords import warn_about_demo_passwords
@@ -40,6 +41,8 @@ else:
         start_alert_checks_once()  # overdue and pattern checks run whoever is signed in
         start_notifier_once()  # alert notifications by mail, webhook and chat robot
     render_sidebar(signed_in)
+    if database_problem() is None:
+        render_ringer(signed_in.actor)  # experts hear a request ring on whatever page they are
     warn_about_demo_passwords(signed_in.actor)  # administrators, outside the demo: accounts still on `demo`
     # An administrator has more pages than the menu shows before "View more": show them all.
     page = st.navigation(build_pages(signed_in.actor.role), expanded=True)

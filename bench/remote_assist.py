@@ -2,6 +2,8 @@
 
 PYTHONPATH=. .venv/bin/python bench/remote_assist.py --pairs 1,2 --seconds 20 [--repeat R] [--no-annotations]
 PYTHONPATH=. .venv/bin/python bench/remote_assist.py --idle 300      # memory with no expert
+PYTHONPATH=. .venv/bin/python bench/remote_assist.py --pairs 2 --background-load 4
+PYTHONPATH=. .venv/bin/python bench/remote_assist.py --pairs 1 --link rate=300kbit,loss=0.05
 
 Like the e2e test, it re-runs itself inside `unshare --net` (root) where only `lo` is up, and
 starts the server with tests/e2e/loopback_site on its PYTHONPATH (aioice offers 127.0.0.1), no
@@ -19,7 +21,18 @@ S seconds are measured (--repeat R: R such rounds per N, pooled into one result)
 - fps: frames the inspector's browser encodes (sent) and each side's browser decodes
   (received) over the window, from getStats deltas; fps_min is the lowest received by any side;
 - jitter-buffer delay: jitterBufferDelay / jitterBufferEmittedCount deltas, per side;
-- server CPU: utime+stime of the server process over the window, percent of one core.
+- server CPU: utime+stime of the server process over the window, percent of one core;
+- server_forward_ratio: frames of the inspectors' cameras the server's forwarding tracks sent on,
+  over the frames they received (each new frame once per side it goes to), frames the link mode
+  held back on purpose left out; counted in the server (portsight.calls.room.FrameCounts) and read
+  from the file the server's watchdog keeps where PORTSIGHT_CALL_COUNTERS says (no HTTP endpoint);
+- mark_drift_px: bench/mark_drift.py's synthetic moving scene (marks followed by the tracker);
+- degraded_mode: with --link, the UDP of the namespace is shaped (htb + tbf rate limit, iptables
+  random loss; tc netem is not available here, see tests/e2e/test_assist_poor_link.py) once the
+  calls are up, and each call's link mode and each side's notice are read after --settle seconds;
+- --background-load L: CPU-burning processes of the bench's own, added or removed every few
+  seconds to hold the 1-minute load average near L (printed as load_average; other work on the
+  machine counts too, so with a load above L already the bench adds nothing).
 
 The browsers share the machine (2 cores, shared with other engineers): read the server's share.
 Writes bench/results/remote_assist.json: a list with one entry per N of this run (pairs,
@@ -31,11 +44,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -120,6 +135,79 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def _burn(stop) -> None:
+    while not stop.is_set():
+        sum(i * i for i in range(10_000))
+
+
+class BackgroundLoad:
+    """CPU-burning processes that hold the 1-minute load average near a target (each adds about 1)."""
+
+    def __init__(self, target: float) -> None:
+        self.target = target
+        self._stop = multiprocessing.Event()
+        self._procs: list[multiprocessing.Process] = []
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._hold, daemon=True)
+        self._thread.start()
+
+    def _hold(self) -> None:
+        while not self._done.wait(5.0):  # the load average moves slowly: one step every 5 s
+            load = os.getloadavg()[0]
+            if load < self.target - 0.5 and len(self._procs) < 2 * self.target:
+                proc = multiprocessing.Process(target=_burn, args=(self._stop,), daemon=True)
+                proc.start()
+                self._procs.append(proc)
+            elif load > self.target + 0.5 and self._procs:
+                self._procs.pop().terminate()
+
+    @property
+    def processes(self) -> int:
+        return len(self._procs)
+
+    def close(self) -> None:
+        self._done.set()
+        self._stop.set()
+        for proc in self._procs:
+            proc.join(timeout=2)
+            if proc.is_alive():
+                proc.terminate()
+
+
+def parse_link(text: str) -> dict[str, str]:
+    """'rate=300kbit,loss=0.05' -> {'rate': '300kbit', 'loss': '0.05'} (only these two)."""
+    link = dict(part.split("=", 1) for part in text.split(",") if part.strip())
+    unknown = set(link) - {"rate", "loss"}
+    if unknown:
+        sys.exit(f"--link knows rate= and loss=, not {sorted(unknown)}")
+    return link
+
+
+def link_commands(link: dict[str, str]) -> tuple[list[str], list[str]]:
+    """Shell commands shaping the namespace's UDP (the media; the pages' TCP stays free), and undoing it."""
+    shape, unshape = [], []
+    if "rate" in link:
+        rate = link["rate"]
+        shape += [
+            "tc qdisc add dev lo root handle 1: htb default 10",
+            "tc class add dev lo parent 1: classid 1:10 htb rate 10gbit",
+            f"tc class add dev lo parent 1: classid 1:20 htb rate {rate} ceil {rate}",
+            f"tc qdisc add dev lo parent 1:20 handle 20: tbf rate {rate} burst 32kbit latency 300ms",
+            "tc filter add dev lo parent 1: protocol ip prio 1 u32 match ip protocol 17 0xff flowid 1:20",
+        ]
+        unshape.append("tc qdisc del dev lo root")
+    if "loss" in link:
+        rule = f"INPUT -p udp -m statistic --mode random --probability {float(link['loss'])} -j DROP"
+        shape.append(f"iptables -A {rule}")
+        unshape.append(f"iptables -D {rule}")
+    return shape, unshape
+
+
+def run_commands(commands: list[str]) -> None:
+    for command in commands:
+        subprocess.run(command.split(), check=True, capture_output=True)
+
+
 def percentile(values: list[float], q: float) -> float | None:
     if not values:
         return None
@@ -136,6 +224,9 @@ class Bench:
         from tests.pages.appdb import prepare_app_database
 
         self.data_dir = Path(tempfile.mkdtemp(prefix="bench-assist-"))
+        self.counters = self.data_dir / "call_counters.json"
+        self.link: dict[str, str] | None = None
+        self.settle = 20.0
         url = prepare_app_database(self.data_dir)
         self.engine = make_engine(url)
         for i in range(pairs_max + 1):
@@ -164,7 +255,11 @@ class Bench:
                 language="en",
             )
         site = str(ROOT / "tests" / "e2e" / "loopback_site")
-        env = {"PYTHONPATH": f"{site}:{ROOT}", "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"}
+        env = {
+            "PYTHONPATH": f"{site}:{ROOT}",
+            "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
+            "PORTSIGHT_CALL_COUNTERS": str(self.counters),
+        }
         self.base, self.proc = start_streamlit(self.data_dir, url, env)
         self.round = 0
 
@@ -175,10 +270,18 @@ class Bench:
         self.engine.dispose()
         shutil.rmtree(self.data_dir, ignore_errors=True)
 
+    def frame_counts(self) -> dict:
+        """The server's forwarding counters (written by its room watchdog every half second)."""
+        try:
+            return json.loads(self.counters.read_text())
+        except (OSError, ValueError):
+            return {"total": {"received": 0, "sent": 0, "held_back": 0}, "rooms": {}}
+
     def request(self, inspector: str, question: str) -> int:
         from sqlalchemy import select
 
-        from portsight.db.models import Inspection, Port, User
+        from portsight.clock import utcnow
+        from portsight.db.models import Inspection, InspectorAssignment, Port, User
         from portsight.db.session import unit_of_work
         from portsight.domain.access import Actor, Role
         from portsight.services.assist import request_assist
@@ -189,6 +292,13 @@ class Bench:
                 select(Inspection.id).where(Inspection.port_id == port, Inspection.state == "in_progress")
             ).first()
             user = s.scalars(select(User.id).where(User.username == inspector)).one()
+            mine = select(InspectorAssignment.id).where(
+                InspectorAssignment.inspection_id == inspection, InspectorAssignment.user_id == user
+            )
+            if s.scalar(mine) is None:  # an inspector asks for help on an inspection assigned to them
+                s.add(
+                    InspectorAssignment(inspection_id=inspection, user_id=user, position="second", assigned_at=utcnow())
+                )
         actor = Actor(user_id=user, username=inspector, role=Role.INSPECTOR, port_ids=frozenset({port}))
         return request_assist(self.engine, actor, inspection, "seal", question)
 
@@ -196,18 +306,14 @@ class Bench:
 def open_page(browser, base: str, username: str, device: dict):
     from playwright.sync_api import expect
 
-    from tests.e2e.helpers import expect_signed_in, login
+    from tests.e2e.helpers import login
 
     context = browser.new_context(**device, locale="en-US", permissions=["camera", "microphone"])
     context.add_init_script(FIRST_FRAME_JS)
     page = context.new_page()
     page.set_default_timeout(60_000)
-    login(page, base, username, "demo")
-    expect_signed_in(page)
-    if device.get("is_mobile"):
-        page.get_by_test_id("stExpandSidebarButton").click()
-    page.locator('[data-testid="stSidebarNav"] a', has_text="Remote assistance").click()
-    expect(page.locator("h1", has_text="Remote assistance")).to_be_visible()
+    login(page, base, username, "demo", path="remote_assist")  # straight to the page: a loaded machine is slow
+    expect(page.locator("h1", has_text="Remote assistance")).to_be_visible(timeout=60_000)
     return context, page
 
 
@@ -274,7 +380,17 @@ def run_round(bench: Bench, browser, n: int, seconds: float, annotations: bool) 
             expect(expert.get_by_text("Frozen picture with the marks")).to_be_visible(timeout=60_000)
             by_key(expert, "assist.add_mark").locator("button").click()
             expect(expert.get_by_text("1 mark(s) on the inspector's picture")).to_be_visible(timeout=60_000)
+    modes: list[dict] = []
+    if bench.link is not None:
+        shape, unshape = link_commands(bench.link)
+        run_commands(shape)
+        try:
+            time.sleep(bench.settle)  # the room reads the link every 1.5 s and steps down after 3 s
+            modes = link_modes(bench, pairs)
+        finally:
+            run_commands(unshape)
     before = [(stats(p["insp_frame"]), stats(p["exp_frame"])) for p in pairs]
+    counts0 = bench.frame_counts()["total"]
     cpu0, wall0 = cpu_seconds(bench.proc.pid), time.monotonic()
     rss = [rss_mb(bench.proc.pid)]
     deadline = wall0 + seconds
@@ -283,6 +399,10 @@ def run_round(bench: Bench, browser, n: int, seconds: float, annotations: bool) 
         rss.append(rss_mb(bench.proc.pid))
     cpu = 100 * (cpu_seconds(bench.proc.pid) - cpu0) / (time.monotonic() - wall0)
     after = [(stats(p["insp_frame"]), stats(p["exp_frame"])) for p in pairs]
+    time.sleep(0.6)  # one more pass of the watchdog, so the counters file covers the window
+    counts1 = bench.frame_counts()["total"]
+    forwarded = counts1["sent"] - counts0["sent"]
+    offered = (counts1["received"] - counts0["received"]) - (counts1["held_back"] - counts0["held_back"])
 
     sent, recv_insp, recv_exp, jit_insp, jit_exp, sizes = [], [], [], [], [], []
     for (ib, eb), (ia, ea) in zip(before, after, strict=True):
@@ -314,7 +434,39 @@ def run_round(bench: Bench, browser, n: int, seconds: float, annotations: bool) 
         "sizes": sizes,
         "cpu": cpu,
         "rss_max": max(rss),
+        "forwarded": forwarded,
+        "offered": offered,
+        "modes": modes,
     }
+
+
+NOTICE_MODES = (  # the first words of each notice (components/remote_assist/link.py), in English
+    ("Very poor link", "chat"),
+    ("Poor link: the moving picture is paused", "audio_snapshots"),
+    ("Poor link: the picture is smaller", "reduced"),
+)
+
+
+def told(page) -> str:
+    """The mode one side's notice says (full: no notice)."""
+    from tests.e2e.helpers import by_key
+
+    notice = by_key(page, "assist.link_notice")
+    text = notice.first.inner_text(timeout=5_000) if notice.count() else ""
+    return next((mode for start, mode in NOTICE_MODES if start in text), "full")
+
+
+def link_modes(bench: Bench, pairs: list[dict]) -> list[dict]:
+    """Each call's link mode at the server and what each side's notice says."""
+    rooms = bench.frame_counts()["rooms"]
+    return [
+        {
+            "room": rooms.get(str(p["sid"]), {}).get("mode"),
+            "inspector_told": told(p["inspector"]),
+            "expert_told": told(p["expert"]),
+        }
+        for p in pairs
+    ]
 
 
 def summarise(n: int, seconds: float, annotations: bool, rounds: list[dict]) -> dict:
@@ -331,6 +483,7 @@ def summarise(n: int, seconds: float, annotations: bool, rounds: list[dict]) -> 
     recv_insp, recv_exp = pooled("recv_insp"), pooled("recv_exp")
     received = [v for v in recv_insp + recv_exp if v is not None]
     cpu = mean([r["cpu"] for r in rounds])
+    offered = sum(r["offered"] for r in rounds)
     return {
         "pairs": n,
         "rounds": len(rounds),
@@ -352,6 +505,8 @@ def summarise(n: int, seconds: float, annotations: bool, rounds: list[dict]) -> 
         "server_cpu_pct": cpu,
         "server_cpu_pct_per_pair": round(cpu / n, 1),
         "server_rss_mb_max": round(max(r["rss_max"] for r in rounds), 1),
+        "server_forward_ratio": round(sum(r["forwarded"] for r in rounds) / offered, 3) if offered else None,
+        "degraded_mode": pooled("modes") or None,
         "load_average": round(os.getloadavg()[0], 2),
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
@@ -399,7 +554,12 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=1, help="rounds per N (first-frame p95 over all of them)")
     parser.add_argument("--no-annotations", action="store_true", help="no circle on the inspector's picture")
     parser.add_argument("--idle", type=float, default=None, help="memory check: seconds with no expert")
+    parser.add_argument("--link", default=None, help="shape the media once the calls are up: rate=300kbit,loss=0.05")
+    parser.add_argument("--settle", type=float, default=20.0, help="seconds on the shaped link before reading modes")
+    parser.add_argument("--background-load", type=float, default=None, help="hold the load average near this")
+    parser.add_argument("--results", default="remote_assist.json", help="file name under bench/results/")
     args = parser.parse_args()
+    link = parse_link(args.link) if args.link else None
     if not IN_NETNS:
         return reexec_in_namespace()
 
@@ -410,7 +570,9 @@ def main() -> int:
 
     ns = [int(v) for v in args.pairs.split(",") if v.strip()]
     bench = Bench(max(ns) if args.idle is None else 1)
+    bench.link, bench.settle = link, args.settle
     RESULTS.mkdir(parents=True, exist_ok=True)
+    load = BackgroundLoad(args.background_load) if args.background_load else None
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + WEBRTC_ARGS)
@@ -425,10 +587,11 @@ def main() -> int:
                 (RESULTS / "remote_assist_memory.json").write_text(json.dumps(result, indent=2) + "\n")
                 return 0
             runs = []
+            drift = mark_drift()
             header = (
                 f"{'pairs':>5} {'first p50/p95 ms':>17} {'from join p50/p95':>18} {'fps sent':>8} "
                 f"{'recv insp':>9} {'recv exp':>8} {'jitter ms i/e':>14} {'srv CPU %':>9} {'/pair':>6} "
-                f"{'size':>8} {'load':>5}"
+                f"{'size':>8} {'load':>5} {'fwd':>6}"
             )
             print(header)
             for n in ns:
@@ -436,6 +599,9 @@ def main() -> int:
                     run_round(bench, browser, n, args.seconds, not args.no_annotations) for _ in range(args.repeat)
                 ]
                 r = summarise(n, args.seconds, not args.no_annotations, rounds)
+                r["mark_drift_px"] = drift
+                r["background_load"] = args.background_load
+                r["background_processes"] = load.processes if load else 0
                 runs.append(r)
                 print(
                     f"{n:>5} {r['first_frame_p50_ms']:>8}/{r['first_frame_p95_ms']:<8} "
@@ -443,14 +609,26 @@ def main() -> int:
                     f"{r['fps_sent']!s:>8} {r['fps_received_inspector']!s:>9} {r['fps_received_expert']!s:>8} "
                     f"{r['jitter_buffer_ms_inspector']!s:>6}/{r['jitter_buffer_ms_expert']!s:<7} "
                     f"{r['server_cpu_pct']:>9} {r['server_cpu_pct_per_pair']:>6} {r['resolution']!s:>8} "
-                    f"{r['load_average']:>5}",
+                    f"{r['load_average']:>5} {r['server_forward_ratio']!s:>6}",
                     flush=True,
                 )
-            (RESULTS / "remote_assist.json").write_text(json.dumps(runs, indent=2) + "\n")
+                if r["degraded_mode"]:
+                    print(f"      degraded_mode (after {args.settle:.0f} s on {args.link}): {r['degraded_mode']}")
+            print(f"mark_drift_px: {drift}")
+            (RESULTS / Path(args.results).name).write_text(json.dumps(runs, indent=2) + "\n")
             browser.close()
     finally:
+        if load is not None:
+            load.close()
         bench.close()
     return 0
+
+
+def mark_drift() -> dict | None:
+    """Drift of marks on bench/mark_drift.py's moving synthetic scene (mean and p95, pixels)."""
+    from bench.mark_drift import measure_mark_drift
+
+    return measure_mark_drift()["mark_drift_px"]
 
 
 if __name__ == "__main__":

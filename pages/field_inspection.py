@@ -9,6 +9,18 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.field.assist import (
+    confirm_proposal,
+    dismiss_proposal,
+    leave_call,
+    load_call_record,
+    load_open_call,
+    load_pending_proposals,
+    post_chat_message,
+    recording_on,
+    render_call_video,
+    render_who_is_coming,
+)
 from components.field.data import (
     NUMBER_INPUTS,
     accept_task,
@@ -44,12 +56,22 @@ from components.shell.formatting import as_text, country_label, credit_tier_labe
 from components.shell.names import enterprise_name
 from components.shell.photos import render_photo
 from components.shell.state import current_scope, lang, require_page, tr
-from components.shell.widgets import fmt_time, render_empty, severity_label, show_error, state_label, upload_limit_mb
+from components.shell.widgets import (
+    fmt_time,
+    guarded,
+    render_empty,
+    severity_label,
+    show_error,
+    state_label,
+    upload_limit_mb,
+)
 from portsight.domain import iso6346
 from portsight.domain.access import may_open
-from portsight.domain.checklist import InspectionChecklist, Slot, second_inspector_required
+from portsight.domain.checklist import InspectionChecklist, Slot, second_inspector_required, slot_id
 from portsight.domain.inspection import AWAITING_RESULT_STATES, HOLD_RESULTS, HOLD_STATE, WAITING_DECISIONS, Decision
+from portsight.domain.proposals import field_value
 from portsight.domain.rulebook import SEVERITIES
+from portsight.domain.rules import NON_CONFORMING
 from portsight.domain.seal import class_at_least, seal_matches
 from portsight.i18n import fmt_percent
 
@@ -83,6 +105,15 @@ K_RESULT = "field.result"
 K_RESULT_NOTE = "field.result_note"
 K_RESULT_SAVE = "field.result_save"
 K_RECEIPT = "field.receipt_download"
+K_CALL_SEEN = "field.call_seen"  # session: the call the page showed last (its end is said once)
+K_CALL_RERUN = "field.call_rerun"  # session: a callback of the call panel changed the step: rerun the page
+K_CALL_CHAT = "field.call_chat"
+K_CALL_CHAT_TEXT = "field.call_chat_text"
+K_CALL_END = "field.call_end"
+K_PROPOSAL_CONFIRM = "field.proposal_confirm"  # + the proposal's id
+K_PROPOSAL_DISMISS = "field.proposal_dismiss"  # + the proposal's id
+CALL_EVERY = 2  # seconds between refreshes of the call panel (state, proposals, chat)
+CALL_CHAT_LINES = 8
 DECISIONS = tuple(d.value for d in Decision)
 WAITING = tuple(d.value for d in WAITING_DECISIONS)
 RESULT_STATES = tuple(s.value for s in AWAITING_RESULT_STATES)
@@ -112,24 +143,38 @@ def _run(action) -> object | None:
 
 
 def _show_flash() -> None:
-    flash = st.session_state.pop(K_FLASH, None)
-    if flash is None:
-        return
-    kind, payload = flash
-    if kind == "exception":
-        show_error(payload)
-    elif kind == "success":
-        st.success(payload, icon=":material/check_circle:")
-    elif kind == "warning":
-        st.warning(payload, icon=":material/warning:")
-    else:
-        st.info(payload, icon=":material/info:")
+    # Always a container, shown or empty: what follows keeps its place, so an open expander stays open.
+    with st.container(key="field.flash"):
+        flash = st.session_state.pop(K_FLASH, None)
+        if flash is None:
+            return
+        kind, payload = flash
+        if kind == "exception":
+            show_error(payload)
+        elif kind == "success":
+            st.success(payload, icon=":material/check_circle:")
+        elif kind == "warning":
+            st.warning(payload, icon=":material/warning:")
+        else:
+            st.info(payload, icon=":material/info:")
 
 
 # --------------------------------------------------------------------------- callbacks
 
 
+def _leave_call() -> None:
+    """Leaving the inspection (back to the list, another task, finished) ends the inspector's side of
+    its call, recorded as the call's end (or the request's cancellation when nobody had joined)."""
+    current = st.session_state.get(K_TASK)
+    call = None if current is None else load_open_call(int(current), actor.user_id)
+    if call is not None:
+        _run(lambda: leave_call(actor, call["id"]))
+
+
 def _open(inspection_id: int | None) -> None:
+    if inspection_id != st.session_state.get(K_TASK):
+        _leave_call()
+        st.session_state.pop(K_CALL_SEEN, None)
     st.session_state[K_TASK] = inspection_id
     st.session_state.pop(K_SLOT, None)
     st.session_state.pop(K_STEP_SELECT, None)
@@ -141,9 +186,12 @@ def _accept(inspection_id: int) -> None:
         _flash("success", tr("field.accepted"))
 
 
-def _choose_slot(inspection_id: int) -> None:
+def _choose_slot(inspection_id: int, slot_ids: tuple[str, ...]) -> None:
     slot_id = st.session_state.get(K_STEP_SELECT)
-    if slot_id:
+    # The browser answers with the label it shows; a label from before the step's progress changed
+    # (a photo or a snapshot came in) matches no step: the step open stays, and the next run shows
+    # the label as it is now.
+    if slot_id in slot_ids:
         st.session_state[K_SLOT] = slot_id
         st.session_state.pop(K_OUTCOME, None)
         _run(lambda: set_current_step(actor, inspection_id, slot_id))
@@ -223,6 +271,7 @@ def _add_finding(inspection_id: int, checklist: InspectionChecklist, step_widget
 
 def _complete(inspection_id: int) -> None:
     if _run(lambda: complete_checklist(actor, inspection_id)) is not None:
+        _leave_call()
         _flash("success", tr("field.completed"))
 
 
@@ -258,6 +307,38 @@ def _record_result(inspection_id: int) -> None:
         st.session_state[K_RESULT_NOTE] = ""
         st.session_state.pop(K_RESULT, None)
         _flash("success", tr("field.result_recorded", result=tr(f"field.result_{result}")))
+
+
+def _hang_up(session_id: int) -> None:
+    _run(lambda: leave_call(actor, session_id))
+    st.session_state[K_CALL_RERUN] = True
+
+
+def _confirm_proposal(checklist: InspectionChecklist, proposal: dict) -> None:
+    """The expert's proposal fills in the step (its input, the finding's text or the note); the
+    inspector still saves it, so the step's result stays theirs."""
+    st.session_state[K_CALL_RERUN] = True
+    decided = _run(lambda: confirm_proposal(actor, proposal["id"]))
+    slot = None if decided is None else checklist.slot(slot_id(decided["step_key"], proposal["container"]))
+    if decided is None or slot is None:
+        return
+    st.session_state[K_SLOT] = slot.id
+    st.session_state.pop(K_OUTCOME, None)
+    spec = slot.step.spec.input(decided["field"]) if decided["field"] else None
+    if spec is not None:
+        st.session_state[_input_key(slot.id, spec.name)] = field_value(spec, decided["value"])
+        _flash("success", tr("field.proposal_filled", input=spec.title.get(LANG)))
+    elif decided["outcome"] == NON_CONFORMING:
+        st.session_state[K_FINDING_TEXT] = decided["note"] or ""
+        _flash("success", tr("field.proposal_finding_filled"))
+    else:
+        st.session_state[f"{K_NOTE}.{slot.id}"] = decided["note"] or ""
+        _flash("success", tr("field.proposal_note_filled"))
+
+
+def _dismiss_proposal(proposal_id: int) -> None:
+    _run(lambda: dismiss_proposal(actor, proposal_id))
+    st.session_state[K_CALL_RERUN] = True
 
 
 # --------------------------------------------------------------------------- blocks
@@ -537,7 +618,7 @@ def render_thumbnails(rows, columns: int = 4) -> None:
 
 def _go(inspection_id: int, slot_id: str) -> None:
     st.session_state[K_STEP_SELECT] = slot_id
-    _choose_slot(inspection_id)
+    _choose_slot(inspection_id, (slot_id,))
 
 
 def render_outcome(inspection_id: int, slot_id: str) -> None:
@@ -579,7 +660,89 @@ def render_help(inspection_id: int, slot_id: str) -> None:
             width="stretch",
             icon=":material/call:",
         )
-        st.page_link("pages/remote_assist.py", label=tr("field.help_open_assist"), icon=":material/video_call:")
+
+
+def render_call(checklist: InspectionChecklist, call: dict) -> None:
+    """The call beside the step. The video comes first in its column and the column first on the
+    page after the back button, so every rerun (a step saved, a photo taken) renders it at the same
+    place and the call goes on."""
+    st.session_state[K_CALL_SEEN] = call["id"]
+    with st.container(border=True, key="field.call"):
+        render_call_video(actor, call["id"])
+        if recording_on():
+            st.warning(tr("assist.recording_on"), icon=":material/radio_button_checked:")
+        render_call_panel(checklist, call["id"])
+
+
+@st.fragment(run_every=CALL_EVERY)
+def render_call_panel(checklist: InspectionChecklist, session_id: int) -> None:
+    """Who is there, the expert's proposals and the chat, refreshed every few seconds."""
+    if st.session_state.pop(K_CALL_RERUN, False):
+        st.rerun(scope="app")
+    record = load_call_record(session_id, actor.port_ids)
+    if record is None or record["state"] not in ("waiting", "active"):
+        st.rerun(scope="app")  # the call is over: the page drops the panel
+        return
+    if record["state"] == "waiting":
+        st.info(tr("assist.waiting_for_expert"), icon=":material/hourglass_top:")
+        render_who_is_coming(session_id)
+    else:
+        st.success(tr("assist.joined_by", name=as_text(record["expert"])), icon=":material/support_agent:")
+    st.caption(tr("field.call_question", id=session_id, question=as_text(record["question"])))
+    render_proposals(checklist, load_pending_proposals(session_id))
+    with st.form(K_CALL_CHAT, clear_on_submit=True, border=False):
+        text = st.text_input(tr("assist.chat_placeholder"), key=K_CALL_CHAT_TEXT)
+        sent = st.form_submit_button(tr("assist.send"), icon=":material/send:")
+    if sent and text.strip() and guarded(lambda: post_chat_message(actor, session_id, text)) is not None:
+        record = load_call_record(session_id, actor.port_ids) or record
+    with st.container(key="field.call_chat_log"):
+        for message in record["chat"][-CALL_CHAT_LINES:]:
+            st.markdown(f"**{as_text(message['sender'])}**: {as_text(message['text'])}")
+    hang_up = "assist.cancel" if record["state"] == "waiting" else "assist.end_call"
+    st.button(tr(hang_up), key=K_CALL_END, on_click=_hang_up, args=(session_id,), icon=":material/call_end:")
+
+
+def render_proposals(checklist: InspectionChecklist, proposals: list[dict]) -> None:
+    """The expert's proposals waiting for the inspector: one tap fills in the step, or sets it aside."""
+    for proposal in proposals:
+        slot = checklist.slot(slot_id(proposal["step_key"], proposal["container"]))
+        where = step_title(LANG, proposal["step_key"]) + (
+            f" · {proposal['container']}" if proposal["container"] else ""
+        )
+        spec = slot.step.spec.input(proposal["field"]) if slot and proposal["field"] else None
+        with st.container(border=True, key=f"field.proposal.{proposal['id']}"):
+            expert = as_text(proposal["proposed_by"])
+            if spec is not None:
+                value = as_text(_proposed_text(spec.type, proposal["value"]))
+                text = tr("field.proposal_value", expert=expert, step=where, input=spec.title.get(LANG), value=value)
+            else:
+                text = tr(f"field.proposal_{proposal['outcome']}", expert=expert, step=where)
+            st.markdown(text)
+            if proposal["note"]:
+                st.caption(as_text(proposal["note"]))
+            take, drop = st.columns(2)
+            take.button(
+                tr("field.proposal_confirm"),
+                key=f"{K_PROPOSAL_CONFIRM}.{proposal['id']}",
+                on_click=_confirm_proposal,
+                args=(checklist, proposal),
+                type="primary",
+                width="stretch",
+                icon=":material/check:",
+            )
+            drop.button(
+                tr("field.proposal_dismiss"),
+                key=f"{K_PROPOSAL_DISMISS}.{proposal['id']}",
+                on_click=_dismiss_proposal,
+                args=(proposal["id"],),
+                width="stretch",
+            )
+
+
+def _proposed_text(kind: str, value: str | None) -> str:
+    if kind == "bool":
+        return tr("field.yes") if value == "true" else tr("field.no")
+    return value or ""
 
 
 def photo_short(have: int, need: int) -> str:
@@ -597,7 +760,7 @@ def _slot_label(checklist: InspectionChecklist, progress: dict) -> dict[str, str
     return labels
 
 
-def render_checklist(state: dict) -> None:
+def render_checklist(state: dict, *, call_open: bool) -> None:
     checklist: InspectionChecklist = state["checklist"]
     progress = state["progress"]
     inspection_id = checklist.inspection_id
@@ -618,7 +781,7 @@ def render_checklist(state: dict) -> None:
         format_func=labels.get,
         key=K_STEP_SELECT,
         on_change=_choose_slot,
-        args=(inspection_id,),
+        args=(inspection_id, tuple(ids)),
     )
     slot = checklist.slot(current)
     st.subheader(slot.step.title.get(LANG) + (f" · {slot.container_number}" if slot.container_number else ""))
@@ -638,7 +801,8 @@ def render_checklist(state: dict) -> None:
         icon=":material/save:",
     )
     render_outcome(inspection_id, slot.id)
-    render_help(inspection_id, slot.id)
+    if not call_open:  # one request at a time: the call's panel is where help goes on
+        render_help(inspection_id, slot.id)
     st.divider()
     missing = state["missing"]
     if missing["unrecorded"] or missing["photos"]:
@@ -851,6 +1015,22 @@ def render_inspection(inspection_id: int) -> None:
     if state is None:
         render_empty("field.not_found")
         return
+    call = load_open_call(inspection_id, actor.user_id)
+    if call is None:
+        st.session_state.pop(K_CALL_RERUN, None)
+        if st.session_state.pop(K_CALL_SEEN, None) is not None:
+            st.info(tr("field.call_ended"), icon=":material/call_end:")
+        render_work(inspection_id, state, call_open=False)
+        return
+    # Wide screens: the call beside the step; on a phone the columns stack, the call above the step.
+    call_col, work_col = st.columns([2, 3], gap="medium")
+    with call_col:
+        render_call(state["checklist"], call)
+    with work_col:
+        render_work(inspection_id, state, call_open=True)
+
+
+def render_work(inspection_id: int, state: dict, *, call_open: bool) -> None:
     checklist: InspectionChecklist = state["checklist"]
     decl = checklist.declaration
     st.markdown(f"### {as_text(decl['number'])}")
@@ -878,7 +1058,7 @@ def render_inspection(inspection_id: int) -> None:
             icon=":material/play_arrow:",
         )
     elif checklist.state == "in_progress":
-        render_checklist(state)
+        render_checklist(state, call_open=call_open)
     elif checklist.state == "completed":
         render_decision(inspection_id)
     elif checklist.state in RESULT_STATES:

@@ -57,6 +57,7 @@ def sub_key(name: str, subscription_id: int) -> str:
 
 zone = ZoneInfo(LOCAL_TZ)
 is_admin = actor.role == Role.ADMIN
+rung_only = actor.role == Role.EXPERT  # an expert is reached for requests of help, not alerts
 ports = load_ports(scope_key(actor.port_ids))
 port_labels = {p["id"]: f"{p['code']} {p['name_zh'] if lang() == 'zh_CN' else p['name_en']}" for p in ports}
 kinds_known = load_alert_kinds()
@@ -64,7 +65,7 @@ channel_labels = {c: tr(f"notifications.channel_{c}") for c in CHANNELS}
 severity_labels = {s: tr(f"notifications.severity_{s}") for s in SEVERITIES}
 
 st.title(tr("notifications.title"))
-st.caption(tr("notifications.intro"))
+st.caption(tr("notifications.expert_intro" if rung_only else "notifications.intro"))
 show_flash(FLASH)
 
 
@@ -90,16 +91,17 @@ def render_subscription(sub: dict) -> None:
         with st.form(sub_key("form", sid)):
             target = st.text_input(tr("notifications.target"), value=sub["target"], max_chars=MAX_TARGET,
                                    key=sub_key("target", sid))  # fmt: skip
-            severity = st.selectbox(tr("notifications.min_severity"), list(SEVERITIES),
-                                    index=SEVERITIES.index(sub["min_severity"]), format_func=severity_labels.get,
-                                    key=sub_key("severity", sid))  # fmt: skip
+            severity = sub["min_severity"] if rung_only else st.selectbox(
+                tr("notifications.min_severity"), list(SEVERITIES), index=SEVERITIES.index(sub["min_severity"]),
+                format_func=severity_labels.get, key=sub_key("severity", sid))  # fmt: skip
             every = st.checkbox(tr("notifications.all_my_ports"), value=sub["port_ids"] is None,
                                 key=sub_key("every", sid))  # fmt: skip
             chosen = st.multiselect(tr("notifications.ports"), list(port_labels), format_func=port_labels.get,
                                     default=[p for p in sub["port_ids"] or [] if p in port_labels],
                                     key=sub_key("ports", sid))  # fmt: skip
-            kinds = st.multiselect(tr("notifications.kinds"), sorted({*kinds_known, *(sub["kinds"] or [])}),
-                                   default=sub["kinds"] or [], key=sub_key("kinds", sid))  # fmt: skip
+            kinds = sub["kinds"] or [] if rung_only else st.multiselect(
+                tr("notifications.kinds"), sorted({*kinds_known, *(sub["kinds"] or [])}), default=sub["kinds"] or [],
+                key=sub_key("kinds", sid))  # fmt: skip
             active = st.checkbox(tr("notifications.active"), value=bool(sub["active"]), key=sub_key("active", sid))
             if st.form_submit_button(tr("notifications.save"), key=sub_key("save", sid)):
                 done = guarded(
@@ -138,11 +140,12 @@ def render_subscriptions() -> None:
                                key=CHANNEL)  # fmt: skip
         target = st.text_input(tr("notifications.target"), max_chars=MAX_TARGET, help=tr("notifications.target_help"),
                                key=TARGET)  # fmt: skip
-        severity = st.selectbox(tr("notifications.min_severity"), list(SEVERITIES), index=len(SEVERITIES) - 1,
-                                format_func=severity_labels.get, key=SEVERITY)  # fmt: skip
+        severity = SEVERITIES[-1] if rung_only else st.selectbox(
+            tr("notifications.min_severity"), list(SEVERITIES), index=len(SEVERITIES) - 1,
+            format_func=severity_labels.get, key=SEVERITY)  # fmt: skip
         every = st.checkbox(tr("notifications.all_my_ports"), value=True, key=EVERY_PORT)
         chosen = st.multiselect(tr("notifications.ports"), list(port_labels), format_func=port_labels.get, key=PORTS)
-        kinds = st.multiselect(tr("notifications.kinds"), kinds_known, key=KINDS)
+        kinds = [] if rung_only else st.multiselect(tr("notifications.kinds"), kinds_known, key=KINDS)
         if st.form_submit_button(tr("notifications.add"), type="primary", key=ADD):
             created = guarded(
                 lambda: add_subscription(
@@ -224,7 +227,8 @@ def render_log() -> None:
     table = pd.DataFrame(
         {
             tr("notifications.col_created"): [fmt_time(r["created_at"]) for r in rows],
-            tr("notifications.col_alert"): [r["alert_id"] for r in rows],
+            tr("notifications.col_alert"): ["" if r["alert_id"] is None else f"#{r['alert_id']}" for r in rows],
+            tr("notifications.col_assist"): ["" if r["assist_id"] is None else f"#{r['assist_id']}" for r in rows],
             tr("notifications.col_reason"): [tr(f"notifications.reason_{r['reason']}") for r in rows],
             tr("notifications.col_status"): [tr(f"notifications.status_{r['status']}") for r in rows],
             tr("notifications.col_attempts"): [r["attempts"] for r in rows],
@@ -238,14 +242,14 @@ def render_log() -> None:
     st.dataframe(table, hide_index=True, width="stretch")
 
 
-names = ["notifications.tab_subscriptions", "notifications.tab_silences"] + (
-    ["notifications.tab_log"] if is_admin else []
-)
+names = ["notifications.tab_subscriptions"] + ([] if rung_only else ["notifications.tab_silences"])
+names += ["notifications.tab_log"] if is_admin else []
 tabs = st.tabs([tr(n) for n in names])
 with tabs[0]:
     render_subscriptions()
-with tabs[1]:
-    render_silences()
+if not rung_only:
+    with tabs[1]:
+        render_silences()
 if is_admin:
     with tabs[2]:
         render_log()

@@ -6,8 +6,6 @@ components.remote_assist.webrtc (the room registry shared by every session).
 
 from __future__ import annotations
 
-import cv2
-import numpy as np
 import streamlit as st
 
 from components.remote_assist import webrtc
@@ -18,13 +16,16 @@ from components.remote_assist.data import (
     ice_servers,
     join_assist,
     load_active_sessions,
+    load_call_context,
     load_case_of_session,
     load_chat_messages,
     load_inspections_for_assist,
     load_open_session_for_user,
     load_session_record,
     load_waiting_queue,
+    photo_file,
     post_chat_message,
+    propose,
     read_snapshot_numbers,
     recording_on,
     request_assist,
@@ -32,12 +33,18 @@ from components.remote_assist.data import (
     save_snapshot,
     snapshot_file,
 )
-from components.shell.formatting import as_text, step_title
+from components.remote_assist.drawing import drawing_surface, stage
+from components.remote_assist.link import render_link_notice, snapshots_first
+from components.remote_assist.ringing import render_who_is_coming
+from components.shell.formatting import as_text, country_label, credit_tier_label, goods_text, step_title
+from components.shell.names import enterprise_name
 from components.shell.photos import render_photo
 from components.shell.state import current_scope, lang, require_page, tr
-from components.shell.widgets import guarded, localise_times, render_empty
+from components.shell.widgets import fmt_time, guarded, localise_times, render_empty
 from portsight.domain.access import Role
-from portsight.domain.annotations import KINDS, Mark
+from portsight.domain.annotations import KINDS, MAX_LABEL, InvalidMark, mark_from_gesture
+from portsight.domain.conditions import in_language
+from portsight.domain.proposals import PROPOSED_OUTCOMES
 from portsight.i18n import fmt_duration_minutes, fmt_percent
 
 actor = require_page("remote_assist")
@@ -54,20 +61,28 @@ K_READ = "assist.read_number"  # + the snapshot's id: its "read a number" button
 K_READINGS = "assist.readings"  # session state: snapshot id -> the numbers read from it
 K_CHAT_FORM = "assist.chat_form"
 K_CHAT_TEXT = "assist.chat_text"
-K_FREEZE = "assist.freeze"
-K_FROZEN = "assist.frozen"  # session state: (session id, BGR array) of the frozen frame
+K_STAGE = "assist.stage"  # the video and, for the expert, the drawing surface laid over it
+K_SURFACE = "assist.surface"
+K_DRAWING = "assist.drawing"
+K_DRAWN = "assist.drawn"  # session state: the id of the last gesture turned into a mark
 K_KIND = "assist.mark_kind"
-K_X1, K_Y1, K_X2, K_Y2 = "assist.x1", "assist.y1", "assist.x2", "assist.y2"
 K_LABEL = "assist.label"
 K_COLOUR = "assist.colour"
-K_ADD_MARK = "assist.add_mark"
+K_UNDO_MARK = "assist.undo_mark"
 K_CLEAR_MARKS = "assist.clear_marks"
+SURFACE_EVERY = 2  # seconds: the drawing surface follows the picture's aspect ratio
+DEFAULT_ASPECT = 0.75  # height / width before the first frame (640x480, most cameras' default)
 K_NOTE = "assist.note"
 K_CONCLUSION = "assist.conclusion"
 K_CONCLUDE = "assist.conclude"
 K_WATCH = "assist.watch"
 K_LAST_STATE = "assist.last_state"  # (session id, state) the page last showed
 K_LAST_SESSION = "assist.last_session"  # the call this tab last took part in (its record is shown after)
+K_PROPOSE = "assist.propose"
+K_PROPOSE_WHAT = "assist.propose_what"  # an input of the step, or an outcome
+K_PROPOSE_VALUE = "assist.propose_value"
+K_PROPOSE_NOTE = "assist.propose_note"
+CONTEXT_EVERY = 5  # seconds: the expert sees what the inspector saves and photographs
 ROUTE_COOKIE = "portsight_route"  # nginx's pin cookie in front of several replicas (deploy/nginx)
 
 registry = room_registry()
@@ -170,6 +185,7 @@ def render_live_panel(session_id: int) -> None:
     _rerun_when_state_changes(session_id, record["state"])
     if record["state"] == "waiting":
         st.info(tr("assist.waiting_for_expert"), icon=":material/hourglass_top:")
+        render_who_is_coming(session_id)
     elif record["state"] == "active":
         st.success(tr("assist.joined_by", name=as_text(record["expert"])), icon=":material/support_agent:")
     st.markdown(f"**{tr('assist.chat')}**")
@@ -209,16 +225,23 @@ def render_call(session_id: int, role: str, record: dict) -> None:
         st.warning(tr("assist.recording_on"), icon=":material/radio_button_checked:")
     video_col, side_col = st.columns([3, 2]) if role != webrtc.INSPECTOR else (st.container(), st.container())
     with video_col:
-        webrtc.streamer(
-            f"assist.call.{session_id}",
-            room,
-            role,
-            actor,
-            ice_servers(),
-            desired_playing_state=True,
-        )
+        with stage(K_STAGE, K_SURFACE):
+            webrtc.streamer(
+                f"assist.call.{session_id}",
+                room,
+                role,
+                actor,
+                ice_servers(),
+                desired_playing_state=True,
+            )
+            if role == webrtc.EXPERT:
+                render_drawing_surface(room)
+        render_link_notice(room, role)
         if role != webrtc.WATCHER and st.button(
-            tr("assist.take_snapshot"), key=K_SNAPSHOT, icon=":material/photo_camera:"
+            tr("assist.take_snapshot"),
+            key=K_SNAPSHOT,
+            icon=":material/photo_camera:",
+            type="primary" if snapshots_first(room) else "secondary",
         ):
             jpeg = room.snapshot_jpeg()
             if jpeg is None:
@@ -226,8 +249,11 @@ def render_call(session_id: int, role: str, record: dict) -> None:
             elif guarded(lambda: save_snapshot(actor, session_id, jpeg)):
                 st.toast(tr("assist.snapshot_saved"))
         if role == webrtc.EXPERT:
-            render_annotation_tools(session_id, room)
+            render_annotation_tools(room)
     with side_col:
+        if role == webrtc.EXPERT:
+            render_context(session_id)
+            render_proposal_form(session_id)
         render_live_panel(session_id)
         if role == webrtc.INSPECTOR:
             if record["state"] == "waiting" and st.button(tr("assist.cancel"), key=K_CANCEL):
@@ -249,46 +275,209 @@ def render_call(session_id: int, role: str, record: dict) -> None:
                         st.rerun()
 
 
+@st.fragment(run_every=CONTEXT_EVERY)
+def render_context(session_id: int) -> None:
+    """What the expert needs beside the video: the step as entered so far, the declaration, the
+    photos already taken, the hints and the step's rules."""
+    context = load_call_context(session_id, actor.port_ids)
+    if context is None:
+        render_empty("assist.not_found")
+        return
+    language = lang()
+    step, declaration, photos, hints = st.tabs(
+        [tr("assist.ctx_step"), tr("assist.ctx_declaration"), tr("assist.ctx_photos"), tr("assist.ctx_hints")]
+    )
+    with step:
+        render_context_step(context, language)
+    with declaration:
+        render_context_declaration(context, language)
+    with photos:
+        render_context_photos(context["photos"])
+    with hints:
+        render_context_hints(context, language)
+
+
+def render_context_step(context: dict, language: str) -> None:
+    slot = context["slot"]
+    if slot is None:
+        st.caption(tr("assist.ctx_no_step", step=as_text(context["session"]["step_key"] or "—")))
+        return
+    where = f" · {slot['container']}" if slot["container"] else ""
+    st.markdown(f"**{slot['title'].get(language)}{where}**")
+    photos = tr(
+        "assist.ctx_photos_what",
+        what=slot["photos_what"].get(language),
+        have=slot["photos_taken"],
+        need=slot["photos_required"],
+    )
+    st.caption(photos)
+    yes_no = {True: tr("field.yes"), False: tr("field.no")}
+    for item in slot["inputs"]:
+        value = item["value"]
+        shown = "—" if value is None else yes_no.get(value, value) if isinstance(value, bool) else as_text(value)
+        unit = f" ({item['unit']})" if item["unit"] else ""
+        st.markdown(f"- {item['title'].get(language)}{unit}: **{shown}**")
+    outcome = tr(f"assist.ctx_outcome_{slot['outcome']}") if slot["outcome"] else tr("assist.ctx_not_saved")
+    st.caption(outcome + (f" · {as_text(slot['note'])}" if slot["note"] else ""))
+    for rule in context["rules"]:
+        st.caption(
+            f"{rule['title'].get(language)} — {tr('field.citation')}: {rule['citation'].get(language)} [{rule['id']}]"
+        )
+    for proposal in context["proposals"]:
+        what = proposal["field"] or tr(f"assist.propose_{proposal['outcome']}")
+        value = f" = {as_text(proposal['value'])}" if proposal["value"] is not None else ""
+        st.caption(
+            tr("assist.ctx_proposal", what=as_text(what) + value, state=tr(f"assist.proposal_{proposal['state']}"))
+        )
+
+
+def render_context_declaration(context: dict, language: str) -> None:
+    decl = context["declaration"]
+    st.markdown(f"**{as_text(decl['number'])}** · {decl['port_code']}")
+    st.caption(
+        " · ".join(
+            [
+                as_text(enterprise_name(decl["enterprise"])),
+                credit_tier_label(language, decl["credit_tier"]),
+                as_text(country_label(language, decl["origin_country"])),
+            ]
+        )
+    )
+    for g in context["goods"]:
+        st.markdown(
+            tr(
+                "field.declared_goods",
+                hs=as_text(g["hs_code"]),
+                description=as_text(goods_text(language, g["hs_code"], g["description"])),
+                quantity=f"{g['quantity']:g}",
+                unit=as_text(g["unit"]),
+                weight=f"{g['gross_weight_kg']:g}",
+            )
+        )
+    for box in context["containers"]:
+        st.markdown(
+            tr(
+                "field.declared_container",
+                number=as_text(box["number"]),
+                size_type=as_text(box["size_type"]),
+                seal=as_text(box["declared_seal"] or "—"),
+            )
+        )
+
+
+def render_context_photos(photos: list[dict]) -> None:
+    if not photos:
+        st.caption(tr("field.no_photos"))
+        return
+    ordered = sorted(photos, key=lambda p: not p["this_step"])  # the step's own photos first
+    cols = st.columns(3)
+    for i, photo in enumerate(ordered):
+        where = step_title(lang(), photo["step_key"]) if photo["step_key"] else "—"
+        where += f" · {photo['container']}" if photo["container"] else ""
+        with cols[i % 3]:
+            render_photo(photo_file(photo["sha256"], photo["media_type"]), photo["id"], caption=where)
+
+
+def render_context_hints(context: dict, language: str) -> None:
+    hints = context["hints"]
+    if hints is not None:
+        ent = hints["enterprise"]
+        st.markdown(
+            tr(
+                "field.hint_enterprise",
+                name=as_text(enterprise_name(ent["name"])),
+                tier=credit_tier_label(language, ent["credit_tier"]),
+                count=ent["findings_12m"],
+            )
+        )
+        for row in hints["common"]:
+            description = as_text(in_language(row["description"], language))
+            st.caption(f"· {step_title(language, row['step_key'])} × {row['count']}: {description}")
+        for row in hints["repeat"]:
+            description = as_text(in_language(row["description"], language))
+            st.caption(f"· {as_text(row['container'])} · {as_text(row['declaration'])}: {description}")
+    for case in context["cases"]:
+        st.markdown(tr("cases.hint_answer", answer=as_text(case["answer"])))
+        said = tr(
+            "cases.hint_from",
+            expert=as_text(case["expert"]),
+            when=fmt_time(case["concluded_at"]),
+            heading=case["heading"],
+            question=as_text(case["question"]),
+        )
+        st.caption(said)
+    if hints is None and not context["cases"]:
+        st.caption(tr("assist.ctx_no_hints"))
+
+
+def render_proposal_form(session_id: int) -> None:
+    """The expert proposes a value for one of the step's inputs, or its outcome; the inspector confirms it."""
+    context = load_call_context(session_id, actor.port_ids)
+    slot = None if context is None else context["slot"]
+    if slot is None:
+        return
+    language = lang()
+    titles = {item["name"]: item["title"].get(language) for item in slot["inputs"]}
+    titles |= {outcome: tr(f"assist.propose_{outcome}") for outcome in PROPOSED_OUTCOMES}
+    with st.form(K_PROPOSE, clear_on_submit=True):
+        st.markdown(f"**{tr('assist.propose_title')}**")
+        what = st.selectbox(tr("assist.propose_what"), list(titles), format_func=titles.get, key=K_PROPOSE_WHAT)
+        value = st.text_input(tr("assist.propose_value"), key=K_PROPOSE_VALUE, max_chars=200)
+        note = st.text_area(tr("assist.propose_note"), key=K_PROPOSE_NOTE, height=68, max_chars=1000)
+        if st.form_submit_button(tr("assist.propose_send"), icon=":material/assignment_turned_in:"):
+            if what in PROPOSED_OUTCOMES:
+                sent = guarded(lambda: propose(actor, session_id, outcome=what, note=note))
+            else:
+                sent = guarded(lambda: propose(actor, session_id, field=what, value=value, note=note))
+            if sent is not None:
+                st.toast(tr("assist.proposal_sent"))
+
+
 def _state(session_id: int) -> str | None:
     record = load_session_record(session_id, actor.port_ids)
     return None if record is None else record["state"]
 
 
-def render_annotation_tools(session_id: int, room: webrtc.Room) -> None:
+def render_annotation_tools(room: webrtc.Room) -> None:
+    """What the next mark is (kind, colour, label), and undo and clear: the expert draws on the video itself."""
     st.markdown(f"**{tr('assist.annotate')}**")
-    if st.button(tr("assist.freeze"), key=K_FREEZE, icon=":material/pause_circle:"):
-        frame = room.latest_frame()
-        if frame is None:
-            st.warning(tr("assist.no_picture_yet"))
-        else:
-            st.session_state[K_FROZEN] = (session_id, frame.to_ndarray(format="bgr24"))
-    frozen = st.session_state.get(K_FROZEN)
-    kind = (
-        st.segmented_control(
-            tr("assist.mark_kind"), KINDS, default="circle", key=K_KIND, format_func=lambda k: tr(f"assist.kind_{k}")
-        )
-        or "circle"
+    st.caption(tr("assist.draw_hint"))
+    kind_col, colour_col = st.columns([5, 1], vertical_alignment="bottom")
+    kind_col.segmented_control(
+        tr("assist.mark_kind"), KINDS, default="circle", key=K_KIND, format_func=lambda k: tr(f"assist.kind_{k}")
     )
-    c1, c2 = st.columns(2)
-    x1 = c1.slider(tr("assist.x1"), 0, 100, 50, key=K_X1)
-    y1 = c2.slider(tr("assist.y1"), 0, 100, 50, key=K_Y1)
-    if kind != "text":
-        x2 = c1.slider(tr("assist.x2"), 0, 100, 65, key=K_X2)
-        y2 = c2.slider(tr("assist.y2"), 0, 100, 50, key=K_Y2)
-    else:
-        x2 = y2 = 0
-    label = st.text_input(tr("assist.label"), key=K_LABEL, max_chars=60)
-    colour = st.color_picker(tr("assist.colour"), "#FF0000", key=K_COLOUR)
-    candidate = guarded(lambda: Mark(kind, x1 / 100, y1 / 100, x2 / 100, y2 / 100, colour, label))
-    if frozen is not None and frozen[0] == session_id:
-        marks = list(room.marks()) + ([candidate] if candidate else [])
-        preview = webrtc.draw_annotations(frozen[1], marks)
-        st.image(cv2.cvtColor(np.ascontiguousarray(preview), cv2.COLOR_BGR2RGB), caption=tr("assist.preview"))
-    add, clear = st.columns(2)
-    if add.button(tr("assist.add_mark"), key=K_ADD_MARK, type="primary", disabled=candidate is None):
-        room.add_mark(candidate)
-    if clear.button(tr("assist.clear_marks"), key=K_CLEAR_MARKS):
+    colour_col.color_picker(tr("assist.colour"), "#FF0000", key=K_COLOUR)
+    st.text_input(tr("assist.label"), key=K_LABEL, max_chars=MAX_LABEL)
+    undo, clear = st.columns(2)
+    if undo.button(tr("assist.undo_mark"), key=K_UNDO_MARK, icon=":material/undo:"):
+        room.remove_last_mark()
+    if clear.button(tr("assist.clear_marks"), key=K_CLEAR_MARKS, icon=":material/ink_eraser:"):
         room.clear_marks()
+
+
+@st.fragment(run_every=SURFACE_EVERY)
+def render_drawing_surface(room: webrtc.Room) -> None:
+    """The expert's canvas over the live video; each gesture drawn on it becomes a mark in the room.
+
+    A fragment: a mark added reruns only this, and the canvas follows the picture's aspect ratio
+    once the inspector's first frame has come (and when the camera turns).
+    """
+    frame = room.latest_frame()
+    aspect = DEFAULT_ASPECT if frame is None else frame.height / frame.width
+    kind = st.session_state.get(K_KIND) or "circle"
+    colour = st.session_state.get(K_COLOUR, "#FF0000")
+    label = st.session_state.get(K_LABEL, "")
+    with st.container(key=K_SURFACE):
+        gesture = drawing_surface(K_DRAWING, aspect=aspect, kind=kind, colour=colour, label=label)
+    if gesture is not None and gesture.get("id") != st.session_state.get(K_DRAWN):
+        st.session_state[K_DRAWN] = gesture.get("id")
+        if kind == "text" and not label.strip():
+            st.warning(tr("assist.label_first"), icon=":material/edit:")
+        else:
+            try:
+                room.add_mark(mark_from_gesture(kind, gesture.get("points"), colour, label))
+            except InvalidMark as exc:
+                st.error(tr("assist.mark_refused", reason=as_text(str(exc))), icon=":material/error:")
     st.caption(tr("assist.marks_count", n=len(room.marks())))
 
 

@@ -15,10 +15,13 @@ from components.users.data import (
     UserRow,
     change_scope,
     create_account,
+    load_expert_skills,
     load_ports,
     load_users,
     reset_password,
     set_account_active,
+    set_expert_skills,
+    skill_choices,
     unlock_account,
 )
 from portsight.domain.access import Role
@@ -48,6 +51,10 @@ ACTIVATE = "users.activate"
 UNLOCK = "users.unlock"
 RESET_PASSWORD = "users.reset_password"
 RESET = "users.reset"
+SKILL_CHAPTERS = "users.skill_chapters"  # + the user's id
+SKILL_FAMILIES = "users.skill_families"
+SKILL_LANGUAGES = "users.skill_languages"
+SAVE_SKILLS = "users.save_skills"
 
 ROLES = [r.value for r in Role]
 LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
@@ -202,6 +209,9 @@ def render_manage(users: list[UserRow]) -> None:
         ):
             flash(FLASH, tr("users.scope_saved", username=as_text(user.username)))
 
+    if user.role == Role.EXPERT.value:
+        render_skills(user)
+
     st.markdown(f"**{tr('users.state')}**")
     left, right = st.columns(2)
     if user.active:
@@ -230,6 +240,44 @@ def render_manage(users: list[UserRow]) -> None:
             if not typed:
                 st.session_state[ONE_TIME] = (user.username, new)
             flash(FLASH, tr("users.password_reset", username=as_text(user.username)))
+
+
+def render_skills(user: UserRow) -> None:
+    """What an expert is rung for; a kind left empty means any (the routing rings them for anything)."""
+    st.markdown(f"**{tr('users.skills')}**")
+    st.caption(tr("users.skills_help"))
+    have = load_expert_skills(user.id)
+    choices = skill_choices()
+    chapters = st.multiselect(
+        tr("users.skill_chapters"),
+        list(choices["chapter"]),
+        default=[c for c in have.get("chapter", []) if c in choices["chapter"]],
+        format_func=choices["chapter"].get,
+        key=f"{SKILL_CHAPTERS}.{user.id}",
+    )
+    left, right = st.columns(2)
+    families = left.multiselect(
+        tr("users.skill_families"),
+        list(choices["rule_family"]),
+        default=[f for f in have.get("rule_family", []) if f in choices["rule_family"]],
+        key=f"{SKILL_FAMILIES}.{user.id}",
+    )
+    languages = right.multiselect(
+        tr("users.skill_languages"),
+        list(LANGUAGE_NAMES),
+        default=[code for code in have.get("language", []) if code in LANGUAGE_NAMES],
+        format_func=LANGUAGE_NAMES.get,
+        key=f"{SKILL_LANGUAGES}.{user.id}",
+    )
+    if st.button(tr("users.save_skills_button"), key=SAVE_SKILLS):
+        saved = guarded(
+            lambda: (
+                set_expert_skills(actor, user.id, chapters=chapters, rule_families=families, languages=languages)
+                or True
+            )
+        )
+        if saved:
+            flash(FLASH, tr("users.skills_saved", username=as_text(user.username)))
 
 
 st.title(tr("users.title"))

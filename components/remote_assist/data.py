@@ -21,7 +21,9 @@ from portsight.domain.access import Actor
 from portsight.ocr import NumberReading, read_numbers
 from portsight.queries import assist as assist_queries
 from portsight.queries import assist_cases as case_queries
+from portsight.queries import assist_context as context_queries
 from portsight.services import assist as assist_services
+from portsight.services import assist_proposals as proposal_services
 from portsight.storage import media_path
 
 MAX_QUESTION = assist_services.MAX_QUESTION
@@ -84,6 +86,17 @@ def load_active_sessions(port_ids: Iterable[int] | None) -> pd.DataFrame:
     return assist_queries.active_sessions(get_engine(), port_ids)
 
 
+def load_call_context(session_id: int, port_ids: Iterable[int] | None) -> dict | None:
+    """The inspection behind the call, for the expert: declaration, step, values saved, photos, hints, rules."""
+    return context_queries.call_context(get_engine(), session_id, port_ids)
+
+
+def photo_file(sha256: str, media_type: str) -> Path:
+    """Where a stored photo of the inspection is (it may be missing)."""
+    suffix = {"image/png": ".png", "image/webp": ".webp"}.get(media_type, ".jpg")
+    return media_path(get_settings().media_dir, sha256, suffix)
+
+
 def load_case_of_session(session_id: int) -> dict | None:
     """The case the call's conclusion was kept as, shown with its record."""
     return case_queries.case_of_session(get_engine(), session_id)
@@ -110,6 +123,21 @@ def end_assist(actor: Actor, session_id: int, note: str | None = None, conclusio
 
 def post_chat_message(actor: Actor, session_id: int, text: str) -> int:
     return assist_services.post_chat_message(get_engine(), actor, session_id, text)
+
+
+def propose(
+    actor: Actor,
+    session_id: int,
+    *,
+    field: str | None = None,
+    value: str | None = None,
+    outcome: str | None = None,
+    note: str | None = None,
+) -> int:
+    """The expert proposes a value for one of the step's inputs, or its outcome, for the inspector to confirm."""
+    return proposal_services.propose(
+        get_engine(), actor, session_id, field=field, value=value, outcome=outcome, note=note
+    )
 
 
 def save_snapshot(actor: Actor, session_id: int, jpeg: bytes) -> int:

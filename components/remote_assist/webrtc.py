@@ -16,20 +16,17 @@ from pathlib import Path
 import streamlit as st
 
 from components.remote_assist.webrtc_patches import _StableRunCount, _StartGuard, install_run_count_patch
-from portsight.calls.overlay import draw_annotations
-from portsight.calls.registry import RoomRegistry
+from portsight.calls.registry import RoomRegistry, counters_path
 from portsight.calls.room import EXPERT, INSPECTOR, WATCHER, Room
 from portsight.calls.start import rtc_configuration
 from portsight.domain.access import Actor
 
-# The page reaches the rooms only through this module: the roles, the Room it is handed, and the
-# drawing of marks (the expert previews them on a frozen frame as the call will show them).
+# The page reaches the rooms only through this module: the roles and the Room it is handed.
 __all__ = [
     "EXPERT",
     "INSPECTOR",
     "WATCHER",
     "Room",
-    "draw_annotations",
     "get_registry",
     "streamer",
     "webrtc_available",
@@ -127,11 +124,18 @@ def get_registry(database_url: str, recording_dir: str | None) -> RoomRegistry:
 
         set_recording_path(engine, actor, session_id, str(path))
 
+    def on_link_mode(session_id: int, before: str, after: str) -> None:
+        from portsight.services.assist_link import record_link_mode
+
+        record_link_mode(engine, session_id, before, after)
+
     return RoomRegistry(
         on_leave=on_leave,
         recording_dir=Path(recording_dir) if recording_dir else None,
         on_recording=on_recording,
         page_alive=_page_alive,
+        on_link_mode=on_link_mode,
+        counters_path=counters_path(),
     )
 
 

@@ -1,5 +1,6 @@
 """One background thread per server process that runs the alert checks (portsight.alert_checks) periodically,
-and after each run puts in force the credit changes whose day has come (portsight.services.masterdata).
+and after each run puts in force the credit changes whose day has come (portsight.services.masterdata)
+and rings the next circle for requests for remote help left unanswered (portsight.services.assist_rings).
 
 `start_alert_checks_once()` is idempotent (an @st.cache_resource object per database URL); app.py
 calls it, so the checks run as soon as anyone is signed in. Switch it off
@@ -23,6 +24,7 @@ from components.shell.runtime import database_problem, get_engine, get_settings
 from portsight.alert_checks import run_alert_checks
 from portsight.clock import utcnow
 from portsight.config import Settings
+from portsight.services.assist_rings import escalate_unanswered
 from portsight.services.masterdata import apply_due_credit_changes
 
 log = logging.getLogger(__name__)
@@ -63,6 +65,10 @@ class AlertCheckRunner:
                 self.run_once()
             except Exception:  # noqa: BLE001 - the next period tries again; the app keeps working
                 log.exception("alert checks failed")
+            try:  # requests for remote help nobody answered ring their next circle, page open or not
+                escalate_unanswered(self.engine)
+            except Exception:  # noqa: BLE001 - as above
+                log.exception("unanswered requests for remote help could not be escalated")
             try:  # credit changes whose day has come: the cached tier in force today follows
                 apply_due_credit_changes(self.engine)
             except Exception:  # noqa: BLE001 - as above

@@ -12,7 +12,10 @@ import streamlit as st
 
 from components.shell.runtime import get_engine, load_ports
 from portsight.domain.access import Actor
-from portsight.services import accounts
+from portsight.queries import assist_rings as ring_queries
+from portsight.reference import hs_chapters
+from portsight.services import accounts, expert_skills
+from portsight.services import assist_rings as ring_services
 from portsight.services.accounts import MIN_PASSWORD_LENGTH, UserRow, generate_password
 
 __all__ = [
@@ -20,10 +23,13 @@ __all__ = [
     "UserRow",
     "change_scope",
     "create_account",
+    "load_expert_skills",
     "load_ports",
     "load_users",
     "reset_password",
     "set_account_active",
+    "set_expert_skills",
+    "skill_choices",
     "unlock_account",
 ]
 
@@ -86,3 +92,26 @@ def unlock_account(actor: Actor, user_id: int) -> None:
 def change_scope(actor: Actor, user_id: int, *, role: str, all_ports: bool, port_codes: Sequence[str]) -> None:
     accounts.update_user(get_engine(), actor, user_id, role=role, all_ports=all_ports, port_codes=port_codes)
     load_users.clear()
+
+
+@st.cache_data(ttl=10, show_spinner=False)
+def load_expert_skills(user_id: int) -> dict[str, list[str]]:
+    return ring_queries.expert_skills(get_engine(), user_id)
+
+
+def skill_choices() -> dict[str, dict[str, str]]:
+    """What can be chosen per kind of skill, code -> label: HS chapters (English titles: no Chinese ones
+    are shipped), the rule families of the catalogue."""
+    return {
+        "chapter": {code: f"{code} · {c.description}" for code, c in sorted(hs_chapters().items())},
+        "rule_family": {family: family for family in sorted(ring_services.rule_families())},
+    }
+
+
+def set_expert_skills(
+    actor: Actor, user_id: int, *, chapters: Sequence[str], rule_families: Sequence[str], languages: Sequence[str]
+) -> None:
+    expert_skills.set_expert_skills(
+        get_engine(), actor, user_id, chapters=chapters, rule_families=rule_families, languages=languages
+    )
+    load_expert_skills.clear()

@@ -12,7 +12,7 @@ object to every consumer, so it draws on a copy.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -95,8 +95,34 @@ def _blend_label(canvas: np.ndarray, mark: Mark, order: str) -> None:
     canvas[y0:y1, x0:x1] = (pixels[: y1 - y0, : x1 - x0] * a + region * (1.0 - a)).astype(np.uint8)
 
 
-def draw_annotations(frame: np.ndarray, marks: Iterable[Mark], order: str = "bgr") -> np.ndarray:
-    """A copy of frame with the marks drawn on it; frame itself is left untouched."""
+def _draw_mark(canvas: np.ndarray, mark: Mark, order: str, thick: int) -> None:
+    height, width = canvas.shape[:2]
+    colour = _colour_for(mark, order)
+    p1 = _px(mark.x1, mark.y1, width, height)
+    p2 = _px(mark.x2, mark.y2, width, height)
+    if mark.kind == "circle":
+        radius = max(thick * 2, round(math.dist(p1, p2)))
+        cv2.circle(canvas, p1, radius, colour, thick, cv2.LINE_AA)
+    elif mark.kind == "box":
+        cv2.rectangle(canvas, p1, p2, colour, thick, cv2.LINE_AA)
+    elif mark.kind == "arrow":
+        length = max(1.0, math.dist(p1, p2))
+        tip = min(0.35, max(0.08, 4 * thick / length))
+        cv2.arrowedLine(canvas, p1, p2, colour, thick, cv2.LINE_AA, tipLength=tip)
+    elif mark.kind == "line":
+        path = np.array([_px(x, y, width, height) for x, y in mark.points], np.int32)
+        cv2.polylines(canvas, [path], False, colour, thick, cv2.LINE_AA)
+    if mark.kind == "text" or mark.text:
+        _blend_label(canvas, mark, order)
+
+
+def draw_annotations(
+    frame: np.ndarray, marks: Iterable[Mark], order: str = "bgr", alphas: Sequence[float] | None = None
+) -> np.ndarray:
+    """A copy of frame with the marks drawn on it; frame itself is left untouched.
+
+    ``alphas`` (one per mark, 0..1) lets a mark the camera lost fade out; by default all are opaque.
+    """
     if order not in ("bgr", "rgb"):
         raise ValueError("order is 'bgr' or 'rgb'")
     marks = list(marks)
@@ -105,21 +131,14 @@ def draw_annotations(frame: np.ndarray, marks: Iterable[Mark], order: str = "bgr
     canvas = np.array(frame, dtype=np.uint8, copy=True, order="C")
     height, width = canvas.shape[:2]
     thick = _thickness(height, width)
-    for mark in marks[:MAX_MARKS]:
-        colour = _colour_for(mark, order)
-        p1 = _px(mark.x1, mark.y1, width, height)
-        p2 = _px(mark.x2, mark.y2, width, height)
-        if mark.kind == "circle":
-            radius = max(thick * 2, round(math.dist(p1, p2)))
-            cv2.circle(canvas, p1, radius, colour, thick, cv2.LINE_AA)
-        elif mark.kind == "box":
-            cv2.rectangle(canvas, p1, p2, colour, thick, cv2.LINE_AA)
-        elif mark.kind == "arrow":
-            length = max(1.0, math.dist(p1, p2))
-            tip = min(0.35, max(0.08, 4 * thick / length))
-            cv2.arrowedLine(canvas, p1, p2, colour, thick, cv2.LINE_AA, tipLength=tip)
-        if mark.kind == "text" or mark.text:
-            _blend_label(canvas, mark, order)
+    for i, mark in enumerate(marks[:MAX_MARKS]):
+        alpha = 1.0 if alphas is None else min(1.0, max(0.0, float(alphas[i])))
+        if alpha >= 1.0:
+            _draw_mark(canvas, mark, order, thick)
+        elif alpha > 0.0:
+            layer = canvas.copy()
+            _draw_mark(layer, mark, order, thick)
+            cv2.addWeighted(layer, alpha, canvas, 1.0 - alpha, 0.0, dst=canvas)
     return canvas
 
 

@@ -9,22 +9,35 @@ registry cannot know itself comes in as callables: whether a side's page is stil
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from portsight.calls.recorder import Mp4Recorder
-from portsight.calls.room import WATCHER, Room
+from portsight.calls.room import WATCHER, FrameCounts, Room
 from portsight.domain.access import Actor
 
 log = logging.getLogger(__name__)
 
 WATCH_INTERVAL = 0.5
 
+# A file the watchdog keeps the calls' frame counters in, for bench/remote_assist.py (unset: none).
+COUNTERS_ENV = "PORTSIGHT_CALL_COUNTERS"
+
+
+def counters_path(env: dict[str, str] | None = None) -> Path | None:
+    value = (os.environ if env is None else env).get(COUNTERS_ENV)
+    return Path(value) if value else None
+
+
 # A side left: (session_id, actor of that side, role) -> None
 LeaveHandler = Callable[[int, Actor, str], None]
+# The link mode of a call changed: (session_id, mode before, mode now) -> None
+LinkModeHandler = Callable[[int, str, str], None]
 
 
 class RoomRegistry:
@@ -37,8 +50,14 @@ class RoomRegistry:
         on_recording: Callable[[int, Actor, Path], None] | None = None,
         watch: bool = True,
         page_alive: Callable[[str], bool] | None = None,
+        on_link_mode: LinkModeHandler | None = None,
+        counters_path: Path | None = None,
     ) -> None:
         self._lock = threading.Lock()
+        self._on_link_mode = on_link_mode
+        # Where the watchdog keeps the frame counters of every call for a benchmark (None: nowhere)
+        self._counters_path = counters_path
+        self._closed_counts = FrameCounts()
         self._page_alive = page_alive
         self._rooms: dict[int, Room] = {}
         self._on_leave = on_leave
@@ -58,6 +77,7 @@ class RoomRegistry:
                     recorder = Mp4Recorder(Path(self._recording_dir) / f"assist-{session_id}-{stamp}.mp4")
                 room = self._rooms[session_id] = Room(session_id, recorder=recorder)
                 room.on_recording = self._on_recording
+                room.on_link_mode = self._on_link_mode
             if self._watch and (self._watcher is None or not self._watcher.is_alive()):
                 self._watcher = threading.Thread(target=self._watch_loop, name="assist-rooms", daemon=True)
                 self._watcher.start()
@@ -74,13 +94,35 @@ class RoomRegistry:
     def close(self, session_id: int) -> None:
         with self._lock:
             room = self._rooms.pop(session_id, None)
+            if room is not None:
+                self._closed_counts.add(room.frame_counts)
         if room is not None:
             room.close()
+
+    def frame_counts(self) -> dict:
+        """The forwarding counters of every call since the server started, summed and per open room."""
+        with self._lock:
+            total = FrameCounts()
+            total.add(self._closed_counts)
+            rooms = {}
+            for session_id, room in self._rooms.items():
+                total.add(room.frame_counts)
+                rooms[str(session_id)] = {**vars(room.frame_counts), "mode": room.link_mode}
+        return {"total": vars(total), "rooms": rooms}
+
+    def _write_counters(self) -> None:
+        path = self._counters_path
+        if path is None:
+            return
+        partial = path.with_name(path.name + ".part")
+        partial.write_text(json.dumps(self.frame_counts()))
+        os.replace(partial, path)  # a reader never sees half a file
 
     def check(self, now: float | None = None) -> list[tuple[int, str]]:
         """One watchdog pass: release sides that left, close their rooms, record the end."""
         left = []
         for room in self.rooms():
+            room.sample_links(now)
             for ep in room.gone_endpoints(now, self._page_alive):
                 first_input_at = ep.first_input_at
                 assert first_input_at is not None  # gone_endpoints lists sides that sent input only
@@ -118,6 +160,7 @@ class RoomRegistry:
         while not self._stopped.wait(WATCH_INTERVAL):
             try:
                 self.check()
+                self._write_counters()
             except Exception:  # noqa: BLE001
                 log.exception("room watchdog pass failed")
 

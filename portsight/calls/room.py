@@ -9,8 +9,9 @@ Each side's browser connects to the server; the room relays media between them:
 
 What a side receives is a forwarding track (``ForwardVideoTrack``, ``ForwardAudioTrack``) that
 sends a small placeholder (silence for audio) until the other side has published, so either
-side may start first. Marks live in the room under a lock; the overlay runs in a worker
-thread, once per frame, shared by every consumer. Sink callbacks run on the event loop, marks are set from a page's
+side may start first. Marks live in the room's tracker (``portsight.calls.tracking``), which moves
+them with the object they were put on; tracking and overlay run in a worker thread, once per
+frame, shared by every consumer. Sink callbacks run on the event loop, marks are set from a page's
 script thread, and a watchdog asks which sides have gone: everything shared is under the lock.
 """
 
@@ -30,6 +31,21 @@ import av
 from aiortc import MediaStreamTrack
 from aiortc.mediastreams import MediaStreamError
 
+from portsight.calls.link import (
+    CHAT,
+    FULL,
+    REDUCED,
+    REDUCED_FPS,
+    REDUCED_SIZE,
+    SAMPLE_EVERY,
+    VIDEO_MODES,
+    LinkCounters,
+    LinkSample,
+    LinkState,
+    link_sample,
+    next_link_state,
+    read_link_counters,
+)
 from portsight.calls.media import (
     AUDIO_RATE,
     VIDEO_CLOCK,
@@ -42,6 +58,7 @@ from portsight.calls.media import (
 )
 from portsight.calls.overlay import draw_annotations, encode_snapshot
 from portsight.calls.recorder import Mp4Recorder
+from portsight.calls.tracking import MarkTracker, ShownMark, work_size
 from portsight.domain.access import Actor
 from portsight.domain.annotations import Mark
 
@@ -58,13 +75,31 @@ GONE_AFTER_SECONDS = 8.0
 PAGE_GONE_AFTER_SECONDS = 2.0
 
 PLACEHOLDER_INTERVAL = 0.2  # seconds between placeholder frames (5 fps is enough to say "waiting")
+# While the link carries no moving picture a placeholder a second keeps the video track alive.
+PAUSED_PLACEHOLDER_TICKS = VIDEO_CLOCK
+REDUCED_TICKS = int(VIDEO_CLOCK / REDUCED_FPS)  # least pts between two frames sent in reduced mode
 
 INSPECTOR, EXPERT, WATCHER = "inspector", "expert", "watcher"
 
 
-def _overlay(frame: av.VideoFrame, marks: tuple[Mark, ...]) -> av.VideoFrame:
+def _reduced(frame: av.VideoFrame, pts: int) -> av.VideoFrame:
+    """A smaller copy for a poor link (a new frame: the shared one is never changed)."""
+    width, height = REDUCED_SIZE
+    small = frame.reformat(width=width, height=height, format="yuv420p")
+    if small is frame:
+        return private_copy(frame, pts)
+    small.pts, small.time_base = pts, VIDEO_TIME_BASE
+    return small
+
+
+def _with_marks(frame: av.VideoFrame, shown: tuple[ShownMark, ...]):
+    """The frame as a BGR array with the marks drawn where they are now (a lost one fading)."""
+    return draw_annotations(frame.to_ndarray(format="bgr24"), [s.mark for s in shown], alphas=[s.alpha for s in shown])
+
+
+def _overlay(frame: av.VideoFrame, shown: tuple[ShownMark, ...]) -> av.VideoFrame:
     """Runs in a worker thread: draw the marks on a copy and hand back a new frame."""
-    image = draw_annotations(frame.to_ndarray(format="bgr24"), marks)
+    image = _with_marks(frame, shown)
     out = av.VideoFrame.from_ndarray(image, format="bgr24").reformat(format="yuv420p")
     out.pts, out.time_base = frame.pts, frame.time_base
     return out
@@ -80,6 +115,7 @@ class ForwardVideoTrack(MediaStreamTrack):
         self._room = room
         self._seq = 0
         self._last_pts = -1
+        self._sent_pts: int | None = None  # of the last picture (not placeholder) sent
         self._event = asyncio.Event()
         self.loop: asyncio.AbstractEventLoop | None = None
         room._add_video_waiter(self._event)
@@ -91,21 +127,33 @@ class ForwardVideoTrack(MediaStreamTrack):
             if self.readyState != "live":
                 raise MediaStreamError
             seq, frame, pts, publishing = room._latest_video()
+            mode = room.link_mode
             if frame is not None and seq != self._seq:
+                counts = room.frame_counts
+                counts.received += seq - self._seq if self._seq else 1
                 self._seq = seq
+                thinned = mode == REDUCED and self._sent_pts is not None and pts - self._sent_pts < REDUCED_TICKS
+                if mode not in VIDEO_MODES or thinned:
+                    counts.held_back += 1
+                    continue
                 marks, version = room.marks_with_version()
                 if marks:
-                    frame = await room._overlaid(seq, version, frame, marks)
+                    frame = await room._overlaid(seq, version, frame)
                 if pts > self._last_pts:
-                    self._last_pts = pts
+                    self._last_pts = self._sent_pts = pts
+                    counts.sent += 1
+                    if mode == REDUCED:
+                        return _reduced(frame, pts)
                     return private_copy(frame, pts)  # never the shared object: encoders change it
                 continue
             self._event.clear()
             try:
                 await asyncio.wait_for(self._event.wait(), PLACEHOLDER_INTERVAL)
             except TimeoutError:
-                if not publishing:
-                    pts = max(self._last_pts + 1, room.video_ticks())
+                paused = mode not in VIDEO_MODES
+                now_pts = room.video_ticks()
+                if not publishing or (paused and now_pts - self._last_pts >= PAUSED_PLACEHOLDER_TICKS):
+                    pts = max(self._last_pts + 1, now_pts)
                     self._last_pts = pts
                     return placeholder_frame(pts)
 
@@ -142,6 +190,8 @@ class ForwardAudioTrack(MediaStreamTrack):
             if now - due > 0.2:  # far behind (a pause): resynchronise the clock
                 self._start = now - self._samples / AUDIO_RATE
                 due = now
+            if self._room.link_mode == CHAT:  # media paused: the voice waits for a better link
+                self._queue.clear()
             if self._queue:
                 source = self._queue.popleft()
                 frame = av.AudioFrame.from_ndarray(
@@ -167,6 +217,25 @@ class ForwardAudioTrack(MediaStreamTrack):
 
 
 @dataclass
+class FrameCounts:
+    """Frames of the inspector's picture per forwarding track, summed: cheap counters on the event loop.
+
+    ``received`` counts each new frame once per track that could send it, ``sent`` what the
+    tracks sent on, ``held_back`` what the link mode kept back on purpose (reduced frame rate,
+    no picture): the share forwarded is sent / (received - held_back).
+    """
+
+    received: int = 0
+    sent: int = 0
+    held_back: int = 0
+
+    def add(self, other: FrameCounts) -> None:
+        self.received += other.received
+        self.sent += other.sent
+        self.held_back += other.held_back
+
+
+@dataclass
 class Endpoint:
     """One side's connection to a room: the tracks the server sends it and the sinks draining it."""
 
@@ -185,6 +254,8 @@ class Endpoint:
     gone: bool = False
     page_lost_at: float | None = None  # when its page was first seen without a websocket
     frames_in: dict = field(default_factory=lambda: {"audio": 0, "video": 0})
+    link_counters: LinkCounters | None = None  # the last reading of its statistics
+    link: LinkSample | None = None  # its link over the last interval
 
     @property
     def page_session(self) -> str:
@@ -202,8 +273,12 @@ class Room:
         self.session_id = session_id
         self._lock = threading.RLock()
         self._epoch = clock()
-        self._marks: tuple[Mark, ...] = ()
-        self._marks_version = 0
+        self._tracker = MarkTracker()
+        self._marks_version = 0  # changes when the expert edits the marks (not when they move)
+        self._track_lock = threading.Lock()
+        self._tracked_seq = 0
+        self.tracking_seconds = 0.0  # time spent following marks, and on how many frames
+        self.tracking_frames = 0
         self._video: av.VideoFrame | None = None
         self._video_seq = 0
         self._video_pts = -1  # of the latest frame, kept here: consumers must not trust frame.pts
@@ -220,27 +295,38 @@ class Room:
         self._recording_noted = False
         self.closed = False
         self.frames_in = 0
+        self.frame_counts = FrameCounts()
+        self._link = LinkState(mode=FULL, since=self._epoch)
+        self._link_read_at = self._epoch
+        # (session id, mode before, mode now): told on the watchdog's thread when the mode changes
+        self.on_link_mode: Callable[[int, str, str], None] | None = None
 
-    # ----- marks (expert's page thread writes, media threads read)
+    # ----- marks (expert's page thread edits, the overlay job moves them, media threads read)
     def set_marks(self, marks: list[Mark] | tuple[Mark, ...]) -> None:
+        self._tracker.replace(tuple(marks), clock())
         with self._lock:
-            self._marks = tuple(marks)
             self._marks_version += 1
 
     def add_mark(self, mark: Mark) -> None:
+        self._tracker.add(mark, clock())
         with self._lock:
-            self.set_marks((*self._marks, mark))
+            self._marks_version += 1
+
+    def remove_last_mark(self) -> None:
+        self._tracker.remove_last(clock())
+        with self._lock:
+            self._marks_version += 1
 
     def clear_marks(self) -> None:
         self.set_marks(())
 
     def marks(self) -> tuple[Mark, ...]:
-        with self._lock:
-            return self._marks
+        """The marks where they are now on the inspector's picture (fading ones included)."""
+        return tuple(s.mark for s in self._tracker.shown())
 
     def marks_with_version(self) -> tuple[tuple[Mark, ...], int]:
         with self._lock:
-            return self._marks, self._marks_version
+            return self.marks(), self._marks_version
 
     # ----- the inspector's picture
     def video_ticks(self) -> int:
@@ -261,7 +347,7 @@ class Room:
         frame = self.latest_frame()
         if frame is None:
             return None
-        return encode_snapshot(draw_annotations(frame.to_ndarray(format="bgr24"), self.marks()))
+        return encode_snapshot(_with_marks(frame, self._tracker.shown()))
 
     def _on_inspector_video(self, endpoint: Endpoint, frame: av.VideoFrame) -> None:
         """Sink callback on the event loop: keep the latest frame, wake the forwarding tracks."""
@@ -300,14 +386,79 @@ class Room:
         if self.recorder is not None and endpoint.role == INSPECTOR:
             self.recorder.put_audio(frame)
 
-    async def _overlaid(self, seq: int, version: int, frame: av.VideoFrame, marks) -> av.VideoFrame:
-        """The frame with marks, computed once per (frame, marks) in a worker thread."""
+    async def _overlaid(self, seq: int, version: int, frame: av.VideoFrame) -> av.VideoFrame:
+        """The frame with the marks moved onto it, computed once per (frame, edit of the marks) in a worker thread."""
         cache = self._overlay_cache
         if cache is None or cache[0] != seq or cache[1] != version:
             loop = asyncio.get_running_loop()
-            future = loop.run_in_executor(None, _overlay, frame, marks)
+            future = loop.run_in_executor(None, self._track_and_draw, seq, frame)
             self._overlay_cache = cache = (seq, version, future)
         return await asyncio.shield(cache[2])
+
+    def _track_and_draw(self, seq: int, frame: av.VideoFrame) -> av.VideoFrame:
+        """Worker thread: follow the marks onto this frame (once per frame, in order), then draw them."""
+        if self._tracker.wants_frames():
+            with self._track_lock:
+                if seq > self._tracked_seq:
+                    self._tracked_seq = seq
+                    started = clock()
+                    width, height = work_size(frame.width, frame.height)
+                    self._tracker.step(frame.reformat(width=width, height=height, format="gray").to_ndarray(), started)
+                    self.tracking_seconds += clock() - started
+                    self.tracking_frames += 1
+        return _overlay(frame, self._tracker.shown())
+
+    # ----- the link (the watchdog reads statistics, media tasks and pages read the mode)
+    @property
+    def link_mode(self) -> str:
+        return self._link.mode
+
+    def link_of(self, role: str) -> LinkSample | None:
+        """The last reading of that side's link (None before two readings)."""
+        with self._lock:
+            found = [ep.link for ep in self.endpoints.values() if ep.role == role and ep.connected]
+        return next((link for link in found if link is not None), None)
+
+    def sample_links(self, now: float | None = None) -> str | None:
+        """Read both sides' statistics (every SAMPLE_EVERY s); returns the new mode when it changed.
+
+        Runs on the watchdog's thread: each reading is done on the event loop of that side's
+        connection and waited for here, never on the loop itself.
+        """
+        now = clock() if now is None else now
+        if now - self._link_read_at < SAMPLE_EVERY:
+            return None
+        self._link_read_at = now
+        with self._lock:
+            sides = [ep for ep in self.endpoints.values() if ep.role in (INSPECTOR, EXPERT) and ep.connected]
+        samples = []
+        for ep in sides:
+            counters = _read_counters(ep, now)
+            if counters is None:
+                continue
+            if ep.link_counters is not None:
+                sample = link_sample(ep.link_counters, counters, has_video=ep.role == INSPECTOR)
+                if sample is not None:
+                    ep.link = sample
+                    samples.append(sample)
+            ep.link_counters = counters
+        return self.update_link(samples, now)
+
+    def update_link(self, samples: list[LinkSample], now: float) -> str | None:
+        """Move the mode by one reading of the sides; tell ``on_link_mode`` when it changed."""
+        with self._lock:
+            before = self._link.mode
+            self._link = next_link_state(self._link, samples, now)
+            after = self._link.mode
+        if after == before:
+            return None
+        log.info("assist room %s: link mode %s -> %s (%s)", self.session_id, before, after, samples)
+        if self.on_link_mode is not None:
+            try:
+                self.on_link_mode(self.session_id, before, after)
+            except Exception:  # noqa: BLE001 - the call goes on in its new mode even if the note failed
+                log.exception("recording the link mode of assist session %s failed", self.session_id)
+        return after
 
     # ----- subscriptions (created on a script thread, used on the loop)
     def _add_video_waiter(self, event: asyncio.Event) -> None:
@@ -423,6 +574,23 @@ class Room:
     def has_connected(self, role: str) -> bool:
         with self._lock:
             return any(ep.role == role and ep.connected for ep in self.endpoints.values())
+
+
+def _read_counters(ep: Endpoint, now: float) -> LinkCounters | None:
+    """One reading of a side's peer connection, on its event loop (None when it has none yet)."""
+    worker = ep.worker() if callable(ep.worker) else None
+    pc = getattr(worker, "pc", None)
+    sink = ep.sink_audio
+    loop = sink.loop if sink is not None else None
+    if pc is None or loop is None or not loop.is_running():
+        return None
+    reading = asyncio.run_coroutine_threadsafe(read_link_counters(pc, now, ep.frames_in["video"]), loop)
+    try:
+        return reading.result(timeout=1.0)
+    except Exception:  # noqa: BLE001 - a closing connection has no statistics; the next reading tries again
+        reading.cancel()
+        log.debug("reading the statistics of %s failed", ep.key, exc_info=True)
+        return None
 
 
 def _call_on_loop(loop: asyncio.AbstractEventLoop | None, fn: Callable[[], None]) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     Float,
@@ -533,21 +534,25 @@ class NotificationSubscription(Base):
 
 
 class NotificationDelivery(Base):
-    """One message owed to one subscription about one alert event: written with the raise in the
-    same transaction (an outbox), sent afterwards, retried with back-off, its failure kept."""
+    """One message owed to one subscription about one alert event or one ring of an expert for a
+    request of remote help: written with the raise or the ring in the same transaction (an outbox),
+    sent afterwards, retried with back-off, its failure kept."""
 
     __tablename__ = "notification_deliveries"
     __table_args__ = (
         UniqueConstraint(
             "alert_id", "subscription_id", "reason", "alert_count", name="uq_notification_deliveries_once"
         ),
+        UniqueConstraint("assist_ring_id", "subscription_id"),
+        CheckConstraint("(alert_id IS NULL) <> (assist_ring_id IS NULL)", name="one_subject"),
         Index("ix_notification_deliveries_due", "status", "next_attempt_at"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    alert_id: Mapped[int] = mapped_column(BigId, ForeignKey("alerts.id"))
+    alert_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("alerts.id"))
+    assist_ring_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("assist_rings.id"))
     subscription_id: Mapped[int] = mapped_column(ForeignKey("notification_subscriptions.id", ondelete="CASCADE"))
-    reason: Mapped[str] = mapped_column(String(16))  # raised / reopened / escalated
-    alert_count: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(16))  # raised / reopened / escalated / ring
+    alert_count: Mapped[int] = mapped_column(Integer)  # 0 for a ring
     status: Mapped[str] = mapped_column(String(12))  # pending / sent / failed / silenced
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     next_attempt_at: Mapped[datetime | None]

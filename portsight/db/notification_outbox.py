@@ -10,6 +10,8 @@ that portsight.notify sends afterwards, outside any transaction.
   reason "escalated", escalation_level and escalated_at moved on, audited as the system's act;
 - during a silence the row is written with status "silenced": recorded, never sent.
 
+`queue_rings` writes the rows of an expert rung for a request of remote help (reason "ring").
+
 Rows are inserted with ON CONFLICT DO NOTHING on the unique (alert, subscription, reason, count),
 so two replicas sweeping at once, or a sweep run twice, owe each message once.
 """
@@ -115,6 +117,36 @@ def _row(alert_id: int, recipient: policy.Recipient, reason: str, count: int, si
         "next_attempt_at": None if silent else now,
         "created_at": now,
     }
+
+
+def queue_rings(session: Session, rung: list[tuple[int, int]], port_id: int, now: datetime) -> int:
+    """One delivery per active subscription of each expert rung ((ring id, user id) pairs) whose
+    ports take in the request's port; in the ring's transaction. A subscription's lowest severity
+    and kinds choose among alerts and a silence mutes alerts: a ring is neither, it is a person
+    chosen by name for a request waiting now, so those filters would only lose it."""
+    if not rung:
+        return 0
+    ring_of = {user_id: ring_id for ring_id, user_id in rung}
+    subscriptions = session.execute(
+        select(NotificationSubscription.id, NotificationSubscription.user_id, NotificationSubscription.port_ids).where(
+            NotificationSubscription.user_id.in_(ring_of), NotificationSubscription.active.is_(True)
+        )
+    ).all()
+    rows = [
+        {
+            "assist_ring_id": ring_of[s.user_id],
+            "subscription_id": s.id,
+            "reason": policy.RING,
+            "alert_count": 0,
+            "status": policy.PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for s in subscriptions
+        if s.port_ids is None or port_id in {int(p) for p in s.port_ids}
+    ]
+    return _insert_ignoring_duplicates(session, rows)
 
 
 def _fired_at(alert) -> datetime:

@@ -50,6 +50,17 @@ DEMO_ACCOUNTS = (
 )  # fmt: skip
 HUMAN_ACCOUNTS = frozenset(username for username, *_ in DEMO_ACCOUNTS)
 # The live simulator's own supervisor (all ports): it clears holds and keeps the roster filled.
+# What each expert is rung for (expert_skills): goods chapters, rule families (data/rules/<family>.yaml),
+# languages. The demo expert knows the recycled copper of the demo's waiting request, so it rings them first.
+EXPERT_SKILLS = {
+    "expert": (("chapter", "74"), ("chapter", "76"), ("rule_family", "recycled"), ("language", "zh_CN")),
+    "expert.food": (("chapter", "02"), ("chapter", "03"), ("chapter", "04"), ("chapter", "08"),
+                    ("rule_family", "meat"), ("rule_family", "food"), ("rule_family", "reefer")),
+    "expert.waste": (("chapter", "74"), ("chapter", "76"), ("rule_family", "recycled"), ("rule_family", "waste")),
+    "expert.mech": (("chapter", "84"), ("chapter", "85"), ("chapter", "87"), ("rule_family", "ccc")),
+    "expert.chem": (("chapter", "28"), ("chapter", "29"), ("chapter", "33"), ("chapter", "39")),
+    "expert.plant": (("chapter", "10"), ("chapter", "12"), ("chapter", "44"), ("rule_family", "plants")),
+}  # fmt: skip
 SIMULATOR_SUPERVISOR = "sim.supervisor"
 SIMULATOR_DISPLAY_NAME = "模拟值班主管"
 # No password verifies this hash: nobody signs in as the simulator.
@@ -183,6 +194,9 @@ class MasterData:
             self.user_ids[username] = uid = self.rows.add(m.User, row)
             self.experts.append(uid)
         self.experts.append(self.user_ids["expert"])
+        for username, skills in EXPERT_SKILLS.items():
+            for kind, value in skills:
+                self.rows.add(m.ExpertSkill, {"user_id": self.user_ids[username], "kind": kind, "value": value})
         row = self._user(SIMULATOR_SUPERVISOR, SIMULATOR_DISPLAY_NAME, "supervisor", True)
         row["password_hash"] = NO_SIGN_IN
         self.user_ids[SIMULATOR_SUPERVISOR] = self.rows.add(m.User, row)

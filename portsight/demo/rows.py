@@ -32,10 +32,11 @@ REINDEX_FROM = 50_000
 # index builds fit, without doubling the seed's memory).
 BULK_CACHE_KIB = 262_144
 # Tables in the order they are written (each after those it refers to).
-ORDER = (m.Port, m.Enterprise, m.EnterpriseCreditHistory, m.User, m.UserPort, m.DutyShift, m.ConflictOfInterest,
-         m.Declaration, m.GoodsLine, m.Container, m.Selection, m.Inspection, m.InspectionTransition,
-         m.InspectorAssignment, m.StepResult, m.Finding, m.ReleaseHold, m.Alert, m.AssistSession, m.ChatMessage,
-         m.Evidence, m.ReleaseReceipt, m.GateExit, m.DrawCommitment, m.AuditEntry)  # fmt: skip
+ORDER = (m.Port, m.Enterprise, m.EnterpriseCreditHistory, m.User, m.UserPort, m.ExpertSkill, m.DutyShift,
+         m.ConflictOfInterest, m.Declaration, m.GoodsLine, m.Container, m.Selection, m.Inspection,
+         m.InspectionTransition, m.InspectorAssignment, m.StepResult, m.Finding, m.ReleaseHold, m.Alert,
+         m.AssistSession, m.ChatMessage, m.Evidence, m.ReleaseReceipt, m.GateExit, m.DrawCommitment,
+         m.AuditEntry)  # fmt: skip
 
 _HAS_ID: dict[type[m.Base], bool] = {}
 # JSON text as a JSON column writes it (json.dumps with its defaults), for the columns kept as text.

@@ -21,7 +21,7 @@ PAGE_ROLES: dict[str, frozenset[Role]] = {
     "overview": frozenset({Role.SUPERVISOR, Role.ADMIN}),
     "inspections": frozenset({Role.SUPERVISOR, Role.ADMIN, Role.EXPERT}),
     "alerts": frozenset({Role.SUPERVISOR, Role.ADMIN}),
-    "notifications": frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    "notifications": frozenset({Role.SUPERVISOR, Role.ADMIN, Role.EXPERT}),  # experts: to be rung
     "statistics": frozenset({Role.SUPERVISOR, Role.ADMIN}),
     "enterprise": frozenset({Role.SUPERVISOR, Role.ADMIN}),  # opened by its links, not from the menu
     "field_inspection": frozenset({Role.INSPECTOR}),

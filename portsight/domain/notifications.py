@@ -34,6 +34,7 @@ CIRCLES = (PORT_CIRCLE, REGIONAL_CIRCLE, NATIONAL_CIRCLE)
 
 CHANNELS = ("email", "webhook", "wecom", "dingtalk", "feishu")
 RAISED, REOPENED, ESCALATED = "raised", "reopened", "escalated"
+RING = "ring"  # an expert rung for a request of remote help, not an alert
 PENDING, SENT, FAILED, SILENCED = "pending", "sent", "failed", "silenced"
 DELIVERY_STATUSES = (PENDING, SENT, FAILED, SILENCED)
 

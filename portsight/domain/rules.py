@@ -122,6 +122,11 @@ def _convert(spec: InputSpec, raw: Any) -> tuple[Any, Text | None]:
     return value, None
 
 
+def convert_input(spec: InputSpec, raw: Any) -> tuple[Any, Text | None]:
+    """A value for an input in its type (as judging reads it), or what was expected."""
+    return _convert(spec, raw)
+
+
 def _blank(raw: Any) -> bool:
     return raw is None or (isinstance(raw, str) and not raw.strip())
 

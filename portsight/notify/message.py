@@ -1,4 +1,5 @@
-"""A notification's text in the recipient's language, with the link that opens the alert."""
+"""A notification's text in the recipient's language, with the link that opens the alert, or for
+an expert rung for a request of remote help, the link that opens its call."""
 
 from __future__ import annotations
 
@@ -27,6 +28,21 @@ class AlertFacts:
     last_raised_at: datetime
 
 
+@dataclass(frozen=True)
+class RingFacts:
+    session_id: int
+    question: str
+    declaration: str | None
+    port_code: str | None
+    port_name_zh: str | None
+    port_name_en: str | None
+
+
+def _port(lang: str, code: str | None, name_zh: str | None, name_en: str | None) -> str:
+    name = name_zh if lang.startswith("zh") else name_en
+    return f"{name or ''} ({code})" if code else t(lang, "notifications.no_port")
+
+
 def alert_link(public_url: str, alert_id: int) -> str:
     """Where the alerts page opens this alert."""
     return f"{public_url.rstrip('/')}/alerts?{urlencode({'alert': alert_id})}"
@@ -36,8 +52,7 @@ def compose(lang: str, alert: AlertFacts, reason: str, public_url: str) -> tuple
     """(title, body) of the message about `alert` for a reader of `lang` (raised, reopened, escalated)."""
     lang = lang if lang in LANGUAGES else "zh_CN"
     what = alert_title(lang, alert.title_key, alert.title_params, alert.title)
-    port_name = alert.port_name_zh if lang.startswith("zh") else alert.port_name_en
-    port = f"{port_name or ''} ({alert.port_code})" if alert.port_code else t(lang, "notifications.no_port")
+    port = _port(lang, alert.port_code, alert.port_name_zh, alert.port_name_en)
     severity = t(lang, f"notifications.severity_{alert.severity}")
     title = t(lang, f"notifications.subject_{reason}", severity=severity, title=what)
     if len(title) > MAX_TITLE:
@@ -50,6 +65,29 @@ def compose(lang: str, alert: AlertFacts, reason: str, public_url: str) -> tuple
             t(lang, "notifications.body_raised", at=fmt_datetime(lang, alert.last_raised_at), count=alert.count),
             t(lang, f"notifications.body_reason_{reason}"),
             t(lang, "notifications.body_link", link=alert_link(public_url, alert.id)),
+        )
+    )
+    return title, body
+
+
+def assist_link(public_url: str, session_id: int) -> str:
+    """Where the remote assistance page opens the request's call."""
+    return f"{public_url.rstrip('/')}/remote_assist?{urlencode({'room': session_id})}"
+
+
+def compose_ring(lang: str, ring: RingFacts, public_url: str) -> tuple[str, str]:
+    """(title, body) of the message to an expert rung for a request of remote help, for a reader of `lang`."""
+    lang = lang if lang in LANGUAGES else "zh_CN"
+    port = _port(lang, ring.port_code, ring.port_name_zh, ring.port_name_en)
+    title = t(lang, "notifications.subject_ring", port=port)
+    if len(title) > MAX_TITLE:
+        title = title[: MAX_TITLE - 1] + "…"
+    body = "\n".join(
+        (
+            t(lang, "notifications.body_question", question=ring.question),
+            t(lang, "notifications.body_port", port=port),
+            t(lang, "notifications.body_declaration", declaration=ring.declaration or "—"),
+            t(lang, "notifications.body_assist_link", link=assist_link(public_url, ring.session_id)),
         )
     )
     return title, body

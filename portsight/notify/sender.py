@@ -12,17 +12,27 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from portsight.clock import as_utc
 from portsight.config import Settings
 from portsight.db.alert_parameters import limits_in_force
-from portsight.db.models import Alert, NotificationDelivery, NotificationSubscription, Port, User
+from portsight.db.models import (
+    Alert,
+    AssistRing,
+    AssistSession,
+    Declaration,
+    Inspection,
+    NotificationDelivery,
+    NotificationSubscription,
+    Port,
+    User,
+)
 from portsight.db.notification_outbox import SweepResult, sweep
 from portsight.db.session import Database, unit_of_work
 from portsight.domain import notifications as policy
 from portsight.notify.channels import TIMEOUT_SECONDS, NotSendable, apprise_url, deliver
-from portsight.notify.message import AlertFacts, compose, compose_test
+from portsight.notify.message import AlertFacts, RingFacts, compose, compose_ring, compose_test
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +55,8 @@ class _Job:
     target: str
     language: str
     reason: str
-    alert: AlertFacts
+    alert: AlertFacts | None  # one of the two: what the delivery is about
+    ring: RingFacts | None
 
 
 def _claim(db: Database, now: datetime, limit: int) -> list[_Job]:
@@ -79,14 +90,21 @@ def _claim(db: Database, now: datetime, limit: int) -> list[_Job]:
                 Alert.title_params,
                 Alert.count.label("alert_count"),
                 Alert.last_raised_at,
+                AssistSession.id.label("assist_id"),
+                AssistSession.question,
+                Declaration.number.label("declaration"),
                 Port.code,
                 Port.name_zh,
                 Port.name_en,
             )
             .join(NotificationSubscription, NotificationSubscription.id == NotificationDelivery.subscription_id)
             .join(User, User.id == NotificationSubscription.user_id)
-            .join(Alert, Alert.id == NotificationDelivery.alert_id)
-            .outerjoin(Port, Port.id == Alert.port_id)
+            .outerjoin(Alert, Alert.id == NotificationDelivery.alert_id)
+            .outerjoin(AssistRing, AssistRing.id == NotificationDelivery.assist_ring_id)
+            .outerjoin(AssistSession, AssistSession.id == AssistRing.session_id)
+            .outerjoin(Inspection, Inspection.id == AssistSession.inspection_id)
+            .outerjoin(Declaration, Declaration.id == Inspection.declaration_id)
+            .outerjoin(Port, Port.id == func.coalesce(Alert.port_id, AssistSession.port_id))
             .where(NotificationDelivery.id.in_(ids))
             .order_by(NotificationDelivery.id)
         ).all()
@@ -105,7 +123,9 @@ def _claim(db: Database, now: datetime, limit: int) -> list[_Job]:
                 target=r.target,
                 language=r.language,
                 reason=r.reason,
-                alert=AlertFacts(
+                alert=None
+                if r.alert_id is None
+                else AlertFacts(
                     id=r.alert_id,
                     kind=r.kind,
                     severity=r.severity,
@@ -117,6 +137,16 @@ def _claim(db: Database, now: datetime, limit: int) -> list[_Job]:
                     port_name_en=r.name_en,
                     count=r.alert_count,
                     last_raised_at=as_utc(r.last_raised_at),
+                ),
+                ring=None
+                if r.assist_id is None
+                else RingFacts(
+                    session_id=r.assist_id,
+                    question=r.question,
+                    declaration=r.declaration,
+                    port_code=r.code,
+                    port_name_zh=r.name_zh,
+                    port_name_en=r.name_en,
                 ),
             )
             for r in rows
@@ -136,7 +166,12 @@ def _send(job: _Job, settings: Settings, timeout: float) -> str | None:
         url = apprise_url(job.channel, job.target, settings.smtp, timeout)
     except NotSendable as exc:
         return str(exc)
-    title, body = compose(job.language, job.alert, job.reason, settings.public_url)
+    if job.alert is not None:
+        title, body = compose(job.language, job.alert, job.reason, settings.public_url)
+    elif job.ring is not None:
+        title, body = compose_ring(job.language, job.ring, settings.public_url)
+    else:
+        return "the delivery is about neither an alert nor a ring"
     try:
         return deliver(url, title, body)
     except Exception as exc:  # noqa: BLE001 - a fault in one channel fails that delivery, not the run

@@ -9,7 +9,15 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased
 
 from portsight.clock import as_utc
-from portsight.db.models import Alert, AlertSilence, NotificationDelivery, NotificationSubscription, Port, User
+from portsight.db.models import (
+    Alert,
+    AlertSilence,
+    AssistRing,
+    NotificationDelivery,
+    NotificationSubscription,
+    Port,
+    User,
+)
 from portsight.db.session import Database
 from portsight.db.sql import in_scope, records
 from portsight.domain import notifications as policy
@@ -69,14 +77,15 @@ def silences(db: Database, actor: Actor, now: datetime) -> list[dict]:
 
 
 def delivery_log(db: Database, actor: Actor, *, status: str | None = None, limit: int = MAX_LOG) -> list[dict]:
-    """The newest deliveries (administrators only), failures with their attempts and last error;
-    addresses masked."""
+    """The newest deliveries (administrators only), about an alert (alert_id) or an expert rung for a
+    request of remote help (assist_id), failures with their attempts and last error; addresses masked."""
     require_role(actor, Role.ADMIN)
     stmt = (
         select(
             NotificationDelivery.id,
             NotificationDelivery.created_at,
             NotificationDelivery.alert_id,
+            AssistRing.session_id.label("assist_id"),
             NotificationDelivery.reason,
             NotificationDelivery.status,
             NotificationDelivery.attempts,
@@ -89,6 +98,7 @@ def delivery_log(db: Database, actor: Actor, *, status: str | None = None, limit
         )
         .join(NotificationSubscription, NotificationSubscription.id == NotificationDelivery.subscription_id)
         .join(User, User.id == NotificationSubscription.user_id)
+        .outerjoin(AssistRing, AssistRing.id == NotificationDelivery.assist_ring_id)
         .order_by(NotificationDelivery.id.desc())
         .limit(max(1, min(int(limit), MAX_LOG)))
     )

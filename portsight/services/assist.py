@@ -21,13 +21,23 @@ from sqlalchemy.orm import Session
 
 from portsight.clock import utcnow
 from portsight.db.audit import record_audit
-from portsight.db.models import AssistSession, ChatMessage, Evidence, Inspection, InspectorAssignment, User
+from portsight.db.models import (
+    AssistSession,
+    ChatMessage,
+    Container,
+    Evidence,
+    Inspection,
+    InspectorAssignment,
+    User,
+)
 from portsight.db.session import Database, unit_of_work
 from portsight.domain.access import AccessDenied, Actor, Role, require_port, require_role
+from portsight.domain.checklist import split_slot_id
 from portsight.domain.inspection import OPEN_STATES
 from portsight.errors import Conflict, InvalidInput, NotFound
 from portsight.images import JPEG, clean_photo
 from portsight.services.assist_cases import keep_case
+from portsight.services.assist_rings import ring_first_circle
 from portsight.services.inputs import typed_text
 from portsight.storage import store_media
 
@@ -171,6 +181,7 @@ def request_assist(
             },
             port_id=inspection.port_id,
         )
+        ring_first_circle(session, record, record.requested_at)
         return record.id
 
 
@@ -396,9 +407,11 @@ def save_snapshot(db: Database, actor: Actor, session_id: int, jpeg_bytes: bytes
                 params={"id": session_id, "state": {"key": f"assist.state_{record.state}"}},
             )
         sha, _path = store_media(media_dir, photo.data, photo.suffix)
+        step_key, container_id = _asked_slot(session, record)
         evidence = Evidence(
             inspection_id=record.inspection_id,
-            step_key=record.step_key,
+            step_key=step_key,
+            container_id=container_id,
             assist_session_id=record.id,
             sha256=sha,
             media_type=photo.media_type,
@@ -420,6 +433,21 @@ def save_snapshot(db: Database, actor: Actor, session_id: int, jpeg_bytes: bytes
             port_id=record.port_id,
         )
         return evidence.id
+
+
+def _asked_slot(session: Session, record: AssistSession) -> tuple[str | None, int | None]:
+    """The step and container a request names: its snapshots count as that slot's photos."""
+    if not record.step_key:
+        return None, None
+    step_key, number = split_slot_id(record.step_key)
+    if number is None:
+        return step_key, None
+    container_id = session.scalar(
+        select(Container.id)
+        .join(Inspection, Inspection.declaration_id == Container.declaration_id)
+        .where(Inspection.id == record.inspection_id, Container.number == number)
+    )
+    return step_key, container_id
 
 
 def set_recording_path(db: Database, actor: Actor, session_id: int, path: str) -> None:

@@ -27,6 +27,8 @@ from portsight.errors import Conflict, InvalidInput, NotFound
 from portsight.services.inputs import typed_text
 
 NOTIFY_ROLES = (Role.SUPERVISOR, Role.ADMIN)
+# Experts subscribe to be rung for requests of remote help; silences are about alerts, which are not theirs.
+SUBSCRIBE_ROLES = (*NOTIFY_ROLES, Role.EXPERT)
 MAX_REASON = 1000
 MAX_KINDS = 50
 MAX_KIND = 32
@@ -95,7 +97,7 @@ def create_subscription(
     now: datetime | None = None,
 ) -> int:
     """A new contact point of the actor: `port_ids` None means every port they cover."""
-    require_role(actor, *NOTIFY_ROLES)
+    require_role(actor, *SUBSCRIBE_ROLES)
     if actor.user_id is None:
         raise AccessDenied("Only a signed-in person subscribes.", key="notifications.refused_no_person")
     at = as_utc(now) if now is not None else utcnow()
@@ -118,7 +120,7 @@ def create_subscription(
 
 
 def _own_subscription(session: Session, actor: Actor, subscription_id: int) -> NotificationSubscription:
-    require_role(actor, *NOTIFY_ROLES)
+    require_role(actor, *SUBSCRIBE_ROLES)
     sub = session.scalar(
         select(NotificationSubscription).where(NotificationSubscription.id == int(subscription_id)).with_for_update()
     )

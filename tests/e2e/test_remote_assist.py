@@ -62,8 +62,9 @@ inner = pytest.mark.skipif(not IN_NETNS, reason="runs inside the loopback-only n
 # --------------------------------------------------------------------------- outside: one namespace per test
 
 
-def run_in_loopback_namespace(test_name: str, timeout: int) -> str:
-    """Run one inner test of this module in a fresh network namespace with only lo; return its output.
+def run_in_loopback_namespace(test_name: str, timeout: int, module: str = __file__) -> str:
+    """Run one inner test of module (default: this one) in a fresh network namespace with only lo;
+    return its output.
 
     Its files (the server's streamlit.log above all) stay in /tmp/portsight-webrtc-e2e/<test> until
     the next run of the same test, out of reach of pytest's rotation of numbered temp dirs.
@@ -93,7 +94,7 @@ def run_in_loopback_namespace(test_name: str, timeout: int) -> str:
         "-o",
         "addopts=",
         f"--basetemp={basetemp}",
-        f"{Path(__file__)}::{test_name}",
+        f"{Path(module)}::{test_name}",
     ]
     env = {**os.environ, "PORTSIGHT_E2E_NETNS": "1", "PYTHONPATH": str(ROOT)}
     result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
@@ -255,6 +256,21 @@ IS_RED_JS = """([fx, fy]) => { const v = document.querySelector('video');
     return d[0] > 170 && d[1] < 90 && d[2] < 90; }"""
 
 
+VIDEO_BOX_JS = """() => { const f = document.querySelector('iframe[title*="webrtc"]');
+    const v = f.contentDocument.querySelector('video').getBoundingClientRect(), o = f.getBoundingClientRect();
+    return [o.left + v.left, o.top + v.top, v.width, v.height]; }"""
+
+
+def draw_on_video(page, start, end):
+    """The expert presses on the live picture at start and releases at end ((x, y) shares of the
+    picture; the same point for a tap), on the drawing surface laid over the video."""
+    left, top, width, height = page.evaluate(VIDEO_BOX_JS)
+    page.mouse.move(left + start[0] * width, top + start[1] * height)
+    page.mouse.down()
+    page.mouse.move(left + end[0] * width, top + end[1] * height, steps=8)
+    page.mouse.up()
+
+
 def ask_for_help(page, question):
     """From the inspector's page: cancel a request left waiting, then ask on the 'seal' step."""
     from playwright.sync_api import expect
@@ -287,7 +303,7 @@ def join(page, engine, question):
     button = by_key(page, f"assist.join.{sid}").locator("button")
     expect(button).to_contain_text(question[:40])  # listed in the live queue (refreshed every 3 s)
     button.click()
-    expect(by_key(page, "assist.freeze")).to_be_visible()
+    expect(by_key(page, "assist.undo_mark")).to_be_visible()
     return sid
 
 
@@ -317,17 +333,16 @@ def test_inner_full_call(server, chromium):
         assert frame.evaluate("() => window.__pcs.map(pc => pc.getConfiguration().iceServers.length)")[-1] == 0
     assert "iceServers is not set" not in (data_dir / "streamlit.log").read_text()
 
-    # a circle centred at (50 %, 50 %) through (65 %, 50 %): its rim turns red on both pictures
-    assert not inspector_video.evaluate(IS_RED_JS, [0.65, 0.5])
-    before = inspector_video.evaluate(PIXEL_JS, [0.65, 0.5])
-    by_key(expert, "assist.freeze").locator("button").click()
-    expect(expert.get_by_text("Frozen picture with the marks")).to_be_visible()
-    by_key(expert, "assist.add_mark").locator("button").click()
+    # the expert drags a circle on the video, centred at (25 %, 75 %) (a plain part of the fake camera's
+    # picture: the mark stays put) through (35 %, 75 %): its rim turns red on both pictures
+    assert not inspector_video.evaluate(IS_RED_JS, [0.35, 0.75])
+    before = inspector_video.evaluate(PIXEL_JS, [0.35, 0.75])
+    draw_on_video(expert, (0.25, 0.75), (0.35, 0.75))
     expect(expert.get_by_text("1 mark(s) on the inspector's picture")).to_be_visible()
-    inspector_video.wait_for_function(IS_RED_JS, arg=[0.65, 0.5], timeout=15_000)
-    after = inspector_video.evaluate(PIXEL_JS, [0.65, 0.5])
+    inspector_video.wait_for_function(IS_RED_JS, arg=[0.35, 0.75], timeout=15_000)
+    after = inspector_video.evaluate(PIXEL_JS, [0.35, 0.75])
     assert before != after
-    expert_video.wait_for_function(IS_RED_JS, arg=[0.65, 0.5], timeout=15_000)  # the expert sees the same
+    expert_video.wait_for_function(IS_RED_JS, arg=[0.35, 0.75], timeout=15_000)  # the expert sees the same
 
     by_key(expert, "assist.snapshot").locator("button").click()
     expect(expert.get_by_text("Snapshots (1)")).to_be_visible()  # the gallery, refreshed by the live panel

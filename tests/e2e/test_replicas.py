@@ -285,7 +285,7 @@ def test_both_parties_meet_on_the_room_replica_and_a_kill_loses_no_saved_data(cl
     button = by_key(expert, f"assist.join.{room}").locator("button")
     expect(button).to_contain_text(question[:40], timeout=20_000)  # the queue is polled every 3 s
     button.click()
-    expect(by_key(expert, "assist.freeze")).to_be_visible(timeout=20_000)
+    expect(by_key(expert, "assist.undo_mark")).to_be_visible(timeout=20_000)
     expect(inspector.get_by_text("Expert has joined")).to_be_visible(timeout=20_000)  # polled every 2 s
     expect(expert.get_by_test_id("stLinkButton")).to_have_count(0)
     assert set(insp_ws) == set(exp_ws) == {room_replica}, (insp_ws, exp_ws, room_replica)
@@ -301,7 +301,7 @@ def test_both_parties_meet_on_the_room_replica_and_a_kill_loses_no_saved_data(cl
     survivor = next(a for a in cluster.replicas if a != room_replica)
     ctx4, again, again_ws = _open(browser, cluster, "expert", f"remote_assist?room={room}")
     # Back in the call it joined (state active, this expert) with the inspector's question.
-    expect(by_key(again, "assist.freeze")).to_be_visible(timeout=20_000)
+    expect(by_key(again, "assist.undo_mark")).to_be_visible(timeout=20_000)
     expect(again.get_by_text(question).first).to_be_visible()
     assert again_ws and set(again_ws) == {survivor}, (again_ws, survivor)
     ctx4.close()

@@ -10,7 +10,16 @@ import pytest
 from sqlalchemy import insert, select
 
 from portsight.clock import utcnow
-from portsight.db.models import Alert, AlertSilence, AuditEntry, NotificationDelivery, NotificationSubscription, User
+from portsight.db.models import (
+    Alert,
+    AlertSilence,
+    AssistRing,
+    AssistSession,
+    AuditEntry,
+    NotificationDelivery,
+    NotificationSubscription,
+    User,
+)
 from portsight.db.session import make_engine
 from portsight.i18n import t
 from tests.pages.conftest import errors, login
@@ -144,3 +153,67 @@ def test_an_administrator_sees_failed_deliveries_with_attempts_and_last_error(ne
     assert row[t(lang, "notifications.col_attempts")] == 5
     assert "error=500" in row[t(lang, "notifications.col_error")]
     assert row[t(lang, "notifications.col_target")] == "https://hooks.example.org/…"  # the secret path is not shown
+
+
+def test_the_delivery_log_shows_a_ring_of_an_expert_beside_the_alerts(new_app, app_db):
+    url = app_db[1]
+    now = utcnow()
+    [(admin_id,)] = rows_of(url, select(User.id).where(User.username == "admin"))
+    request = rows_of(url, select(AssistSession.id).order_by(AssistSession.id.desc()).limit(1))[0][0]
+    ring = write(url, AssistRing.__table__, {"session_id": request, "user_id": admin_id, "circle": 0, "rung_at": now})
+    sub = write(
+        url,
+        NotificationSubscription.__table__,
+        {
+            "user_id": admin_id,
+            "channel": "webhook",
+            "target": "https://hooks.example.org/ring",
+            "min_severity": "high",
+            "active": True,
+            "created_at": now,
+            "changed_at": now,
+        },
+    )
+    write(
+        url,
+        NotificationDelivery.__table__,
+        {
+            "assist_ring_id": ring,
+            "subscription_id": sub,
+            "reason": "ring",
+            "alert_count": 0,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now + timedelta(days=365),  # not sent by a background run during the test
+            "created_at": now,
+        },
+    )
+    at = open_page(new_app, "zh_CN", "admin")
+    at.selectbox(key="notifications.log_status").set_value("pending").run()
+    assert not at.exception, [e.message for e in at.exception]
+    [table] = [df.value for df in at.dataframe]
+    row = table.iloc[0]
+    assert row[t("zh_CN", "notifications.col_reason")] == "呼叫专家"
+    assert row[t("zh_CN", "notifications.col_assist")] == f"#{request}"
+    assert row[t("zh_CN", "notifications.col_alert")] == ""
+
+
+def test_an_expert_subscribes_to_be_rung_and_sees_nothing_of_alerts(new_app, app_db):
+    url = app_db[1]
+    at = open_page(new_app, "en", "expert")
+    assert [tab.label for tab in at.tabs] == [t("en", "notifications.tab_subscriptions")]  # no silences
+    assert t("en", "notifications.expert_intro") in [c.value for c in at.caption]
+    keys = {w.key for w in at.selectbox} | {w.key for w in at.multiselect}
+    assert "notifications.severity" not in keys and "notifications.kinds" not in keys
+
+    at.selectbox(key="notifications.channel").set_value("webhook")
+    at.text_input(key="notifications.target").input("https://hooks.example.org/expert")
+    at.button(key="notifications.add").click().run()
+    assert not at.exception and not errors(at)
+    [(username,)] = rows_of(
+        url,
+        select(User.username)
+        .join(NotificationSubscription, NotificationSubscription.user_id == User.id)
+        .where(NotificationSubscription.target == "https://hooks.example.org/expert"),
+    )
+    assert username == "expert"

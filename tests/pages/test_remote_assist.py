@@ -52,7 +52,8 @@ def test_expert_sees_the_waiting_request_and_joins_it(new_app, app_db, calls):
     assert calls and calls[-1]["role"] == "expert" and calls[-1]["key"] == f"assist.call.{waiting_id}"
     assert calls[-1]["ice"] == [] and calls[-1]["desired_playing_state"] is True
     # annotation tools are there for the expert
-    assert at.button(key="assist.add_mark") is not None and at.slider(key="assist.x1").value == 50
+    assert at.button(key="assist.undo_mark") is not None
+    assert at.segmented_control(key="assist.mark_kind").value == "circle"
     # the inspector sees who joined, in the live panel
     inspector = open_page(new_app, "inspector")
     assert any("Expert" in s.value for s in inspector.success)
