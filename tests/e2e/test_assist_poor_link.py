@@ -25,8 +25,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -41,12 +39,12 @@ from tests.e2e.test_remote_assist import (  # noqa: F401 - chromium and server a
     KEEP_PEER_CONNECTIONS,
     PHONE,
     chromium,
+    run_in_loopback_namespace,
     server,
     wait_video_playing,
     webrtc_frame,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
 IN_NETNS = os.environ.get("PORTSIGHT_E2E_NETNS") == "1"
 inner = pytest.mark.skipif(not IN_NETNS, reason="runs inside the loopback-only namespace (see the outer test)")
 
@@ -75,36 +73,7 @@ def test_a_call_on_a_poor_link_degrades_tells_both_sides_and_recovers():
     needed = ("unshare", "ip", "tc", "iptables")
     if os.geteuid() != 0 or any(shutil.which(tool) is None for tool in needed):
         missing("network namespace", "needs root with unshare, ip, tc and iptables (iproute2, iptables)")
-    basetemp = Path(tempfile.gettempdir()) / "portsight-webrtc-e2e" / "poor-link"
-    basetemp.parent.mkdir(exist_ok=True)
-    cmd = [
-        "unshare",
-        "--net",
-        "--",
-        "sh",
-        "-c",
-        'ip link set lo up && exec "$@"',
-        "netns",
-        sys.executable,
-        "-m",
-        "pytest",
-        "-q",
-        "-s",
-        "-x",
-        "-p",
-        "no:cacheprovider",
-        "-o",
-        "addopts=",
-        f"--basetemp={basetemp}",
-        f"{Path(__file__)}::test_inner_poor_link",
-    ]
-    env = {**os.environ, "PORTSIGHT_E2E_NETNS": "1", "PYTHONPATH": str(ROOT)}
-    result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
-    out = result.stdout
-    print(out[-8000:], result.stderr[-3000:], f"\n(the server log is under {basetemp})")
-    summary = out.strip().splitlines()[-1] if out.strip() else ""
-    assert result.returncode == 0, out[-6000:] + result.stderr[-2000:]
-    assert re.search(r"\b1 passed\b", summary) and "skipped" not in summary, summary
+    run_in_loopback_namespace("test_inner_poor_link", timeout=600, module=__file__)
 
 
 def run_all(commands: list[str]) -> None:

@@ -3,11 +3,9 @@ who may propose and decide, what a proposal may say, what is audited. SQLite and
 
 from __future__ import annotations
 
-import io
 from itertools import count
 
 import pytest
-from PIL import Image
 from sqlalchemy import select
 
 from portsight.clock import utcnow
@@ -22,50 +20,16 @@ from portsight.db.models import (
     Inspection,
     InspectorAssignment,
     Port,
-    User,
 )
 from portsight.db.session import unit_of_work
-from portsight.domain.access import AccessDenied, Actor, Role
+from portsight.domain.access import AccessDenied, Actor
 from portsight.errors import Conflict, InvalidInput, NotFound
 from portsight.queries import assist_context
 from portsight.services import assist, assist_proposals, field
+from tests.integration.test_assist import JPEG, _port, _user
 
 _ids = count(1)
 BOX = "CSQU3054383"
-
-
-def _jpeg() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (64, 48), (40, 90, 160)).save(out, format="JPEG")
-    return out.getvalue()
-
-
-def _port(session) -> Port:
-    code = f"P{next(_ids):04d}"
-    port = Port(code=code, name_en=code, name_zh=code, kind="sea")
-    session.add(port)
-    session.flush()
-    return port
-
-
-def _user(session, role: str, port: Port | None) -> Actor:
-    n = next(_ids)
-    user = User(
-        username=f"prop-{role}{n}",
-        display_name=f"Prop {role.title()} {n}",
-        role=role,
-        password_hash="x",
-        all_ports=port is None,
-        ports=[port] if port else [],
-    )
-    session.add(user)
-    session.flush()
-    return Actor(
-        user_id=user.id,
-        username=user.username,
-        role=Role(role),
-        port_ids=None if port is None else frozenset({port.id}),
-    )
 
 
 def _inspection(session, port: Port, inspectors: list[Actor]) -> int:
@@ -112,7 +76,7 @@ def _inspection(session, port: Port, inspectors: list[Actor]) -> int:
 def call(db, tmp_path):
     """An active call on the seal slot of an inspection in progress, with the container number saved."""
     with unit_of_work(db) as s:
-        port, other = _port(s), _port(s)
+        port, other = _port(s, f"P{next(_ids):04d}"), _port(s, f"P{next(_ids):04d}")
         inspector, colleague = _user(s, "inspector", port), _user(s, "inspector", port)
         world = {
             "inspector": inspector,
@@ -138,7 +102,7 @@ def call(db, tmp_path):
 
 
 def test_a_snapshot_lands_in_the_evidence_of_the_step_and_container_asked_about(db, call):
-    shot = assist.save_snapshot(db, call["expert"], call["session"], _jpeg(), call["media"])
+    shot = assist.save_snapshot(db, call["expert"], call["session"], JPEG, call["media"])
     with unit_of_work(db) as s:
         evidence = s.get(Evidence, shot)
         assert (evidence.step_key, evidence.container_id) == ("seal", call["box"])
@@ -148,7 +112,7 @@ def test_a_snapshot_lands_in_the_evidence_of_the_step_and_container_asked_about(
 
 
 def test_the_expert_sees_the_declaration_the_step_its_rules_and_what_was_saved(db, call):
-    photo = assist.save_snapshot(db, call["expert"], call["session"], _jpeg(), call["media"])
+    photo = assist.save_snapshot(db, call["expert"], call["session"], JPEG, call["media"])
     context = assist_context.call_context(db, call["session"], call["expert"].port_ids)
     assert context["session"]["question"] == "Is this seal genuine?"
     assert context["declaration"]["number"].startswith("PR")
