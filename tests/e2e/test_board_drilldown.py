@@ -79,7 +79,7 @@ def card(page: Page, key: str):
 
 def test_overdue_opens_the_overdue_inspections_and_the_link_can_be_shared(board, board_server):
     # today's declarations open the selection page, whose pool counts the same declarations
-    expect(card(board, "declarations")[0]).to_have_attribute("href", "/selection")
+    expect(card(board, "declarations")[0]).to_have_attribute("href", "/selection", timeout=WAIT)  # a cold board
     link, value = card(board, "overdue")
     overdue = int(value.inner_text())
     assert overdue >= 2  # the two the fixture made overdue, and any the seed left
