@@ -11,7 +11,7 @@ file watcher, no ICE servers configured. Chromium uses the fake camera (640x480)
 
 Per N, every pair: the inspector (phone context) has a waiting request and is publishing; the
 expert (desktop context) clicks "Join" in the live queue; with annotations on, the expert then
-freezes the picture and adds a circle, so every frame to both sides carries the overlay. Then
+drags a circle on the live picture, so every frame to both sides carries the overlay. Then
 S seconds are measured (--repeat R: R such rounds per N, pooled into one result):
 
 - first remote frame: the first frame of the inspector's camera (green, not the grey
@@ -347,7 +347,7 @@ def run_round(bench: Bench, browser, n: int, seconds: float, annotations: bool) 
     from playwright.sync_api import expect
 
     from tests.e2e.helpers import by_key
-    from tests.e2e.test_remote_assist import DESKTOP, PHONE
+    from tests.e2e.test_remote_assist import DESKTOP, PHONE, draw_on_video
 
     bench.round += 1
     pairs = []
@@ -376,9 +376,7 @@ def run_round(bench: Bench, browser, n: int, seconds: float, annotations: bool) 
     if annotations:
         for pair in pairs:
             expert = pair["expert"]
-            by_key(expert, "assist.freeze").locator("button").click()
-            expect(expert.get_by_text("Frozen picture with the marks")).to_be_visible(timeout=60_000)
-            by_key(expert, "assist.add_mark").locator("button").click()
+            draw_on_video(expert, (0.25, 0.75), (0.35, 0.75))  # a circle on the live picture, as an expert drags it
             expect(expert.get_by_text("1 mark(s) on the inspector's picture")).to_be_visible(timeout=60_000)
     modes: list[dict] = []
     if bench.link is not None:
