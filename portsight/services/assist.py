@@ -181,7 +181,7 @@ def request_assist(
             },
             port_id=inspection.port_id,
         )
-        ring_first_circle(session, record, record.requested_at)
+        ring_first_circle(session, record, record.requested_at, simulated=actor.simulated)
         return record.id
 
 

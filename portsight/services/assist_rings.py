@@ -10,6 +10,7 @@ checks (components/shell/background.py), so a request escalates whether or not a
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from pathlib import PurePosixPath
 
@@ -22,6 +23,7 @@ from portsight.db.audit import record_audit
 from portsight.db.models import (
     AssistRing,
     AssistSession,
+    AuditEntry,
     DutyShift,
     ExpertSkill,
     GoodsLine,
@@ -142,9 +144,24 @@ def _ring(
     return ringing
 
 
-def ring_first_circle(session: Session, record: AssistSession, now: datetime) -> routing.Ringing:
-    """A new request rings its first circle (called inside request_assist's unit of work); the system rings."""
-    return _ring(session, SYSTEM, record, routing.LOCAL, set(), now, "assist.ring")
+def ring_first_circle(
+    session: Session, record: AssistSession, now: datetime, *, simulated: bool = False
+) -> routing.Ringing:
+    """A new request rings its first circle (called inside request_assist's unit of work); the system rings,
+    marked simulated when the request is (the demo's simulator asks too)."""
+    return _ring(session, replace(SYSTEM, simulated=simulated), record, routing.LOCAL, set(), now, "assist.ring")
+
+
+def _system_for(session: Session, record: AssistSession) -> Actor:
+    """The system acting on a request, simulated when the request was (its audit entry says so)."""
+    simulated = session.scalar(
+        select(AuditEntry.simulated).where(
+            AuditEntry.entity == "assist_session",
+            AuditEntry.entity_id == str(record.id),
+            AuditEntry.action == "assist.request",
+        )
+    )
+    return replace(SYSTEM, simulated=bool(simulated))
 
 
 def _escalate_if_due(session: Session, record: AssistSession, now: datetime) -> bool:
@@ -153,7 +170,8 @@ def _escalate_if_due(session: Session, record: AssistSession, now: datetime) -> 
     since = as_utc(record.circle_since or record.requested_at)
     if not routing.escalation_due(record.circle, since, now, all_declined=all_declined):
         return False
-    _ring(session, SYSTEM, record, record.circle + 1, {r.user_id for r in rings}, now, "assist.escalate")
+    rung = {r.user_id for r in rings}
+    _ring(session, _system_for(session, record), record, record.circle + 1, rung, now, "assist.escalate")
     return True
 
 

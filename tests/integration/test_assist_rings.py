@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from itertools import count
 
@@ -142,6 +143,31 @@ def test_unanswered_it_rings_the_next_circle_after_the_ring_time_and_then_everyo
     coming = q.who_is_coming(db, sid)
     assert coming["circle"] == NATIONAL and coming["expert"] is None
     assert coming["rung"][0]["user_id"] == w["meat"].user_id and coming["rung"][0]["circle"] == LOCAL
+
+
+def test_the_rings_of_a_simulated_request_are_marked_simulated_and_a_real_one_s_are_not(db, ring_world):
+    w = ring_world
+    simulated = dataclasses.replace(w["inspector"], simulated=True)
+    sim = assist.request_assist(db, simulated, w["inspection"], "goods", "Simulated: is this the declared cut?")
+    assert sim in escalate_unanswered(db, utcnow() + timedelta(seconds=RING_SECONDS + 1))
+    with unit_of_work(db) as s:
+        marks = s.execute(
+            select(AuditEntry.action, AuditEntry.simulated)
+            .where(AuditEntry.entity == "assist_session", AuditEntry.entity_id == str(sim))
+            .where(AuditEntry.action.in_(("assist.ring", "assist.escalate")))
+        ).all()
+    assert sorted(marks) == [("assist.escalate", True), ("assist.ring", True)]
+    assist.cancel_assist(db, simulated, sim)
+    real = _request(db, w)
+    with unit_of_work(db) as s:
+        assert (
+            s.scalar(
+                select(AuditEntry.simulated).where(
+                    AuditEntry.action == "assist.ring", AuditEntry.entity_id == str(real)
+                )
+            )
+            is False
+        )
 
 
 def test_when_everyone_rung_declines_the_next_circle_rings_at_once(db, ring_world):
