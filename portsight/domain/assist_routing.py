@@ -22,6 +22,9 @@ from collections.abc import Iterable, Set
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+# A request's states: it rings only while waiting.
+WAITING, ACTIVE, ENDED, MISSED, CANCELLED = "waiting", "active", "ended", "missed", "cancelled"
+
 LOCAL, ON_DUTY, NATIONAL = 0, 1, 2
 CIRCLES = (LOCAL, ON_DUTY, NATIONAL)
 LAST_CIRCLE = NATIONAL

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
+from portsight.domain.assist_routing import WAITING
 from portsight.domain.rulebook import SEVERITIES
 
 PORT_CIRCLE, REGIONAL_CIRCLE, NATIONAL_CIRCLE = 0, 1, 2
@@ -36,7 +37,15 @@ CHANNELS = ("email", "webhook", "wecom", "dingtalk", "feishu")
 RAISED, REOPENED, ESCALATED = "raised", "reopened", "escalated"
 RING = "ring"  # an expert rung for a request of remote help, not an alert
 PENDING, SENT, FAILED, SILENCED = "pending", "sent", "failed", "silenced"
-DELIVERY_STATUSES = (PENDING, SENT, FAILED, SILENCED)
+WITHDRAWN = "withdrawn"  # a ring not sent: its request was taken or ended, or the expert declined, first
+DELIVERY_STATUSES = (PENDING, SENT, FAILED, SILENCED, WITHDRAWN)
+
+
+def ring_still_calls(request_state: str, declined: bool) -> bool:
+    """Whether a ring's message is still worth sending: its request still waits for an expert and
+    this expert has not declined it (a message that arrives after someone joined only misleads)."""
+    return request_state == WAITING and not declined
+
 
 # Minutes before the 2nd, 3rd, ... attempt; after the last one fails the delivery is failed.
 BACKOFF_MINUTES = (1, 5, 15, 60)

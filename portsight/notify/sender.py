@@ -92,6 +92,8 @@ def _claim(db: Database, now: datetime, limit: int) -> list[_Job]:
                 Alert.last_raised_at,
                 AssistSession.id.label("assist_id"),
                 AssistSession.question,
+                AssistSession.state.label("assist_state"),
+                AssistRing.declined_at,
                 Declaration.number.label("declaration"),
                 Port.code,
                 Port.name_zh,
@@ -108,6 +110,18 @@ def _claim(db: Database, now: datetime, limit: int) -> list[_Job]:
             .where(NotificationDelivery.id.in_(ids))
             .order_by(NotificationDelivery.id)
         ).all()
+        withdrawn = [
+            r.id
+            for r in rows
+            if r.assist_id is not None and not policy.ring_still_calls(r.assist_state, r.declined_at is not None)
+        ]
+        if withdrawn:
+            session.execute(
+                update(NotificationDelivery)
+                .where(NotificationDelivery.id.in_(withdrawn))
+                .values(status=policy.WITHDRAWN, next_attempt_at=None)
+            )
+        rows = [r for r in rows if r.id not in withdrawn]
         switched_off = [r.id for r in rows if not (r.active and r.user_active)]
         if switched_off:
             session.execute(

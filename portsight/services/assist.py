@@ -32,6 +32,7 @@ from portsight.db.models import (
 )
 from portsight.db.session import Database, unit_of_work
 from portsight.domain.access import AccessDenied, Actor, Role, require_port, require_role
+from portsight.domain.assist_routing import ACTIVE, CANCELLED, ENDED, MISSED, WAITING
 from portsight.domain.checklist import split_slot_id
 from portsight.domain.inspection import OPEN_STATES
 from portsight.errors import Conflict, InvalidInput, NotFound
@@ -41,7 +42,6 @@ from portsight.services.assist_rings import ring_first_circle
 from portsight.services.inputs import typed_text
 from portsight.storage import store_media
 
-WAITING, ACTIVE, ENDED, MISSED, CANCELLED = "waiting", "active", "ended", "missed", "cancelled"
 OPEN_ASSIST_STATES = (WAITING, ACTIVE)
 CLOSED_ASSIST_STATES = (ENDED, MISSED, CANCELLED)
 

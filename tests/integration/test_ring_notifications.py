@@ -22,6 +22,8 @@ from portsight.db.models import (
 from portsight.db.session import unit_of_work
 from portsight.notify import send_due
 from portsight.queries.notifications import delivery_log
+from portsight.services import assist
+from portsight.services.assist_rings import decline_ring
 from tests.integration.test_assist import _port, _user
 from tests.integration.test_assist_rings import _request, ring_world  # noqa: F401 - the fixture
 from tests.integration.test_notifications import Receiver
@@ -116,3 +118,20 @@ def test_the_delivery_log_lists_a_ring_delivery_with_its_request(db, w, receiver
         admin = _user(s, "admin")
     [row] = [r for r in delivery_log(db, admin) if r["assist_id"] == sid]
     assert (row["alert_id"], row["reason"], row["status"]) == (None, "ring", "pending")
+
+
+@pytest.mark.parametrize("first", ["joined", "declined", "cancelled"])
+def test_a_ring_no_longer_needed_when_its_turn_comes_is_withdrawn_not_sent(db, w, receiver, settings, first):
+    receiver.posts.clear()
+    here = _subscribe(db, w["meat"], f"{receiver.url}/meat")
+    sid = _request(db, w)
+    if first == "joined":
+        assist.join_assist(db, w["meat"], sid)
+    elif first == "declined":
+        decline_ring(db, w["meat"], sid)
+    else:
+        assist.cancel_assist(db, w["inspector"], sid)
+    result = send_due(db, utcnow(), settings)
+    assert (result.sent, result.retrying, result.failed) == (0, 0, 0)
+    assert _queued(db, sid) == [(here, "ring", "withdrawn")]
+    assert receiver.to("/meat") == []
