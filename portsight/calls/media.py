@@ -2,7 +2,8 @@
 
 Every input track is drained by a ``DrainSink`` that hands each frame to the room, which keeps
 only the latest one (an unread input track grows ~10 MB/s). Frames the room hands on are
-copied first (``private_copy``): encoders change the frame they are given.
+copied first (``private_copy``): encoders change the frame they are given. The room's frame is
+converted (to grey, BGR, a smaller size) only through ``converted``.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import fractions
 import logging
+import threading
 import time
 from collections.abc import Callable
 
@@ -50,6 +52,23 @@ def silence(samples: int = AUDIO_SAMPLES) -> av.AudioFrame:
     return frame
 
 
+_CONVERTING = threading.Lock()
+
+
+def converted(frame: av.VideoFrame, **how) -> av.VideoFrame:
+    """``frame.reformat(**how)``, one conversion at a time (``format=`` etc. as PyAV takes them).
+
+    PyAV keeps one libswscale context on the frame, runs it without the interpreter lock and
+    rewrites the source frame's colour fields while it converts. The room's latest frame is
+    converted by several threads (the overlay's worker, a snapshot on a page's thread, the
+    recorder, the event loop in reduced mode); two conversions of it at once crashed the server
+    (SIGSEGV in libswscale) or left one of them hanging, which froze the picture on both sides.
+    A conversion takes a millisecond or two: queueing them costs less than a call lost.
+    """
+    with _CONVERTING:
+        return frame.reformat(**how)
+
+
 def private_copy(frame: av.VideoFrame, pts: int) -> av.VideoFrame:
     """A frame that one consumer owns, stamped with pts on the 90 kHz clock.
 
@@ -73,7 +92,7 @@ def private_copy(frame: av.VideoFrame, pts: int) -> av.VideoFrame:
                 :rows, :width
             ]
     else:
-        copy = av.VideoFrame.from_ndarray(frame.to_ndarray(format="bgr24"), format="bgr24")
+        copy = av.VideoFrame.from_ndarray(converted(frame, format="bgr24").to_ndarray(), format="bgr24")
     copy.pts, copy.time_base = pts, VIDEO_TIME_BASE
     return copy
 

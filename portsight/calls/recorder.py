@@ -10,7 +10,7 @@ from pathlib import Path
 
 import av
 
-from portsight.calls.media import AUDIO_RATE, AUDIO_TIME_BASE, clock, private_copy
+from portsight.calls.media import AUDIO_RATE, AUDIO_TIME_BASE, clock, converted, private_copy
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ class Mp4Recorder:
                         audio.layout = "stereo"
                         resampler = av.AudioResampler(format="fltp", layout="stereo", rate=AUDIO_RATE)
                     assert size is not None  # set with the video stream, on the first video frame
-                    out = frame.reformat(width=size[0], height=size[1], format="yuv420p")
+                    out = converted(frame, width=size[0], height=size[1], format="yuv420p")
                     if out is frame:  # the room's shared frame: the encoder below rewrites its pts
                         out = private_copy(frame, 0)
                     pts = int((at - self._started_at) * 1000)

@@ -52,6 +52,7 @@ from portsight.calls.media import (
     VIDEO_TIME_BASE,
     DrainSink,
     clock,
+    converted,
     placeholder_frame,
     private_copy,
     silence,
@@ -85,7 +86,7 @@ INSPECTOR, EXPERT, WATCHER = "inspector", "expert", "watcher"
 def _reduced(frame: av.VideoFrame, pts: int) -> av.VideoFrame:
     """A smaller copy for a poor link (a new frame: the shared one is never changed)."""
     width, height = REDUCED_SIZE
-    small = frame.reformat(width=width, height=height, format="yuv420p")
+    small = converted(frame, width=width, height=height, format="yuv420p")
     if small is frame:
         return private_copy(frame, pts)
     small.pts, small.time_base = pts, VIDEO_TIME_BASE
@@ -94,7 +95,8 @@ def _reduced(frame: av.VideoFrame, pts: int) -> av.VideoFrame:
 
 def _with_marks(frame: av.VideoFrame, shown: tuple[ShownMark, ...]):
     """The frame as a BGR array with the marks drawn where they are now (a lost one fading)."""
-    return draw_annotations(frame.to_ndarray(format="bgr24"), [s.mark for s in shown], alphas=[s.alpha for s in shown])
+    image = converted(frame, format="bgr24").to_ndarray()
+    return draw_annotations(image, [s.mark for s in shown], alphas=[s.alpha for s in shown])
 
 
 def _overlay(frame: av.VideoFrame, shown: tuple[ShownMark, ...]) -> av.VideoFrame:
@@ -289,6 +291,7 @@ class Room:
             EXPERT: {},
         }
         self._overlay_cache: tuple[int, int, asyncio.Future] | None = None
+        self._overlay_failing = False  # the last frame's marks could not be drawn (logged once per stretch)
         self.endpoints: dict[str, Endpoint] = {}
         self.recorder = recorder
         self.on_recording: Callable[[int, Actor, Path], None] | None = None
@@ -396,14 +399,30 @@ class Room:
         return await asyncio.shield(cache[2])
 
     def _track_and_draw(self, seq: int, frame: av.VideoFrame) -> av.VideoFrame:
-        """Worker thread: follow the marks onto this frame (once per frame, in order), then draw them."""
+        """Worker thread: the frame with the marks, or the frame as it came when they cannot be drawn.
+
+        Both sides' tracks await this one result, and an exception raised in a track's recv ends
+        aiortc's sending task for good without a word: the picture would freeze on both sides."""
+        try:
+            drawn = self._follow_and_draw(seq, frame)
+        except Exception:  # noqa: BLE001 - a failed overlay must not stop the picture
+            if not self._overlay_failing:
+                log.exception("assist room %s: drawing the marks on frame %s failed", self.session_id, seq)
+            self._overlay_failing = True
+            return frame
+        self._overlay_failing = False
+        return drawn
+
+    def _follow_and_draw(self, seq: int, frame: av.VideoFrame) -> av.VideoFrame:
+        """Follow the marks onto this frame (once per frame, in order), then draw them."""
         if self._tracker.wants_frames():
             with self._track_lock:
                 if seq > self._tracked_seq:
                     self._tracked_seq = seq
                     started = clock()
                     width, height = work_size(frame.width, frame.height)
-                    self._tracker.step(frame.reformat(width=width, height=height, format="gray").to_ndarray(), started)
+                    grey = converted(frame, width=width, height=height, format="gray").to_ndarray()
+                    self._tracker.step(grey, started)
                     self.tracking_seconds += clock() - started
                     self.tracking_frames += 1
         return _overlay(frame, self._tracker.shown())

@@ -74,3 +74,67 @@ def test_the_recorder_does_not_restamp_the_rooms_frame(tmp_path):
     assert recorder.video_frames == 1
     assert frame.pts == 123_456
     room.close()
+
+
+# Several threads convert the room's one latest frame at once: the overlay's worker (grey for the
+# tracker, BGR for drawing), a snapshot on a page's thread, the loop in reduced mode. Run apart:
+# conversions of one frame through PyAV's shared libswscale context crash (SIGSEGV) or hang.
+CONCURRENT_CONVERSIONS = """
+import threading
+import av, numpy as np
+from portsight.calls.room import Room, _reduced, _with_marks
+from portsight.domain.annotations import Mark
+
+room = Room(1)
+room.add_mark(Mark("circle", 0.5, 0.5, 0.6, 0.5))
+image = np.random.default_rng(1).integers(0, 255, (540, 960, 3), np.uint8)
+frame = av.VideoFrame.from_ndarray(image, format="bgr24").reformat(format="yuv420p")
+
+def overlay():
+    for seq in range(1, 150):
+        assert room._track_and_draw(seq, frame).width == 960
+
+def snapshot():
+    for _ in range(150):
+        assert _with_marks(frame, room._tracker.shown()).shape == (540, 960, 3)
+
+def reduced():
+    for pts in range(150):
+        assert _reduced(frame, pts).width == 320
+
+threads = [threading.Thread(target=f) for f in (overlay, snapshot, reduced, snapshot)]
+for t in threads: t.start()
+for t in threads: t.join()
+print("converted")
+"""
+
+
+def test_the_rooms_frame_converted_by_several_threads_at_once_neither_crashes_nor_hangs():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    run = subprocess.run(
+        [sys.executable, "-c", CONCURRENT_CONVERSIONS],
+        cwd=root,
+        env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (run.returncode, run.stdout.strip()) == (0, "converted"), run.stderr[-2000:]
+
+
+def test_marks_that_cannot_be_drawn_leave_the_picture_as_it_came_and_are_logged_once(monkeypatch, caplog):
+    room = Room(3)
+    room.add_mark(Mark("circle", 0.5, 0.5, 0.65, 0.5))
+
+    def broken(seq, frame):
+        raise ValueError("no corners")
+
+    monkeypatch.setattr(room, "_follow_and_draw", broken)
+    frames = [camera_frame(value) for value in (10, 20, 30)]
+    with caplog.at_level("ERROR", logger="portsight.calls.room"):
+        assert [room._track_and_draw(seq, f) for seq, f in enumerate(frames, 1)] == frames
+    assert len([r for r in caplog.records if "drawing the marks" in r.getMessage()]) == 1
