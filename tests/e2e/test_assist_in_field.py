@@ -105,6 +105,7 @@ def test_inner_call_beside_the_step(server, chromium):
         wait_video_playing(expert_video)
         wait_video_playing(inspector_video)
     except Exception:
+        remote.dump_server_stacks()
         print(f"expert:\n{diagnose(expert, 'field-expert')}\ninspector:\n{diagnose(inspector, 'field-inspector')}")
         raise
 
@@ -150,7 +151,14 @@ def test_inner_call_beside_the_step(server, chromium):
     # the call goes on: the same connections, frames still advancing on both sides
     for frame in (inspector_video, expert_video):
         assert frame.evaluate(CALL_STAYS), frame.evaluate("() => [window.__call_mark, window.__pcs.length]")
-        wait_video_playing(frame)
+    try:
+        wait_video_playing(inspector_video)
+        wait_video_playing(expert_video)
+    except Exception:
+        remote.dump_server_stacks()
+        print(f"after the save, expert:\n{diagnose(expert, 'field-expert-saved')}")
+        print(f"inspector:\n{diagnose(inspector, 'field-inspector-saved')}")
+        raise
     with unit_of_work(engine) as s:
         step = s.scalars(
             select(StepResult).where(StepResult.inspection_id == task, StepResult.step_key == "container_number")

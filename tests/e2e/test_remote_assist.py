@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -62,6 +63,18 @@ inner = pytest.mark.skipif(not IN_NETNS, reason="runs inside the loopback-only n
 # --------------------------------------------------------------------------- outside: one namespace per test
 
 
+def server_log_notes(basetemp: Path, limit: int = 400) -> str:
+    """The lines of a run's server logs that say why a call changed: link modes, warnings, errors."""
+    notes = []
+    for log in sorted(basetemp.glob("**/streamlit.log")):
+        in_stacks = False
+        for line in log.read_text(errors="replace").splitlines():
+            in_stacks = (in_stacks or line == "-- server stacks --") and line != "-- end of server stacks --"
+            if in_stacks or any(word in line for word in ("link mode", " WARNING ", " ERROR ", "Traceback")):
+                notes.append(line[:300])
+    return "\nserver log:\n" + "\n".join(notes[-limit:]) if notes else ""
+
+
 def run_in_loopback_namespace(test_name: str, timeout: int, module: str = __file__) -> str:
     """Run one inner test of module (default: this one) in a fresh network namespace with only lo;
     return its output.
@@ -89,6 +102,7 @@ def run_in_loopback_namespace(test_name: str, timeout: int, module: str = __file
         "-q",
         "-s",
         "-x",
+        "--tb=short",
         "-p",
         "no:cacheprovider",
         "-o",
@@ -101,7 +115,7 @@ def run_in_loopback_namespace(test_name: str, timeout: int, module: str = __file
     out = result.stdout
     print(out[-8000:], result.stderr[-3000:], f"\n(the server log is under {basetemp})")
     summary = out.strip().splitlines()[-1] if out.strip() else ""
-    assert result.returncode == 0, out[-6000:] + result.stderr[-2000:]
+    assert result.returncode == 0, out[-6000:] + result.stderr[-2000:] + server_log_notes(basetemp)
     assert re.search(r"\b1 passed\b", summary) and "skipped" not in summary, summary
     return out
 
@@ -139,10 +153,24 @@ def server(tmp_path_factory):
         "PORTSIGHT_E2E_WEBRTC_DEBUG": os.environ.get("PORTSIGHT_E2E_WEBRTC_DEBUG", "0"),
     }
     base, proc = start_streamlit(data_dir, url, env)
+    SERVERS.append(proc)
     engine = make_engine(url)
     yield base, engine, data_dir
     engine.dispose()
+    SERVERS.remove(proc)
     stop(proc)
+
+
+SERVERS: list[subprocess.Popen] = []  # the module's running server, for dump_server_stacks
+
+
+def dump_server_stacks() -> None:
+    """Have the running server write its threads' and asyncio tasks' stacks into its log (see loopback_site)."""
+    for _ in range(2):  # twice: what moved in between tells a stall from slowness
+        for proc in SERVERS:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGUSR1)
+        time.sleep(2.0)
 
 
 @pytest.fixture(scope="module")
@@ -180,6 +208,11 @@ INBOUND_STATS_JS = """async () => { const out = [];
     return out; }"""
 
 
+VIDEO_STATE_JS = """() => { const v = document.querySelector('video'); if (!v) return null;
+    return {paused: v.paused, ready: v.readyState, time: v.currentTime, width: v.videoWidth,
+        frames: v.getVideoPlaybackQuality().totalVideoFrames, hidden: document.hidden}; }"""
+
+
 def diagnose(page, name: str) -> str:
     """What a side shows and what its peer connections carry, for the report of a failed run."""
     lines = page.assist_log[-12:]
@@ -195,6 +228,7 @@ def diagnose(page, name: str) -> str:
             stats = repr(exc)[:200]
         if stats:
             lines.append(f"frame {frame.url[:60]}: {stats}")
+            lines.append(f"  video: {frame.evaluate(VIDEO_STATE_JS)}")
     return "\n".join(lines)
 
 

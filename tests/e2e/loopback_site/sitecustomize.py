@@ -22,3 +22,37 @@ import os as _os
 
 if _os.environ.get("PORTSIGHT_E2E_WEBRTC_DEBUG") == "1":  # why a worker was stopped, in the server log
     _logging.getLogger("streamlit_webrtc.component").setLevel(_logging.DEBUG)
+
+
+def _dump_tasks(signum, frame) -> None:  # noqa: ARG001 - signal handler signature
+    """SIGUSR1 (sent by a failing test): every thread's stack and every asyncio task's, into the log."""
+    import asyncio
+    import faulthandler
+    import sys
+
+    print("-- server stacks --", file=sys.stderr, flush=True)
+    faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
+    try:
+        for task in asyncio.all_tasks(asyncio.get_running_loop()):
+            task.print_stack(limit=8, file=sys.stderr)
+    except RuntimeError:  # the signal came while no loop was running on the main thread
+        pass
+    import gc
+
+    for room in (o for o in gc.get_objects() if type(o).__name__ == "Room" and hasattr(o, "frame_counts")):
+        ends = {k: (e.role, dict(e.frames_in), e.link) for k, e in room.endpoints.items()}
+        print(
+            f"room {room.session_id}: mode {room.link_mode}, frames in {room.frames_in}, {room.frame_counts},"
+            f" tracked {room.tracking_frames}, marks {len(room.marks())}, endpoints {ends}",
+            file=sys.stderr,
+        )
+    for relayed in (o for o in gc.get_objects() if type(o).__name__ == "RelayStreamTrack"):
+        queue = getattr(relayed, "_queue", None)
+        waiting = queue.qsize() if queue else 0
+        print(f"relayed {relayed.kind} {relayed.readyState}: {waiting} frames waiting", file=sys.stderr)
+    print("-- end of server stacks --", file=sys.stderr, flush=True)
+
+
+import signal as _signal  # noqa: E402 - after the patches above, which must come first
+
+_signal.signal(_signal.SIGUSR1, _dump_tasks)
