@@ -48,6 +48,7 @@ from portsight.demo.masterdata import SIMULATOR_SUPERVISOR
 from portsight.demo.numbers import next_declaration_number
 from portsight.demo.world import OWNERS, SEVEN_POINTS
 from portsight.domain.access import SYSTEM, Actor, Role
+from portsight.domain.assist_routing import WAITING
 from portsight.domain.checklist import InspectionChecklist, Slot
 from portsight.domain.iso6346 import check_digit
 from portsight.errors import NotFound, PortSightError
@@ -185,7 +186,7 @@ def _assist_waiting(db: Database, port_id: int, human_inspector: int | None) -> 
             select(m.AssistSession.id)
             .where(
                 m.AssistSession.port_id == port_id,
-                m.AssistSession.state == assist.WAITING,
+                m.AssistSession.state == WAITING,
                 m.AssistSession.requested_by_id != (human_inspector or -1),
             )
             .limit(1)

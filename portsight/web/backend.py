@@ -15,7 +15,7 @@ from portsight.config import Settings, load_settings
 from portsight.db.migrate import has_schema
 from portsight.db.session import make_engine
 from portsight.services.accounts import SignedIn
-from portsight.services.sessions import resolve_session
+from portsight.services.sessions import resolve_session, session_alive
 
 _lock = threading.Lock()
 _settings: dict[tuple[tuple[str, str], ...], Settings] = {}
@@ -72,6 +72,14 @@ def resolve(token: str | None, *, touch: bool = False) -> SignedIn | None:
         return None
     idle = timedelta(minutes=settings().session_idle_minutes)
     return resolve_session(engine(), token, idle=idle, touch=touch)
+
+
+def alive(token: str | None, *, touch: bool = False) -> bool:
+    """Whether a session token still signs someone in (portsight.services.sessions.session_alive)."""
+    if not token:
+        return False
+    idle = timedelta(minutes=settings().session_idle_minutes)
+    return session_alive(engine(), token, idle=idle, touch=touch)
 
 
 def lifetime() -> timedelta:

@@ -27,7 +27,6 @@ from urllib.parse import quote
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from portsight.services.accounts import SignedIn
 from portsight.services.sessions import token_hash
 from portsight.web import backend
 from portsight.web.cookies import SESSION_COOKIE, cookie, header, is_https
@@ -48,7 +47,7 @@ UPLOAD_PREFIX = "/_stcore/upload_file/"
 WEBSOCKET_PATH = "/_stcore/stream"
 SESSION_ENDED = 4001  # websocket close code: the cookie's session has ended
 
-Resolver = Callable[..., SignedIn | None]
+Alive = Callable[..., bool]  # (token, *, touch) -> whether the token still signs someone in
 
 
 def content_security_policy(script_hashes: Iterable[str] = (), *, framed_by_self: bool = False) -> str:
@@ -145,12 +144,12 @@ class SessionGate:
         bound_token_hash: Callable[[str], str | None] | None = None,
         signed_out_message: Callable[[bytes], bytes | None] | None = None,
         script_hashes: Iterable[str] = (),
-        resolve: Resolver | None = None,
+        alive: Alive | None = None,
     ) -> None:
         self.app = app
         self.bound_token_hash = bound_token_hash or (lambda _session_id: None)
         self.signed_out_message = signed_out_message
-        self.resolve: Resolver = resolve or backend.resolve
+        self.alive: Alive = alive or backend.alive
         self.csp = content_security_policy(script_hashes)
         self.csp_framed = content_security_policy(script_hashes, framed_by_self=True)
 
@@ -162,14 +161,14 @@ class SessionGate:
         else:
             await self.app(scope, receive, send)
 
-    async def _signed_in(self, token: str | None, *, touch: bool = False) -> SignedIn | None:
+    async def _signed_in(self, token: str | None, *, touch: bool = False) -> bool:
         if not token:
-            return None
+            return False
         try:
-            return await run_in_threadpool(self.resolve, token, touch=touch)
+            return await run_in_threadpool(self.alive, token, touch=touch)
         except Exception:  # noqa: BLE001 - a database outage signs nobody in; the sign-in page says why
             log.exception("could not check a session")
-            return None
+            return False
 
     def _bound_elsewhere(self, session_id: str, token: str) -> bool:
         """The Streamlit session was signed in with another cookie than this one."""
@@ -184,14 +183,14 @@ class SessionGate:
         token = cookie(headers, SESSION_COOKIE)
         secured = self._headers_added(send, path, https)
         if path.startswith(PROTECTED_PREFIXES):
-            refused = await self._signed_in(token) is None
+            refused = not await self._signed_in(token)
             if not refused and path.startswith(UPLOAD_PREFIX):
                 session_id = upload_session_id(path)
                 refused = session_id is None or token is None or self._bound_elsewhere(session_id, token)
             if refused:
                 await _respond(secured, 403, b"Sign in first.", [(b"content-type", b"text/plain; charset=utf-8")])
                 return
-        elif is_page_load(method, path) and await self._signed_in(token, touch=True) is None:
+        elif is_page_load(method, path) and not await self._signed_in(token, touch=True):
             location = login_redirect(path, scope.get("query_string", b"").decode("latin-1"))
             await _respond(secured, 303, b"", [(b"location", location.encode("latin-1"))])
             return
@@ -224,11 +223,11 @@ class SessionGate:
         token = cookie(scope["headers"], SESSION_COOKIE)
         signed_in = await self._signed_in(token, touch=True)
         slot = reconnect_slot(scope["headers"])
-        if slot is not None and (signed_in is None or token is None or self._bound_elsewhere(slot, token)):
+        if slot is not None and (not signed_in or token is None or self._bound_elsewhere(slot, token)):
             # A signed-out browser has nothing to gain from an old session, and may be presenting
             # someone else's id: it gets a session of its own.
             scope = _with_reconnect_slot_cleared(scope)
-        if signed_in is None:
+        if not signed_in:
             # Never signed in on this connection: its Streamlit session shows the sign-in, and can
             # never be one that was signed in (the slot was cleared above).
             await self.app(scope, receive, send)
@@ -244,7 +243,7 @@ class SessionGate:
             nonlocal closed
             while True:
                 message = await receive()
-                if message["type"] != "websocket.receive" or closed or await self._signed_in(token) is not None:
+                if message["type"] != "websocket.receive" or closed or await self._signed_in(token):
                     return message
                 data = message.get("bytes")
                 if self.signed_out_message is None or data is None:

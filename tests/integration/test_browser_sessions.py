@@ -18,6 +18,7 @@ from portsight.services.sessions import (
     end_session,
     open_session,
     resolve_session,
+    session_alive,
     token_hash,
 )
 
@@ -116,3 +117,33 @@ def test_ending_a_users_sessions_keeps_the_one_asked_for(db, user):
     assert resolve_session(db, tokens[0]) is not None
     assert [resolve_session(db, t) for t in tokens[1:]] == [None, None]
     assert {row(db, t).end_reason for t in tokens[1:]} == {"password"}
+
+
+def test_the_gates_light_check_answers_as_resolving_the_user_does(db, user):
+    """session_alive (asked of every websocket message) says yes exactly when resolve_session finds the user."""
+    start = utcnow()
+    idle = timedelta(minutes=30)
+    assert not any(session_alive(db, token) for token in (None, "", "made-up"))
+
+    token = open_session(db, user, client=None, lifetime=timedelta(hours=2), now=start)
+    assert session_alive(db, token, idle=idle, now=start + TOUCH_EVERY / 2)
+    assert as_utc(row(db, token).last_seen_at) == start  # without touch, a check is no activity
+    later = start + timedelta(minutes=20)
+    assert session_alive(db, token, idle=idle, now=later, touch=True)
+    assert as_utc(row(db, token).last_seen_at) == later
+
+    db.execute(update(User).where(User.id == user).values(active=False))
+    assert not session_alive(db, token, idle=idle, now=later) and resolve_session(db, token, now=later) is None
+    db.execute(update(User).where(User.id == user).values(active=True))
+    assert session_alive(db, token, idle=idle, now=later)
+
+    assert not session_alive(db, token, idle=idle, now=later + idle)  # idle: ended on the way, saying why
+    assert row(db, token).end_reason == "idle"
+    assert not session_alive(db, token, idle=idle, now=later)  # ended stays ended
+
+    expiring = open_session(db, user, client=None, lifetime=timedelta(hours=2), now=start)
+    assert not session_alive(db, expiring, idle=timedelta(days=1), now=start + timedelta(hours=2))
+    assert row(db, expiring).end_reason == "expired"
+    signed_out = open_session(db, user, client=None)
+    end_session(db, signed_out)
+    assert not session_alive(db, signed_out)

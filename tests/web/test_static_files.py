@@ -19,12 +19,13 @@ OUTLINES = "/app/static/topojson/asia_50m.json"
 def gate_counting_lookups() -> tuple[TestClient, list[str]]:
     looked_up: list[str] = []
 
-    def resolve(token: str, *, touch: bool = False) -> None:
+    def alive(token: str, *, touch: bool = False) -> bool:
         looked_up.append(token)  # nobody is signed in: every lookup finds no session
+        return False
 
     app = Starlette(
         routes=[Route("/{path:path}", streamlit_stand_in)],
-        middleware=[Middleware(SessionGate, resolve=resolve)],
+        middleware=[Middleware(SessionGate, alive=alive)],
     )
     return TestClient(app, follow_redirects=False), looked_up
 
