@@ -98,6 +98,23 @@ def postgres_connect_args(connect_timeout: int, statement_timeout: int) -> dict[
     return args
 
 
+# Connections kept open per process, and how many more may be opened for a moment. SQLAlchemy's
+# 5 kept were too few for one replica: the session gate's check of each websocket message (on a
+# thread pool) and the sessions' script threads together hold more, and every connection opened
+# past those kept is closed again on return; with 100 live boards that churn (each new SQLite
+# connection sets WAL and its pragmas) took 4 % of the server. 16 + 16 stays well inside
+# PostgreSQL's default 100 connections with three replicas.
+POOL_SIZE = 16
+POOL_OVERFLOW = 16
+
+
+def _keep_connections(kwargs: dict[str, Any]) -> None:
+    """The pool's sizes, unless the caller chose a pool (a migration's NullPool has none)."""
+    if "poolclass" not in kwargs:
+        kwargs.setdefault("pool_size", POOL_SIZE)
+        kwargs.setdefault("max_overflow", POOL_OVERFLOW)
+
+
 def make_engine(
     url: str, *, connect_timeout: int | None = None, statement_timeout: int | None = None, **kwargs: Any
 ) -> Engine:
@@ -107,6 +124,8 @@ def make_engine(
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        if parsed.database and parsed.database != ":memory:":
+            _keep_connections(kwargs)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
@@ -118,6 +137,7 @@ def make_engine(
     )
     connect_args.update(kwargs.pop("connect_args", {}))  # the caller's own (health checks) win
     kwargs.setdefault("pool_pre_ping", True)
+    _keep_connections(kwargs)
     engine = create_engine(url, connect_args=connect_args, **kwargs)
     event.listen(engine, "handle_error", _unavailable)
     return engine
