@@ -117,11 +117,17 @@ def _draw_mark(canvas: np.ndarray, mark: Mark, order: str, thick: int) -> None:
 
 
 def draw_annotations(
-    frame: np.ndarray, marks: Iterable[Mark], order: str = "bgr", alphas: Sequence[float] | None = None
+    frame: np.ndarray,
+    marks: Iterable[Mark],
+    order: str = "bgr",
+    alphas: Sequence[float] | None = None,
+    shown_height: int | None = None,
 ) -> np.ndarray:
     """A copy of frame with the marks drawn on it; frame itself is left untouched.
 
     ``alphas`` (one per mark, 0..1) lets a mark the camera lost fade out; by default all are opaque.
+    ``shown_height``: the picture is sent smaller than drawn (a poor link's 320x240), so lines are
+    drawn as thick as they would be on that smaller picture, not thinned by the scaling.
     """
     if order not in ("bgr", "rgb"):
         raise ValueError("order is 'bgr' or 'rgb'")
@@ -131,6 +137,10 @@ def draw_annotations(
     canvas = np.array(frame, dtype=np.uint8, copy=True, order="C")
     height, width = canvas.shape[:2]
     thick = _thickness(height, width)
+    if shown_height and shown_height < height:
+        # an anti-aliased line of thickness t covers about t + 1 pixels: scale the covered width
+        scale = height / shown_height
+        thick = max(thick, math.ceil((_thickness(shown_height, round(width / scale)) + 1) * scale) - 1)
     for i, mark in enumerate(marks[:MAX_MARKS]):
         alpha = 1.0 if alphas is None else min(1.0, max(0.0, float(alphas[i])))
         if alpha >= 1.0:

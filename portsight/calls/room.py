@@ -93,15 +93,16 @@ def _reduced(frame: av.VideoFrame, pts: int) -> av.VideoFrame:
     return small
 
 
-def _with_marks(frame: av.VideoFrame, shown: tuple[ShownMark, ...]):
-    """The frame as a BGR array with the marks drawn where they are now (a lost one fading)."""
+def _with_marks(frame: av.VideoFrame, shown: tuple[ShownMark, ...], shown_height: int | None = None):
+    """The frame as a BGR array with the marks drawn where they are now (a lost one fading), their
+    lines as thick as on a picture shown_height high when it is sent smaller."""
     image = converted(frame, format="bgr24").to_ndarray()
-    return draw_annotations(image, [s.mark for s in shown], alphas=[s.alpha for s in shown])
+    return draw_annotations(image, [s.mark for s in shown], alphas=[s.alpha for s in shown], shown_height=shown_height)
 
 
-def _overlay(frame: av.VideoFrame, shown: tuple[ShownMark, ...]) -> av.VideoFrame:
+def _overlay(frame: av.VideoFrame, shown: tuple[ShownMark, ...], shown_height: int | None = None) -> av.VideoFrame:
     """Runs in a worker thread: draw the marks on a copy and hand back a new frame."""
-    image = _with_marks(frame, shown)
+    image = _with_marks(frame, shown, shown_height)
     out = av.VideoFrame.from_ndarray(image, format="bgr24").reformat(format="yuv420p")
     out.pts, out.time_base = frame.pts, frame.time_base
     return out
@@ -425,7 +426,8 @@ class Room:
                     self._tracker.step(grey, started)
                     self.tracking_seconds += clock() - started
                     self.tracking_frames += 1
-        return _overlay(frame, self._tracker.shown())
+        shown_height = REDUCED_SIZE[1] if self.link_mode == REDUCED else None  # _reduced scales it down
+        return _overlay(frame, self._tracker.shown(), shown_height)
 
     # ----- the link (the watchdog reads statistics, media tasks and pages read the mode)
     @property

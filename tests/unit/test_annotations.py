@@ -124,3 +124,22 @@ def test_encode_snapshot_rgb_order_swaps_channels():
 def test_encode_snapshot_refuses_a_non_image():
     with pytest.raises(ValueError):
         encode_snapshot(np.zeros((10, 10), np.uint8))
+
+
+def _solid_red_rows(small: np.ndarray, column: int) -> int:
+    return sum(is_red_bgr(small[row, column]) for row in range(small.shape[0]))
+
+
+def test_marks_sent_on_a_smaller_picture_keep_the_thickness_of_that_picture():
+    """A poor link's 320x240 is scaled from the drawn 640x480: a box drawn for it keeps solid edges."""
+    box = [Mark("box", 0.25, 0.25, 0.75, 0.75)]
+    scaled = [
+        cv2.resize(draw_annotations(green_frame(), box, shown_height=shown), (320, 240), interpolation=cv2.INTER_AREA)
+        for shown in (None, 240)
+    ]
+    drawn_at_240 = draw_annotations(green_frame(240, 320), box)
+    # the box's top and bottom edges, crossed at the middle column: solid red rows on each
+    thin, kept, native = (_solid_red_rows(image, 160) for image in (*scaled, drawn_at_240))
+    assert thin < native <= kept
+    same_size = draw_annotations(green_frame(), box, shown_height=480)
+    assert np.array_equal(same_size, draw_annotations(green_frame(), box))

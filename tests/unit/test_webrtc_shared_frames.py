@@ -138,3 +138,20 @@ def test_marks_that_cannot_be_drawn_leave_the_picture_as_it_came_and_are_logged_
     with caplog.at_level("ERROR", logger="portsight.calls.room"):
         assert [room._track_and_draw(seq, f) for seq, f in enumerate(frames, 1)] == frames
     assert len([r for r in caplog.records if "drawing the marks" in r.getMessage()]) == 1
+
+
+def test_in_reduced_mode_the_marks_are_drawn_for_the_smaller_picture():
+    from portsight.calls.link import REDUCED, LinkState
+    from portsight.calls.media import VIDEO_TIME_BASE
+
+    def red_pixels(mode: str) -> int:
+        room = Room(4)
+        room.add_mark(Mark("box", 0.25, 0.25, 0.75, 0.75))
+        room._link = LinkState(mode=mode)
+        scene = np.random.default_rng(5).integers(0, 120, (480, 640, 3), np.uint8)  # corners to follow
+        frame = av.VideoFrame.from_ndarray(scene, format="bgr24")
+        frame.pts, frame.time_base = 0, VIDEO_TIME_BASE  # as the room stamps what it receives
+        bgr = room._track_and_draw(1, frame).to_ndarray(format="bgr24")
+        return int(((bgr[:, :, 2] > 200) & (bgr[:, :, 1] < 60) & (bgr[:, :, 0] < 60)).sum())
+
+    assert red_pixels(REDUCED) > red_pixels("full")
