@@ -110,15 +110,15 @@ def _claim(db: Database, now: datetime, limit: int) -> list[_Job]:
             .where(NotificationDelivery.id.in_(ids))
             .order_by(NotificationDelivery.id)
         ).all()
-        withdrawn = [
+        withdrawn = {
             r.id
             for r in rows
             if r.assist_id is not None and not policy.ring_still_calls(r.assist_state, r.declined_at is not None)
-        ]
+        }
         if withdrawn:
             session.execute(
                 update(NotificationDelivery)
-                .where(NotificationDelivery.id.in_(withdrawn))
+                .where(NotificationDelivery.id.in_(sorted(withdrawn)))
                 .values(status=policy.WITHDRAWN, next_attempt_at=None)
             )
         rows = [r for r in rows if r.id not in withdrawn]

@@ -76,8 +76,6 @@ def resolve(token: str | None, *, touch: bool = False) -> SignedIn | None:
 
 def alive(token: str | None, *, touch: bool = False) -> bool:
     """Whether a session token still signs someone in (portsight.services.sessions.session_alive)."""
-    if not token:
-        return False
     idle = timedelta(minutes=settings().session_idle_minutes)
     return session_alive(engine(), token, idle=idle, touch=touch)
 

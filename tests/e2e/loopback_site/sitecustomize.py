@@ -28,6 +28,7 @@ def _dump_tasks(signum, frame) -> None:  # noqa: ARG001 - signal handler signatu
     """SIGUSR1 (sent by a failing test): every thread's stack and every asyncio task's, into the log."""
     import asyncio
     import faulthandler
+    import gc
     import sys
 
     print("-- server stacks --", file=sys.stderr, flush=True)
@@ -37,8 +38,6 @@ def _dump_tasks(signum, frame) -> None:  # noqa: ARG001 - signal handler signatu
             task.print_stack(limit=8, file=sys.stderr)
     except RuntimeError:  # the signal came while no loop was running on the main thread
         pass
-    import gc
-
     for room in (o for o in gc.get_objects() if type(o).__name__ == "Room" and hasattr(o, "frame_counts")):
         ends = {k: (e.role, dict(e.frames_in), e.link) for k, e in room.endpoints.items()}
         print(
