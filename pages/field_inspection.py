@@ -53,11 +53,11 @@ from components.field.data import (
 )
 from components.inspections.report import report_file
 from components.shell.formatting import as_text, country_label, credit_tier_label, goods_text, step_title
+from components.shell.hints import render_case, render_history_hints
 from components.shell.names import enterprise_name
 from components.shell.photos import render_photo
 from components.shell.state import current_scope, lang, require_page, tr
 from components.shell.widgets import (
-    fmt_time,
     guarded,
     render_empty,
     severity_label,
@@ -381,56 +381,8 @@ def render_hints(inspection_id: int) -> None:
     hint = load_hints(inspection_id)
     if hint is None:
         return
-    ent = hint["enterprise"]
     with st.expander(tr("field.hints"), icon=":material/lightbulb:", expanded=bool(hint["repeat"])):
-        st.markdown(
-            tr(
-                "field.hint_enterprise",
-                name=as_text(enterprise_name(ent["name"])),
-                tier=credit_tier_label(LANG, ent["credit_tier"]),
-                count=ent["findings_12m"],
-            )
-        )
-        for row in ent["latest"]:
-            description = as_text(in_language(row["description"], LANG))
-            st.caption(f"· {as_text(row['declaration'])} · {step_title(LANG, row['step_key'])} · {description}")
-        for rate in hint["rates"]:
-            if rate["inspections"]:
-                st.markdown(
-                    tr(
-                        "field.hint_rate",
-                        heading=as_text(rate["heading"]),
-                        origin=as_text(country_label(LANG, rate["origin"])),
-                        bad=rate["non_conforming"],
-                        total=rate["inspections"],
-                        rate=fmt_percent(LANG, rate["rate"]),
-                    )
-                )
-            else:
-                st.markdown(
-                    tr(
-                        "field.hint_rate_none",
-                        heading=as_text(rate["heading"]),
-                        origin=as_text(country_label(LANG, rate["origin"])),
-                    )
-                )
-        if hint["common"]:
-            st.markdown(tr("field.hint_common"))
-            for row in hint["common"]:
-                description = as_text(in_language(row["description"], LANG))
-                st.caption(f"· {step_title(LANG, row['step_key'])} × {row['count']}: {description}")
-        for row in hint["repeat"]:
-            st.warning(
-                tr(
-                    "field.hint_repeat",
-                    container=as_text(row["container"]),
-                    seal=as_text(row["seal"] or "—"),
-                    declaration=as_text(row["declaration"]),
-                    step=step_title(LANG, row["step_key"]),
-                    text=in_language(row["description"], LANG),
-                ),
-                icon=":material/history:",
-            )
+        render_history_hints(hint, LANG)
 
 
 def render_step_cases(inspection_id: int, step_key: str) -> None:
@@ -441,16 +393,7 @@ def render_step_cases(inspection_id: int, step_key: str) -> None:
     with st.container(border=True, key="field.step_cases"):
         st.markdown(f"**{tr('cases.hint_title')}**")
         for case in cases:
-            st.markdown(tr("cases.hint_answer", answer=as_text(case["answer"])))
-            st.caption(
-                tr(
-                    "cases.hint_from",
-                    expert=as_text(case["expert"]),
-                    when=fmt_time(case["concluded_at"]),
-                    heading=case["heading"],
-                    question=as_text(case["question"]),
-                )
-            )
+            render_case(case)
             # The earlier inspection's record, for a role that opens records, at a port in its scope.
             if may_open(actor.role, "inspections") and (actor.port_ids is None or case["port_id"] in actor.port_ids):
                 st.page_link(

@@ -37,13 +37,13 @@ from components.remote_assist.drawing import drawing_surface, stage
 from components.remote_assist.link import render_link_notice, snapshots_first
 from components.remote_assist.ringing import render_who_is_coming
 from components.shell.formatting import as_text, country_label, credit_tier_label, goods_text, step_title
+from components.shell.hints import render_case, render_history_hints
 from components.shell.names import enterprise_name
 from components.shell.photos import render_photo
 from components.shell.state import current_scope, lang, require_page, tr
-from components.shell.widgets import fmt_time, guarded, localise_times, render_empty
+from components.shell.widgets import guarded, localise_times, render_empty
 from portsight.domain.access import Role
 from portsight.domain.annotations import KINDS, MAX_LABEL, InvalidMark, mark_from_gesture
-from portsight.domain.conditions import in_language
 from portsight.domain.proposals import PROPOSED_OUTCOMES
 from portsight.i18n import fmt_duration_minutes, fmt_percent
 
@@ -379,34 +379,11 @@ def render_context_photos(photos: list[dict]) -> None:
 
 
 def render_context_hints(context: dict, language: str) -> None:
-    hints = context["hints"]
-    if hints is not None:
-        ent = hints["enterprise"]
-        st.markdown(
-            tr(
-                "field.hint_enterprise",
-                name=as_text(enterprise_name(ent["name"])),
-                tier=credit_tier_label(language, ent["credit_tier"]),
-                count=ent["findings_12m"],
-            )
-        )
-        for row in hints["common"]:
-            description = as_text(in_language(row["description"], language))
-            st.caption(f"· {step_title(language, row['step_key'])} × {row['count']}: {description}")
-        for row in hints["repeat"]:
-            description = as_text(in_language(row["description"], language))
-            st.caption(f"· {as_text(row['container'])} · {as_text(row['declaration'])}: {description}")
+    if context["hints"] is not None:
+        render_history_hints(context["hints"], language)
     for case in context["cases"]:
-        st.markdown(tr("cases.hint_answer", answer=as_text(case["answer"])))
-        said = tr(
-            "cases.hint_from",
-            expert=as_text(case["expert"]),
-            when=fmt_time(case["concluded_at"]),
-            heading=case["heading"],
-            question=as_text(case["question"]),
-        )
-        st.caption(said)
-    if hints is None and not context["cases"]:
+        render_case(case)
+    if context["hints"] is None and not context["cases"]:
         st.caption(tr("assist.ctx_no_hints"))
 
 
