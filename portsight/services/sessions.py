@@ -15,7 +15,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from portsight.clock import as_utc, utcnow
@@ -104,6 +104,19 @@ def resolve_session(
     return signed_in if _still_open(db, row_id, last_seen, expires, now, idle=idle, touch=touch) else None
 
 
+# Built once: making the statement anew on each call cost three times its execution on SQLite
+# (~0.7 of ~0.95 ms), and the gate asks it of every websocket message.
+_OPEN_SESSION = (
+    select(BrowserSession.id, BrowserSession.last_seen_at, BrowserSession.expires_at)
+    .join(User, User.id == BrowserSession.user_id)
+    .where(
+        BrowserSession.token_hash == bindparam("token_hash"),
+        BrowserSession.ended_at.is_(None),
+        User.active.is_(True),
+    )
+)
+
+
 def session_alive(
     db: Database,
     token: str | None,
@@ -119,15 +132,7 @@ def session_alive(
         return False
     now = now or utcnow()
     with connection(db) as conn:
-        row = conn.execute(
-            select(BrowserSession.id, BrowserSession.last_seen_at, BrowserSession.expires_at)
-            .join(User, User.id == BrowserSession.user_id)
-            .where(
-                BrowserSession.token_hash == token_hash(token),
-                BrowserSession.ended_at.is_(None),
-                User.active.is_(True),
-            )
-        ).first()
+        row = conn.execute(_OPEN_SESSION, {"token_hash": token_hash(token)}).first()
     if row is None:
         return False
     return _still_open(db, row.id, as_utc(row.last_seen_at), as_utc(row.expires_at), now, idle=idle, touch=touch)
