@@ -3,10 +3,11 @@
 One JSON object per file, one per line, in the order given:
 
     {"file": "door.jpg", "container_number": "MSCU3054389", "seal_number": null,
-     "confidence": 0.97, "seconds": 0.84, "read": ""}
+     "confidence": 0.97, "seconds": 0.84, "read": null}
 
 container_number is given only when all eleven characters were read and the check digit read
-confirms it; read says what was read when no number is proposed. confidence is the container
+confirms it; read says what was read when no number is proposed (null when one is, or when
+nothing was read). confidence is the container
 number's, else the seal number's (null when neither). A file that cannot be read or is not a
 photo is named on stderr with the reason; the others are still read and the exit status is 2.
 """
@@ -53,7 +54,7 @@ def cmd_read_numbers(args: argparse.Namespace) -> int:
             "seal_number": reading.seal.number if reading.seal else None,
             "confidence": proposal.confidence if proposal else None,
             "seconds": round(reading.seconds, 3),
-            "read": reading.read,
+            "read": reading.read or None,
         }
         print(json.dumps(line, ensure_ascii=False), flush=True)
     return 2 if failed else 0
