@@ -15,6 +15,7 @@ import math
 import random
 import zlib
 from collections import deque
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -41,6 +42,7 @@ from portsight.services.selection import (
 
 # Units of quantity per package (carton, bag, crate, bale) by goods category; a category not listed packs
 # 25 kg to a package when counted in kg, one unit to a package otherwise.
+HOURS_PER_WEEK = 7 * 24
 UNITS_PER_PACKAGE = {
     "electronics": 10, "textiles": 50, "cosmetics_wine": 12, "plastics": 25, "meat": 25, "seafood": 20,
     "dairy": 25, "fruit": 10, "copper_scrap": 1000, "recovered_paper": 500, "chemicals": 20000, "wood_grain": 1000,
@@ -135,16 +137,20 @@ class Declarations:
         self._sequence: dict[tuple[str, int], int] = {}  # (customs office, year): the last number given
         self._port_code = {pid: code for code, pid in master.port_ids.items()}
 
-    def history(self) -> None:
-        """Every hour from start to now, at every port, the declarations that arrived."""
+    def history(self, on_week: Callable[[int, int], None] | None = None) -> None:
+        """Every hour from start to now, at every port, the declarations that arrived; on_week(done,
+        weeks) after each week drawn."""
         rng = self.rng
         hours = int((self.now - self.start).total_seconds() // 3600)
+        weeks = -(-hours // HOURS_PER_WEEK)
         for h in range(hours):
             hour = self.start + timedelta(hours=h)
             for code, pid in self.master.port_ids.items():
                 for _ in range(poisson(rng, arrivals_per_hour(code, hour))):
                     declared = hour + timedelta(seconds=rng.randrange(3600))
                     self.declaration(pid, declared)
+            if on_week is not None and (h + 1) % HOURS_PER_WEEK == 0:
+                on_week((h + 1) // HOURS_PER_WEEK, weeks)
 
     def _lines(self, cat: Category, n_lines: int) -> tuple[list[tuple[str, str]], bool]:
         """The commodity code and goods name of each line, and whether the lot is not what it is declared as.

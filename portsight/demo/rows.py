@@ -82,6 +82,10 @@ class Rows:
         """The rows kept for a table (the list itself: a row changed here is written changed)."""
         return self.rows.setdefault(model, [])
 
+    def count(self) -> int:
+        """How many rows are kept, in every table."""
+        return sum(map(len, self.rows.values())) + sum(len(kept) for *_, kept in self.tuples.values())
+
     def write(self, session: Session) -> dict[str, int]:
         """Insert every row; returns the number of rows per table."""
         conn = session.connection()

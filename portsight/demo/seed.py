@@ -57,6 +57,7 @@ inspections.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -87,6 +88,7 @@ NO_PASSWORD = "!no-password"
 # The recent weeks that carry photos and audit entries (a quarter: the weekly review's recent weeks and the
 # drill-downs people open); older weeks keep the records without them.
 DETAIL_WEEKS = 13
+PROGRESS_WEEKS = 5  # the seed says how far it got every this many weeks, and at the last
 
 
 def database_is_empty(db: Database) -> bool:
@@ -104,6 +106,7 @@ def _history(
     photos: PhotoPool,
     audit_after: int,
     detail_weeks: int,
+    progress: Callable[[str], None],
 ) -> None:
     """Every seeded row, in memory. The order of the calls is the order of the draws: keep it."""
     rng = random.Random(seed)
@@ -121,7 +124,12 @@ def _history(
     days = DrawDays(rows, seed, now)
     inspections = Inspections(rows, rng, master, decisions, alerts, seed, now, days, records, photos)
     declarations = Declarations(rows, rng, master, decisions, alerts, inspections, seed, start, now, days)
-    declarations.history()
+
+    def on_week(done: int, total: int) -> None:
+        if done % PROGRESS_WEEKS == 0 or done == total:
+            progress(f"week {done} of {total} drawn")
+
+    declarations.history(on_week=on_week)
     days.write()
     alerts.repeated_non_conformity({r["id"]: (r["name"], r.get("name_en")) for r in rows.of(m.Enterprise)})
     alerts.settle()  # the alerts whose condition cleared within the history are resolved by the system
@@ -140,8 +148,10 @@ def seed_demo(
     media_dir: Path | str | None = None,
     secret: str | Keyring | None = None,
     detail_weeks: int = DETAIL_WEEKS,
+    progress: Callable[[str], None] | None = None,
 ) -> dict[str, int]:
-    """Seed the demo data; returns the number of rows per table.
+    """Seed the demo data; returns the number of rows per table. `progress` is told, in a short
+    English line, each week drawn and each step after (a first start waits minutes for 60 weeks).
 
     Refuses (Conflict) when the database already holds ports unless force=True, which first
     deletes all data. `now` anchors the history (default: the current hour); the same seed and
@@ -184,9 +194,12 @@ def seed_demo(
         rows = Rows()
         # A database without ports may already hold audit entries (an account created before the seed).
         audit_after = session.scalar(select(func.max(m.AuditEntry.id))) or 0
-        _history(rows, seed, weeks, now, password_hash, keyring, PhotoPool(media_dir), audit_after, detail_weeks)
+        say = progress or (lambda _: None)
+        _history(rows, seed, weeks, now, password_hash, keyring, PhotoPool(media_dir), audit_after, detail_weeks, say)
+        say(f"writing {rows.count():,} rows")
         counts = rows.write(session)
         reset_sequences(session)
+        say("counting the daily rollups")
         counts["daily_rollups"] = rebuild_rollups(session)
         mark_demo(session, demo)
     return counts

@@ -32,6 +32,8 @@ KEYRING = Keyring({"k0": "legacy-secret", "k3": "current-secret"}, "k3", "legacy
 HOLD_CLEARED_WITHIN = timedelta(days=2)
 WAITING = {"identification", "awaiting_lab", "under_treatment"}
 RESULT_WITHIN = timedelta(days=15)  # the longest a hold's result takes (attribute identification)
+SAID: list[str] = []  # what the seed told its progress callback
+COUNTS: dict[str, int] = {}  # rows per table, as the seed returned them
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +45,13 @@ def seeded(engine, tmp_path_factory):
         outer = conn.begin()
         try:
             before = conn.scalar(select(func.max(m.AuditEntry.id))) or 0
-            seed_demo(conn, weeks=WEEKS, seed=7, now=NOW, password_hash="x", media_dir=media, secret=KEYRING)
+            SAID.clear()
+            COUNTS.update(
+                seed_demo(
+                    conn, weeks=WEEKS, seed=7, now=NOW, password_hash="x", media_dir=media, secret=KEYRING,
+                    progress=SAID.append,
+                )
+            )  # fmt: skip
             yield conn, media, before
         finally:
             outer.rollback()
@@ -227,3 +235,8 @@ def test_declaration_numbers_are_the_customs_offices_18_digit_numbers(seeded):
         sequences[(number[:4], number[4:8])].append(int(number[9:]))
     for found in sequences.values():  # each office numbers its year from 1, without gaps
         assert sorted(found) == list(range(1, len(found) + 1))
+
+
+def test_the_seed_says_how_far_it_got(seeded):
+    written = sum(n for table, n in COUNTS.items() if table != "daily_rollups")
+    assert SAID == [f"week {WEEKS} of {WEEKS} drawn", f"writing {written:,} rows", "counting the daily rollups"]
