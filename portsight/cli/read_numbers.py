@@ -7,9 +7,9 @@ One JSON object per file, one per line, in the order given:
 
 container_number is given only when all eleven characters were read and the check digit read
 confirms it; read says what was read when no number is proposed (null when one is, or when
-nothing was read). confidence is the container
-number's, else the seal number's (null when neither). A file that cannot be read or is not a
-photo is named on stderr with the reason; the others are still read and the exit status is 2.
+nothing was read). confidence is the container number's, else the seal number's (null when
+neither). A file that cannot be read or is not a photo is named on stderr with the reason; the
+others are still read and the exit status is 2.
 """
 
 from __future__ import annotations

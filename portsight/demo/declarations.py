@@ -40,9 +40,9 @@ from portsight.services.selection import (
     UNDER_INVESTIGATION,
 )
 
+HOURS_PER_WEEK = 7 * 24
 # Units of quantity per package (carton, bag, crate, bale) by goods category; a category not listed packs
 # 25 kg to a package when counted in kg, one unit to a package otherwise.
-HOURS_PER_WEEK = 7 * 24
 UNITS_PER_PACKAGE = {
     "electronics": 10, "textiles": 50, "cosmetics_wine": 12, "plastics": 25, "meat": 25, "seafood": 20,
     "dairy": 25, "fruit": 10, "copper_scrap": 1000, "recovered_paper": 500, "chemicals": 20000, "wood_grain": 1000,

@@ -151,7 +151,8 @@ def seed_demo(
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, int]:
     """Seed the demo data; returns the number of rows per table. `progress` is told, in a short
-    English line, each week drawn and each step after (a first start waits minutes for 60 weeks).
+    English line, how many weeks are drawn (every PROGRESS_WEEKS) and each step after (a first
+    start waits minutes for 60 weeks).
 
     Refuses (Conflict) when the database already holds ports unless force=True, which first
     deletes all data. `now` anchors the history (default: the current hour); the same seed and
