@@ -3,7 +3,7 @@
 Every script run, a live board's fragment run included, sends a new_session message whose six
 theme sections Streamlit fills through `config.get_options_for_section`, which walks every
 config option once per section: ~1.4 ms of server CPU per run, measured in the server under 20
-boards, about a fifth of what a quiet board refresh costs (bench/README.md, "Many sessions").
+boards, about a fifth of what a quiet board refresh costs (bench/README.md, "Another machine: what a refresh costs").
 The theme options cannot change while the server runs (st.set_option takes client options only,
 and with no file watcher a change of .streamlit/config.toml needs a restart), so their values
 are kept until the config is parsed again. Written against Streamlit 1.67's config module;
