@@ -23,6 +23,8 @@ from portsight.domain.selection import SelectionPolicy, policy_from_catalogue
 
 # The catalogue shipped with the code (versioned in git); PORTSIGHT_RULES_DIR may point elsewhere.
 RULES_DIR = Path(__file__).resolve().parents[1] / "data" / "rules"
+# libyaml's safe loader where PyYAML has it (its wheels do): the same documents, parsed ~8x faster.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _documents(directory: str | Path) -> list[tuple[str, object]]:
@@ -37,7 +39,7 @@ def _documents(directory: str | Path) -> list[tuple[str, object]]:
     for path in files:
         name = str(path.relative_to(directory.parent.parent)) if directory.parent.parent in path.parents else str(path)
         try:
-            docs.append((name, yaml.safe_load(path.read_text(encoding="utf-8"))))
+            docs.append((name, yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)))
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" at line {mark.line + 1}" if mark else ""

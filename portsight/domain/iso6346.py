@@ -34,6 +34,7 @@ def _letter_values() -> dict[str, int]:
 
 
 _VALUES = {**_letter_values(), **{d: int(d) for d in string.digits}}
+_WEIGHTS = tuple(2**i for i in range(10))  # the weight of each of the 10 characters, by position
 
 
 def normalize(text: str | None) -> str:
@@ -49,8 +50,7 @@ def check_digit(first10: str) -> int:
     first10 = normalize(first10)
     if len(first10) != 10 or any(ch not in _VALUES for ch in first10):
         raise ValueError(f"check_digit needs 10 letters/digits, got {first10!r}")
-    # int ** int is typed Any (a negative exponent gives a float); i is never negative here.
-    total: int = sum(_VALUES[ch] * (2**i) for i, ch in enumerate(first10))
+    total = sum(_VALUES[ch] * weight for ch, weight in zip(first10, _WEIGHTS, strict=True))
     return total % 11 % 10
 
 

@@ -29,6 +29,12 @@ SEAL_CLASS_TITLES = {
 
 # Barrier strength, lowest first.
 SEAL_CLASS_ORDER = (SealClass.INDICATIVE, SealClass.SECURITY, SealClass.HIGH_SECURITY)
+# What parse_seal_class reads as a class, upper-cased: its letter or its English title. Made once:
+# every seal step judged asks, a quarter of a million times in the demo seed.
+_SEAL_CLASS_SPELLINGS = {
+    **{cls.value: cls for cls in SealClass},
+    **{en.upper(): cls for cls, (_, en) in SEAL_CLASS_TITLES.items()},
+}
 
 
 def normalize_seal(text: str | None) -> str:
@@ -46,15 +52,7 @@ def parse_seal_class(text: str | None) -> SealClass | None:
     """'h', 'H', 'high security' -> SealClass.HIGH_SECURITY; None when empty or unknown."""
     if text is None:
         return None
-    value = as_typed(text).upper()
-    if not value:
-        return None
-    if value in {c.value for c in SealClass}:
-        return SealClass(value)
-    for cls, (_, en) in SEAL_CLASS_TITLES.items():
-        if value == en.upper():
-            return cls
-    return None
+    return _SEAL_CLASS_SPELLINGS.get(as_typed(text).upper())
 
 
 def class_at_least(found: str | None, declared: str | None) -> bool:
