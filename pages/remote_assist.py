@@ -14,7 +14,6 @@ from components.remote_assist.data import (
     cancel_assist,
     end_assist,
     ice_servers,
-    join_assist,
     load_active_sessions,
     load_call_context,
     load_case_of_session,
@@ -35,7 +34,7 @@ from components.remote_assist.data import (
 )
 from components.remote_assist.drawing import drawing_surface, stage
 from components.remote_assist.link import render_link_notice, snapshots_first
-from components.remote_assist.ringing import render_who_is_coming
+from components.remote_assist.ringing import join_assist, render_who_is_coming
 from components.shell.formatting import as_text, country_label, credit_tier_label, goods_text, step_title
 from components.shell.hints import render_case, render_history_hints
 from components.shell.names import enterprise_name

@@ -109,10 +109,6 @@ def request_assist(actor: Actor, inspection_id: int, step_key: str | None, quest
     return assist_services.request_assist(get_engine(), actor, inspection_id, step_key, question, expertise)
 
 
-def join_assist(actor: Actor, session_id: int) -> None:
-    assist_services.join_assist(get_engine(), actor, session_id)
-
-
 def cancel_assist(actor: Actor, session_id: int) -> None:
     assist_services.cancel_assist(get_engine(), actor, session_id)
 

@@ -46,7 +46,9 @@ def load_who_is_coming(session_id: int) -> dict:
     return ring_queries.who_is_coming(get_engine(), session_id)
 
 
-def join_from_ring(actor: Actor, session_id: int) -> None:
+def join_assist(actor: Actor, session_id: int) -> None:
+    """Join a request, from its banner or the remote assistance page's queue: it stops ringing on the
+    expert's pages at once, not a ring period later (its banner would sit above the call)."""
     assist_services.join_assist(get_engine(), actor, session_id)
     load_rings.clear()
 
@@ -94,7 +96,7 @@ def _ringer(actor: Actor, user_id: int) -> None:
             )
             join, decline = st.columns(2)
             if join.button(tr("assist.ring_join"), key=f"ringing.join.{sid}", type="primary", icon=":material/call:"):
-                if guarded(lambda sid=sid: (join_from_ring(actor, sid), True)[1]):
+                if guarded(lambda sid=sid: (join_assist(actor, sid), True)[1]):
                     st.switch_page(REMOTE_ASSIST_PAGE)
             if decline.button(tr("assist.ring_decline"), key=f"ringing.decline.{sid}", icon=":material/call_end:"):
                 if guarded(lambda sid=sid: (decline_ring(actor, sid), True)[1]):

@@ -297,7 +297,9 @@ VIDEO_BOX_JS = """() => { const f = document.querySelector('iframe[title*="webrt
 
 def draw_on_video(page, start, end):
     """The expert presses on the live picture at start and releases at end ((x, y) shares of the
-    picture; the same point for a tap), on the drawing surface laid over the video."""
+    picture; the same point for a tap), on the drawing surface laid over the video, scrolled into view
+    first (banners of other requests ringing the expert can push it below the fold)."""
+    page.frame_locator('iframe[title*="webrtc"]').first.locator("video").scroll_into_view_if_needed()
     left, top, width, height = page.evaluate(VIDEO_BOX_JS)
     page.mouse.move(left + start[0] * width, top + start[1] * height)
     page.mouse.down()

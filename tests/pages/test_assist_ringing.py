@@ -91,6 +91,25 @@ def test_an_expert_joins_through_the_ring(new_app, app_db, no_call):
     assert at.title[0].value == "Remote assistance"  # on the call's page
 
 
+def test_a_request_joined_from_the_queue_stops_ringing_at_once(new_app, app_db, no_call):
+    """Joined from the remote assistance page's queue, as from the banner: the request's banner is gone
+    from the next run, not a ring period later (it pushed the call's video down the expert's page)."""
+    engine = make_engine(app_db[1])
+    with unit_of_work(engine) as s:  # the request joined above, waiting again
+        record = s.scalar(select(AssistSession).where(AssistSession.state == "active"))
+        record.state, record.expert_id, record.joined_at = "waiting", None, None
+        sid = record.id
+    engine.dispose()
+    at = signed_in(new_app, "expert")
+    at.switch_page("pages/remote_assist.py").run()
+    assert f"Request #{sid} is ringing you" in _texts(at)
+    at.button(key=f"assist.join.{sid}").click().run()
+    at.run()  # the queue's fragment reruns the app (followed by the server, not by AppTest)
+    assert not errors(at) and not at.exception, at.exception
+    assert _ring_of(app_db, sid, "expert")[1] == "active"
+    assert f"Request #{sid} is ringing you" not in _texts(at)
+
+
 def test_an_administrator_records_what_an_expert_is_rung_for(new_app, app_db):
     at = signed_in(new_app, "admin")
     at.switch_page("pages/users.py").run()
