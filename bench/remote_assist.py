@@ -374,6 +374,9 @@ def run_round(bench: Bench, browser, n: int, seconds: float, annotations: bool) 
         pair["first_frame_ms"] = first[1] - first[0]
         pair["first_frame_from_join_ms"] = first[1] - pair["join_at"]
     if annotations:
+        for pair in pairs:  # the joined requests' banners gone: the page above the picture holds still
+            for other in pairs:
+                expect(by_key(pair["expert"], f"ringing.banner.{other['sid']}")).to_have_count(0, timeout=60_000)
         for pair in pairs:
             expert = pair["expert"]
             draw_on_video(expert, (0.25, 0.75), (0.35, 0.75))  # a circle on the live picture, as an expert drags it

@@ -79,6 +79,11 @@ PLACEHOLDER_INTERVAL = 0.2  # seconds between placeholder frames (5 fps is enoug
 # While the link carries no moving picture a placeholder a second keeps the video track alive.
 PAUSED_PLACEHOLDER_TICKS = VIDEO_CLOCK
 REDUCED_TICKS = int(VIDEO_CLOCK / REDUCED_FPS)  # least pts between two frames sent in reduced mode
+# The inspector's latest frames kept for the forwarding tracks. A browser starved of CPU sends its
+# frames in bursts, and a track still encoding the last one when two more arrive would skip the
+# first of them with only the latest kept (a quarter of the frames with four calls on two cores);
+# a track behind sends the oldest it has not sent, so a lag is bounded by this many frames.
+FORWARD_BACKLOG = 3
 
 INSPECTOR, EXPERT, WATCHER = "inspector", "expert", "watcher"
 
@@ -129,7 +134,7 @@ class ForwardVideoTrack(MediaStreamTrack):
         while True:
             if self.readyState != "live":
                 raise MediaStreamError
-            seq, frame, pts, publishing = room._latest_video()
+            seq, frame, pts, publishing = room._next_video(self._seq)
             mode = room.link_mode
             if frame is not None and seq != self._seq:
                 counts = room.frame_counts
@@ -284,14 +289,16 @@ class Room:
         self.tracking_frames = 0
         self._video: av.VideoFrame | None = None
         self._video_seq = 0
-        self._video_pts = -1  # of the latest frame, kept here: consumers must not trust frame.pts
+        # (seq, frame, pts) of the latest frames, oldest first; pts kept here: consumers must not trust frame.pts
+        self._recent: collections.deque[tuple[int, av.VideoFrame, int]] = collections.deque(maxlen=FORWARD_BACKLOG)
         self._video_at: float | None = None
         self._video_waiters: set[asyncio.Event] = set()
         self._audio_subscribers: dict[str, dict[int, tuple[collections.deque, asyncio.Event]]] = {
             INSPECTOR: {},
             EXPERT: {},
         }
-        self._overlay_cache: tuple[int, int, asyncio.Future] | None = None
+        # (seq, marks version) -> the frame with the marks, for the frames of the backlog
+        self._overlay_cache: collections.OrderedDict[tuple[int, int], asyncio.Future] = collections.OrderedDict()
         self._overlay_failing = False  # the last frame's marks could not be drawn (logged once per stretch)
         self.endpoints: dict[str, Endpoint] = {}
         self.recorder = recorder
@@ -336,11 +343,17 @@ class Room:
     def video_ticks(self) -> int:
         return int((clock() - self._epoch) * VIDEO_CLOCK)
 
-    def _latest_video(self) -> tuple[int, av.VideoFrame | None, int, bool]:
-        """(sequence number, latest frame (shared: read only), its pts, whether it is recent)."""
+    def _next_video(self, after: int) -> tuple[int, av.VideoFrame | None, int, bool]:
+        """The oldest frame kept that came after sequence number `after`; the latest when none did, or
+        for a track that has sent nothing yet (after 0): (its sequence number, the frame (shared: read
+        only) or None before the first, its pts, whether the inspector is publishing)."""
         with self._lock:
             publishing = self._video_at is not None and clock() - self._video_at < 1.0
-            return self._video_seq, self._video, self._video_pts, publishing
+            if not self._recent:
+                return 0, None, -1, publishing
+            newer = (kept for kept in self._recent if kept[0] > after) if after else iter(())
+            seq, frame, pts = next(newer, self._recent[-1])
+            return seq, frame, pts, publishing
 
     def latest_frame(self) -> av.VideoFrame | None:
         with self._lock:
@@ -360,8 +373,8 @@ class Room:
         frame.pts, frame.time_base = pts, VIDEO_TIME_BASE
         with self._lock:
             self._video = frame
-            self._video_pts = pts
             self._video_seq += 1
+            self._recent.append((self._video_seq, frame, pts))
             self._video_at = now
             waiters = list(self._video_waiters)
         self.frames_in += 1
@@ -393,11 +406,13 @@ class Room:
     async def _overlaid(self, seq: int, version: int, frame: av.VideoFrame) -> av.VideoFrame:
         """The frame with the marks moved onto it, computed once per (frame, edit of the marks) in a worker thread."""
         cache = self._overlay_cache
-        if cache is None or cache[0] != seq or cache[1] != version:
-            loop = asyncio.get_running_loop()
-            future = loop.run_in_executor(None, self._track_and_draw, seq, frame)
-            self._overlay_cache = cache = (seq, version, future)
-        return await asyncio.shield(cache[2])
+        future = cache.get((seq, version))
+        if future is None:
+            future = asyncio.get_running_loop().run_in_executor(None, self._track_and_draw, seq, frame)
+            cache[(seq, version)] = future
+            while len(cache) > FORWARD_BACKLOG:
+                cache.popitem(last=False)
+        return await asyncio.shield(future)
 
     def _track_and_draw(self, seq: int, frame: av.VideoFrame) -> av.VideoFrame:
         """Worker thread: the frame with the marks, or the frame as it came when they cannot be drawn.
@@ -588,7 +603,8 @@ class Room:
             self.release(ep)
         with self._lock:
             self._video = None
-            self._overlay_cache = None
+            self._recent.clear()
+            self._overlay_cache.clear()
         if self.recorder is not None:
             self.recorder.close()
 

@@ -27,7 +27,7 @@ from portsight.calls.link import (
     supported_mode,
 )
 from portsight.calls.registry import RoomRegistry, counters_path
-from portsight.calls.room import EXPERT, INSPECTOR, REDUCED_TICKS, Room
+from portsight.calls.room import EXPERT, FORWARD_BACKLOG, INSPECTOR, REDUCED_TICKS, Room
 from portsight.domain.access import Actor, Role
 
 INSPECTOR_ACTOR = Actor(user_id=1, username="inspector", role=Role.INSPECTOR, port_ids=frozenset({1}))
@@ -170,10 +170,18 @@ def test_every_frame_received_is_counted_and_sent_on_to_both_sides():
                 frame = await side.source_video.recv()
                 assert (frame.width, frame.height) == (640, 480)
         assert (room.frame_counts.received, room.frame_counts.sent, room.frame_counts.held_back) == (10, 10, 0)
+        # two frames before the expert's track asks (a burst, or a track still encoding): both sent, in order
         inspector.sink_video.callback(camera())
-        inspector.sink_video.callback(camera())  # two frames before the expert's track asks: one missed
-        await expert.source_video.recv()
-        assert (room.frame_counts.received, room.frame_counts.sent) == (12, 11)
+        inspector.sink_video.callback(camera())
+        first, second = await expert.source_video.recv(), await expert.source_video.recv()
+        assert first.pts < second.pts
+        assert (room.frame_counts.received, room.frame_counts.sent) == (12, 12)
+        # more than the backlog holds: the track goes on from the oldest frame kept, the older ones missed
+        for _ in range(FORWARD_BACKLOG + 2):
+            inspector.sink_video.callback(camera())
+        for _ in range(FORWARD_BACKLOG):
+            await expert.source_video.recv()
+        assert (room.frame_counts.received, room.frame_counts.sent) == (12 + FORWARD_BACKLOG + 2, 12 + FORWARD_BACKLOG)
         room.close()
 
     asyncio.run(asyncio.wait_for(scenario(), 10))
