@@ -21,6 +21,8 @@ S seconds are measured (--repeat R: R such rounds per N, pooled into one result)
 - fps: frames the inspector's browser encodes (sent) and each side's browser decodes
   (received) over the window, from getStats deltas; fps_min is the lowest received by any side;
 - jitter-buffer delay: jitterBufferDelay / jitterBufferEmittedCount deltas, per side;
+- resolution: what the inspectors' browsers send (640x480 asked), and resolution_limited_by their
+  qualityLimitationReason ("cpu": the browser's encoder starved; "bandwidth": the link's estimate);
 - server CPU: utime+stime of the server process over the window, percent of one core;
 - server_forward_ratio: frames of the inspectors' cameras the server's forwarding tracks sent on,
   over the frames they received (each new frame once per side it goes to), frames the link mode
@@ -93,7 +95,7 @@ STATS_JS = """async () => {
         if (s.type === 'inbound-rtp') Object.assign(out, {in_frames: s.framesDecoded, in_received: s.framesReceived,
             jbd: s.jitterBufferDelay, jbe: s.jitterBufferEmittedCount, in_w: s.frameWidth, in_h: s.frameHeight});
         if (s.type === 'outbound-rtp') Object.assign(out, {out_frames: s.framesEncoded, out_w: s.frameWidth,
-            out_h: s.frameHeight});
+            out_h: s.frameHeight, out_limit: s.qualityLimitationReason});
     });
     return out; }"""
 
@@ -405,7 +407,7 @@ def run_round(bench: Bench, browser, n: int, seconds: float, annotations: bool) 
     forwarded = counts1["sent"] - counts0["sent"]
     offered = (counts1["received"] - counts0["received"]) - (counts1["held_back"] - counts0["held_back"])
 
-    sent, recv_insp, recv_exp, jit_insp, jit_exp, sizes = [], [], [], [], [], []
+    sent, recv_insp, recv_exp, jit_insp, jit_exp, sizes, limits = [], [], [], [], [], [], []
     for (ib, eb), (ia, ea) in zip(before, after, strict=True):
         sent.append(fps(ib, ia, "out_frames"))
         recv_insp.append(fps(ib, ia, "in_frames"))
@@ -414,6 +416,7 @@ def run_round(bench: Bench, browser, n: int, seconds: float, annotations: bool) 
         jit_exp.append(jitter_ms(eb, ea))
         if ia:
             sizes.append(f"{ia.get('out_w')}x{ia.get('out_h')}")
+            limits.append(str(ia.get("out_limit")))
     for pair in pairs:
         expert = pair["expert"]
         try:
@@ -433,6 +436,7 @@ def run_round(bench: Bench, browser, n: int, seconds: float, annotations: bool) 
         "jit_insp": jit_insp,
         "jit_exp": jit_exp,
         "sizes": sizes,
+        "limits": limits,
         "cpu": cpu,
         "rss_max": max(rss),
         "forwarded": forwarded,
@@ -492,6 +496,9 @@ def summarise(n: int, seconds: float, annotations: bool, rounds: list[dict]) -> 
         "annotations": annotations,
         "resolution": ",".join(sorted(set(pooled("sizes")))) or None,
         "requested_resolution": "640x480",
+        # why the inspector's browser sends less than asked (WebRTC's qualityLimitationReason): "cpu" is
+        # the browser's own encoder starved, "bandwidth" the link's estimate, "none" nothing held it back
+        "resolution_limited_by": ",".join(sorted(set(pooled("limits")))) or None,
         "first_frame_p50_ms": round(percentile(first, 0.5)),
         "first_frame_p95_ms": round(percentile(first, 0.95)),
         "first_frame_from_join_p50_ms": round(percentile(from_join, 0.5)),
