@@ -34,7 +34,7 @@ def _letter_values() -> dict[str, int]:
 
 
 _VALUES = {**_letter_values(), **{d: int(d) for d in string.digits}}
-_WEIGHTS = tuple(2**i for i in range(10))  # the weight of each of the 10 characters, by position
+_WEIGHTS = tuple(1 << i for i in range(10))  # the weight of each of the 10 characters, by position: 2**i
 
 
 def normalize(text: str | None) -> str:
