@@ -2,7 +2,7 @@
 
 Each side's browser connects to the server; the room relays media between them:
 
-    inspector camera --sink--> room.latest frame --(marks drawn)--> inspector (own picture)
+    inspector camera --sink--> room.last frames --(marks drawn)--> inspector (own picture)
                                                   --(marks drawn)--> expert (and watchers)
     inspector mic    --sink--> audio queues ------------------------> expert (and watchers)
     expert mic       --sink--> audio queues ------------------------> inspector
@@ -367,7 +367,7 @@ class Room:
         return encode_snapshot(_with_marks(frame, self._tracker.shown()))
 
     def _on_inspector_video(self, endpoint: Endpoint, frame: av.VideoFrame) -> None:
-        """Sink callback on the event loop: keep the latest frame, wake the forwarding tracks."""
+        """Sink callback on the event loop: keep the frame among the last few, wake the forwarding tracks."""
         now = clock()
         pts = int((now - self._epoch) * VIDEO_CLOCK)
         frame.pts, frame.time_base = pts, VIDEO_TIME_BASE

@@ -95,10 +95,15 @@ def test_a_request_joined_from_the_queue_stops_ringing_at_once(new_app, app_db, 
     """Joined from the remote assistance page's queue, as from the banner: the request's banner is gone
     from the next run, not a ring period later (it pushed the call's video down the expert's page)."""
     engine = make_engine(app_db[1])
-    with unit_of_work(engine) as s:  # the request joined above, waiting again
-        record = s.scalar(select(AssistSession).where(AssistSession.state == "active"))
+    with unit_of_work(engine) as s:  # the prepared request (joined or declined above), waiting and ringing again
+        record = s.scalar(select(AssistSession).where(AssistSession.state.in_(("waiting", "active"))))
         record.state, record.expert_id, record.joined_at = "waiting", None, None
         sid = record.id
+    escalate_unanswered(engine, utcnow() + timedelta(hours=1))
+    with unit_of_work(engine) as s:
+        expert_id = s.scalar(select(User.id).where(User.username == "expert"))
+        ring = s.scalar(select(AssistRing).where(AssistRing.session_id == sid, AssistRing.user_id == expert_id))
+        ring.declined_at = None
     engine.dispose()
     at = signed_in(new_app, "expert")
     at.switch_page("pages/remote_assist.py").run()
