@@ -416,7 +416,8 @@ def run_round(bench: Bench, browser, n: int, seconds: float, annotations: bool) 
         jit_exp.append(jitter_ms(eb, ea))
         if ia:
             sizes.append(f"{ia.get('out_w')}x{ia.get('out_h')}")
-            limits.append(str(ia.get("out_limit")))
+            if ia.get("out_limit"):
+                limits.append(ia["out_limit"])
     for pair in pairs:
         expert = pair["expert"]
         try:
