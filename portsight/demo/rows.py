@@ -13,13 +13,14 @@ row is a good part of their cost.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, Table, delete, func, insert, inspect, select, text
+from sqlalchemy import Connection, DateTime, Index, Table, delete, func, insert, inspect, select, text
 from sqlalchemy.orm import Session
 
 from portsight.db import models as m
@@ -51,6 +52,7 @@ class Rows:
         self.next_id: dict[type[m.Base], int] = {}
         self.tuples: dict[type[m.Base], tuple[tuple[str, ...], frozenset[str], list[tuple]]] = {}
         self.json_text: dict[type[m.Base], frozenset[str]] = {}  # columns of dict tables that hold JSON text
+        self._taken: dict[type[m.Base], int] = {}  # rows of each table handed out by take
 
     def table(self, model: type[m.Base], columns: tuple[str, ...], json_text: frozenset[str] = frozenset()) -> list:
         """The list a table's rows go into as tuples in the order of columns (ids given by the caller); the
@@ -86,29 +88,127 @@ class Rows:
         """How many rows are kept, in every table."""
         return sum(map(len, self.rows.values())) + sum(len(kept) for *_, kept in self.tuples.values())
 
+    def take(
+        self, done: float = 1.0, held: frozenset[type[m.Base]] = frozenset(), portable: bool = False
+    ) -> list[TableRows]:
+        """The rows added since the last take, table by table in ORDER (those in `held` left for a later take).
+
+        done: the share of the rows drawn so far, from which each table's expected total is estimated (its
+        indexes are rebuilt from REINDEX_FROM). portable: datetimes in UTC as POSIX seconds, which another
+        process unpickles several times faster than datetime objects; the write turns them back.
+        """
+        taken = []
+        for model in ORDER:
+            if model in held:
+                continue
+            start = self._taken.get(model, 0)
+            if model in self.tuples:
+                columns, json_text, kept = self.tuples[model]
+                groups: Iterable[tuple[tuple[str, ...], list[tuple]]] = [(columns, kept[start:])]
+            else:
+                kept, json_text = self.rows.get(model, []), self.json_text.get(model, frozenset())
+                groups = _by_keys(kept[start:])
+            self._taken[model] = len(kept)
+            expected = round(len(kept) / done)
+            taken.extend(
+                _table_rows(model.__table__, keys, tuples, json_text, expected, portable)
+                for keys, tuples in groups
+                if tuples
+            )
+        return taken
+
     def write(self, session: Session) -> dict[str, int]:
-        """Insert every row; returns the number of rows per table."""
+        """Insert every row not taken yet; returns the number of rows written per table."""
         conn = session.connection()
         with _bulk_settings(conn):
-            return self._write(conn)
+            write = BulkWrite(conn)
+            for rows in self.take():
+                write.insert(rows)
+            return write.finish()
 
-    def _write(self, conn: Connection) -> dict[str, int]:
-        counts = {}
-        for model in ORDER:
-            table = model.__table__
-            columns, json_text, tuples = self.tuples.get(model, ((), frozenset(), []))
-            rows = self.rows.get(model, [])
-            n = len(tuples) + len(rows)
-            existing = {i["name"] for i in inspect(conn).get_indexes(table.name)} if n >= REINDEX_FROM else set()
-            rebuilt = [i for i in table.indexes if i.name in existing]
-            for index in rebuilt:
-                index.drop(conn)
-            _insert_tuples(conn, table, columns, tuples, json_text)
-            _bulk_insert(conn, table, rows, self.json_text.get(model, frozenset()))
-            for index in rebuilt:
-                index.create(conn)
-            counts[model.__tablename__] = n
-        return counts
+
+@dataclass(frozen=True)
+class TableRows:
+    """Rows of one table column by column (a tuple of values per column), as one write inserts them and
+    another process receives them."""
+
+    table: str
+    columns: tuple[str, ...]
+    values: list[tuple]
+    json_text: frozenset[str]  # columns holding JSON text
+    expected: int  # the rows the table is expected to get in all
+
+    def __len__(self) -> int:
+        return len(self.values[0]) if self.values else 0
+
+
+def _by_keys(rows: list[dict]) -> Iterator[tuple[tuple[str, ...], list[tuple]]]:
+    """Dict rows as tuples, grouped by their keys (all the rows of a table have the same, as a rule)."""
+    if not rows:
+        return
+    first = rows[0].keys()
+    if all(map(first.__eq__, map(dict.keys, rows))):
+        keys = tuple(first)
+        yield keys, list(map(itemgetter(*keys), rows)) if len(keys) > 1 else [(r[keys[0]],) for r in rows]
+        return
+    groups: dict[tuple[str, ...], list[tuple]] = {}
+    for row in rows:
+        groups.setdefault(tuple(row), []).append(tuple(row.values()))
+    yield from groups.items()
+
+
+def _table_rows(
+    table: Table,
+    columns: tuple[str, ...],
+    tuples: list[tuple],
+    json_text: frozenset[str],
+    expected: int,
+    portable: bool,
+) -> TableRows:
+    values = list(zip(*tuples, strict=True))
+    if portable:
+        for j, column in enumerate(columns):
+            if isinstance(table.c[column].type, DateTime):
+                values[j] = tuple(map(_posix, values[j]))
+    return TableRows(table.name, columns, values, json_text, expected)
+
+
+def _posix(value: Any) -> Any:
+    """A UTC datetime as POSIX seconds (exact to the microsecond for the years anyone seeds); anything else
+    as it is."""
+    return value.timestamp() if value.__class__ is datetime and value.tzinfo is UTC else value
+
+
+class BulkWrite:
+    """Inserts TableRows into one connection (each table after those it refers to). A table expected to get
+    REINDEX_FROM rows or more has its indexes dropped before its first rows and built again by `finish`:
+    building an index from all the rows at once costs less than growing it row by row."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+        self.counts = {model.__tablename__: 0 for model in ORDER}
+        self._started: set[str] = set()
+        self._dropped: list[Index] = []
+
+    def insert(self, rows: TableRows) -> None:
+        table = m.Base.metadata.tables[rows.table]
+        if rows.table not in self._started:
+            self._started.add(rows.table)
+            if rows.expected >= REINDEX_FROM:
+                existing = {i["name"] for i in inspect(self.conn).get_indexes(table.name)}
+                for index in table.indexes:
+                    if index.name in existing:
+                        index.drop(self.conn)
+                        self._dropped.append(index)
+        _insert_columns(self.conn, table, rows.columns, rows.values, rows.json_text)
+        self.counts[rows.table] = self.counts.get(rows.table, 0) + len(rows)
+
+    def finish(self) -> dict[str, int]:
+        """Build the dropped indexes again; returns the rows written per table."""
+        for index in self._dropped:
+            index.create(self.conn)
+        self._dropped.clear()
+        return dict(self.counts)
 
 
 @contextmanager
@@ -163,30 +263,13 @@ def reset_sequences(session: Session) -> None:
             )
 
 
-def _bulk_insert(conn: Connection, table: Table, rows: list[dict], json_text: frozenset[str] = frozenset()) -> None:
-    """executemany straight to the driver with SQLAlchemy's own bind processors (types stay exact).
-
-    The ORM-free Core insert spends most of its time building parameters row by row; this does the
-    same conversion once per column and hands the driver plain tuples (SQLite) or dicts (psycopg).
-    """
-    if not rows:
-        return
-    cols = list(rows[0])
-    first = rows[0].keys()
-    if not all(map(first.__eq__, map(dict.keys, rows))):
-        for i in range(0, len(rows), BATCH):
-            conn.execute(insert(table), rows[i : i + BATCH])
-        return
-    tuples = list(map(itemgetter(*cols), rows)) if len(cols) > 1 else [(r[cols[0]],) for r in rows]
-    _insert_tuples(conn, table, tuple(cols), tuples, json_text)
-
-
-def _insert_tuples(
-    conn: Connection, table: Table, cols: tuple[str, ...], rows: list[tuple], json_text: frozenset[str] = frozenset()
+def _insert_columns(
+    conn: Connection, table: Table, cols: tuple[str, ...], values: list[tuple], json_text: frozenset[str]
 ) -> None:
-    """Rows as tuples in the order of cols, converted column by column (JSON text columns as they are) and
-    handed to the driver in the statement's parameter order (SQLite) or as dicts (psycopg)."""
-    if not rows:
+    """executemany straight to the driver with SQLAlchemy's own bind processors (types stay exact): each
+    column converted at once (JSON text columns as they are), handed over in the statement's parameter order
+    (SQLite) or as dicts (psycopg)."""
+    if not values or not values[0]:
         return
     dialect = conn.dialect
     compiled = insert(table).compile(dialect=dialect, column_keys=list(cols))
@@ -200,13 +283,13 @@ def _insert_tuples(
         names = list(cols)
     index = [cols.index(c) for c in names]
     converters = [_converter(table, c, dialect.name, c in json_text, dialect) for c in names]
-    for i in range(0, len(rows), BATCH):
-        columns: list[Sequence[Any]] = list(zip(*rows[i : i + BATCH], strict=True))
-        ordered = [columns[j] if p is None else p(columns[j]) for j, p in zip(index, converters, strict=True)]
+    keys = [escaped.get(c, c) for c in names]
+    for i in range(0, len(values[0]), BATCH):
+        ordered = [values[j][i : i + BATCH] if p is None else p(values[j][i : i + BATCH])
+                   for j, p in zip(index, converters, strict=True)]  # fmt: skip
         if compiled.positional:
             conn.exec_driver_sql(sql, list(zip(*ordered, strict=True)))
         else:
-            keys = [escaped.get(c, c) for c in names]
             conn.exec_driver_sql(sql, [dict(zip(keys, row, strict=True)) for row in zip(*ordered, strict=True)])
 
 
@@ -219,17 +302,28 @@ def _converter(table: Table, column: str, dialect_name: str, is_json_text: bool,
     """
     if is_json_text:
         return None
-    processor = table.c[column].type._cached_bind_processor(dialect)
+    column_type = table.c[column].type
+    processor = column_type._cached_bind_processor(dialect)
+    if isinstance(column_type, DateTime):
+        if dialect_name == "sqlite":
+            assert processor is not None  # SQLite stores datetimes as text
+
+            def sqlite_datetimes(values: Sequence[Any]) -> list:
+                return [v.isoformat(" ", "microseconds")[:26] if type(v) is datetime else processor(v)
+                        for v in _datetimes(values)]  # fmt: skip
+
+            return sqlite_datetimes
+        if processor is None:
+            return _datetimes
     if processor is None:
         return None
-    if dialect_name == "sqlite" and isinstance(table.c[column].type, DateTime):
-
-        def sqlite_datetimes(values: Sequence[Any]) -> list:
-            return [v.isoformat(" ", "microseconds")[:26] if type(v) is datetime else processor(v) for v in values]
-
-        return sqlite_datetimes
 
     def each(values: Sequence[Any]) -> list:
         return list(map(processor, values))
 
-    return each
+    return each if not isinstance(column_type, DateTime) else lambda values: each(_datetimes(values))
+
+
+def _datetimes(values: Sequence[Any]) -> list:
+    """A datetime column's values with portable POSIX seconds (Rows.take) turned back into UTC datetimes."""
+    return [datetime.fromtimestamp(v, UTC) if type(v) is float else v for v in values]
