@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Connection, Engine, make_url, text
@@ -46,6 +48,36 @@ def postgres_url() -> str | None:
     except Exception:  # noqa: BLE001 - unreachable or no right to create: the shared database, as before
         return base
     return url.set(database=name).render_as_string(hide_password=False)
+
+
+@contextmanager
+def own_database(kind: str, tmp_path: Path, name: str) -> Iterator[str]:
+    """The URL of a migrated database of its own, a SQLite file or a PostgreSQL database next to the test
+    database (dropped after), for a test whose processes or threads commit for real."""
+    if kind == "sqlite":
+        url = f"sqlite:///{tmp_path / f'{name}.db'}"
+        upgrade(url)
+        yield url
+        return
+    base = postgres_url()
+    if base is None:
+        missing("PostgreSQL", "set TEST_POSTGRES_URL=postgresql+psycopg://user@127.0.0.1:5432/db")
+    database = f"{make_url(base).database}_{name}"
+    admin = make_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{database}"'))
+    except Exception as exc:  # noqa: BLE001 - no right to create databases: not available here
+        missing("PostgreSQL", f"cannot create {database}: {exc.__class__.__name__}: {exc}")
+    url = make_url(base).set(database=database).render_as_string(hide_password=False)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def reset_postgres(url: str) -> None:

@@ -97,19 +97,20 @@ class Rows:
         indexes are rebuilt from REINDEX_FROM). portable: datetimes in UTC as POSIX seconds, which another
         process unpickles several times faster than datetime objects; the write turns them back.
         """
-        taken = []
+        taken: list[TableRows] = []
         for model in ORDER:
             if model in held:
                 continue
             start = self._taken.get(model, 0)
+            groups: Iterable[tuple[tuple[str, ...], list[tuple]]]
             if model in self.tuples:
                 columns, json_text, kept = self.tuples[model]
-                groups: Iterable[tuple[tuple[str, ...], list[tuple]]] = [(columns, kept[start:])]
+                groups, count = [(columns, kept[start:])], len(kept)
             else:
-                kept, json_text = self.rows.get(model, []), self.json_text.get(model, frozenset())
-                groups = _by_keys(kept[start:])
-            self._taken[model] = len(kept)
-            expected = round(len(kept) / done)
+                dicts, json_text = self.rows.get(model, []), self.json_text.get(model, frozenset())
+                groups, count = _by_keys(dicts[start:]), len(dicts)
+            self._taken[model] = count
+            expected = round(count / done)
             taken.extend(
                 _table_rows(model.__table__, keys, tuples, json_text, expected, portable)
                 for keys, tuples in groups
@@ -120,7 +121,7 @@ class Rows:
     def write(self, session: Session) -> dict[str, int]:
         """Insert every row not taken yet; returns the number of rows written per table."""
         conn = session.connection()
-        with _bulk_settings(conn):
+        with bulk_settings(conn):
             write = BulkWrite(conn)
             for rows in self.take():
                 write.insert(rows)
@@ -212,7 +213,7 @@ class BulkWrite:
 
 
 @contextmanager
-def _bulk_settings(conn: Connection) -> Iterator[None]:
+def bulk_settings(conn: Connection) -> Iterator[None]:
     """SQLite: a page cache that holds the whole write and its index builds, for the write only.
 
     With the default cache (2 MB) a write of a gigabyte spills dirty pages to the journal and reads them back

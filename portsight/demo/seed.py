@@ -1,7 +1,8 @@
 """Demo data: ports, enterprises, users, roster and weeks of realistic inspection history.
 
 `seed_demo(db, weeks=60, seed=7, now=...)` writes everything in one transaction with bulk
-inserts and ids assigned here, so it is reasonably fast (60 weeks, more than a year for the weekly review's
+inserts and ids assigned here, from 8 weeks on in a process of its own while the history is drawn
+(demo/writer.py), so it is reasonably fast (60 weeks, more than a year for the weekly review's
 same week last year: bench/seed.py times it) and reproducible:
 the same seed and the same `now` give identical rows. Only random.Random(seed) and seeds derived
 from it are used, one generator passed along in a fixed order of calls.
@@ -50,18 +51,21 @@ quick-close alerts of old weeks are raised from the photos the rows hold (none),
 The parts, in the order they run: world (plain data), masterdata (ports, enterprises, users,
 roster), declarations (with goods, containers and draws), inspections (dispatch to decision,
 step results, findings, assists), verdicts (the decision and its holds), alerts, rows (ids and the
-bulk write); decisions caches the catalogue's answers; photos and records (receipts, audit) follow the
+bulk write), writer (the write in a process of its own); decisions caches the catalogue's answers; photos and records (receipts, audit) follow the
 inspections.
 """
 
 from __future__ import annotations
 
+import gc
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
 from portsight.alert_checks import AlertCheckLimits
 from portsight.catalogue import default_catalogue
@@ -78,6 +82,7 @@ from portsight.demo.masterdata import SIMULATOR_SUPERVISOR, MasterData
 from portsight.demo.photos import PhotoPool
 from portsight.demo.records import Records
 from portsight.demo.rows import Rows, is_empty, reset_sequences, wipe
+from portsight.demo.writer import REFUSED, BackgroundWrite, reachable_from_another_process
 from portsight.errors import Conflict
 from portsight.security import Keyring
 from portsight.services.accounts import DEMO_PASSWORD
@@ -89,6 +94,11 @@ NO_PASSWORD = "!no-password"
 # drill-downs people open); older weeks keep the records without them.
 DETAIL_WEEKS = 13
 PROGRESS_WEEKS = 5  # the seed says how far it got every this many weeks, and at the last
+# From this many weeks on, the rows are written in a process of their own while the history is drawn; below, starting
+# that process costs more than it saves.
+BACKGROUND_FROM_WEEKS = 8
+# Alerts change until the history ends (settled by what came later): written with the last rows.
+HELD_TO_THE_END = frozenset({m.Alert})
 
 
 def database_is_empty(db: Database) -> bool:
@@ -104,11 +114,15 @@ def _history(
     password_hash: str,
     keyring: Keyring,
     photos: PhotoPool,
-    audit_after: int,
+    audit_after: Callable[[], int],
     detail_weeks: int,
     progress: Callable[[str], None],
+    drawn: Callable[[float], None],
 ) -> None:
-    """Every seeded row, in memory. The order of the calls is the order of the draws: keep it."""
+    """Every seeded row, in memory. The order of the calls is the order of the draws: keep it.
+
+    audit_after: the highest id the audit log holds, asked for at the end. drawn(share) after each week,
+    with the share of the history drawn so far."""
     rng = random.Random(seed)
     start = now - timedelta(weeks=weeks)
     master = MasterData(rows, rng, start, now, password_hash)
@@ -126,6 +140,7 @@ def _history(
     declarations = Declarations(rows, rng, master, decisions, alerts, inspections, seed, start, now, days)
 
     def on_week(done: int, total: int) -> None:
+        drawn(done / total)
         if done % PROGRESS_WEEKS == 0 or done == total:
             progress(f"week {done} of {total} drawn")
 
@@ -133,7 +148,7 @@ def _history(
     days.write()
     alerts.repeated_non_conformity({r["id"]: (r["name"], r.get("name_en")) for r in rows.of(m.Enterprise)})
     alerts.settle()  # the alerts whose condition cleared within the history are resolved by the system
-    records.write_audit(audit_after)
+    records.write_audit(audit_after())
 
 
 def seed_demo(
@@ -149,6 +164,7 @@ def seed_demo(
     secret: str | Keyring | None = None,
     detail_weeks: int = DETAIL_WEEKS,
     progress: Callable[[str], None] | None = None,
+    background: bool | None = None,
 ) -> dict[str, int]:
     """Seed the demo data; returns the number of rows per table. `progress` is told, in a short
     English line, how many weeks are drawn (every PROGRESS_WEEKS) and each step after (a first
@@ -166,6 +182,9 @@ def seed_demo(
     services.receipts.as_keyring reads it); by default the app's own (settings.media_dir,
     settings.receipt_keys), so the app shows the photos and its gate accepts the receipts. Only the last
     detail_weeks weeks get photos and audit entries (DETAIL_WEEKS).
+
+    background: write in a process of its own while the history is drawn (demo/writer.py), the same rows;
+    by default from BACKGROUND_FROM_WEEKS weeks on, where another process can open the database.
     """
     from portsight.db.rollups import rebuild_rollups
 
@@ -187,20 +206,49 @@ def seed_demo(
     from portsight.services.receipts import as_keyring
 
     keyring = as_keyring(secret)
-    with unit_of_work(db) as session:
-        if not is_empty(session):
-            if not force:
-                raise Conflict("The database already has data; seed refuses to mix demo data into it (use --force).")
-            wipe(session)
-        rows = Rows()
-        # A database without ports may already hold audit entries (an account created before the seed).
-        audit_after = session.scalar(select(func.max(m.AuditEntry.id))) or 0
-        say = progress or (lambda _: None)
-        _history(rows, seed, weeks, now, password_hash, keyring, PhotoPool(media_dir), audit_after, detail_weeks, say)
-        say(f"writing {rows.count():,} rows")
-        counts = rows.write(session)
-        reset_sequences(session)
-        say("counting the daily rollups")
-        counts["daily_rollups"] = rebuild_rollups(session)
-        mark_demo(session, demo)
+    say = progress or (lambda _: None)
+    rows = Rows()
+    history = partial(_history, rows, seed, weeks, now, password_hash, keyring, PhotoPool(media_dir))
+    if background is None:
+        background = weeks >= BACKGROUND_FROM_WEEKS and reachable_from_another_process(db)
+    with _garbage_collection_paused():
+        if background:
+            if not reachable_from_another_process(db):
+                raise ValueError("Only a database on a server or in a file can be written from another process.")
+            assert isinstance(db, Engine)  # a connection is never reachable from another process
+            with BackgroundWrite(db, force=force, progress=say) as write:
+
+                def hand_over(done: float) -> None:
+                    write.send(rows.take(done, held=HELD_TO_THE_END, portable=True))
+
+                history(write.audit_after, detail_weeks, say, hand_over)
+                say(f"writing the last of {rows.count():,} rows")
+                return write.finish(rows.take(portable=True), demo)
+        with unit_of_work(db) as session:
+            if not is_empty(session):
+                if not force:
+                    raise Conflict(REFUSED)
+                wipe(session)
+            # A database without ports may already hold audit entries (an account created before the seed).
+            audit_after = session.scalar(select(func.max(m.AuditEntry.id))) or 0
+            history(lambda: audit_after, detail_weeks, say, lambda _: None)
+            say(f"writing {rows.count():,} rows")
+            counts = rows.write(session)
+            reset_sequences(session)
+            say("counting the daily rollups")
+            counts["daily_rollups"] = rebuild_rollups(session)
+            mark_demo(session, demo)
     return counts
+
+
+@contextmanager
+def _garbage_collection_paused() -> Iterator[None]:
+    """The seed makes millions of objects that live until its end and almost no garbage: the cyclic
+    collector, walking all of them again and again as they pile up, took a tenth of its time and more."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -10,12 +10,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import delete, func, select
 
 from portsight.clock import as_utc
 from portsight.db.checklists import load_checklist
-from portsight.db.migrate import upgrade
 from portsight.db.models import Alert, AuditEntry, Container, GateExit, Inspection, ReleaseReceipt, StepResult
 from portsight.db.session import make_engine
 from portsight.db.sql import connection
@@ -25,7 +23,7 @@ from portsight.domain.plates import parse_plate
 from portsight.errors import Conflict, InvalidInput
 from portsight.services import decisions, evidence, receipts
 from portsight.services import field as svc
-from tests.conftest import missing, postgres_url
+from tests.conftest import own_database
 from tests.integration.test_field import (
     BOX,
     GATE,
@@ -215,29 +213,10 @@ def test_cargo_without_containers_leaves_once(db, tmp_path):
 @pytest.fixture(params=["sqlite", "postgresql"])
 def race_engine(request, tmp_path) -> Iterator:
     """A database of its own: the threads commit for real."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'race.db'}"
-    else:
-        base = postgres_url()
-        if base is None:
-            missing("PostgreSQL", "set TEST_POSTGRES_URL=postgresql+psycopg://user@127.0.0.1:5432/db")
-        name = f"{make_url(base).database}_gate_race"
-        admin = make_engine(base, isolation_level="AUTOCOMMIT")
-        try:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-        except Exception as exc:  # noqa: BLE001 - no right to create databases: not available here
-            missing("PostgreSQL", f"cannot create {name}: {exc.__class__.__name__}: {exc}")
-        url = make_url(base).set(database=name).render_as_string(hide_password=False)
-    upgrade(url)
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
-    if request.param == "postgresql":
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-        admin.dispose()
+    with own_database(request.param, tmp_path, "gate_race") as url:
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()
 
 
 def test_two_gates_at_once_let_each_container_out_once_and_use_the_receipt_up_once(race_engine, tmp_path):

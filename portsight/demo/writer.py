@@ -1,0 +1,255 @@
+"""The seed's write in a process of its own, alongside the drawing.
+
+Drawing the history keeps one core busy; writing its rows would keep it busy about half as long
+again. The seed hands what it has drawn to this process week by week (Rows.take, portable), and the
+process writes it in its one transaction while the next weeks are drawn. What is left at the end is
+what only the end has (the alerts, settled by the whole history, the audit entries, numbered by
+time), the indexes and the rollups. The rows are those the seed's own write would have written: the
+history is drawn the same, in the seed's process; only the write is elsewhere.
+
+On SQLite the write keeps a rollback journal instead of the write-ahead log: a fresh database's new
+pages are then written once, where the log writes them twice (to the log, then into the file), and
+the file is back in WAL mode when the seed commits. A database another process cannot open (SQLite
+in memory, a connection a test rolls back) is written in the seed's own process.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import pickle
+import queue
+import sqlite3
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import Any, BinaryIO
+
+from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.pool import NullPool
+
+from portsight.db import models as m
+from portsight.db.instance import mark_demo
+from portsight.db.session import WRITER, make_engine, unit_of_work
+from portsight.demo.rows import BulkWrite, TableRows, bulk_settings, is_empty, reset_sequences, wipe
+from portsight.errors import Conflict
+
+REFUSED = "The database already has data; seed refuses to mix demo data into it (use --force)."
+# How long the seed waits for a word from the write before looking again.
+POLL_SECONDS = 1.0
+
+
+def reachable_from_another_process(db: Engine | Connection) -> bool:
+    """Whether a process of its own can write this database: an engine on a server or a SQLite file."""
+    if not isinstance(db, Engine):
+        return False  # a connection in a transaction of the caller's (tests roll it back)
+    url = db.url
+    if url.get_backend_name() != "sqlite":
+        return True
+    name = url.database or ""
+    return name not in ("", ":memory:") and "mode=memory" not in name and "mode=memory" not in str(url.query)
+
+
+class WriteFailed(RuntimeError):
+    """The writing process stopped on an error; its transaction was rolled back, nothing was written."""
+
+
+class BackgroundWrite:
+    """The writing process (`python -m portsight.demo.writer`), started on entering and stopped on leaving, its
+    transaction rolled back unless `finish` was reached.
+
+    A process of its own rather than multiprocessing's: that would import the caller's main script again in
+    the new process. Rows go to it pickled on its standard input, and words come back on its standard output;
+    a thread on each pipe keeps the seed drawing while the pipes wait."""
+
+    def __init__(self, db: Engine, *, force: bool, progress: Callable[[str], None]):
+        self._start = ("start", db.url.render_as_string(hide_password=False), force)
+        self._progress = progress
+        self._audit_after: int | None = None
+        self._counts: dict[str, int] | None = None
+        self._outgoing: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._incoming: queue.SimpleQueue[Any] = queue.SimpleQueue()
+
+    def __enter__(self) -> BackgroundWrite:
+        root = str(Path(__file__).resolve().parents[2])  # where this package is imported from
+        path = os.environ.get("PYTHONPATH")
+        env = {**os.environ, "PYTHONPATH": root if not path else os.pathsep.join((root, path))}
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "portsight.demo.writer"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
+        )
+        self._sender = threading.Thread(target=self._send_all, name="seed-write-send", daemon=True)
+        self._receiver = threading.Thread(target=self._receive_all, name="seed-write-receive", daemon=True)
+        self._sender.start()
+        self._receiver.start()
+        self._outgoing.put(self._start)
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self._outgoing.put(None)  # no more: the process rolls back unless it was told the end
+        self._sender.join(timeout=30)
+        try:
+            self._process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._receiver.join(timeout=5)
+
+    def audit_after(self) -> int:
+        """The highest id the audit log held when the write's transaction began."""
+        while self._audit_after is None:
+            self._receive(block=True)
+        return self._audit_after
+
+    def send(self, tables: list[TableRows]) -> None:
+        """Rows to write; raises at once if the write has already failed."""
+        while self._receive(block=False):
+            pass
+        if tables:
+            self._outgoing.put(("rows", tables))
+
+    def finish(self, tables: list[TableRows], demo: bool) -> dict[str, int]:
+        """The last rows; the write then builds the indexes and rollups and commits. Returns the rows per table."""
+        self.send(tables)
+        self._outgoing.put(("end", demo))
+        while self._counts is None:
+            self._receive(block=True)
+        return self._counts
+
+    def _send_all(self) -> None:
+        stream = self._process.stdin
+        assert stream is not None
+        try:
+            while (message := self._outgoing.get()) is not None:
+                pickle.dump(message, stream, protocol=pickle.HIGHEST_PROTOCOL)
+                stream.flush()
+        except (BrokenPipeError, OSError):
+            pass  # the process ended: the receiving side says why
+        finally:
+            try:
+                stream.close()
+            except OSError:
+                pass
+
+    def _receive_all(self) -> None:
+        stream = self._process.stdout
+        assert stream is not None
+        try:
+            while True:
+                self._incoming.put(pickle.load(stream))
+        except (EOFError, OSError, pickle.UnpicklingError):
+            self._incoming.put(None)
+
+    def _receive(self, *, block: bool) -> bool:
+        """Take one word from the write, if there is one (waiting for it with block); False if there was none."""
+        try:
+            message = self._incoming.get(timeout=POLL_SECONDS) if block else self._incoming.get_nowait()
+        except queue.Empty:
+            return False
+        if message is None:
+            self._incoming.put(None)  # every later look sees the end too
+            raise WriteFailed(
+                f"The seed's writing process ended without a word (exit code {self._process.poll()}); "
+                "nothing was written."
+            )
+        kind, value = message
+        if kind == "ready":
+            self._audit_after = value
+        elif kind == "progress":
+            self._progress(value)
+        elif kind == "done":
+            self._counts = value
+        elif kind == "conflict":
+            raise Conflict(value)
+        else:
+            raise WriteFailed(f"Writing the seed failed, nothing was written: {value}")
+        return True
+
+
+class _Abandoned(Exception):
+    """The seed stopped before its end: the write rolls back."""
+
+
+def _rollback_journal(conn: Connection) -> bool:
+    """Switch a SQLite file to a rollback journal for the write, outside any transaction; True if it did. It
+    cannot while another connection has the file open (the app running, a pooled connection of the seed's
+    caller): the write then goes through the write-ahead log, at once, without waiting for them."""
+    raw: Any = conn.connection.driver_connection
+    timeout = raw.execute("PRAGMA busy_timeout").fetchone()[0]
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        return raw.execute("PRAGMA journal_mode=DELETE").fetchone()[0] == "delete"
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={int(timeout)}")
+
+
+def _write(inbox: BinaryIO, outbox: BinaryIO) -> None:
+    """The writing process: one transaction, the rows as they come, then indexes, rollups and the commit."""
+    from portsight.db.rollups import rebuild_rollups
+
+    def tell(kind: str, value: object) -> None:
+        pickle.dump((kind, value), outbox, protocol=pickle.HIGHEST_PROTOCOL)
+        outbox.flush()
+
+    def next_message() -> Any:
+        try:
+            return pickle.load(inbox)
+        except EOFError:
+            return None  # the seed ended (or died) without saying the end
+
+    gc.disable()  # it unpickles millions of objects and makes no garbage worth collecting
+    start = next_message()
+    if start is None:
+        return
+    _, url, force = start
+    engine = make_engine(url, statement_timeout=0, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            journal = _rollback_journal(conn) if conn.dialect.name == "sqlite" else False
+            with unit_of_work(conn.execution_options(**{WRITER: True})) as session:
+                if not is_empty(session):
+                    if not force:
+                        raise Conflict(REFUSED)
+                    wipe(session)
+                tell("ready", session.scalar(select(func.max(m.AuditEntry.id))) or 0)
+                connection = session.connection()
+                with bulk_settings(connection):
+                    write = BulkWrite(connection)
+                    while True:
+                        message = next_message()
+                        if message is None:
+                            raise _Abandoned
+                        kind, value = message
+                        if kind == "end":
+                            demo = value
+                            break
+                        for table in value:
+                            write.insert(table)
+                    counts = write.finish()
+                reset_sequences(session)
+                tell("progress", "counting the daily rollups")
+                counts["daily_rollups"] = rebuild_rollups(session)
+                mark_demo(session, demo)
+            if journal:
+                conn.connection.driver_connection.execute("PRAGMA journal_mode=WAL")  # type: ignore[union-attr]
+        tell("done", counts)
+    except _Abandoned:
+        pass
+    except Conflict as exc:
+        tell("conflict", str(exc))
+    except BaseException as exc:  # noqa: BLE001 - whatever stopped the write, the seed says it
+        tell("failed", f"{type(exc).__name__}: {exc}")
+    finally:
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print goes to stderr, not into the replies
+    _write(sys.stdin.buffer, replies)
