@@ -18,6 +18,8 @@ receipt's use (cargo without containers: one exit); a receipt whose trucks have 
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 import random
 from datetime import datetime, timedelta
@@ -63,6 +65,8 @@ class Records:
         self.gate_rng = random.Random(f"demo-{seed}|gate")  # the trucks: the receipts' draws stay as they were
         self.port_code = {pid: code for code, pid in port_ids.items()}
         self._audit: list[tuple] = []
+        self._order = itertools.count()  # ties in time keep the order they happened in
+        self._audit_written = 0
         self._state_json: dict[str, str] = {}
         self._receipt_nos: set[str] = set()
         self.usernames: dict[int, str] = {}
@@ -108,7 +112,7 @@ class Records:
         if at < self.detail_from:
             return
         actor = SYSTEM_ACTOR if user_id is None else self.usernames[user_id]
-        self._audit.append((at, len(self._audit), user_id, actor, action, entity, str(entity_id), port_id,
+        self._audit.append((at, next(self._order), user_id, actor, action, entity, str(entity_id), port_id,
                             None if before is None else self._encode(before), self._encode(after)))  # fmt: skip
 
     def audit_text(self, at: datetime, user_id: int | None, action: str, entity: str, entity_id: object,
@@ -116,7 +120,7 @@ class Records:
         """An audit entry whose `after` is JSON text already (the frequent ones, built without a dict); the
         caller asks `audited(at)` first, so the text is not built for nothing."""
         actor = SYSTEM_ACTOR if user_id is None else self.usernames[user_id]
-        self._audit.append((at, len(self._audit), user_id, actor, action, entity, str(entity_id), port_id, None,
+        self._audit.append((at, next(self._order), user_id, actor, action, entity, str(entity_id), port_id, None,
                             after))  # fmt: skip
 
     def audited(self, at: datetime) -> bool:
@@ -135,13 +139,18 @@ class Records:
             return found
         return to_json(value)
 
-    def write_audit(self, after_id: int = 0) -> None:
+    def write_audit(self, after_id: int = 0, until: datetime | None = None) -> None:
         """The entries in the order of their time (ties in the order they happened), numbered in that order
-        after after_id (the highest id the audit log already holds)."""
+        after after_id (the highest id the audit log already holds) and those written before. With until, only
+        the entries before it: once the history has been drawn up to a time, no entry before it is still to come
+        (every event follows its declaration), so they can be written while the rest is drawn."""
         self._audit.sort(key=itemgetter(0, 1))
+        count = len(self._audit) if until is None else bisect.bisect_left(self._audit, (until,))
         table = self.rows.table(m.AuditEntry, AUDIT_COLUMNS, frozenset({"before", "after"}))
-        table.extend((n, *entry[:1], *entry[2:], True) for n, entry in enumerate(self._audit, start=after_id + 1))
-        self._audit.clear()
+        first = after_id + self._audit_written + 1
+        table.extend((n, *entry[:1], *entry[2:], True) for n, entry in enumerate(self._audit[:count], start=first))
+        del self._audit[:count]
+        self._audit_written += count
 
     # ----------------------------------------------------------------------------------------- receipts
 

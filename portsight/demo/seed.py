@@ -51,8 +51,8 @@ quick-close alerts of old weeks are raised from the photos the rows hold (none),
 The parts, in the order they run: world (plain data), masterdata (ports, enterprises, users,
 roster), declarations (with goods, containers and draws), inspections (dispatch to decision,
 step results, findings, assists), verdicts (the decision and its holds), alerts, rows (ids and the
-bulk write), writer (the write in a process of its own); decisions caches the catalogue's answers; photos and records (receipts, audit) follow the
-inspections.
+bulk write), writer (the write in a process of its own); decisions caches the catalogue's answers;
+photos and records (receipts, audit) follow the inspections.
 """
 
 from __future__ import annotations
@@ -140,6 +140,8 @@ def _history(
     declarations = Declarations(rows, rng, master, decisions, alerts, inspections, seed, start, now, days)
 
     def on_week(done: int, total: int) -> None:
+        if done < total:
+            records.write_audit(audit_after(), until=start + timedelta(weeks=done))
         drawn(done / total)
         if done % PROGRESS_WEEKS == 0 or done == total:
             progress(f"week {done} of {total} drawn")
