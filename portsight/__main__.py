@@ -69,6 +69,7 @@ def _cmd_seed(args: argparse.Namespace) -> int:
         if args.if_empty and not database_is_empty(engine):
             print(f"Database already has data; nothing seeded: {_safe_url(settings.database_url)}")
             return 0
+        engine.dispose()  # no connection left open: the seed's writing process may then have a SQLite file to itself
         now = datetime.fromisoformat(args.now).astimezone(UTC) if args.now else None
         started = time.perf_counter()
         print(
