@@ -3,8 +3,8 @@
 Drawing the history keeps one core busy; writing its rows would keep it busy about half as long
 again. The seed hands what it has drawn to this process week by week (Rows.take, portable), and the
 process writes it in its one transaction while the next weeks are drawn. What is left at the end is
-what only the end has (the alerts, settled by the whole history, the audit entries, numbered by
-time), the indexes and the rollups. The rows are those the seed's own write would have written: the
+the last week, what only the end has (the alerts, settled by the whole history), the indexes and
+the rollups. The rows are those the seed's own write would have written: the
 history is drawn the same, in the seed's process; only the write is elsewhere.
 
 On SQLite the write keeps a rollback journal instead of the write-ahead log: a fresh database's new
@@ -66,6 +66,7 @@ class BackgroundWrite:
     a thread on each pipe keeps the seed drawing while the pipes wait."""
 
     def __init__(self, db: Engine, *, force: bool, progress: Callable[[str], None]):
+        # The URL goes on the pipe, not the command line, where any user of the machine could read its password.
         self._start = ("start", db.url.render_as_string(hide_password=False), force)
         self._progress = progress
         self._audit_after: int | None = None
