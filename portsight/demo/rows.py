@@ -185,8 +185,9 @@ class BulkWrite:
     REINDEX_FROM rows or more has its indexes dropped before its first rows and built again by `finish`:
     building an index from all the rows at once costs less than growing it row by row."""
 
-    def __init__(self, conn: Connection):
+    def __init__(self, conn: Connection, keep_indexes: frozenset[str] = frozenset()):
         self.conn = conn
+        self.keep_indexes = keep_indexes  # tables whose indexes stay, whatever their size
         self.counts = {model.__tablename__: 0 for model in ORDER}
         self._started: set[str] = set()
         self._dropped: list[Index] = []
@@ -195,7 +196,7 @@ class BulkWrite:
         table = m.Base.metadata.tables[rows.table]
         if rows.table not in self._started:
             self._started.add(rows.table)
-            if rows.expected >= REINDEX_FROM:
+            if rows.expected >= REINDEX_FROM and rows.table not in self.keep_indexes:
                 existing = {i["name"] for i in inspect(self.conn).get_indexes(table.name)}
                 for index in table.indexes:
                     if index.name in existing:

@@ -117,12 +117,12 @@ def _history(
     audit_after: Callable[[], int],
     detail_weeks: int,
     progress: Callable[[str], None],
-    drawn: Callable[[float], None],
+    drawn: Callable[[float, datetime], None],
 ) -> None:
     """Every seeded row, in memory. The order of the calls is the order of the draws: keep it.
 
-    audit_after: the highest id the audit log holds, asked for at the end. drawn(share) after each week,
-    with the share of the history drawn so far."""
+    audit_after: the highest id the audit log holds, asked for at the end. drawn(share, until) after each week,
+    with the share of the history drawn so far and the time it has been drawn up to."""
     rng = random.Random(seed)
     start = now - timedelta(weeks=weeks)
     master = MasterData(rows, rng, start, now, password_hash)
@@ -140,9 +140,10 @@ def _history(
     declarations = Declarations(rows, rng, master, decisions, alerts, inspections, seed, start, now, days)
 
     def on_week(done: int, total: int) -> None:
+        until = start + timedelta(weeks=done)
         if done < total:
-            records.write_audit(audit_after(), until=start + timedelta(weeks=done))
-        drawn(done / total)
+            records.write_audit(audit_after(), until=until)
+        drawn(done / total, until)
         if done % PROGRESS_WEEKS == 0 or done == total:
             progress(f"week {done} of {total} drawn")
 
@@ -220,8 +221,8 @@ def seed_demo(
             assert isinstance(db, Engine)  # a connection is never reachable from another process
             with BackgroundWrite(db, force=force, progress=say) as write:
 
-                def hand_over(done: float) -> None:
-                    write.send(rows.take(done, held=HELD_TO_THE_END, portable=True))
+                def hand_over(done: float, until: datetime) -> None:
+                    write.send(rows.take(done, held=HELD_TO_THE_END, portable=True), until)
 
                 history(write.audit_after, detail_weeks, say, hand_over)
                 say(f"writing the last of {rows.count():,} rows")
@@ -233,7 +234,7 @@ def seed_demo(
                 wipe(session)
             # A database without ports may already hold audit entries (an account created before the seed).
             audit_after = session.scalar(select(func.max(m.AuditEntry.id))) or 0
-            history(lambda: audit_after, detail_weeks, say, lambda _: None)
+            history(lambda: audit_after, detail_weeks, say, lambda *_: None)
             say(f"writing {rows.count():,} rows")
             counts = rows.write(session)
             reset_sequences(session)

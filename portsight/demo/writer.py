@@ -2,9 +2,10 @@
 
 Drawing the history keeps one core busy; writing its rows would keep it busy about half as long
 again. The seed hands what it has drawn to this process week by week (Rows.take, portable), and the
-process writes it in its one transaction while the next weeks are drawn. What is left at the end is
-the last week, what only the end has (the alerts, settled by the whole history), the indexes and
-the rollups. The rows are those the seed's own write would have written: the
+process writes it in its one transaction while the next weeks are drawn, and counts the daily rollups
+of the days the history has passed (keeping the indexes those counts read). What is left at the end is
+the last week, what only the end has (the alerts, settled by the whole history), the other indexes
+and the last days' rollups. The rows are those the seed's own write would have written: the
 history is drawn the same, in the seed's process; only the write is elsewhere.
 
 On SQLite the write keeps a rollback journal instead of the write-ahead log: a fresh database's new
@@ -24,6 +25,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO
@@ -79,7 +81,11 @@ class BackgroundWrite:
         path = os.environ.get("PYTHONPATH")
         env = {**os.environ, "PYTHONPATH": root if not path else os.pathsep.join((root, path))}
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "portsight.demo.writer"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
+            # -P: not the working directory first on the path, where another copy of the package may lie
+            [sys.executable, "-P", "-m", "portsight.demo.writer"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
         )
         self._sender = threading.Thread(target=self._send_all, name="seed-write-send", daemon=True)
         self._receiver = threading.Thread(target=self._receive_all, name="seed-write-receive", daemon=True)
@@ -106,12 +112,12 @@ class BackgroundWrite:
             self._receive(block=True)
         return self._audit_after
 
-    def send(self, tables: list[TableRows]) -> None:
-        """Rows to write; raises at once if the write has already failed."""
+    def send(self, tables: list[TableRows], drawn_until: datetime | None = None) -> None:
+        """Rows to write, and the time the history has been drawn up to (every event before it is in these rows
+        or those sent before); raises at once if the write has already failed."""
         while self._receive(block=False):
             pass
-        if tables:
-            self._outgoing.put(("rows", tables))
+        self._outgoing.put(("rows", (tables, drawn_until)))
 
     def finish(self, tables: list[TableRows], demo: bool) -> dict[str, int]:
         """The last rows; the write then builds the indexes and rollups and commits. Returns the rows per table."""
@@ -192,7 +198,7 @@ def _rollback_journal(conn: Connection) -> bool:
 
 def _write(inbox: BinaryIO, outbox: BinaryIO) -> None:
     """The writing process: one transaction, the rows as they come, then indexes, rollups and the commit."""
-    from portsight.db.rollups import rebuild_rollups
+    from portsight.db.rollups import SOURCE_TABLES, RollingRebuild
 
     def tell(kind: str, value: object) -> None:
         pickle.dump((kind, value), outbox, protocol=pickle.HIGHEST_PROTOCOL)
@@ -221,7 +227,8 @@ def _write(inbox: BinaryIO, outbox: BinaryIO) -> None:
                 tell("ready", session.scalar(select(func.max(m.AuditEntry.id))) or 0)
                 connection = session.connection()
                 with bulk_settings(connection):
-                    write = BulkWrite(connection)
+                    write = BulkWrite(connection, frozenset(t.__tablename__ for t in SOURCE_TABLES))
+                    rollups = RollingRebuild(connection)
                     while True:
                         message = next_message()
                         if message is None:
@@ -230,12 +237,15 @@ def _write(inbox: BinaryIO, outbox: BinaryIO) -> None:
                         if kind == "end":
                             demo = value
                             break
-                        for table in value:
+                        tables, drawn_until = value
+                        for table in tables:
                             write.insert(table)
+                        if drawn_until is not None:
+                            rollups.complete_before(drawn_until)
                     counts = write.finish()
                 reset_sequences(session)
                 tell("progress", "counting the daily rollups")
-                counts["daily_rollups"] = rebuild_rollups(session)
+                counts["daily_rollups"] = rollups.finish()
                 mark_demo(session, demo)
             if journal:
                 conn.connection.driver_connection.execute("PRAGMA journal_mode=WAL")  # type: ignore[union-attr]
