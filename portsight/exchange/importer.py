@@ -23,10 +23,8 @@ The per-row report is portsight.exchange.report; writing the declarations, ports
 
 from __future__ import annotations
 
-import gc
 import hashlib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -58,6 +56,7 @@ from portsight.exchange.report import (
 )
 from portsight.exchange.store import rows_by_key, write_batch
 from portsight.exchange.validation import ValidDeclaration, validate_record
+from portsight.heap import collector_paused
 
 DEFAULT_BATCH_SIZE = 500
 
@@ -105,22 +104,8 @@ def import_bytes(
     require_role(actor, Role.ADMIN)
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
-    with _gc_paused():
+    with collector_paused():
         return _import(db, actor, name, data, batch_size, progress, now or utcnow(), limits)
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """A 100k-row file makes millions of small acyclic objects; the cyclic collector would walk the
-    growing heap again and again (measured: reading alone 2-3x slower). Reference counting still
-    frees everything; the collector resumes afterwards."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 @dataclass(frozen=True)
