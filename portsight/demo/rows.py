@@ -24,6 +24,7 @@ from sqlalchemy import Connection, DateTime, Index, Table, delete, func, insert,
 from sqlalchemy.orm import Session
 
 from portsight.db import models as m
+from portsight.errors import Conflict
 
 BATCH = 5000
 # A table getting at least this many rows has its indexes dropped for the write and built again after:
@@ -230,6 +231,19 @@ def bulk_settings(conn: Connection) -> Iterator[None]:
         yield
     finally:
         conn.exec_driver_sql(f"PRAGMA cache_size={int(cache_size)}")
+
+
+REFUSED = "The database already has data; seed refuses to mix demo data into it (use --force)."
+
+
+def make_room(session: Session, force: bool) -> int:
+    """Refuse (Conflict) a database that has data, unless force, which first deletes it all; returns the highest
+    id the audit log holds (a database without ports may have audit entries: an account created first)."""
+    if not is_empty(session):
+        if not force:
+            raise Conflict(REFUSED)
+        wipe(session)
+    return session.scalar(select(func.max(m.AuditEntry.id))) or 0
 
 
 def is_empty(session: Session) -> bool:

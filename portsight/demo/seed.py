@@ -57,15 +57,13 @@ photos and records (receipts, audit) follow the inspections.
 
 from __future__ import annotations
 
-import gc
 import random
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from portsight.alert_checks import AlertCheckLimits
 from portsight.catalogue import default_catalogue
@@ -81,9 +79,9 @@ from portsight.demo.inspections import Inspections
 from portsight.demo.masterdata import SIMULATOR_SUPERVISOR, MasterData
 from portsight.demo.photos import PhotoPool
 from portsight.demo.records import Records
-from portsight.demo.rows import Rows, is_empty, reset_sequences, wipe
-from portsight.demo.writer import REFUSED, BackgroundWrite, reachable_from_another_process
-from portsight.errors import Conflict
+from portsight.demo.rows import Rows, is_empty, make_room, reset_sequences
+from portsight.demo.writer import BackgroundWrite, reachable_from_another_process
+from portsight.heap import collector_paused
 from portsight.security import Keyring
 from portsight.services.accounts import DEMO_PASSWORD
 
@@ -214,7 +212,7 @@ def seed_demo(
     history = partial(_history, rows, seed, weeks, now, password_hash, keyring, PhotoPool(media_dir))
     if background is None:
         background = weeks >= BACKGROUND_FROM_WEEKS and reachable_from_another_process(db)
-    with _garbage_collection_paused():
+    with collector_paused():
         if background:
             if not reachable_from_another_process(db):
                 raise ValueError("Only a database on a server or in a file can be written from another process.")
@@ -228,12 +226,7 @@ def seed_demo(
                 say(f"writing the last of {rows.count():,} rows")
                 return write.finish(rows.take(portable=True), demo)
         with unit_of_work(db) as session:
-            if not is_empty(session):
-                if not force:
-                    raise Conflict(REFUSED)
-                wipe(session)
-            # A database without ports may already hold audit entries (an account created before the seed).
-            audit_after = session.scalar(select(func.max(m.AuditEntry.id))) or 0
+            audit_after = make_room(session, force)
             history(lambda: audit_after, detail_weeks, say, lambda *_: None)
             say(f"writing {rows.count():,} rows")
             counts = rows.write(session)
@@ -242,16 +235,3 @@ def seed_demo(
             counts["daily_rollups"] = rebuild_rollups(session)
             mark_demo(session, demo)
     return counts
-
-
-@contextmanager
-def _garbage_collection_paused() -> Iterator[None]:
-    """The seed makes millions of objects that live until its end and almost no garbage: the cyclic
-    collector, walking all of them again and again as they pile up, took a tenth of its time and more."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()

@@ -30,16 +30,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine
 from sqlalchemy.pool import NullPool
 
-from portsight.db import models as m
 from portsight.db.instance import mark_demo
 from portsight.db.session import WRITER, make_engine, unit_of_work
-from portsight.demo.rows import BulkWrite, TableRows, bulk_settings, is_empty, reset_sequences, wipe
+from portsight.demo.rows import BulkWrite, TableRows, bulk_settings, make_room, reset_sequences
 from portsight.errors import Conflict
 
-REFUSED = "The database already has data; seed refuses to mix demo data into it (use --force)."
 # How long the seed waits for a word from the write before looking again.
 POLL_SECONDS = 1.0
 
@@ -220,11 +218,7 @@ def _write(inbox: BinaryIO, outbox: BinaryIO) -> None:
         with engine.connect() as conn:
             journal = _rollback_journal(conn) if conn.dialect.name == "sqlite" else False
             with unit_of_work(conn.execution_options(**{WRITER: True})) as session:
-                if not is_empty(session):
-                    if not force:
-                        raise Conflict(REFUSED)
-                    wipe(session)
-                tell("ready", session.scalar(select(func.max(m.AuditEntry.id))) or 0)
+                tell("ready", make_room(session, force))
                 connection = session.connection()
                 with bulk_settings(connection):
                     write = BulkWrite(connection, frozenset(t.__tablename__ for t in SOURCE_TABLES))
