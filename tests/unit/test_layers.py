@@ -32,7 +32,7 @@ class Layer:
         return any(module == p or module.startswith(p + ".") for p in self.prefixes)
 
 
-BASICS = ("package", "clock", "config", "i18n", "security", "reference")
+BASICS = ("package", "clock", "config", "i18n", "security", "reference", "heap")
 NO_UI = ("streamlit", "streamlit_webrtc")
 NO_IO = ("sqlalchemy", "pandas", "numpy", "cv2", "av", "aiortc", "yaml", "pathlib", "os", "io", "shutil", "glob")
 
@@ -41,6 +41,7 @@ LAYERS = (
     Layer("errors", ("portsight.errors",), ("domain",), NO_UI),
     Layer("package", ("portsight",), (), NO_UI, exact=True),  # __version__
     Layer("clock", ("portsight.clock",), (), NO_UI),
+    Layer("heap", ("portsight.heap",), (), NO_UI),  # the collector paused for bulk work
     Layer("config", ("portsight.config",), ("security",), NO_UI),  # secret files and receipt keys
     Layer("i18n", ("portsight.i18n",), (), NO_UI),
     Layer("security", ("portsight.security",), (), NO_UI),
