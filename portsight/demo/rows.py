@@ -16,12 +16,14 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, Index, Table, delete, func, insert, inspect, select, text
+from sqlalchemy import Connection, Date, DateTime, Index, Numeric, Table, delete, func, insert, inspect, select, text
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeEngine
 
 from portsight.db import models as m
 from portsight.errors import Conflict
@@ -95,28 +97,30 @@ class Rows:
         """The rows added since the last take, table by table in ORDER (those in `held` left for a later take).
 
         done: the share of the rows drawn so far, from which each table's expected total is estimated (its
-        indexes are rebuilt from REINDEX_FROM). portable: datetimes in UTC as POSIX seconds, which another
-        process unpickles several times faster than datetime objects; the write turns them back.
+        indexes are rebuilt from REINDEX_FROM). portable: only values marshal can carry to another process, UTC
+        datetimes as POSIX seconds, dates as day numbers and decimals as text (`_portable`); the write turns them
+        back.
         """
         taken: list[TableRows] = []
         for model in ORDER:
             if model in held:
                 continue
             start = self._taken.get(model, 0)
-            groups: Iterable[tuple[tuple[str, ...], list[tuple]]]
+            groups: Iterable[tuple[tuple[str, ...], list[Sequence]]]
             if model in self.tuples:
                 columns, json_text, kept = self.tuples[model]
-                groups, count = [(columns, kept[start:])], len(kept)
+                groups, count = [(columns, list(zip(*kept[start:], strict=True)))], len(kept)
             else:
                 dicts, json_text = self.rows.get(model, []), self.json_text.get(model, frozenset())
-                groups, count = _by_keys(dicts[start:]), len(dicts)
+                groups, count = _columns(dicts[start:]), len(dicts)
             self._taken[model] = count
             expected = round(count / done)
             taken.extend(
-                _table_rows(model.__table__, keys, tuples, json_text, expected, portable)
-                for keys, tuples in groups
-                if tuples
-            )
+                TableRows(str(model.__table__.name), keys, _portable(model.__table__, keys, values) if portable
+                          else values, json_text, expected)
+                for keys, values in groups
+                if values
+            )  # fmt: skip
         return taken
 
     def write(self, session: Session) -> dict[str, int]:
@@ -131,12 +135,12 @@ class Rows:
 
 @dataclass(frozen=True)
 class TableRows:
-    """Rows of one table column by column (a tuple of values per column), as one write inserts them and
-    another process receives them."""
+    """Rows of one table column by column (the values of each column in a sequence), as one write inserts them
+    and another process receives them."""
 
     table: str
     columns: tuple[str, ...]
-    values: list[tuple]
+    values: list[Sequence]
     json_text: frozenset[str]  # columns holding JSON text
     expected: int  # the rows the table is expected to get in all
 
@@ -144,41 +148,51 @@ class TableRows:
         return len(self.values[0]) if self.values else 0
 
 
-def _by_keys(rows: list[dict]) -> Iterator[tuple[tuple[str, ...], list[tuple]]]:
-    """Dict rows as tuples, grouped by their keys (all the rows of a table have the same, as a rule)."""
+def _columns(rows: list[dict]) -> Iterator[tuple[tuple[str, ...], list[Sequence]]]:
+    """Dict rows column by column, grouped by their keys (all the rows of a table have the same, as a rule)."""
     if not rows:
         return
-    first = rows[0].keys()
-    if all(map(first.__eq__, map(dict.keys, rows))):
-        keys = tuple(first)
-        yield keys, list(map(itemgetter(*keys), rows)) if len(keys) > 1 else [(r[keys[0]],) for r in rows]
-        return
-    groups: dict[tuple[str, ...], list[tuple]] = {}
+    keys = tuple(rows[0])
+    if len(set(map(len, rows))) == 1:
+        try:  # as many keys in every row, and each of the first row's: the same keys
+            yield keys, [list(map(itemgetter(key), rows)) for key in keys]
+            return
+        except KeyError:
+            pass
+    groups: dict[tuple[str, ...], list[dict]] = {}
     for row in rows:
-        groups.setdefault(tuple(row), []).append(tuple(row.values()))
-    yield from groups.items()
+        groups.setdefault(tuple(row), []).append(row)
+    for keys, group in groups.items():
+        yield keys, [list(map(itemgetter(key), group)) for key in keys]
 
 
-def _table_rows(
-    table: Table,
-    columns: tuple[str, ...],
-    tuples: list[tuple],
-    json_text: frozenset[str],
-    expected: int,
-    portable: bool,
-) -> TableRows:
-    values = list(zip(*tuples, strict=True))
-    if portable:
-        for j, column in enumerate(columns):
-            if isinstance(table.c[column].type, DateTime):
-                values[j] = tuple(map(_posix, values[j]))
-    return TableRows(table.name, columns, values, json_text, expected)
+def _portable(table: Table, columns: tuple[str, ...], values: list[Sequence]) -> list[Sequence]:
+    """The columns with only the values marshal writes: a UTC datetime as POSIX seconds (exact to the
+    microsecond for the years anyone seeds), a date as its day number, a decimal as its text; `_restored` turns
+    them back."""
+    portable: list[Sequence] = []
+    for column, column_values in zip(columns, values, strict=True):
+        kind = table.c[column].type
+        if isinstance(kind, DateTime):
+            column_values = [v.timestamp() if v.__class__ is datetime and v.tzinfo is UTC else v
+                             for v in column_values]  # fmt: skip
+        elif isinstance(kind, Date):
+            column_values = [v.toordinal() if v.__class__ is date else v for v in column_values]
+        elif isinstance(kind, Numeric) and kind.asdecimal:
+            column_values = [str(v) if v.__class__ is Decimal else v for v in column_values]
+        portable.append(column_values)
+    return portable
 
 
-def _posix(value: Any) -> Any:
-    """A UTC datetime as POSIX seconds (exact to the microsecond for the years anyone seeds); anything else
-    as it is."""
-    return value.timestamp() if value.__class__ is datetime and value.tzinfo is UTC else value
+def _restored(kind: TypeEngine) -> Callable[[Sequence[Any]], list] | None:
+    """What turns a column's portable values back (POSIX seconds, day numbers, decimal text), or None."""
+    if isinstance(kind, DateTime):
+        return lambda values: [datetime.fromtimestamp(v, UTC) if type(v) is float else v for v in values]
+    if isinstance(kind, Date):
+        return lambda values: [date.fromordinal(v) if type(v) is int else v for v in values]
+    if isinstance(kind, Numeric) and kind.asdecimal:
+        return lambda values: [Decimal(v) if type(v) is str else v for v in values]
+    return None
 
 
 class BulkWrite:
@@ -280,7 +294,7 @@ def reset_sequences(session: Session) -> None:
 
 
 def _insert_columns(
-    conn: Connection, table: Table, cols: tuple[str, ...], values: list[tuple], json_text: frozenset[str]
+    conn: Connection, table: Table, cols: tuple[str, ...], values: list[Sequence], json_text: frozenset[str]
 ) -> None:
     """executemany straight to the driver with SQLAlchemy's own bind processors (types stay exact): each
     column converted at once (JSON text columns as they are), handed over in the statement's parameter order
@@ -320,26 +334,17 @@ def _converter(table: Table, column: str, dialect_name: str, is_json_text: bool,
         return None
     column_type = table.c[column].type
     processor = column_type._cached_bind_processor(dialect)
-    if isinstance(column_type, DateTime):
-        if dialect_name == "sqlite":
-            assert processor is not None  # SQLite stores datetimes as text
+    restore = _restored(column_type)
+    if isinstance(column_type, DateTime) and dialect_name == "sqlite":
+        assert processor is not None and restore is not None  # SQLite stores datetimes as text
 
-            def sqlite_datetimes(values: Sequence[Any]) -> list:
-                return [v.isoformat(" ", "microseconds")[:26] if type(v) is datetime else processor(v)
-                        for v in _datetimes(values)]  # fmt: skip
+        def sqlite_datetimes(values: Sequence[Any]) -> list:
+            return [v.isoformat(" ", "microseconds")[:26] if type(v) is datetime else processor(v)
+                    for v in restore(values)]  # fmt: skip
 
-            return sqlite_datetimes
-        if processor is None:
-            return _datetimes
+        return sqlite_datetimes
     if processor is None:
-        return None
-
-    def each(values: Sequence[Any]) -> list:
-        return list(map(processor, values))
-
-    return each if not isinstance(column_type, DateTime) else lambda values: each(_datetimes(values))
-
-
-def _datetimes(values: Sequence[Any]) -> list:
-    """A datetime column's values with portable POSIX seconds (Rows.take) turned back into UTC datetimes."""
-    return [datetime.fromtimestamp(v, UTC) if type(v) is float else v for v in values]
+        return restore
+    if restore is None:
+        return lambda values: list(map(processor, values))
+    return lambda values: list(map(processor, restore(values)))

@@ -17,18 +17,19 @@ in memory, a connection a test rolls back) is written in the seed's own process.
 from __future__ import annotations
 
 import gc
+import marshal
 import os
-import pickle
 import queue
 import sqlite3
+import struct
 import subprocess
 import sys
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.pool import NullPool
@@ -40,6 +41,26 @@ from portsight.errors import Conflict
 
 # How long the seed waits for a word from the write before looking again.
 POLL_SECONDS = 1.0
+# Messages go both ways as marshal's version 2 behind their length. The rows are plain values (Rows.take,
+# portable), which marshal writes several times faster than pickle: version 2 keeps no table of the objects
+# it has written, and the seed's rows repeat few.
+WIRE_VERSION = 2
+_LENGTH = struct.Struct("<Q")
+
+
+def _frame(message: Any) -> bytes:
+    data = marshal.dumps(message, WIRE_VERSION)
+    return _LENGTH.pack(len(data)) + data
+
+
+def _unframe(stream: IO[bytes]) -> Any:
+    """The next message, or None when the stream ends (before or within one)."""
+    head = stream.read(_LENGTH.size)
+    if len(head) < _LENGTH.size:
+        return None
+    (size,) = _LENGTH.unpack(head)
+    data = stream.read(size)
+    return marshal.loads(data) if len(data) == size else None
 
 
 def reachable_from_another_process(db: Engine | Connection) -> bool:
@@ -62,7 +83,7 @@ class BackgroundWrite:
     transaction rolled back unless `finish` was reached.
 
     A process of its own rather than multiprocessing's: that would import the caller's main script again in
-    the new process. Rows go to it pickled on its standard input, and words come back on its standard output;
+    the new process. Rows go to it on its standard input, and words come back on its standard output;
     a thread on each pipe keeps the seed drawing while the pipes wait."""
 
     def __init__(self, db: Engine, *, force: bool, progress: Callable[[str], None]):
@@ -89,7 +110,7 @@ class BackgroundWrite:
         self._receiver = threading.Thread(target=self._receive_all, name="seed-write-receive", daemon=True)
         self._sender.start()
         self._receiver.start()
-        self._outgoing.put(self._start)
+        self._outgoing.put(_frame(self._start))
         return self
 
     def __exit__(
@@ -115,12 +136,15 @@ class BackgroundWrite:
         or those sent before); raises at once if the write has already failed."""
         while self._receive(block=False):
             pass
-        self._outgoing.put(("rows", (tables, drawn_until)))
+        until = None if drawn_until is None else drawn_until.timestamp()
+        self._outgoing.put(
+            _frame(("rows", [(t.table, t.columns, t.values, t.json_text, t.expected) for t in tables], until))
+        )
 
     def finish(self, tables: list[TableRows], demo: bool) -> dict[str, int]:
         """The last rows; the write then builds the indexes and rollups and commits. Returns the rows per table."""
         self.send(tables)
-        self._outgoing.put(("end", demo))
+        self._outgoing.put(_frame(("end", demo)))
         while self._counts is None:
             self._receive(block=True)
         return self._counts
@@ -130,7 +154,7 @@ class BackgroundWrite:
         assert stream is not None
         try:
             while (message := self._outgoing.get()) is not None:
-                pickle.dump(message, stream, protocol=pickle.HIGHEST_PROTOCOL)
+                stream.write(message)
                 stream.flush()
         except (BrokenPipeError, OSError):
             pass  # the process ended: the receiving side says why
@@ -144,10 +168,11 @@ class BackgroundWrite:
         stream = self._process.stdout
         assert stream is not None
         try:
-            while True:
-                self._incoming.put(pickle.load(stream))
-        except (EOFError, OSError, pickle.UnpicklingError):
-            self._incoming.put(None)
+            while (message := _unframe(stream)) is not None:
+                self._incoming.put(message)
+        except (OSError, ValueError, EOFError):  # marshal's words for a message it cannot read
+            pass
+        self._incoming.put(None)
 
     def _receive(self, *, block: bool) -> bool:
         """Take one word from the write, if there is one (waiting for it with block); False if there was none."""
@@ -199,16 +224,13 @@ def _write(inbox: BinaryIO, outbox: BinaryIO) -> None:
     from portsight.db.rollups import SOURCE_TABLES, RollingRebuild
 
     def tell(kind: str, value: object) -> None:
-        pickle.dump((kind, value), outbox, protocol=pickle.HIGHEST_PROTOCOL)
+        outbox.write(_frame((kind, value)))
         outbox.flush()
 
     def next_message() -> Any:
-        try:
-            return pickle.load(inbox)
-        except EOFError:
-            return None  # the seed ended (or died) without saying the end
+        return _unframe(inbox)  # None: the seed ended (or died) without saying the end
 
-    gc.disable()  # it unpickles millions of objects and makes no garbage worth collecting
+    gc.disable()  # it reads millions of objects and makes no garbage worth collecting
     start = next_message()
     if start is None:
         return
@@ -227,15 +249,15 @@ def _write(inbox: BinaryIO, outbox: BinaryIO) -> None:
                         message = next_message()
                         if message is None:
                             raise _Abandoned
-                        kind, value = message
+                        kind, *value = message
                         if kind == "end":
-                            demo = value
+                            (demo,) = value
                             break
                         tables, drawn_until = value
                         for table in tables:
-                            write.insert(table)
+                            write.insert(TableRows(*table))
                         if drawn_until is not None:
-                            rollups.complete_before(drawn_until)
+                            rollups.complete_before(datetime.fromtimestamp(drawn_until, UTC))
                     counts = write.finish()
                 reset_sequences(session)
                 tell("progress", "counting the daily rollups")
