@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import string
 from dataclasses import dataclass
+from operator import mul
 
 from portsight.domain.codes import normalize_code
 
@@ -47,10 +48,11 @@ def normalize(text: str | None) -> str:
 
 def check_digit(first10: str) -> int:
     """The check digit for the first 10 characters (owner code, category, serial number)."""
-    first10 = normalize(first10)
-    if len(first10) != 10 or any(ch not in _VALUES for ch in first10):
+    if not (first10.isascii() and first10.isalnum() and first10.isupper()):
+        first10 = normalize(first10)  # text already as compared (most: numbers made, not typed) is left as it is
+    if len(first10) != 10 or not all(map(_VALUES.__contains__, first10)):
         raise ValueError(f"check_digit needs 10 letters/digits, got {first10!r}")
-    total = sum(_VALUES[ch] * weight for ch, weight in zip(first10, _WEIGHTS, strict=True))
+    total: int = sum(map(mul, map(_VALUES.__getitem__, first10), _WEIGHTS))
     return total % 11 % 10
 
 
