@@ -91,6 +91,12 @@ class Rows:
         """How many rows are kept, in every table."""
         return sum(map(len, self.rows.values())) + sum(len(kept) for *_, kept in self.tuples.values())
 
+    def clear(self) -> None:
+        """Forget every row kept (those not taken yet are not written)."""
+        self.rows.clear()
+        self.tuples.clear()
+        self._taken.clear()
+
     def take(
         self, done: float = 1.0, held: frozenset[type[m.Base]] = frozenset(), portable: bool = False
     ) -> list[TableRows]:

@@ -224,7 +224,9 @@ def seed_demo(
 
                 history(write.audit_after, detail_weeks, say, hand_over)
                 say(f"writing the last of {rows.count():,} rows")
-                return write.finish(rows.take(portable=True), demo)
+                write.send(rows.take(portable=True))
+                rows.clear()  # freed while the write ends (a second or more for millions of rows): none is read after
+                return write.finish(demo)
         with unit_of_work(db) as session:
             audit_after = make_room(session, force)
             history(lambda: audit_after, detail_weeks, say, lambda *_: None)

@@ -141,9 +141,8 @@ class BackgroundWrite:
             _frame(("rows", [(t.table, t.columns, t.values, t.json_text, t.expected) for t in tables], until))
         )
 
-    def finish(self, tables: list[TableRows], demo: bool) -> dict[str, int]:
-        """The last rows; the write then builds the indexes and rollups and commits. Returns the rows per table."""
-        self.send(tables)
+    def finish(self, demo: bool) -> dict[str, int]:
+        """No more rows: the write builds the indexes and rollups and commits. Returns the rows per table."""
         self._outgoing.put(_frame(("end", demo)))
         while self._counts is None:
             self._receive(block=True)
