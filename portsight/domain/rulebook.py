@@ -204,15 +204,23 @@ class Rule:
 @dataclass(frozen=True)
 class RuleCatalogue:
     rules: tuple[Rule, ...]
+    # The rules by id (the first of an id), for get and `in`: judging a step looks up each of its rules.
+    _by_id: dict[str, Rule] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_id: dict[str, Rule] = {}
+        for rule in self.rules:
+            by_id.setdefault(rule.id, rule)
+        object.__setattr__(self, "_by_id", by_id)
 
     def get(self, rule_id: str) -> Rule:
-        for rule in self.rules:
-            if rule.id == rule_id:
-                return rule
-        raise UnknownRule(rule_id)
+        found = self._by_id.get(rule_id)
+        if found is None:
+            raise UnknownRule(rule_id)
+        return found
 
     def __contains__(self, rule_id: object) -> bool:
-        return any(r.id == rule_id for r in self.rules)
+        return isinstance(rule_id, str) and rule_id in self._by_id
 
     @property
     def ids(self) -> tuple[str, ...]:
