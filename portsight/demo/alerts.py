@@ -159,10 +159,10 @@ class SeededAlerts:
             # fewer than the threshold within the window from the moment the threshold-th latest leaves it
             self.add(alert, first_at=triggers[0].at, count=len(triggers), cleared_at=times[group][-threshold] + window)
 
-    def settle(self) -> None:
+    def settle(self, enterprises: Mapping[int, int]) -> None:
         """Alerts of a seal mismatch or of a declaration (prohibited goods) whose inspection was decided
-        are resolved by the system at the decision; each gets the enterprise of its declaration."""
-        enterprises = {row["id"]: row["enterprise_id"] for row in self.rows.of(m.Declaration)}
+        are resolved by the system at the decision; each gets the enterprise of its declaration
+        (`enterprises`: the enterprise of each declaration)."""
         decided: dict[int, datetime] = {}
         by_declaration: dict[int, datetime] = {}
         for row in self.rows.of(m.Inspection):

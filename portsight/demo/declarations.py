@@ -6,7 +6,7 @@ codes of the enterprise's trade (world.HS_CODES), origins to match, containers w
 numbers and bolt seals (their declared ISO 17712 class mostly H), package counts to match the
 quantities. Each is drawn as services.selection.select_declaration draws it (domain.selection.decide
 with the day's policy, the catalogue's forced hits and the tier's forced share, a seed derived from the
-day's seed), and handed to the inspections when drawn for inspection before `now`.
+day's seed), and handed on to what follows it (demo/follow_up.py: its audit entry, alerts, inspection).
 """
 
 from __future__ import annotations
@@ -19,20 +19,17 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from portsight.alert_checks.patterns import declaration_rule_trigger
 from portsight.clock import as_utc
 from portsight.db import models as m
-from portsight.demo.alerts import SeededAlerts
 from portsight.demo.decisions import CatalogueDecisions
 from portsight.demo.draw_days import DrawDays
-from portsight.demo.inspections import Inspections
+from portsight.demo.follow_up import follow_up_of
 from portsight.demo.masterdata import MasterData
 from portsight.demo.numbers import CUSTOMS_OFFICE, declaration_number
 from portsight.demo.rows import Rows, to_json
 from portsight.demo.world import HS_CODES, LOCAL, OWNERS, PORT_VOLUME, RECYCLED_WASTE_SHARE, WASTE_CODE, Category
 from portsight.domain import selection as draw
 from portsight.domain.iso6346 import check_digit
-from portsight.domain.release import AlertFact
 from portsight.services.selection import (
     CODE_VERSION,
     FORCED_SHARE_MIN_SAMPLE,
@@ -111,23 +108,23 @@ class Declarations:
         rng: random.Random,
         master: MasterData,
         decisions: CatalogueDecisions,
-        alerts: SeededAlerts,
-        inspections: Inspections,
         seed: int,
         start: datetime,
         now: datetime,
         days: DrawDays,
+        detail_from: datetime,
     ):
         self.rows = rows
         self.rng = rng
         self.master = master
         self.decisions = decisions
-        self.alerts = alerts
-        self.inspections = inspections
         self.seed = seed
         self.start = start
         self.now = now
         self.days = days
+        self.detail_from = detail_from  # draws from this time on have an audit entry (seed.DETAIL_WEEKS)
+        # What each draw hands on to its follow-up (demo/follow_up.py), until taken (`take_followed`).
+        self.followed: list[tuple] = []
         self.container_serial = rng.randint(100000, 400000)
         self._inputs: dict = {}
         self._banned_due, self._banned_lots = 0.5, 0  # recycled raw-material lots that are banned waste (_lines)
@@ -151,6 +148,11 @@ class Declarations:
                     self.declaration(pid, declared)
             if on_week is not None and (h + 1) % HOURS_PER_WEEK == 0:
                 on_week((h + 1) // HOURS_PER_WEEK, weeks)
+
+    def take_followed(self) -> list[tuple]:
+        """The draws to follow up (follow_up.follow_up_of) since the last take."""
+        taken, self.followed = self.followed, []
+        return taken
 
     def _lines(self, cat: Category, n_lines: int) -> tuple[list[tuple[str, str]], bool]:
         """The commodity code and goods name of each line, and whether the lot is not what it is declared as.
@@ -295,20 +297,6 @@ class Declarations:
             "declaration_id": did, "outcome": decision.outcome.value, "reasons": [dict(r) for r in decision.reasons],
             "rate": decision.rate, "seed": seed, "inputs": inputs, "code_version": CODE_VERSION,
             "drawn_at": drawn})  # fmt: skip
-        records = self.inspections.records
-        if records.audited(drawn):
-            records.audit_text(drawn, None, "select", "selection", sid, decl["pid"], (
-                f'{{"declaration_id": {did}, "outcome": "{decision.outcome.value}", "rate": {decision.rate!r}, '
-                f'"seed": "{seed}"}}'))  # fmt: skip
-        triggers = [  # the prohibited goods check raises these for every declaration that arrives
-            declaration_rule_trigger(rule, did, decl["pid"], decl["number"],
-                                     [h for h in decl["codes"] if rule.scope.hs_matches(h, decl["day"])],
-                                     decl["declared"])
-            for rule in rules
-        ]  # fmt: skip
-        for trigger in triggers:
-            self.alerts.add(trigger)
-        # What the release policy weighs at the decision: the alerts are taken as still open then.
-        decl["alerts"] = tuple(AlertFact(None, t.kind, t.rule_id) for t in triggers)
-        if decision.outcome is draw.Outcome.INSPECT and drawn < self.now:
-            self.inspections.inspection(decl, sid, drawn, decision)
+        inspect = decision.outcome is draw.Outcome.INSPECT and drawn < self.now
+        if inspect or rules or drawn >= self.detail_from:  # what follows: an inspection, alerts, an audit entry
+            self.followed.append(follow_up_of(decl, sid, drawn, seed, decision, bool(rules)))

@@ -13,6 +13,7 @@ could compute them; a real day seed comes from the operating system's random gen
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 
 from portsight.db import models as m
@@ -35,15 +36,23 @@ class DrawDays:
         day = (at + LOCAL).date()
         found = self.seeds.get(day)
         if found is None:
-            text = f"demo-{self.seed}|day|{day.isoformat()}"
-            found = self.seeds[day] = hashlib.sha256(text.encode()).hexdigest()
+            found = self.seeds[day] = self._seed_of(day)
         return found
+
+    def _seed_of(self, day: date) -> str:
+        return hashlib.sha256(f"demo-{self.seed}|day|{day.isoformat()}".encode()).hexdigest()
 
     def selection_seed(self, drawn: datetime, declaration_number: str) -> str:
         return draws.selection_seed(self.day_seed(drawn), declaration_number)
 
     def dispatch_seed(self, at: datetime, inspection_id: int) -> str:
         return draws.dispatch_seed(self.day_seed(at), inspection_id)
+
+    def include(self, days: Iterable[date]) -> None:
+        """Remember these days' seeds too (days with a draw made elsewhere), so `write` commits them."""
+        for day in days:
+            if day not in self.seeds:
+                self.seeds[day] = self._seed_of(day)
 
     def write(self) -> None:
         """A commitment for every day a draw used: published at the day's start, revealed at its end if past."""

@@ -130,14 +130,15 @@ class Inspections:
             at += timedelta(minutes=self.rng.randint(1, 20))
         return at, (), {}
 
-    def inspection(self, decl: dict, sid: int, drawn: datetime, decision: draw.SelectionDecision) -> None:
-        """One inspection opened when drawn, carried as far as `now` allows, with its transitions and alerts."""
+    def inspection(self, decl: dict, sid: int, drawn: datetime, forced: bool, needed: int) -> None:
+        """One inspection opened when drawn (forced: by a rule's hit, needed: inspectors the draw asks for),
+        carried as far as `now` allows, with its transitions and alerts."""
         rng, now = self.rng, self.now
         did, pid, eid, ent, cat = decl["id"], decl["pid"], decl["eid"], decl["ent"], decl["cat"]
         created = drawn
         iid = self.rows.add(m.Inspection, {
             "declaration_id": did, "port_id": pid, "selection_id": sid, "state": "pending",
-            "priority": 1 if decision.forced else 0, "created_at": created, "assigned_at": None, "started_at": None,
+            "priority": 1 if forced else 0, "created_at": created, "assigned_at": None, "started_at": None,
             "completed_at": None, "decided_at": None, "decision": None, "decided_by_id": None,
             "current_step": None})  # fmt: skip
         row = self.rows.of(m.Inspection)[-1]
@@ -151,7 +152,7 @@ class Inspections:
                   None if frm is None else {"state": frm})  # fmt: skip
 
         move(None, "pending", created, None, "open", declaration_id=did, selection_id=sid,
-             priority=1 if decision.forced else 0)  # fmt: skip
+             priority=1 if forced else 0)  # fmt: skip
         closed_at = now  # until decided, the inspection stays open (overdue alerts)
 
         def finish() -> None:
@@ -161,7 +162,7 @@ class Inspections:
             self.alerts.overdue(iid, pid, decl["number"], row["state"], created, closed_at)
 
         wanted = _next_work_time(created) + timedelta(minutes=rng.lognormvariate(math.log(15), 0.7))
-        assigned, team, record = self._dispatch(decl, iid, decision.inspectors_needed, wanted)
+        assigned, team, record = self._dispatch(decl, iid, needed, wanted)
         if not team:
             return finish()
         for pos, uid in enumerate(team):

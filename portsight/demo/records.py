@@ -22,6 +22,7 @@ import bisect
 import itertools
 import math
 import random
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from operator import itemgetter
 from typing import Any
@@ -72,12 +73,6 @@ class Records:
         self.usernames: dict[int, str] = {}
         self.gate_officers: dict[int, int] = {}
         self._exits = rows.table(m.GateExit, EXIT_COLUMNS)
-        # Containers of each declaration and the declaration of each inspection, read from the rows as they
-        # grow (the inspection's declaration and containers are always added before its receipt).
-        self._boxes: dict[int, list[tuple[int, str]]] = {}
-        self._boxes_read = 0
-        self._declaration_of: dict[int, int] = {}
-        self._inspections_read = 0
 
     def users(self, password_hash: str) -> None:
         """Remember the usernames, and give every port a gate officer of its own (the demo `gate` account's
@@ -154,8 +149,9 @@ class Records:
 
     # ----------------------------------------------------------------------------------------- receipts
 
-    def receipt(self, iid: int, pid: int, decided_at: datetime, decider: int) -> None:
-        """The receipt of a release, issued with the decision, and its scan at the port's gate."""
+    def receipt(self, iid: int, pid: int, decided_at: datetime, decider: int, boxes: Sequence[Sequence]) -> None:
+        """The receipt of a release, issued with the decision, and its scan at the port's gate (boxes: the
+        declaration's containers in their order, each id and number first)."""
         rng = self.rng
         issued_at = decided_at.replace(microsecond=0)
         code = self.port_code[pid]
@@ -176,28 +172,16 @@ class Records:
         self.audit(issued_at, decider, "receipt.issue", "release_receipt", rid, pid,
                    {"receipt_no": receipt_no, "inspection_id": iid})  # fmt: skip
         if gate is not None and officer is not None:
-            self._exit(iid, rid, pid, receipt_no, issued_at, used_at, gate, officer)
+            self._exit(boxes, rid, pid, receipt_no, issued_at, used_at, gate, officer)
             self.audit(used_at, officer, "receipt.use", "release_receipt", rid, pid,
                        {"used_at": used_at.isoformat(), "gate": gate, "receipt_no": receipt_no},
                        {"used_at": None})  # fmt: skip
 
-    def _containers(self, iid: int) -> list[tuple[int, str]]:
-        """(id, number) of the containers of an inspection's declaration, in their order."""
-        inspections = self.rows.of(m.Inspection)
-        for row in inspections[self._inspections_read :]:
-            self._declaration_of[row["id"]] = row["declaration_id"]
-        self._inspections_read = len(inspections)
-        containers = self.rows.of(m.Container)
-        for row in containers[self._boxes_read :]:
-            self._boxes.setdefault(row["declaration_id"], []).append((row["id"], row["number"]))
-        self._boxes_read = len(containers)
-        return self._boxes.get(self._declaration_of[iid], [])
-
-    def _exit(self, iid: int, rid: int, pid: int, receipt_no: str, issued_at: datetime, used_at: datetime,
-              gate: str, officer: int) -> None:  # fmt: skip
+    def _exit(self, containers: Sequence[Sequence], rid: int, pid: int, receipt_no: str, issued_at: datetime,
+              used_at: datetime, gate: str, officer: int) -> None:  # fmt: skip
         """The trucks that took a used receipt's containers, one by one, the last leaving at used_at."""
         rng = self.gate_rng
-        boxes: list[tuple[int | None, str | None]] = [*self._containers(iid)] or [(None, None)]
+        boxes: list[tuple[int | None, str | None]] = [(box[0], box[1]) for box in containers] or [(None, None)]
         gaps = [rng.lognormvariate(math.log(12), 0.7) for _ in boxes[1:]]
         room = (used_at - issued_at).total_seconds() / 60 * 0.9
         scale = min(1.0, room / sum(gaps)) if gaps else 1.0

@@ -2,10 +2,11 @@
 
 `seed_demo(db, weeks=60, seed=7, now=...)` writes everything in one transaction with bulk
 inserts and ids assigned here, from 8 weeks on in a process of its own while the history is drawn
-(demo/writer.py), so it is reasonably fast (60 weeks, more than a year for the weekly review's
-same week last year: bench/seed.py times it) and reproducible:
-the same seed and the same `now` give identical rows. Only random.Random(seed) and seeds derived
-from it are used, one generator passed along in a fixed order of calls.
+(demo/writer.py), and the follow-up of the draws in a third (demo/follow_up.py), so it is reasonably
+fast (60 weeks, more than a year for the weekly review's same week last year: bench/seed.py times it)
+and reproducible: the same seed and the same `now` give identical rows. Only random.Random(seed) and
+generators seeded from it are used: the master data and the declarations draw from one, passed along in
+a fixed order of calls; the follow-up (inspections, alerts, records) from its own.
 
 The shape follows real port work: office-hour and weekday rhythm, big and small ports, airports
 without containers, goods under 10-digit commodity codes with matching origins, inspection rate by
@@ -49,7 +50,8 @@ feed, the quick-close check) sees an old inspection as one recorded without phot
 quick-close alerts of old weeks are raised from the photos the rows hold (none), as the check would.
 
 The parts, in the order they run: world (plain data), masterdata (ports, enterprises, users,
-roster), declarations (with goods, containers and draws), inspections (dispatch to decision,
+roster), declarations (with goods, containers and draws), follow_up (what follows each draw, week by
+week, here or in a process of its own), inspections (dispatch to decision,
 step results, findings, assists), verdicts (the decision and its holds), alerts, rows (ids and the
 bulk write), writer (the write in a process of its own); decisions caches the catalogue's answers;
 photos and records (receipts, audit) follow the inspections.
@@ -57,28 +59,21 @@ photos and records (receipts, audit) follow the inspections.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from pathlib import Path
 
 from sqlalchemy import Engine
 
-from portsight.alert_checks import AlertCheckLimits
 from portsight.catalogue import default_catalogue
 from portsight.clock import utcnow
-from portsight.db import models as m
 from portsight.db.instance import mark_demo
 from portsight.db.session import Database, unit_of_work
-from portsight.demo.alerts import SeededAlerts
 from portsight.demo.decisions import CatalogueDecisions
 from portsight.demo.declarations import Declarations
 from portsight.demo.draw_days import DrawDays
-from portsight.demo.inspections import Inspections
-from portsight.demo.masterdata import SIMULATOR_SUPERVISOR, MasterData
+from portsight.demo.follow_up import FollowUp, seed_master, start_message
 from portsight.demo.photos import PhotoPool
-from portsight.demo.records import Records
 from portsight.demo.rows import Rows, is_empty, make_room, reset_sequences
 from portsight.demo.writer import BackgroundWrite, reachable_from_another_process
 from portsight.heap import collector_paused
@@ -95,61 +90,11 @@ PROGRESS_WEEKS = 5  # the seed says how far it got every this many weeks, and at
 # From this many weeks on, the rows are written in a process of their own while the history is drawn; below, starting
 # that process costs more than it saves.
 BACKGROUND_FROM_WEEKS = 8
-# Alerts change until the history ends (settled by what came later): written with the last rows.
-HELD_TO_THE_END = frozenset({m.Alert})
 
 
 def database_is_empty(db: Database) -> bool:
     with unit_of_work(db) as session:
         return is_empty(session)
-
-
-def _history(
-    rows: Rows,
-    seed: int,
-    weeks: int,
-    now: datetime,
-    password_hash: str,
-    keyring: Keyring,
-    photos: PhotoPool,
-    audit_after: Callable[[], int],
-    detail_weeks: int,
-    progress: Callable[[str], None],
-    drawn: Callable[[float, datetime], None],
-) -> None:
-    """Every seeded row, in memory. The order of the calls is the order of the draws: keep it.
-
-    audit_after: the highest id the audit log holds, asked for at the end. drawn(share, until) after each week,
-    with the share of the history drawn so far and the time it has been drawn up to."""
-    rng = random.Random(seed)
-    start = now - timedelta(weeks=weeks)
-    master = MasterData(rows, rng, start, now, password_hash)
-    master.ports()
-    master.enterprises()
-    master.users()
-    master.roster()
-    records = Records(rows, seed, now, keyring, master.port_ids, now - timedelta(weeks=detail_weeks))
-    records.users(password_hash)
-    catalogue = default_catalogue()
-    alerts = SeededAlerts(rows, rng, now, master.user_ids[SIMULATOR_SUPERVISOR], catalogue, AlertCheckLimits())
-    decisions = CatalogueDecisions(catalogue)
-    days = DrawDays(rows, seed, now)
-    inspections = Inspections(rows, rng, master, decisions, alerts, seed, now, days, records, photos)
-    declarations = Declarations(rows, rng, master, decisions, alerts, inspections, seed, start, now, days)
-
-    def on_week(done: int, total: int) -> None:
-        until = start + timedelta(weeks=done)
-        if done < total:
-            records.write_audit(audit_after(), until=until)
-        drawn(done / total, until)
-        if done % PROGRESS_WEEKS == 0 or done == total:
-            progress(f"week {done} of {total} drawn")
-
-    declarations.history(on_week=on_week)
-    days.write()
-    alerts.repeated_non_conformity({r["id"]: (r["name"], r.get("name_en")) for r in rows.of(m.Enterprise)})
-    alerts.settle()  # the alerts whose condition cleared within the history are resolved by the system
-    records.write_audit(audit_after())
 
 
 def seed_demo(
@@ -208,28 +153,54 @@ def seed_demo(
 
     keyring = as_keyring(secret)
     say = progress or (lambda _: None)
-    rows = Rows()
-    history = partial(_history, rows, seed, weeks, now, password_hash, keyring, PhotoPool(media_dir))
     if background is None:
         background = weeks >= BACKGROUND_FROM_WEEKS and reachable_from_another_process(db)
+    if background and not reachable_from_another_process(db):
+        raise ValueError("Only a database on a server or in a file can be written from another process.")
+    start, detail_from = now - timedelta(weeks=weeks), now - timedelta(weeks=detail_weeks)
+    media_dir = Path(media_dir)
     with collector_paused():
+        # The order of the calls is the order of the draws: keep it.
+        rows = Rows()
+        rng, master, records = seed_master(rows, seed, start, now, password_hash, keyring, detail_from)
+        days = DrawDays(rows, seed, now)
+        declarations = Declarations(rows, rng, master, CatalogueDecisions(default_catalogue()), seed, start, now,
+                                    days, detail_from)  # fmt: skip
+
+        def said(done: int, total: int) -> None:
+            if done % PROGRESS_WEEKS == 0 or done == total:
+                say(f"week {done} of {total} drawn")
+
+        def selection_days() -> list[int]:
+            return [day.toordinal() for day in days.seeds]
+
         if background:
-            if not reachable_from_another_process(db):
-                raise ValueError("Only a database on a server or in a file can be written from another process.")
             assert isinstance(db, Engine)  # a connection is never reachable from another process
-            with BackgroundWrite(db, force=force, progress=say) as write:
+            started = start_message(seed, weeks, now, password_hash, keyring, media_dir, detail_weeks)
+            with BackgroundWrite(db, force=force, progress=say, follow_up=started) as write:
 
-                def hand_over(done: float, until: datetime) -> None:
-                    write.send(rows.take(done, held=HELD_TO_THE_END, portable=True), until)
+                def hand_over(done: int, total: int) -> None:
+                    write.send(rows.take(done / total, portable=True), start + timedelta(weeks=done),
+                               followed=declarations.take_followed(), done=done / total)  # fmt: skip
+                    said(done, total)
 
-                history(write.audit_after, detail_weeks, say, hand_over)
+                declarations.history(on_week=hand_over)
                 say(f"writing the last of {rows.count():,} rows")
-                write.send(rows.take(portable=True))
+                write.send(rows.take(portable=True), followed=declarations.take_followed(),
+                           selection_days=selection_days())  # fmt: skip
                 rows.clear()  # freed while the write ends (a second or more for millions of rows): none is read after
                 return write.finish(demo)
         with unit_of_work(db) as session:
             audit_after = make_room(session, force)
-            history(lambda: audit_after, detail_weeks, say, lambda *_: None)
+            follow = FollowUp(rows, seed, now, master, records, PhotoPool(media_dir))
+
+            def follow_week(done: int, total: int) -> None:
+                until = start + timedelta(weeks=done)
+                follow.week(declarations.take_followed(), until.timestamp(), audit_after)
+                said(done, total)
+
+            declarations.history(on_week=follow_week)
+            follow.end(declarations.take_followed(), selection_days(), audit_after)
             say(f"writing {rows.count():,} rows")
             counts = rows.write(session)
             reset_sequences(session)

@@ -153,7 +153,7 @@ class Verdicts:
             move(final, at, decider, "decide", decision=choice)
             row.update(decided_at=at, decision=choice, decided_by_id=decider)
             if final == InspectionState.RELEASED.value:
-                self.records.receipt(iid, decl["pid"], at, decider)
+                self.records.receipt(iid, decl["pid"], at, decider, decl["boxes"])
             if final != InspectionState.HELD.value:
                 break
             # The supervisor clears the hold within HOLD_CLEARED_WITHIN (a working day or so, mostly).

@@ -1,12 +1,13 @@
-"""The seed's write in a process of its own, alongside the drawing.
+"""The seed's write in a process of its own, alongside the drawing and the follow-up of the draws.
 
-Drawing the history keeps one core busy; writing its rows would keep it busy about half as long
-again. The seed hands what it has drawn to this process week by week (Rows.take, portable), and the
-process writes it in its one transaction while the next weeks are drawn, and counts the daily rollups
-of the days the history has passed (keeping the indexes those counts read). What is left at the end is
-the last week, what only the end has (the alerts, settled by the whole history), the other indexes
-and the last days' rollups. The rows are those the seed's own write would have written: the
-history is drawn the same, in the seed's process; only the write is elsewhere.
+Drawing the history keeps one core busy; writing its rows would keep it busy about as long again. The
+seed hands what it has drawn to this process week by week (Rows.take, portable), and hands the draws of
+the week to the follow-up's process (demo/follow_up.py: inspections, alerts, receipts, audit), whose rows
+of the week come here on a pipe of their own. This process writes both in its one transaction while the
+next weeks are drawn, and counts the daily rollups of the days the history has passed (keeping the indexes
+those counts read). What is left at the end is the last week, what only the end has (the alerts, settled
+by the whole history), the other indexes and the last days' rollups. The rows are those the seed's own
+write would have written: the history is drawn the same; only the follow-up and the write are elsewhere.
 
 On SQLite the write keeps a rollback journal instead of the write-ahead log: a fresh database's new
 pages are then written once, where the log writes them twice (to the log, then into the file), and
@@ -48,12 +49,12 @@ WIRE_VERSION = 2
 _LENGTH = struct.Struct("<Q")
 
 
-def _frame(message: Any) -> bytes:
+def frame(message: Any) -> bytes:
     data = marshal.dumps(message, WIRE_VERSION)
     return _LENGTH.pack(len(data)) + data
 
 
-def _unframe(stream: IO[bytes]) -> Any:
+def unframe(stream: IO[bytes]) -> Any:
     """The next message, or None when the stream ends (before or within one)."""
     head = stream.read(_LENGTH.size)
     if len(head) < _LENGTH.size:
@@ -78,51 +79,98 @@ class WriteFailed(RuntimeError):
     """The writing process stopped on an error; its transaction was rolled back, nothing was written."""
 
 
+class _Outbox:
+    """Messages to a process's standard input, written by a thread of their own so the seed draws on while the
+    pipe waits; None ends the input."""
+
+    def __init__(self, process: subprocess.Popen, name: str):
+        self._queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._stream = process.stdin
+        self._thread = threading.Thread(target=self._send_all, name=name, daemon=True)
+        self._thread.start()
+
+    def put(self, message: bytes | None) -> None:
+        self._queue.put(message)
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=30)
+
+    def _send_all(self) -> None:
+        stream = self._stream
+        assert stream is not None
+        try:
+            while (message := self._queue.get()) is not None:
+                stream.write(message)
+                stream.flush()
+        except (BrokenPipeError, OSError):
+            pass  # the process ended: the writing process says why
+        finally:
+            try:
+                stream.close()
+            except OSError:
+                pass
+
+
 class BackgroundWrite:
-    """The writing process (`python -m portsight.demo.writer`), started on entering and stopped on leaving, its
-    transaction rolled back unless `finish` was reached.
+    """The writing process (`python -m portsight.demo.writer`) and the follow-up's (`python -m
+    portsight.demo.follow_up`), started on entering and stopped on leaving, the write's transaction rolled back
+    unless `finish` was reached.
 
-    A process of its own rather than multiprocessing's: that would import the caller's main script again in
-    the new process. Rows go to it on its standard input, and words come back on its standard output;
-    a thread on each pipe keeps the seed drawing while the pipes wait."""
+    Processes of their own rather than multiprocessing's: that would import the caller's main script again in
+    each. The seed's rows go to the writing process on its standard input, and its words come back on its
+    standard output. The draws to follow up go to the follow-up's standard input, and its rows straight to the
+    writing process on a pipe of their own: the write takes the follow-up's rows of each week after the seed's.
+    A thread on each pipe keeps the seed drawing while the pipes wait."""
 
-    def __init__(self, db: Engine, *, force: bool, progress: Callable[[str], None]):
+    def __init__(self, db: Engine, *, force: bool, progress: Callable[[str], None], follow_up: tuple):
         # The URL goes on the pipe, not the command line, where any user of the machine could read its password.
-        self._start = ("start", db.url.render_as_string(hide_password=False), force)
+        self._url = db.url.render_as_string(hide_password=False)
+        self._force = force
+        self._follow_up_start = follow_up  # follow_up.start_message
         self._progress = progress
         self._audit_after: int | None = None
         self._counts: dict[str, int] | None = None
-        self._outgoing: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._incoming: queue.SimpleQueue[Any] = queue.SimpleQueue()
 
     def __enter__(self) -> BackgroundWrite:
         root = str(Path(__file__).resolve().parents[2])  # where this package is imported from
         path = os.environ.get("PYTHONPATH")
         env = {**os.environ, "PYTHONPATH": root if not path else os.pathsep.join((root, path))}
-        self._process = subprocess.Popen(
+        follow_ups, follow_ups_in = os.pipe()
+        try:
             # -P: not the working directory first on the path, where another copy of the package may lie
-            [sys.executable, "-P", "-m", "portsight.demo.writer"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env=env,
-        )
-        self._sender = threading.Thread(target=self._send_all, name="seed-write-send", daemon=True)
+            self._follower = subprocess.Popen(
+                [sys.executable, "-P", "-m", "portsight.demo.follow_up"], stdin=subprocess.PIPE, stdout=follow_ups_in,
+                env=env,
+            )  # fmt: skip
+            self._process = subprocess.Popen(
+                [sys.executable, "-P", "-m", "portsight.demo.writer"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                env=env, pass_fds=(follow_ups,),
+            )  # fmt: skip
+        finally:  # each end is the child's now: the write sees the follow-up's end when its process ends
+            os.close(follow_ups)
+            os.close(follow_ups_in)
+        self._to_writer = _Outbox(self._process, "seed-write-send")
+        self._to_follower = _Outbox(self._follower, "seed-follow-up-send")
         self._receiver = threading.Thread(target=self._receive_all, name="seed-write-receive", daemon=True)
-        self._sender.start()
         self._receiver.start()
-        self._outgoing.put(_frame(self._start))
+        self._to_writer.put(frame(("start", self._url, self._force, follow_ups)))
+        self._to_follower.put(frame(self._follow_up_start))
         return self
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
-        self._outgoing.put(None)  # no more: the process rolls back unless it was told the end
-        self._sender.join(timeout=30)
-        try:
-            self._process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
+        # No more: the write rolls back unless it was told the end, and the follow-up stops where it is.
+        self._to_follower.close()
+        self._to_writer.close()
+        for process in (self._follower, self._process):
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
         self._receiver.join(timeout=5)
 
     def audit_after(self) -> int:
@@ -131,43 +179,43 @@ class BackgroundWrite:
             self._receive(block=True)
         return self._audit_after
 
-    def send(self, tables: list[TableRows], drawn_until: datetime | None = None) -> None:
-        """Rows to write, and the time the history has been drawn up to (every event before it is in these rows
-        or those sent before); raises at once if the write has already failed."""
+    def send(
+        self,
+        tables: list[TableRows],
+        drawn_until: datetime | None = None,
+        *,
+        followed: list[tuple] | None = None,
+        done: float = 1.0,
+        selection_days: list[int] | None = None,
+    ) -> None:
+        """Rows to write, the draws to follow up since the last send (follow_up.FollowUp), and the time the
+        history has been drawn up to (every event before it is in these rows or those sent before), with the
+        share of the history drawn; raises at once if the write has already failed.
+
+        Without drawn_until, the last: the follow-up ends (FollowUp.end, with selection_days, the day numbers of
+        the days with a selection)."""
         while self._receive(block=False):
             pass
         until = None if drawn_until is None else drawn_until.timestamp()
-        self._outgoing.put(
-            _frame(("rows", [(t.table, t.columns, t.values, t.json_text, t.expected) for t in tables], until))
+        self._to_writer.put(
+            frame(("rows", [(t.table, t.columns, t.values, t.json_text, t.expected) for t in tables], until))
         )
+        follow = ("week", followed or [], until, done, self.audit_after()) if until is not None else (
+            "end", followed or [], selection_days or [], self.audit_after())  # fmt: skip
+        self._to_follower.put(frame(follow))
 
     def finish(self, demo: bool) -> dict[str, int]:
         """No more rows: the write builds the indexes and rollups and commits. Returns the rows per table."""
-        self._outgoing.put(_frame(("end", demo)))
+        self._to_writer.put(frame(("end", demo)))
         while self._counts is None:
             self._receive(block=True)
         return self._counts
-
-    def _send_all(self) -> None:
-        stream = self._process.stdin
-        assert stream is not None
-        try:
-            while (message := self._outgoing.get()) is not None:
-                stream.write(message)
-                stream.flush()
-        except (BrokenPipeError, OSError):
-            pass  # the process ended: the receiving side says why
-        finally:
-            try:
-                stream.close()
-            except OSError:
-                pass
 
     def _receive_all(self) -> None:
         stream = self._process.stdout
         assert stream is not None
         try:
-            while (message := _unframe(stream)) is not None:
+            while (message := unframe(stream)) is not None:
                 self._incoming.put(message)
         except (OSError, ValueError, EOFError):  # marshal's words for a message it cannot read
             pass
@@ -203,6 +251,10 @@ class _Abandoned(Exception):
     """The seed stopped before its end: the write rolls back."""
 
 
+class _FollowUpStopped(Exception):
+    """The follow-up's process ended before the seed did: the write rolls back."""
+
+
 def _rollback_journal(conn: Connection) -> bool:
     """Switch a SQLite file to a rollback journal for the write, outside any transaction; True if it did. It
     cannot while another connection has the file open (the app running, a pooled connection of the seed's
@@ -223,17 +275,18 @@ def _write(inbox: BinaryIO, outbox: BinaryIO) -> None:
     from portsight.db.rollups import SOURCE_TABLES, RollingRebuild
 
     def tell(kind: str, value: object) -> None:
-        outbox.write(_frame((kind, value)))
+        outbox.write(frame((kind, value)))
         outbox.flush()
 
     def next_message() -> Any:
-        return _unframe(inbox)  # None: the seed ended (or died) without saying the end
+        return unframe(inbox)  # None: the seed ended (or died) without saying the end
 
     gc.disable()  # it reads millions of objects and makes no garbage worth collecting
     start = next_message()
     if start is None:
         return
-    _, url, force = start
+    _, url, force, follow_ups = start
+    followed_rows = os.fdopen(follow_ups, "rb")
     engine = make_engine(url, statement_timeout=0, poolclass=NullPool)
     try:
         with engine.connect() as conn:
@@ -255,6 +308,11 @@ def _write(inbox: BinaryIO, outbox: BinaryIO) -> None:
                         tables, drawn_until = value
                         for table in tables:
                             write.insert(TableRows(*table))
+                        followed = unframe(followed_rows)  # the follow-up's rows of the same weeks
+                        if followed is None:
+                            raise _FollowUpStopped
+                        for table in followed:
+                            write.insert(TableRows(*table))
                         if drawn_until is not None:
                             rollups.complete_before(datetime.fromtimestamp(drawn_until, UTC))
                     counts = write.finish()
@@ -267,6 +325,8 @@ def _write(inbox: BinaryIO, outbox: BinaryIO) -> None:
         tell("done", counts)
     except _Abandoned:
         pass
+    except _FollowUpStopped:
+        tell("failed", "the follow-up of the draws stopped (its process ended; its error, if any, is above)")
     except Conflict as exc:
         tell("conflict", str(exc))
     except BaseException as exc:  # noqa: BLE001 - whatever stopped the write, the seed says it

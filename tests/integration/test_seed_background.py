@@ -12,6 +12,7 @@ from portsight.db import models as m
 from portsight.db.rollups import ROLLUP_TABLES
 from portsight.db.session import make_engine
 from portsight.demo.seed import seed_demo
+from portsight.demo.writer import WriteFailed
 from portsight.errors import Conflict
 from tests.conftest import own_database
 
@@ -115,5 +116,21 @@ def test_a_seed_stopped_before_its_end_writes_nothing(kind, tmp_path):
             with engine.connect() as conn:
                 assert conn.execute(text("SELECT count(*) FROM declarations")).scalar() == 0
                 assert conn.execute(text("SELECT count(*) FROM ports")).scalar() == 0
+        finally:
+            engine.dispose()
+
+
+def test_a_follow_up_that_fails_stops_the_seed_and_writes_nothing(kind, tmp_path):
+    media = tmp_path / "not-a-directory"
+    media.write_text("the photos cannot go under a file")
+    with own_database(kind, tmp_path, "seed_follow_up_failed") as url:
+        engine = make_engine(url)
+        try:
+            with pytest.raises(WriteFailed, match="follow-up"):
+                seed_demo(engine, weeks=3, seed=5, now=NOW, password_hash="x", media_dir=media, secret=SECRET,
+                          background=True)  # fmt: skip
+            with engine.connect() as conn:
+                assert conn.execute(text("SELECT count(*) FROM declarations")).scalar() == 0
+                assert conn.execute(text("SELECT count(*) FROM inspections")).scalar() == 0
         finally:
             engine.dispose()
