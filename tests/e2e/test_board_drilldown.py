@@ -15,9 +15,9 @@ from sqlalchemy import select, update
 from portsight.clock import utcnow
 from portsight.db.migrate import upgrade
 from portsight.db.models import Inspection
+from portsight.db.overdue import ACTIVE_STATE_CODES
 from portsight.db.session import make_engine
 from portsight.demo.seed import seed_demo
-from portsight.domain.inspection import InspectionState
 from portsight.i18n import t
 from portsight.security import hash_password
 from tests.e2e.conftest import start_streamlit, stop
@@ -40,8 +40,9 @@ def in_any_language(key: str, **values: object) -> re.Pattern:
 
 @pytest.fixture(scope="module")
 def board_server(tmp_path_factory, browser) -> Iterator[str]:
-    """The app over one week of demo data, simulator off (the board holds still), with two
-    inspections at Shanghai waiting since six hours ago: overdue, whatever the hour the test runs."""
+    """The app over one week of demo data, simulator off (the board holds still), with the two newest
+    inspections still in the inspectors' hands opened six hours ago: overdue, whatever the hour the test runs
+    (the seed leaves open work at any hour: waiting for the morning at night)."""
     data_dir = tmp_path_factory.mktemp("e2e_board")
     url = f"sqlite:///{data_dir / 'portsight.db'}"
     upgrade(url)
@@ -49,8 +50,12 @@ def board_server(tmp_path_factory, browser) -> Iterator[str]:
     seed_demo(engine, weeks=1, seed=7, demo=True, password_hash=hash_password(PASSWORD))
     with engine.begin() as conn:
         ids = conn.scalars(
-            select(Inspection.id).where(Inspection.state == InspectionState.ASSIGNED.value).limit(2)
+            select(Inspection.id)
+            .where(Inspection.state.in_(ACTIVE_STATE_CODES))
+            .order_by(Inspection.id.desc())
+            .limit(2)
         ).all()
+        assert len(ids) == 2, "the seed left two inspections in the inspectors' hands"
         conn.execute(update(Inspection).where(Inspection.id.in_(ids)).values(created_at=utcnow() - timedelta(hours=6)))
     engine.dispose()
     base, proc = start_streamlit(data_dir, url, {"PORTSIGHT_SIMULATOR": "off", "PORTSIGHT_SUPERVISION": "off"})
