@@ -27,7 +27,7 @@ from portsight.db.audit import record_audit
 from portsight.db.checklists import load_checklist, slot_progress
 from portsight.db.locks import lock_inspection
 from portsight.db.models import Finding, Inspection, InspectorAssignment, StepResult
-from portsight.db.session import Database, unit_of_work
+from portsight.db.session import WRITER, Database, unit_of_work
 from portsight.domain.access import Actor, Role, require_port, require_role
 from portsight.domain.checklist import InspectionChecklist, Slot, missing_work
 from portsight.domain.conditions import Text, bilingual
@@ -76,9 +76,11 @@ class StepOutcome:
 
 @contextmanager
 def one_transaction(db: Database) -> Iterator[Connection]:
-    """Several services' units of work as one transaction (they join as savepoints)."""
+    """Several services' units of work as one transaction (they join as savepoints). A writing transaction
+    from its start (session.WRITER), as unit_of_work's: on SQLite a deferred one that reads first fails at once
+    when another connection wrote meanwhile (a photo saved, the simulator), instead of waiting its turn."""
     if isinstance(db, Engine):
-        with db.begin() as conn:
+        with db.execution_options(**{WRITER: True}).begin() as conn:
             yield conn
     else:
         with db.begin_nested():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from sqlalchemy import func, select
 
 from portsight.db.migrate import upgrade
@@ -49,3 +50,30 @@ def test_a_writer_that_reads_first_waits_for_another_writer_instead_of_failing(t
     with unit_of_work(engine) as session:
         assert sorted(session.scalars(select(Port.code))) == ["CNAAA", "CNBBB"]
     engine.dispose()
+
+
+def test_several_services_in_one_transaction_hold_the_write_lock_from_the_start(tmp_path):
+    """A transaction that reads first and writes later must not fail at once on SQLite when another connection
+    writes in between (a photo saved while a step is recorded): it takes the write lock as it begins."""
+    import sqlite3
+
+    from portsight.services.field import one_transaction
+
+    path = tmp_path / "one.db"
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            with one_transaction(engine) as conn:
+                conn.exec_driver_sql("SELECT count(*) FROM t").scalar()
+                with pytest.raises(sqlite3.OperationalError, match="locked"):
+                    other.execute("BEGIN IMMEDIATE")  # the other writer waits its turn
+                conn.exec_driver_sql("INSERT INTO t VALUES (1)")
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+        finally:
+            other.close()
+    finally:
+        engine.dispose()
