@@ -24,15 +24,16 @@ advisory lock per slice keeps two concurrent refreshes of one slice from collidi
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
+from operator import add, itemgetter
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     Connection,
     Date,
+    Table,
     and_,
     case,
     cast,
@@ -40,12 +41,12 @@ from sqlalchemy import (
     exists,
     extract,
     func,
-    insert,
     select,
     text,
 )
 from sqlalchemy.orm import Session
 
+from portsight.db.bulk import insert_columns
 from portsight.db.models import (
     DailyOriginRollup,
     DailyPortRollup,
@@ -79,7 +80,6 @@ COUNTS = (
     "inspection_minutes_sum",
 )
 _LOCK_BASE = 8_000_000_000_000  # advisory-lock key space of the rollups: base + port * 1e6 + day
-_INSERT_BATCH = 5000
 
 Key = tuple[date, str, str, str]  # (day, hs_chapter, credit_tier, origin_country)
 ORIGIN_COUNTS = ("declarations", "inspected", "inspections", "non_conforming")
@@ -182,8 +182,9 @@ def aggregate(
     start: datetime,
     end: datetime,
     day: date | None = None,
-) -> dict[Key, dict[str, float]]:
-    """Rollup counts of one port for events in [start, end), by (day, chapter, tier, origin).
+) -> dict[Key, list[float]]:
+    """Rollup counts of one port for events in [start, end), by (day, chapter, tier, origin), in the order of
+    COUNTS.
 
     With day given, every event in the range belongs to that day (a refresh of one slice);
     otherwise each event is grouped by its own local date (a rebuild).
@@ -197,16 +198,25 @@ def aggregate(
     chapter = chapter_expr().label("chapter")
     tier = Enterprise.credit_tier.label("tier")
     origin = Declaration.origin_country.label("origin")
-    out: dict[Key, dict[str, float]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
+    out: dict[Key, list[float]] = {}
+    days: dict[object, date] = {}  # each day's value as the database gave it, read once
 
     def run(stmt, names: tuple[str, ...]) -> None:
+        positions = [COUNTS.index(name) for name in names]
         for row in conn.execute(stmt):
             if day is None:
-                key, values = (_as_date(row[0]), row[1] or NO_CHAPTER, row[2], row[3]), row[4:]
+                found = days.get(row[0])
+                if found is None:
+                    found = days[row[0]] = _as_date(row[0])
+                key, values = (found, row[1] or NO_CHAPTER, row[2], row[3]), row[4:]
             else:
                 key, values = (day, row[0] or NO_CHAPTER, row[1], row[2]), row[3:]
-            for name, value in zip(names, values, strict=True):
-                out[key][name] += value or 0
+            counts = out.get(key)
+            if counts is None:
+                counts = out[key] = [0] * len(COUNTS)
+            for position, value in zip(positions, values, strict=True):
+                if value:
+                    counts[position] += value
 
     def grouped(day_col, *measures):
         """select (day,) chapter, tier, origin, measures; with the GROUP BY keys. A known day is not selected."""
@@ -281,45 +291,45 @@ def aggregate(
         .group_by(*keys)
     )
     run(stmt, ("held",))
-    return dict(out)
-
-
-def _zeros(names: tuple[str, ...]) -> Callable[[], dict[str, float]]:
-    """A defaultdict's factory of fresh counts, each of `names` at 0."""
-    return lambda: dict.fromkeys(names, 0)
-
-
-def _rows(port_id: int, counts: dict[Key, dict[str, float]]) -> dict[type, list[dict]]:
-    """The rows of each rollup table for one port: fine counts summed to each table's grain."""
-    grains = {
-        DailyRollup: (lambda k: (k[0], k[1], k[2]), ("day", "hs_chapter", "credit_tier"), COUNTS),
-        DailyPortRollup: (lambda k: (k[0],), ("day",), COUNTS),
-        DailyOriginRollup: (lambda k: (k[0], k[3]), ("day", "origin_country"), ORIGIN_COUNTS),
-    }
-    out: dict[type, list[dict]] = {}
-    for table, (project, names, measures) in grains.items():
-        acc: dict[tuple, dict[str, float]] = defaultdict(_zeros(measures))
-        for key, values in counts.items():
-            target = acc[project(key)]
-            for name in measures:
-                target[name] += values.get(name, 0) or 0
-        rows = []
-        for key, values in acc.items():
-            if not any(values.values()):
-                continue
-            row = {"port_id": port_id, **dict(zip(names, key, strict=True))}
-            for name in measures:
-                row[name] = float(values[name]) if name.endswith("_sum") else int(values[name])
-            rows.append(row)
-        out[table] = rows
     return out
 
 
-def _insert(conn: Connection, tables: dict[type, list[dict]]) -> int:
-    for table, rows in tables.items():
-        for i in range(0, len(rows), _INSERT_BATCH):
-            conn.execute(insert(table), rows[i : i + _INSERT_BATCH])
-    return len(tables[DailyRollup])
+# Each rollup table: its key columns (what of a Key), their names and its counts, the first of COUNTS.
+_GRAINS = (
+    (DailyRollup, itemgetter(0, 1, 2), ("day", "hs_chapter", "credit_tier"), COUNTS),
+    (DailyPortRollup, itemgetter(slice(0, 1)), ("day",), COUNTS),
+    (DailyOriginRollup, itemgetter(0, 3), ("day", "origin_country"), ORIGIN_COUNTS),
+)
+assert all(measures == COUNTS[: len(measures)] for *_, measures in _GRAINS)
+
+
+def _rows(port_id: int, counts: dict[Key, list[float]]) -> dict[Table, tuple[tuple[str, ...], list[list]]]:
+    """The rows of each rollup table for one port, column by column (the columns' names, then their values):
+    the fine counts summed to each table's grain, those with every count 0 left out."""
+    out: dict[Table, tuple[tuple[str, ...], list[list]]] = {}
+    for model, grain_of, key_names, measures in _GRAINS:
+        acc: dict[tuple, list[float]] = {}
+        for key, values in counts.items():
+            grain = grain_of(key)
+            target = acc.get(grain)
+            # map(add) stops at the shorter: a table with fewer counts sums only its own
+            acc[grain] = values[: len(measures)] if target is None else list(map(add, target, values))
+        kept = [(grain, values) for grain, values in acc.items() if any(values)]
+        if not kept:
+            out[model.__table__] = (("port_id", *key_names, *measures), [])
+            continue
+        grains, values = zip(*kept, strict=True)
+        kinds = [float if name.endswith("_sum") else int for name in measures]
+        columns = [[port_id] * len(kept), *map(list, zip(*grains, strict=True))]
+        columns += [list(map(kind, column)) for kind, column in zip(kinds, zip(*values, strict=True), strict=True)]
+        out[model.__table__] = (("port_id", *key_names, *measures), columns)
+    return out
+
+
+def _insert(conn: Connection, tables: dict[Table, tuple[tuple[str, ...], list[list]]]) -> int:
+    for table, (columns, values) in tables.items():
+        insert_columns(conn, table, columns, values)
+    return len(tables[DailyRollup.__table__][1][0]) if tables[DailyRollup.__table__][1] else 0
 
 
 def _delete(conn: Connection, port_id: int, day: date | None = None) -> None:

@@ -21,14 +21,14 @@ from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Date, DateTime, Index, Numeric, Table, delete, func, insert, inspect, select, text
+from sqlalchemy import Connection, Date, DateTime, Index, Numeric, Table, delete, func, inspect, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
 
 from portsight.db import models as m
+from portsight.db.bulk import insert_columns
 from portsight.errors import Conflict
 
-BATCH = 5000
 # A table getting at least this many rows has its indexes dropped for the write and built again after:
 # building an index from all the rows at once costs less than growing it row by row.
 REINDEX_FROM = 50_000
@@ -223,7 +223,9 @@ class BulkWrite:
                     if index.name in existing:
                         index.drop(self.conn)
                         self._dropped.append(index)
-        _insert_columns(self.conn, table, rows.columns, rows.values, rows.json_text)
+        dialect = self.conn.dialect
+        converters = {c: _converter(table, c, dialect.name, c in rows.json_text, dialect) for c in rows.columns}
+        insert_columns(self.conn, table, rows.columns, rows.values, converters)
         self.counts[rows.table] = self.counts.get(rows.table, 0) + len(rows)
 
     def finish(self) -> dict[str, int]:
@@ -297,36 +299,6 @@ def reset_sequences(session: Session) -> None:
                     f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
                 )
             )
-
-
-def _insert_columns(
-    conn: Connection, table: Table, cols: tuple[str, ...], values: list[Sequence], json_text: frozenset[str]
-) -> None:
-    """executemany straight to the driver with SQLAlchemy's own bind processors (types stay exact): each
-    column converted at once (JSON text columns as they are), handed over in the statement's parameter order
-    (SQLite) or as dicts (psycopg)."""
-    if not values or not values[0]:
-        return
-    dialect = conn.dialect
-    compiled = insert(table).compile(dialect=dialect, column_keys=list(cols))
-    escaped = getattr(compiled, "escaped_bind_names", None) or {}
-    sql = str(compiled)
-    if compiled.positional:  # SQLite: the statement's parameter order
-        unescaped = {v: k for k, v in escaped.items()}
-        assert compiled.positiontup is not None  # a positional compile lists its parameters in order
-        names = [unescaped.get(n, n) for n in compiled.positiontup]
-    else:
-        names = list(cols)
-    index = [cols.index(c) for c in names]
-    converters = [_converter(table, c, dialect.name, c in json_text, dialect) for c in names]
-    keys = [escaped.get(c, c) for c in names]
-    for i in range(0, len(values[0]), BATCH):
-        ordered = [values[j][i : i + BATCH] if p is None else p(values[j][i : i + BATCH])
-                   for j, p in zip(index, converters, strict=True)]  # fmt: skip
-        if compiled.positional:
-            conn.exec_driver_sql(sql, list(zip(*ordered, strict=True)))
-        else:
-            conn.exec_driver_sql(sql, [dict(zip(keys, row, strict=True)) for row in zip(*ordered, strict=True)])
 
 
 def _converter(table: Table, column: str, dialect_name: str, is_json_text: bool, dialect: Any) -> Callable | None:
