@@ -9,9 +9,10 @@ parameter order (SQLite) or as dicts (psycopg).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert
+from sqlalchemy import Connection, Dialect, Table, insert
 
 BATCH = 5000
 
@@ -40,24 +41,28 @@ def insert_columns(
     """
     if not values or not values[0]:
         return
-    columns = list(columns)
-    compiled = insert(table).compile(dialect=conn.dialect, column_keys=columns)
-    escaped = getattr(compiled, "escaped_bind_names", None) or {}
-    sql = str(compiled)
-    if compiled.positional:  # SQLite: the statement's parameter order
-        unescaped = {v: k for k, v in escaped.items()}
-        assert compiled.positiontup is not None  # a positional compile lists its parameters in order
-        names = [unescaped.get(n, n) for n in compiled.positiontup]
-    else:
-        names = columns
+    columns = tuple(columns)
+    sql, names, keys = _statement(table, columns, conn.dialect)
     index = [columns.index(c) for c in names]
     convert = [converters[c] if converters is not None and c in converters else bind_converter(table, c, conn)
                for c in names]  # fmt: skip
-    keys = [escaped.get(c, c) for c in names]
     for i in range(0, len(values[0]), BATCH):
         ordered = [values[j][i : i + BATCH] if p is None else p(values[j][i : i + BATCH])
                    for j, p in zip(index, convert, strict=True)]  # fmt: skip
-        if compiled.positional:
+        if keys is None:
             conn.exec_driver_sql(sql, list(zip(*ordered, strict=True)))
         else:
             conn.exec_driver_sql(sql, [dict(zip(keys, row, strict=True)) for row in zip(*ordered, strict=True)])
+
+
+@lru_cache(maxsize=512)  # per engine (its dialect), table and columns
+def _statement(table: Table, columns: tuple[str, ...], dialect: Dialect) -> tuple[str, list[str], list[str] | None]:
+    """The INSERT of these columns compiled once for the dialect: its SQL, the columns in the order of its
+    parameters, and the parameters' names when it takes a dict (None: a tuple in that order, SQLite)."""
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(columns))
+    escaped = getattr(compiled, "escaped_bind_names", None) or {}
+    if compiled.positional:
+        unescaped = {v: k for k, v in escaped.items()}
+        assert compiled.positiontup is not None  # a positional compile lists its parameters in order
+        return str(compiled), [unescaped.get(n, n) for n in compiled.positiontup], None
+    return str(compiled), list(columns), [escaped.get(c, c) for c in columns]

@@ -308,6 +308,10 @@ class Inspection(Base):
         Index("ix_inspections_port_state", "port_id", "state"),
         Index("ix_inspections_port_created", "port_id", "created_at"),
         Index("ix_inspections_decided", "decided_at"),
+        # A port's day of rollups (db/rollups.aggregate) reads the range of its own completions and decisions
+        # (migration 0018, covering as the (completed_at, ...) and (decided_at, ...) indexes below).
+        Index("ix_inspections_port_completed", "port_id", "completed_at", "started_at"),
+        Index("ix_inspections_port_decided", "port_id", "decided_at", "state", "decision", "declaration_id"),
     )
 
 

@@ -13,7 +13,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import event, insert, select
 
 from portsight.db.models import (
     DailyOriginRollup,
@@ -291,3 +291,30 @@ def test_a_refresh_of_many_days_at_once_equals_the_slices(db, world):
     for port_id, *_ in PORTS:
         assert len(refresh_rollups_at(db, port_id, *instants)) == 6
     assert_same(stored(db), from_scratch(db))
+
+
+def test_a_slice_reads_the_ports_inspections_of_its_day_not_all_of_them(db, world):
+    """A slice is refreshed after every completion and decision. On SQLite (PostgreSQL plans by its own
+    statistics), every statement of it finds the port's inspections through their completion or decision
+    time, not through the port alone, which is every inspection the port ever had."""
+    if db.dialect.name != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
+    simulate_day(db, *world, day_start=DAY, count=6, seed=3)
+    statements: list[tuple[str, object]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and "FROM inspections" in statement:
+            statements.append((statement, parameters))
+
+    event.listen(db, "before_cursor_execute", record)
+    try:
+        refresh_rollups(db, 1, date(2026, 3, 2))
+    finally:
+        event.remove(db, "before_cursor_execute", record)
+    assert len(statements) >= 3  # completed, decided, held
+    raw = db.connection.driver_connection
+    for statement, parameters in statements:
+        plan = " | ".join(row[3] for row in raw.execute("EXPLAIN QUERY PLAN " + statement, parameters))
+        searched = [step for step in plan.split(" | ") if step.startswith(("SEARCH inspections", "SCAN inspections"))]
+        for step in searched:
+            assert "_at>" in step or "rowid=" in step or "declaration_id=" in step, plan
