@@ -461,16 +461,21 @@ class RollingRebuild:
     Meant for tables that held no rollups (a fresh or wiped database): nothing is deleted first.
     """
 
-    def __init__(self, conn: Connection):
+    def __init__(self, conn: Connection, batch_days: int = 28):
         self.conn = conn
+        self.batch_days = batch_days  # days that wait before they are counted together
         self.written = 0
         self._next: dict[int, date] = {}  # each port's first day not counted yet
         self._zones: list[tuple[int, str]] | None = None
 
     def complete_before(self, instant: datetime) -> None:
-        """Every event before instant is written: count each port's days that ended by then."""
+        """Every event before instant is written: count each port's days that ended by then, once at least
+        batch_days of them wait (each count is four statements a port, whatever the days it spans)."""
         for port_id, tz in self._ports():
-            self._count(port_id, tz, local_day(instant, tz) - timedelta(days=1))
+            last = local_day(instant, tz) - timedelta(days=1)
+            first = self._next.get(port_id)
+            if first is None or (last - first).days + 1 >= self.batch_days:
+                self._count(port_id, tz, last)
 
     def finish(self) -> int:
         """Count the days left (up to the last event); returns the rollup rows written in all."""

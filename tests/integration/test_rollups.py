@@ -32,6 +32,7 @@ from portsight.db.models import (
 from portsight.db.rollups import (
     COUNTS,
     ORIGIN_COUNTS,
+    RollingRebuild,
     rebuild_rollups,
     refresh_rollups,
     refresh_rollups_at,
@@ -318,3 +319,21 @@ def test_a_slice_reads_the_ports_inspections_of_its_day_not_all_of_them(db, worl
         searched = [step for step in plan.split(" | ") if step.startswith(("SEARCH inspections", "SCAN inspections"))]
         for step in searched:
             assert "_at>" in step or "rowid=" in step or "declaration_id=" in step, plan
+
+
+@pytest.mark.parametrize("batch_days", [1, 2])
+def test_rollups_counted_as_the_days_pass_equal_a_rebuild(db, world, batch_days):
+    """The seed's writing process counts each port's days once they have passed, several days at a time
+    (RollingRebuild): the same rows as counting everything at the end."""
+    for n, seed in enumerate((21, 22, 23, 24)):
+        simulate_day(db, *world, day_start=DAY + timedelta(days=n), count=12, seed=seed)
+    expected = from_scratch(db)
+    for table in (DailyRollup, DailyPortRollup, DailyOriginRollup):
+        db.execute(table.__table__.delete())
+    rolling = RollingRebuild(db, batch_days=batch_days)
+    for hours in range(0, 6 * 24, 6):
+        rolling.complete_before(DAY + timedelta(hours=hours))
+    rolling.finish()
+    assert_same(stored(db), expected)
+    ports = {(r["port_id"], r["day"]) for r in db.execute(select(DailyPortRollup.__table__)).mappings()}
+    assert len({day for _, day in ports}) >= 4
