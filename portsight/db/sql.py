@@ -6,13 +6,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import pandas as pd
 from sqlalchemy import ColumnElement, Connection, Engine, Select, true
 
 from portsight.clock import LOCAL_TZ, as_utc
 from portsight.db.session import Database
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @contextmanager
@@ -46,6 +49,8 @@ def day_bounds(now: datetime, tz: str = LOCAL_TZ) -> tuple[datetime, datetime]:
 
 def frame(db: Database, stmt: Select) -> pd.DataFrame:
     """Run a select and return its rows as a DataFrame with the select's column names."""
+    import pandas as pd  # here, not on import: the writes and the seed's processes need none of its 0.5 s
+
     with connection(db) as conn:
         result = conn.execute(stmt)
         columns = list(result.keys())
@@ -60,6 +65,8 @@ def records(db: Database, stmt: Select) -> list[dict]:
 
 def utc_columns(df: pd.DataFrame, *columns: str) -> pd.DataFrame:
     """The datetime columns made timezone-aware UTC in place (SQLite hands back naive UTC); None stays None."""
+    import pandas as pd  # see frame
+
     for col in columns:
         if col in df.columns and not df.empty:
             df[col] = df[col].map(lambda v: None if v is None or pd.isna(v) else as_utc(v))
