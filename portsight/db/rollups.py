@@ -329,7 +329,8 @@ def _rows(port_id: int, counts: dict[Key, list[float]]) -> dict[Table, tuple[tup
 def _insert(conn: Connection, tables: dict[Table, tuple[tuple[str, ...], list[list]]]) -> int:
     for table, (columns, values) in tables.items():
         insert_columns(conn, table, columns, values)
-    return len(tables[DailyRollup.__table__][1][0]) if tables[DailyRollup.__table__][1] else 0
+    day_columns = tables[DailyRollup.__table__][1]
+    return len(day_columns[0]) if day_columns else 0  # the rows of daily_rollups, as rebuild_rollups counts
 
 
 def _delete(conn: Connection, port_id: int, day: date | None = None) -> None:

@@ -176,8 +176,7 @@ def _columns(rows: list[dict]) -> Iterator[tuple[tuple[str, ...], list[Sequence]
 
 def _portable(table: Table, columns: tuple[str, ...], values: list[Sequence]) -> list[Sequence]:
     """The columns with only the values marshal writes: a UTC datetime as whole POSIX microseconds, a date as
-    its day number, a decimal as its text; `_restored` turns
-    them back."""
+    its day number, a decimal as its text; `_restored` turns them back."""
     portable: list[Sequence] = []
     for column, column_values in zip(columns, values, strict=True):
         kind = table.c[column].type
