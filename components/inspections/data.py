@@ -88,7 +88,7 @@ def load_finding_rules(scope: Scope) -> list[str]:
 @st.cache_data(ttl=60, max_entries=4, show_spinner=False)
 def _overdue_cutoff(minute: str) -> datetime:
     # Per minute, as the board counts (components/overview/data.py): the same list for a minute.
-    now = utcnow().replace(second=0, microsecond=0)
+    now = utcnow()
     return overdue_cutoff(now, alert_parameters.overdue_minutes_in_force(get_engine(), now, get_settings()))
 
 

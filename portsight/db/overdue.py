@@ -21,8 +21,10 @@ ACTIVE_STATE_CODES = tuple(sorted(s.value for s in ACTIVE_STATES))
 
 
 def overdue_cutoff(now: datetime, overdue_minutes: int) -> datetime:
-    """The newest opening time that is overdue at now (in UTC, as the timestamps are stored)."""
-    return as_utc(now) - timedelta(minutes=int(overdue_minutes))
+    """The newest opening time that is overdue at now (in UTC, as the timestamps are stored), counted from the
+    start of now's minute: the board and the list are each worked out once a minute, whenever in it they are
+    first asked for, and count the same inspections for the whole minute."""
+    return as_utc(now).replace(second=0, microsecond=0) - timedelta(minutes=int(overdue_minutes))
 
 
 def opened_too_long_ago(cutoff: datetime) -> ColumnElement[bool]:

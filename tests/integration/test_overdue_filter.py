@@ -72,3 +72,16 @@ def test_enterprise_declaration_and_finding_filters(db):
     assert finding_rules(db, None) == ["seal_mismatch"] and finding_rules(db, frozenset({NBO})) == []
     number = declaration_number(db, None, w.declaration_of(noted))
     assert number and declaration_number(db, frozenset({SGH}), w.declaration_of(noted)) is None
+
+
+def test_the_board_and_the_list_count_the_same_all_minute_long(db):
+    """Each is worked out once a minute, when first asked for: a board made at 50 s past the minute and a list
+    made at 10 s past it count against one cutoff, even for an inspection opened between the two."""
+    w = make_world(db)
+    minutes = overdue_minutes_in_force(db, w.now)
+    minute = w.now.replace(second=0, microsecond=0)
+    early, late = minute + timedelta(seconds=10), minute + timedelta(seconds=50)
+    w.inspection(port_id=SGH, state="pending", created_at=minute - timedelta(minutes=minutes, seconds=-30))
+    board = overview(db, None, late, overdue_minutes=minutes).kpis["overdue"]
+    listed = count_inspections(db, None, InspectionFilter(overdue_cutoff=overdue_cutoff(early, minutes)))
+    assert board == listed
