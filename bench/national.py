@@ -54,7 +54,7 @@ from portsight.db.session import make_engine  # noqa: E402
 from portsight.domain.iso6346 import check_digit  # noqa: E402
 
 DATASETS = ROOT / "bench" / "datasets"
-VERSION = 2  # bump when the generator changes: a dataset of another version is rebuilt
+VERSION = 3  # bump when the generator changes: a dataset of another version is rebuilt
 YEARS = 3
 N_PORTS = 32
 N_ENTERPRISES = 6000
@@ -248,6 +248,8 @@ def generate(n: int, seed: int = 10) -> dict[str, pd.DataFrame]:
             "rate": rate,
             "seed": [f"{v:016x}" for v in rng.integers(0, 2**62, n)],
             "inputs": "{}",
+            "tier": tiers[ent - 1],
+            "forced": False,
             "code_version": "bench",
             "drawn_at": declared + np.timedelta64(2, "m"),
         }

@@ -74,7 +74,7 @@ def _cmd_seed(args: argparse.Namespace) -> int:
         started = time.perf_counter()
         print(
             f"Seeding {args.weeks} weeks of demo data into {_safe_url(settings.database_url)} "
-            "(0.7 to 2 s a week on 2 cores) ...",
+            "(0.4 to 1.1 s a week on 2 cores) ...",
             file=sys.stderr,
             flush=True,
         )

@@ -51,12 +51,12 @@ def postgres_url() -> str | None:
 
 
 @contextmanager
-def own_database(kind: str, tmp_path: Path, name: str) -> Iterator[str]:
-    """The URL of a migrated database of its own, a SQLite file or a PostgreSQL database next to the test
-    database (dropped after), for a test whose processes or threads commit for real."""
+def own_database(kind: str, tmp_path: Path, name: str, revision: str = "head") -> Iterator[str]:
+    """The URL of a database of its own migrated to the revision, a SQLite file or a PostgreSQL database next
+    to the test database (dropped after), for a test whose processes or threads commit for real."""
     if kind == "sqlite":
         url = f"sqlite:///{tmp_path / f'{name}.db'}"
-        upgrade(url)
+        upgrade(url, revision)
         yield url
         return
     base = postgres_url()
@@ -72,7 +72,7 @@ def own_database(kind: str, tmp_path: Path, name: str) -> Iterator[str]:
         missing("PostgreSQL", f"cannot create {database}: {exc.__class__.__name__}: {exc}")
     url = make_url(base).set(database=database).render_as_string(hide_password=False)
     try:
-        upgrade(url)
+        upgrade(url, revision)
         yield url
     finally:
         with admin.connect() as conn:

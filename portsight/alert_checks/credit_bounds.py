@@ -44,14 +44,13 @@ def window_end(now: datetime) -> datetime:
 
 def tier_counts(session: Session, start: datetime, end: datetime) -> dict[str, tuple[int, int]]:
     """{tier recorded with the draw: (draws, physically inspected)} for draws in [start, end), every port."""
-    tier = Selection.inputs["tier"].as_string().label("tier")
     inspected = func.coalesce(func.sum(case((Selection.outcome == Outcome.INSPECT.value, 1), else_=0)), 0)
     rows = session.execute(
-        select(tier, func.count(Selection.id), inspected)
+        select(Selection.tier, func.count(Selection.id), inspected)
         .where(Selection.drawn_at >= start, Selection.drawn_at < end)
-        .group_by(tier)
+        .group_by(Selection.tier)
     ).all()
-    return {str(t): (int(n), int(k)) for t, n, k in rows if t is not None}
+    return {t: (int(n), int(k)) for t, n, k in rows}
 
 
 def credit_bound_trigger(

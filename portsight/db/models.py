@@ -238,9 +238,17 @@ class Selection(Base):
     rate: Mapped[float] = mapped_column(Float)
     seed: Mapped[str] = mapped_column(String(64))
     inputs: Mapped[dict] = mapped_column(JSON)
+    # The tier and whether rule hits forced the draw, as recorded in inputs: columns so that a tier's draws
+    # of a window are counted from an index (each draw's forced share, the credit bound) without reading
+    # every draw's JSON.
+    tier: Mapped[str] = mapped_column(String(24))
+    forced: Mapped[bool] = mapped_column(Boolean)
     code_version: Mapped[str] = mapped_column(String(40))
     drawn_at: Mapped[datetime]
-    __table_args__ = (Index("ix_selections_drawn_at", "drawn_at"),)  # a day's draws, verified together
+    __table_args__ = (
+        Index("ix_selections_drawn_at", "drawn_at"),  # a day's draws, verified together
+        Index("ix_selections_tier_drawn_at", "tier", "drawn_at", "forced"),
+    )
 
 
 class RiskProfile(Base):

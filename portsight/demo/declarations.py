@@ -295,8 +295,8 @@ class Declarations:
         )
         sid = self.rows.add(m.Selection, {
             "declaration_id": did, "outcome": decision.outcome.value, "reasons": [dict(r) for r in decision.reasons],
-            "rate": decision.rate, "seed": seed, "inputs": inputs, "code_version": CODE_VERSION,
-            "drawn_at": drawn})  # fmt: skip
+            "rate": decision.rate, "seed": seed, "inputs": inputs, "tier": tier, "forced": bool(hits),
+            "code_version": CODE_VERSION, "drawn_at": drawn})  # fmt: skip
         inspect = decision.outcome is draw.Outcome.INSPECT and drawn < self.now
         if inspect or rules or drawn >= self.detail_from:  # what follows: an inspection, alerts, an audit entry
             self.followed.append(follow_up_of(decl, sid, drawn, seed, decision, bool(rules)))

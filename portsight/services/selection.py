@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Connection, case, event, func, select, true
+from sqlalchemy import Connection, case, event, func, select, true
 from sqlalchemy.orm import Mapper, ORMExecuteState, Session
 
 from portsight import __version__
@@ -111,20 +111,13 @@ def current_policy(on_date: date | None = None) -> domain.SelectionPolicy:
     return selection_policy(on_date)
 
 
-def _tier_expr() -> ColumnElement[str]:
-    # as_string() is the JSON comparator's, reached through ColumnElement.__getattr__ (typed Any)
-    tier: ColumnElement[str] = Selection.inputs["tier"].as_string()
-    return tier
-
-
 def _forced_share(session: Session, tier: str, now: datetime) -> float:
     """Share of this tier's draws in the last 90 days that rule hits forced (0 with too little history)."""
     since = now - timedelta(days=FORCED_SHARE_WINDOW_DAYS)
     total, forced = session.execute(
-        select(
-            func.count(),
-            func.coalesce(func.sum(case((Selection.inputs["forced"].as_boolean(), 1), else_=0)), 0),
-        ).where(_tier_expr() == tier, Selection.drawn_at >= since, Selection.drawn_at < now)
+        select(func.count(), func.coalesce(func.sum(case((Selection.forced, 1), else_=0)), 0)).where(
+            Selection.tier == tier, Selection.drawn_at >= since, Selection.drawn_at < now
+        )
     ).one()
     if total < FORCED_SHARE_MIN_SAMPLE:
         return 0.0
@@ -219,6 +212,8 @@ def select_declaration(
             rate=decision.rate,
             seed=seed,
             inputs=inputs,
+            tier=inputs["tier"],
+            forced=inputs["forced"],
             code_version=CODE_VERSION,
             drawn_at=now,
         )

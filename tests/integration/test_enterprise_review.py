@@ -189,7 +189,7 @@ def test_risk_profiles_and_open_alerts_of_an_enterprise(db, world):
     db.execute(
         insert(Selection),
         [{"id": 1, "declaration_id": declaration, "outcome": "inspect", "reasons": [], "rate": 1.0, "seed": "s",
-          "inputs": {}, "code_version": "x", "drawn_at": t}],
+          "inputs": {}, "tier": "general", "forced": True, "code_version": "x", "drawn_at": t}],
     )  # fmt: skip
     db.execute(
         insert(RiskProfileHit),

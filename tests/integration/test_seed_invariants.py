@@ -1,8 +1,8 @@
 """The seeded history obeys the product's own rules: every release has a receipt the gate accepts, every
 step that asks for photos has them (stored by hash, readable by the photo gate), every change of state,
 draw, dispatch and step result has the audit entry its service writes, no hold is left open for months,
-the credit tiers' realised rates stay inside their legal bounds, and declaration numbers are the
-18-digit numbers a customs office gives."""
+the credit tiers' realised rates stay inside their legal bounds, every draw's tier and forced columns say
+what its inputs record, and declaration numbers are the 18-digit numbers a customs office gives."""
 
 from __future__ import annotations
 
@@ -217,6 +217,13 @@ def test_realised_tier_rates_keep_their_legal_bounds(seeded):
     assert (rates["inside"] != False).all(), rates  # noqa: E712 - None (no bound) is fine, False is not
     with Session(bind=conn) as session:
         assert credit_bound_triggers(session, NOW, AlertCheckLimits()) == []
+
+
+def test_every_draws_tier_and_forced_columns_say_what_its_inputs_record(seeded):
+    conn, _, _ = seeded
+    draws = conn.execute(select(m.Selection.inputs, m.Selection.tier, m.Selection.forced)).all()
+    assert {forced for _, _, forced in draws} == {True, False}
+    assert [(i["tier"], i["forced"]) for i, _, _ in draws] == [(tier, forced) for _, tier, forced in draws]
 
 
 def test_declaration_numbers_are_the_customs_offices_18_digit_numbers(seeded):

@@ -180,6 +180,8 @@ def test_the_tiers_forced_share_in_history_lowers_its_random_rate(world, monkeyp
     record = select_declaration(world, SUP, declare(world, "F-4", 1), now=T0 + timedelta(hours=1))
     inputs = world.scalar(select(Selection.inputs).where(Selection.id == record.selection_id))
     assert inputs["forced_share"] == 0.75
+    recorded = world.execute(select(Selection.inputs, Selection.tier, Selection.forced)).all()
+    assert [(i["tier"], i["forced"]) for i, _, _ in recorded] == [(tier, forced) for _, tier, forced in recorded]
     assert record.rate == 0.01  # (10% - 75%) / 25% is below zero: the minimum random rate applies
     assert replay_selection(world, record.selection_id).matches
 

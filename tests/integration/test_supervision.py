@@ -324,6 +324,8 @@ def history(w, tier: str, n: int, inspected: int, *, days_ago: tuple[int, int] =
                 "rate": 0.1,
                 "seed": f"s{i}",
                 "inputs": {"tier": tier, "forced": i < forced},
+                "tier": tier,
+                "forced": i < forced,
                 "code_version": "test",
                 "drawn_at": at + timedelta(minutes=3),
             }

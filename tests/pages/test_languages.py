@@ -158,6 +158,8 @@ def app_db(tmp_path_factory):
                 rate=1.0,
                 seed="seed-1",
                 inputs={"tier": "advanced_certified", "forced": True},
+                tier="advanced_certified",
+                forced=True,
                 code_version="test",
                 drawn_at=now - timedelta(hours=4),
             )
