@@ -6,8 +6,8 @@ Seeds the demo (--weeks of history, seed 7) into a temporary SQLite file, or use
 as it is, then asks for each credit tier's forced share at --instants moments spread over the last 30
 days of the history, two ways, alternated:
 
-- the product's count (portsight.services.selection, from the selections' tier and forced columns and
-  their index);
+- the product's count (portsight.services.selection.forced_draws, from the selections' tier and forced
+  columns and their index);
 - the baseline: the same count read from every draw's recorded JSON inputs, as each draw made it before
   the columns existed.
 
@@ -35,20 +35,9 @@ from portsight.db.migrate import upgrade  # noqa: E402
 from portsight.db.models import Selection  # noqa: E402
 from portsight.db.session import make_engine  # noqa: E402
 from portsight.demo.seed import seed_demo  # noqa: E402
-from portsight.services.selection import FORCED_SHARE_WINDOW_DAYS  # noqa: E402
+from portsight.services.selection import FORCED_SHARE_WINDOW_DAYS, forced_draws  # noqa: E402
 
 Count = Callable[[Session, str, datetime], tuple[int, int]]
-
-
-def by_columns(session: Session, tier: str, now: datetime) -> tuple[int, int]:
-    """(draws, forced) as services.selection counts them for a draw's forced share."""
-    since = now - timedelta(days=FORCED_SHARE_WINDOW_DAYS)
-    total, forced = session.execute(
-        select(func.count(), func.coalesce(func.sum(case((Selection.forced, 1), else_=0)), 0)).where(
-            Selection.tier == tier, Selection.drawn_at >= since, Selection.drawn_at < now
-        )
-    ).one()
-    return int(total), int(forced)
 
 
 def by_inputs(session: Session, tier: str, now: datetime) -> tuple[int, int]:
@@ -78,7 +67,7 @@ def measure(url: str, instants: int) -> int:
         times: dict[str, list[float]] = {"columns": [], "inputs": []}
         for tier in tiers:
             for now in moments:
-                a, found = _ms(by_columns, session, tier, now)
+                a, found = _ms(forced_draws, session, tier, now)
                 b, baseline = _ms(by_inputs, session, tier, now)
                 if found != baseline:
                     print(f"MISMATCH {tier} at {now}: columns {found}, inputs {baseline}")

@@ -111,14 +111,20 @@ def current_policy(on_date: date | None = None) -> domain.SelectionPolicy:
     return selection_policy(on_date)
 
 
-def _forced_share(session: Session, tier: str, now: datetime) -> float:
-    """Share of this tier's draws in the last 90 days that rule hits forced (0 with too little history)."""
+def forced_draws(session: Session, tier: str, now: datetime) -> tuple[int, int]:
+    """(draws, draws that rule hits forced) of this tier in the 90 days before now."""
     since = now - timedelta(days=FORCED_SHARE_WINDOW_DAYS)
     total, forced = session.execute(
         select(func.count(), func.coalesce(func.sum(case((Selection.forced, 1), else_=0)), 0)).where(
             Selection.tier == tier, Selection.drawn_at >= since, Selection.drawn_at < now
         )
     ).one()
+    return int(total), int(forced)
+
+
+def _forced_share(session: Session, tier: str, now: datetime) -> float:
+    """Share of this tier's draws in the last 90 days that rule hits forced (0 with too little history)."""
+    total, forced = forced_draws(session, tier, now)
     if total < FORCED_SHARE_MIN_SAMPLE:
         return 0.0
     return float(round(forced / total, 4))
@@ -324,6 +330,7 @@ __all__ = [
     "Replay",
     "SelectionRecord",
     "current_policy",
+    "forced_draws",
     "replay_selection",
     "select_declaration",
     "select_pending",
